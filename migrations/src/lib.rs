@@ -1,0 +1,31 @@
+//! Schema migrations for Keepsake.
+//!
+//! One frozen file per migration, written in sea-query's schema DSL so the same file runs on
+//! SQLite and PostgreSQL. Migrations never import the application's entities: an entity changes
+//! with the code, a migration must not.
+
+pub use sea_orm_migration::prelude::*;
+
+mod m20261128_000001_create_audit_events;
+mod m20261128_000002_create_orders;
+mod m20261128_000003_create_samples;
+mod m20261128_000004_create_idempotency_keys;
+
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![
+            Box::new(m20261128_000001_create_audit_events::Migration),
+            Box::new(m20261128_000002_create_orders::Migration),
+            Box::new(m20261128_000003_create_samples::Migration),
+            Box::new(m20261128_000004_create_idempotency_keys::Migration),
+        ]
+    }
+}
+
+/// `CHECK (column IN (...))`: how enums are stored on both backends (strings + a constraint).
+pub(crate) fn one_of<C: IntoIden + 'static>(column: C, values: &[&str]) -> SimpleExpr {
+    Expr::col(column).is_in(values.iter().map(|v| (*v).to_owned()))
+}

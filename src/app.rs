@@ -1,0 +1,142 @@
+//! Assembling the service: settings → object store (external, or embedded) → database
+//! (migrated) → router + background jobs, served on a listener until a shutdown signal.
+//!
+//! `Application::build` binds the listener before returning, so tests can ask for port 0 and
+//! read the real address, and the binary can log where it listens before serving.
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use sea_orm::DatabaseConnection;
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+
+use crate::config::Settings;
+use crate::storage::embedded::EmbeddedStore;
+use crate::storage::{ObjectStore, StoreConfig};
+use crate::{db, http, jobs};
+
+/// What every handler and job shares. Cheap to clone.
+#[derive(Clone)]
+pub struct AppState {
+    pub db: DatabaseConnection,
+    pub store: ObjectStore,
+    pub settings: Arc<Settings>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum StartupError {
+    #[error("data directory {path}: {source}")]
+    DataDir {
+        path: String,
+        source: std::io::Error,
+    },
+    #[error("cannot listen on {addr}: {source}")]
+    Listen {
+        addr: SocketAddr,
+        source: std::io::Error,
+    },
+    #[error("database: {0}")]
+    Database(#[from] sea_orm::DbErr),
+    #[error("object store: {0}")]
+    Storage(#[from] crate::storage::StorageError),
+}
+
+pub struct Application {
+    listener: TcpListener,
+    state: AppState,
+    embedded: Option<EmbeddedStore>,
+}
+
+impl Application {
+    pub async fn build(settings: Settings) -> Result<Self, StartupError> {
+        std::fs::create_dir_all(&settings.data_dir).map_err(|source| StartupError::DataDir {
+            path: settings.data_dir.display().to_string(),
+            source,
+        })?;
+        let (store_config, embedded) = object_store_config(&settings).await?;
+        let store = ObjectStore::new(&store_config);
+        store.ensure_bucket().await?;
+
+        let db = db::connect(&settings.effective_database_url()).await?;
+        db::migrate(&db).await?;
+
+        let listener =
+            TcpListener::bind(settings.listen)
+                .await
+                .map_err(|source| StartupError::Listen {
+                    addr: settings.listen,
+                    source,
+                })?;
+        let state = AppState {
+            db,
+            store,
+            settings: Arc::new(settings),
+        };
+        Ok(Self {
+            listener,
+            state,
+            embedded,
+        })
+    }
+
+    pub fn local_addr(&self) -> std::io::Result<SocketAddr> {
+        self.listener.local_addr()
+    }
+
+    pub fn state(&self) -> &AppState {
+        &self.state
+    }
+
+    /// Serve HTTP and run the background jobs until `shutdown` completes; then drain.
+    pub async fn serve(
+        self,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+    ) -> std::io::Result<()> {
+        let (stop, stopped) = watch::channel(false);
+        let sweeper = tokio::spawn(jobs::upload_sweeper::run(self.state.clone(), stopped));
+        let router = http::router(self.state.clone());
+        let result = axum::serve(self.listener, router)
+            .with_graceful_shutdown(shutdown)
+            .await;
+        let _ = stop.send(true);
+        let _ = sweeper.await;
+        if let Some(embedded) = self.embedded {
+            embedded.shutdown().await;
+        }
+        self.state.db.clone().close().await.ok();
+        result
+    }
+}
+
+async fn object_store_config(
+    settings: &Settings,
+) -> Result<(StoreConfig, Option<EmbeddedStore>), StartupError> {
+    let s3 = &settings.s3;
+    match (&s3.endpoint, &s3.access_key_id, &s3.secret_access_key) {
+        (Some(endpoint), Some(key), Some(secret)) => Ok((
+            StoreConfig {
+                endpoint: endpoint.clone(),
+                public_endpoint: s3.public_endpoint.clone(),
+                bucket: s3.bucket.clone(),
+                region: s3.region.clone(),
+                access_key_id: key.clone(),
+                secret_access_key: secret.clone(),
+            },
+            None,
+        )),
+        _ => {
+            let embedded = EmbeddedStore::start(&settings.data_dir, s3.embedded_listen).await?;
+            let config = StoreConfig {
+                endpoint: embedded.endpoint.clone(),
+                public_endpoint: s3.public_endpoint.clone(),
+                bucket: s3.bucket.clone(),
+                region: s3.region.clone(),
+                access_key_id: embedded.access_key_id.clone(),
+                secret_access_key: embedded.secret_access_key.clone(),
+            };
+            Ok((config, Some(embedded)))
+        }
+    }
+}

@@ -1,0 +1,78 @@
+//! The audit trail. `record` writes one event with the connection it is given, which is always
+//! the transaction that makes the change: a change without its audit record cannot commit, and
+//! an audit record of a change that rolled back cannot survive.
+//!
+//! Events hold who, what, which object and a small JSON detail — never secrets, and (from the
+//! identity issue on) no personal data beyond ids.
+
+use sea_orm::{ActiveModelTrait, ActiveValue::Set, ConnectionTrait, DbErr};
+use uuid::Uuid;
+
+use crate::db::entities::audit_event;
+
+/// Who did it. Until accounts exist every API caller is `anonymous`; background jobs name
+/// themselves (`system:upload-sweeper`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Actor(pub String);
+
+impl Actor {
+    pub fn anonymous() -> Self {
+        Self("anonymous".into())
+    }
+    pub fn system(job: &str) -> Self {
+        Self(format!("system:{job}"))
+    }
+}
+
+/// The object an event is about.
+#[derive(Debug, Clone, Copy)]
+pub struct Target {
+    pub kind: &'static str,
+    pub id: Uuid,
+}
+
+impl Target {
+    pub fn order(id: Uuid) -> Self {
+        Self { kind: "order", id }
+    }
+    pub fn sample(id: Uuid) -> Self {
+        Self { kind: "sample", id }
+    }
+}
+
+pub async fn record(
+    conn: &impl ConnectionTrait,
+    actor: &Actor,
+    action: &str,
+    target: Target,
+    request_id: Option<&str>,
+    detail: serde_json::Value,
+) -> Result<(), DbErr> {
+    audit_event::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        occurred_at: Set(crate::db::now()),
+        actor: Set(actor.0.clone()),
+        action: Set(action.to_owned()),
+        target_type: Set(target.kind.to_owned()),
+        target_id: Set(target.id),
+        request_id: Set(request_id.map(str::to_owned)),
+        detail: Set(detail),
+    }
+    .insert(conn)
+    .await?;
+    Ok(())
+}
+
+/// The events about one object, oldest first (used by the timeline and by tests).
+pub async fn events_for(
+    conn: &impl ConnectionTrait,
+    target_id: Uuid,
+) -> Result<Vec<audit_event::Model>, DbErr> {
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
+    audit_event::Entity::find()
+        .filter(audit_event::Column::TargetId.eq(target_id))
+        .order_by_asc(audit_event::Column::OccurredAt)
+        .order_by_asc(audit_event::Column::Id)
+        .all(conn)
+        .await
+}

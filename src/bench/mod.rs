@@ -1,0 +1,25 @@
+//! `keepsake bench …`: measurements run on demand, never as timed tests (machines are noisy).
+//! Each bench prints its numbers; the issue notes quote them.
+
+mod synthetic;
+mod upload;
+
+use clap::Subcommand;
+
+use crate::config::Settings;
+
+#[derive(Debug, Subcommand)]
+pub enum BenchCommand {
+    /// Upload throughput through the whole flow vs a raw PUT, the server's peak RSS under
+    /// concurrent uploads, and the bytes read from the store to probe a large video.
+    Upload(upload::UploadBench),
+}
+
+pub async fn run(
+    which: BenchCommand,
+    _settings: Settings,
+) -> Result<(), Box<dyn std::error::Error>> {
+    match which {
+        BenchCommand::Upload(args) => upload::run(args).await,
+    }
+}

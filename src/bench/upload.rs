@@ -1,0 +1,369 @@
+//! `keepsake bench upload`: runs `keepsake serve` as a child process on the embedded default
+//! (SQLite + embedded S3 in a temporary data directory) and measures, from outside it:
+//!
+//! 1. one large upload through the whole flow (start → presigned parts → complete/verify)
+//!    against a raw presigned PUT of the same bytes to the same store, in MB/s and their ratio;
+//! 2. the server's peak RSS above idle while several such uploads run at once;
+//! 3. the bytes read from the store to sniff and probe a large moov-at-end video.
+//!
+//! The server is a separate process so the client's buffers never count in its memory.
+
+use std::path::Path;
+use std::process::Stdio;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+use serde_json::{Value, json};
+
+use super::synthetic::SyntheticVideo;
+use crate::config::Secret;
+use crate::media::{self, BlockReader, MediaType};
+use crate::storage::{ObjectStore, StoreConfig};
+use crate::uploads::StoredObject;
+
+type BenchResult<T> = Result<T, Box<dyn std::error::Error>>;
+
+#[derive(Debug, clap::Args)]
+pub struct UploadBench {
+    /// Size of each uploaded file, in MiB.
+    #[arg(long, default_value_t = 256)]
+    size_mib: u64,
+    /// How many uploads run at once for the memory measurement.
+    #[arg(long, default_value_t = 4)]
+    concurrent: usize,
+    /// Size of the video probed for the bytes-read measurement, in MiB.
+    #[arg(long, default_value_t = 1024)]
+    probe_mib: u64,
+}
+
+const MIB: u64 = 1024 * 1024;
+
+pub async fn run(args: UploadBench) -> BenchResult<()> {
+    let dir = tempfile_dir()?;
+    let server = Server::start(&dir).await?;
+    let client = reqwest::Client::builder()
+        .timeout(Duration::from_secs(3600))
+        .build()?;
+    let store = server.store()?;
+
+    // Warm up (connections, migrations, first allocations), then read the idle RSS.
+    let video = SyntheticVideo::new(args.size_mib * MIB);
+    let sha = video.sha256();
+    let warm = SyntheticVideo::new(6 * MIB);
+    flow_upload(&client, &server.base, &warm, &warm.sha256()).await?;
+    let idle_kib = server.rss_kib()?;
+
+    let started = Instant::now();
+    flow_upload(&client, &server.base, &video, &sha).await?;
+    let flow_secs = started.elapsed().as_secs_f64();
+
+    let started = Instant::now();
+    raw_put(&client, &store, "bench/raw-put", &video).await?;
+    let raw_secs = started.elapsed().as_secs_f64();
+
+    let mb = video.len() as f64 / 1e6;
+    println!(
+        "upload of {} MiB through the whole flow: {:.1} MB/s ({flow_secs:.2} s)",
+        args.size_mib,
+        mb / flow_secs
+    );
+    println!(
+        "raw presigned PUT of the same bytes:     {:.1} MB/s ({raw_secs:.2} s)",
+        mb / raw_secs
+    );
+    println!(
+        "ratio flow / raw: {:.2} (target >= 0.9)",
+        raw_secs / flow_secs
+    );
+
+    let peak_kib = concurrent_peak(&client, &server, &video, &sha, args.concurrent).await?;
+    println!(
+        "server RSS: idle {:.1} MiB, peak during {} concurrent uploads {:.1} MiB, above idle {:.1} MiB (target <= 32)",
+        idle_kib as f64 / 1024.0,
+        args.concurrent,
+        peak_kib as f64 / 1024.0,
+        (peak_kib.saturating_sub(idle_kib)) as f64 / 1024.0
+    );
+
+    let probe_video = SyntheticVideo::new(args.probe_mib * MIB);
+    raw_put(&client, &store, "bench/probe.mp4", &probe_video).await?;
+    let object = StoredObject {
+        store: &store,
+        key: "bench/probe.mp4",
+        size: probe_video.len(),
+    };
+    let prefix = store
+        .read_range("bench/probe.mp4", 0, media::SNIFF_LEN as u64)
+        .await?;
+    let kind = media::sniff(&prefix).ok_or("the synthetic video was not recognised")?;
+    let reader = BlockReader::new(&object);
+    let metadata = media::probe_cached(&reader, kind).await?;
+    println!(
+        "probe of a {} MiB moov-at-end {}: {} bytes read from the store ({} sniff + {} probe in {} requests; target <= 2 MiB) -> {:?}",
+        args.probe_mib,
+        MediaType::mime(kind),
+        prefix.len() as u64 + reader.bytes_fetched(),
+        prefix.len(),
+        reader.bytes_fetched(),
+        reader.requests(),
+        metadata
+    );
+    server.stop().await;
+    std::fs::remove_dir_all(&dir).ok();
+    Ok(())
+}
+
+fn tempfile_dir() -> BenchResult<std::path::PathBuf> {
+    let dir = std::env::temp_dir().join(format!("keepsake-bench-{}", uuid::Uuid::new_v4()));
+    std::fs::create_dir_all(&dir)?;
+    Ok(dir)
+}
+
+/// A `keepsake serve` child process on free loopback ports.
+struct Server {
+    child: tokio::process::Child,
+    base: String,
+    data_dir: std::path::PathBuf,
+    s3_endpoint: String,
+}
+
+fn free_port() -> BenchResult<u16> {
+    Ok(std::net::TcpListener::bind("127.0.0.1:0")?
+        .local_addr()?
+        .port())
+}
+
+impl Server {
+    async fn start(dir: &Path) -> BenchResult<Self> {
+        let (api, s3) = (free_port()?, free_port()?);
+        let config = dir.join("keepsake.toml");
+        std::fs::write(
+            &config,
+            format!("[s3]\nembedded_listen = \"127.0.0.1:{s3}\"\n"),
+        )?;
+        let child = tokio::process::Command::new(std::env::current_exe()?)
+            .args([
+                "--config",
+                &config.display().to_string(),
+                "serve",
+                "--listen",
+                &format!("127.0.0.1:{api}"),
+            ])
+            .arg("--data-dir")
+            .arg(dir)
+            .env("RUST_LOG", "warn")
+            .stdout(Stdio::null())
+            .kill_on_drop(true)
+            .spawn()?;
+        let base = format!("http://127.0.0.1:{api}");
+        let probe = reqwest::Client::new();
+        for _ in 0..600 {
+            if probe
+                .get(format!("{base}/readyz"))
+                .send()
+                .await
+                .is_ok_and(|r| r.status().is_success())
+            {
+                return Ok(Self {
+                    child,
+                    base,
+                    data_dir: dir.to_path_buf(),
+                    s3_endpoint: format!("http://127.0.0.1:{s3}"),
+                });
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        Err("the server did not become ready within 60 s".into())
+    }
+
+    /// A client of the server's embedded store, with the credentials it generated.
+    fn store(&self) -> BenchResult<ObjectStore> {
+        let creds: Value =
+            serde_json::from_slice(&std::fs::read(self.data_dir.join("s3-credentials.json"))?)?;
+        Ok(ObjectStore::new(&StoreConfig {
+            endpoint: self.s3_endpoint.clone(),
+            public_endpoint: None,
+            bucket: "keepsake".into(),
+            region: "us-east-1".into(),
+            access_key_id: creds["access_key_id"]
+                .as_str()
+                .ok_or("no access key")?
+                .to_owned(),
+            secret_access_key: Secret::new(creds["secret_access_key"].as_str().ok_or("no secret")?),
+        }))
+    }
+
+    /// Current resident set of the server process, in KiB (Linux /proc).
+    fn rss_kib(&self) -> BenchResult<u64> {
+        let pid = self.child.id().ok_or("the server exited")?;
+        let status = std::fs::read_to_string(format!("/proc/{pid}/status"))?;
+        status
+            .lines()
+            .find_map(|l| l.strip_prefix("VmRSS:"))
+            .and_then(|v| v.split_whitespace().next())
+            .and_then(|v| v.parse().ok())
+            .ok_or_else(|| "no VmRSS in /proc status".into())
+    }
+
+    async fn stop(mut self) {
+        let _ = self.child.kill().await;
+    }
+}
+
+async fn json_ok(resp: reqwest::Response) -> BenchResult<Value> {
+    let status = resp.status();
+    let body: Value = resp.json().await?;
+    if status.is_success() {
+        Ok(body)
+    } else {
+        Err(format!("{status}: {body}").into())
+    }
+}
+
+/// Create an order, start the upload, PUT every part, complete it.
+async fn flow_upload(
+    client: &reqwest::Client,
+    base: &str,
+    video: &SyntheticVideo,
+    sha: &[u8; 32],
+) -> BenchResult<()> {
+    let order = json_ok(
+        client
+            .post(format!("{base}/api/v1/orders"))
+            .header("idempotency-key", uuid::Uuid::new_v4().to_string())
+            .json(&json!({
+                "subject": { "name": "Bench", "requester_relationship": "child", "living": false, "death_date": "2026-01-01" },
+                "delivery_mode": "machine_driven"
+            }))
+            .send()
+            .await?,
+    )
+    .await?;
+    let order_id = order["id"].as_str().ok_or("no order id")?;
+    let started = json_ok(
+        client
+            .post(format!("{base}/api/v1/orders/{order_id}/samples"))
+            .json(&json!({ "kind": "video", "file_name": "bench.mp4", "size": video.len(), "sha256": hex::encode(sha), "content_type": "video/mp4" }))
+            .send()
+            .await?,
+    )
+    .await?;
+    let upload = &started["upload"];
+    let requests: Vec<(u64, u64, &Value)> = match upload.get("put") {
+        Some(put) => vec![(0, video.len(), put)],
+        None => {
+            let part_size = upload["part_size"].as_u64().ok_or("no part size")?;
+            upload["parts"]
+                .as_array()
+                .ok_or("no parts")?
+                .iter()
+                .map(|p| {
+                    let start = (p["part_number"].as_u64().unwrap_or(1) - 1) * part_size;
+                    (start, (start + part_size).min(video.len()), &p["request"])
+                })
+                .collect()
+        }
+    };
+    for (start, end, request) in requests {
+        put_stream(client, request, video, start, end).await?;
+    }
+    let sample_id = started["sample"]["id"].as_str().ok_or("no sample id")?;
+    json_ok(
+        client
+            .post(format!(
+                "{base}/api/v1/orders/{order_id}/samples/{sample_id}/complete"
+            ))
+            .send()
+            .await?,
+    )
+    .await?;
+    Ok(())
+}
+
+async fn put_stream(
+    client: &reqwest::Client,
+    request: &Value,
+    video: &SyntheticVideo,
+    start: u64,
+    end: u64,
+) -> BenchResult<()> {
+    let mut req = client.put(request["url"].as_str().ok_or("no url")?);
+    if let Some(headers) = request["headers"].as_object() {
+        for (k, v) in headers {
+            req = req.header(k.as_str(), v.as_str().unwrap_or(""));
+        }
+    }
+    let resp = req
+        .header("content-length", end - start)
+        .body(reqwest::Body::wrap_stream(video.stream(start, end)))
+        .send()
+        .await?;
+    if !resp.status().is_success() {
+        return Err(format!(
+            "PUT failed: {} {}",
+            resp.status(),
+            resp.text().await.unwrap_or_default()
+        )
+        .into());
+    }
+    Ok(())
+}
+
+/// One presigned PUT with no checksum: the store's own write speed, the baseline.
+async fn raw_put(
+    client: &reqwest::Client,
+    store: &ObjectStore,
+    key: &str,
+    video: &SyntheticVideo,
+) -> BenchResult<()> {
+    let request = store
+        .presign_plain_put(key, Duration::from_secs(900))
+        .await?;
+    put_stream(
+        client,
+        &serde_json::to_value(&request)?,
+        video,
+        0,
+        video.len(),
+    )
+    .await
+}
+
+/// Peak server RSS (KiB) while `n` uploads run at once, sampled every 10 ms.
+async fn concurrent_peak(
+    client: &reqwest::Client,
+    server: &Server,
+    video: &SyntheticVideo,
+    sha: &[u8; 32],
+    n: usize,
+) -> BenchResult<u64> {
+    let done = Arc::new(AtomicBool::new(false));
+    let peak = Arc::new(AtomicU64::new(0));
+    let pid = server.child.id().ok_or("the server exited")?;
+    let sampler = {
+        let (done, peak) = (done.clone(), peak.clone());
+        tokio::spawn(async move {
+            while !done.load(Ordering::Relaxed) {
+                if let Ok(status) = std::fs::read_to_string(format!("/proc/{pid}/status"))
+                    && let Some(kib) = status
+                        .lines()
+                        .find_map(|l| l.strip_prefix("VmRSS:"))
+                        .and_then(|v| v.split_whitespace().next())
+                        .and_then(|v| v.parse::<u64>().ok())
+                {
+                    peak.fetch_max(kib, Ordering::Relaxed);
+                }
+                tokio::time::sleep(Duration::from_millis(10)).await;
+            }
+        })
+    };
+    let uploads = (0..n).map(|_| flow_upload(client, &server.base, video, sha));
+    let results = futures::future::join_all(uploads).await;
+    done.store(true, Ordering::Relaxed);
+    let _ = sampler.await;
+    for result in results {
+        result?;
+    }
+    Ok(peak.load(Ordering::Relaxed))
+}

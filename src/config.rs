@@ -1,0 +1,349 @@
+//! Typed settings: built-in defaults, then an optional `keepsake.toml`, then environment variables,
+//! then command-line flags (each layer overrides the one before).
+//!
+//! With nothing configured the service runs on the embedded default: SQLite under the data
+//! directory and an S3-compatible store started in-process. `DATABASE_URL` and `S3_ENDPOINT`
+//! switch to external services; the code path is the same either way. Secrets are wrapped in
+//! [`Secret`] so `Debug` output (and therefore logs) never shows them.
+
+use std::fmt;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+/// A value that must never reach a log line.
+#[derive(Clone, Deserialize, PartialEq, Eq)]
+#[serde(transparent)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn new(value: impl Into<String>) -> Self {
+        Self(value.into())
+    }
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("[redacted]")
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Settings {
+    /// Address the HTTP API listens on.
+    pub listen: SocketAddr,
+    /// Where the embedded database, object files and generated credentials live.
+    pub data_dir: PathBuf,
+    /// `postgres://…` or `sqlite://…`; unset means SQLite at `{data_dir}/keepsake.db`.
+    pub database_url: Option<Secret>,
+    pub s3: S3Settings,
+    pub uploads: UploadSettings,
+    pub sufficiency: SufficiencySettings,
+    /// Largest JSON request body accepted, in bytes.
+    pub max_json_body_bytes: usize,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Self {
+            listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            data_dir: PathBuf::from("data"),
+            database_url: None,
+            s3: S3Settings::default(),
+            uploads: UploadSettings::default(),
+            sufficiency: SufficiencySettings::default(),
+            max_json_body_bytes: 64 * 1024,
+        }
+    }
+}
+
+/// Object storage. With no `endpoint` an embedded store is started on `embedded_listen`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct S3Settings {
+    pub endpoint: Option<String>,
+    /// The endpoint put into presigned URLs when clients reach the store under another name.
+    pub public_endpoint: Option<String>,
+    pub bucket: String,
+    pub region: String,
+    pub access_key_id: Option<String>,
+    pub secret_access_key: Option<Secret>,
+    /// Loopback address of the embedded store (port 0: any free port).
+    pub embedded_listen: SocketAddr,
+}
+
+impl Default for S3Settings {
+    fn default() -> Self {
+        Self {
+            endpoint: None,
+            public_endpoint: None,
+            bucket: "keepsake".into(),
+            region: "us-east-1".into(),
+            access_key_id: None,
+            secret_access_key: None,
+            embedded_listen: SocketAddr::from(([127, 0, 0, 1], 0)),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct UploadSettings {
+    /// Files up to this size get one presigned PUT; larger ones a multipart upload.
+    pub single_put_max_bytes: u64,
+    /// Smallest part the server hands out (S3 requires ≥ 5 MiB for all but the last part).
+    pub min_part_bytes: u64,
+    /// Lifetime of every presigned URL, in seconds (≤ 900).
+    pub url_ttl_secs: u64,
+    /// An upload not completed within this many seconds is aborted and its parts deleted.
+    pub abandon_after_secs: u64,
+    /// How often the abandoned-upload sweep runs, in seconds.
+    pub sweep_interval_secs: u64,
+    pub max_photo_bytes: u64,
+    pub max_voice_bytes: u64,
+    pub max_video_bytes: u64,
+    pub max_document_bytes: u64,
+}
+
+const MIB: u64 = 1024 * 1024;
+
+impl Default for UploadSettings {
+    fn default() -> Self {
+        Self {
+            single_put_max_bytes: 32 * MIB,
+            min_part_bytes: 16 * MIB,
+            url_ttl_secs: 900,
+            abandon_after_secs: 24 * 3600,
+            sweep_interval_secs: 600,
+            max_photo_bytes: 50 * MIB,
+            max_voice_bytes: 2048 * MIB,
+            max_video_bytes: 10 * 1024 * MIB,
+            max_document_bytes: 50 * MIB,
+        }
+    }
+}
+
+/// Sample sufficiency thresholds per delivery mode (PRODUCT.md, "Samples").
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct SufficiencySettings {
+    pub machine_driven: ModeThresholds,
+    pub human_driven: ModeThresholds,
+}
+
+impl Default for SufficiencySettings {
+    fn default() -> Self {
+        Self {
+            machine_driven: ModeThresholds {
+                min_photos: 10,
+                min_photo_short_side_px: 512,
+                min_voice_secs: 180,
+                min_video_secs: 30,
+            },
+            human_driven: ModeThresholds {
+                min_photos: 20,
+                min_photo_short_side_px: 512,
+                min_voice_secs: 0,
+                min_video_secs: 60,
+            },
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct ModeThresholds {
+    pub min_photos: u32,
+    pub min_photo_short_side_px: u32,
+    pub min_voice_secs: u32,
+    pub min_video_secs: u32,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("cannot read {path}: {source}")]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("invalid configuration file {path}: {source}")]
+    Parse {
+        path: PathBuf,
+        source: Box<toml::de::Error>,
+    },
+    #[error("invalid value for {name}: {reason}")]
+    Env { name: &'static str, reason: String },
+    #[error("invalid setting: {0}")]
+    Invalid(String),
+}
+
+/// Where settings come from besides the file: one function per source so tests can inject them.
+pub trait EnvSource {
+    fn var(&self, name: &str) -> Option<String>;
+}
+
+/// The process environment.
+pub struct ProcessEnv;
+
+impl EnvSource for ProcessEnv {
+    fn var(&self, name: &str) -> Option<String> {
+        std::env::var(name).ok().filter(|v| !v.is_empty())
+    }
+}
+
+impl Settings {
+    /// Defaults, overridden by the file (explicit path, or `./keepsake.toml` if present), then env.
+    pub fn load(file: Option<&Path>, env: &impl EnvSource) -> Result<Self, ConfigError> {
+        let mut settings = match file {
+            Some(path) => Self::from_file(path)?,
+            None if Path::new("keepsake.toml").exists() => {
+                Self::from_file(Path::new("keepsake.toml"))?
+            }
+            None => Self::default(),
+        };
+        settings.apply_env(env)?;
+        settings.validate()?;
+        Ok(settings)
+    }
+
+    fn from_file(path: &Path) -> Result<Self, ConfigError> {
+        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+            path: path.to_owned(),
+            source,
+        })?;
+        toml::from_str(&text).map_err(|source| ConfigError::Parse {
+            path: path.to_owned(),
+            source: Box::new(source),
+        })
+    }
+
+    fn apply_env(&mut self, env: &impl EnvSource) -> Result<(), ConfigError> {
+        if let Some(v) = env.var("KEEPSAKE_LISTEN") {
+            self.listen = v.parse().map_err(|e| ConfigError::Env {
+                name: "KEEPSAKE_LISTEN",
+                reason: format!("{e}"),
+            })?;
+        }
+        if let Some(v) = env.var("KEEPSAKE_DATA_DIR") {
+            self.data_dir = PathBuf::from(v);
+        }
+        if let Some(v) = env.var("DATABASE_URL") {
+            self.database_url = Some(Secret::new(v));
+        }
+        let s3 = &mut self.s3;
+        if let Some(v) = env.var("S3_ENDPOINT") {
+            s3.endpoint = Some(v);
+        }
+        if let Some(v) = env.var("S3_PUBLIC_ENDPOINT") {
+            s3.public_endpoint = Some(v);
+        }
+        if let Some(v) = env.var("S3_BUCKET") {
+            s3.bucket = v;
+        }
+        if let Some(v) = env.var("S3_REGION") {
+            s3.region = v;
+        }
+        if let Some(v) = env.var("S3_ACCESS_KEY_ID") {
+            s3.access_key_id = Some(v);
+        }
+        if let Some(v) = env.var("S3_SECRET_ACCESS_KEY") {
+            s3.secret_access_key = Some(Secret::new(v));
+        }
+        Ok(())
+    }
+
+    fn validate(&self) -> Result<(), ConfigError> {
+        let up = &self.uploads;
+        if up.url_ttl_secs == 0 || up.url_ttl_secs > 900 {
+            return Err(ConfigError::Invalid(
+                "uploads.url_ttl_secs must be 1..=900".into(),
+            ));
+        }
+        if up.min_part_bytes < 5 * MIB {
+            return Err(ConfigError::Invalid(
+                "uploads.min_part_bytes must be at least 5 MiB".into(),
+            ));
+        }
+        if up.single_put_max_bytes == 0 || up.single_put_max_bytes > 5 * 1024 * MIB {
+            return Err(ConfigError::Invalid(
+                "uploads.single_put_max_bytes must be 1 byte..5 GiB".into(),
+            ));
+        }
+        if self.s3.endpoint.is_some()
+            && (self.s3.access_key_id.is_none() || self.s3.secret_access_key.is_none())
+        {
+            return Err(ConfigError::Invalid(
+                "S3_ENDPOINT needs S3_ACCESS_KEY_ID and S3_SECRET_ACCESS_KEY".into(),
+            ));
+        }
+        Ok(())
+    }
+
+    /// The database to use: the configured URL, or the embedded SQLite file.
+    pub fn effective_database_url(&self) -> String {
+        match &self.database_url {
+            Some(url) => url.expose().to_owned(),
+            None => format!(
+                "sqlite://{}?mode=rwc",
+                self.data_dir.join("keepsake.db").display()
+            ),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    struct MapEnv(HashMap<&'static str, &'static str>);
+    impl EnvSource for MapEnv {
+        fn var(&self, name: &str) -> Option<String> {
+            self.0.get(name).map(|v| v.to_string())
+        }
+    }
+
+    #[test]
+    fn env_overrides_defaults_and_secrets_stay_hidden() {
+        let env = MapEnv(HashMap::from([
+            ("KEEPSAKE_LISTEN", "0.0.0.0:9000"),
+            ("DATABASE_URL", "postgres://u:hunter2@db/keepsake"),
+            ("S3_ENDPOINT", "http://minio:9000"),
+            ("S3_ACCESS_KEY_ID", "AK"),
+            ("S3_SECRET_ACCESS_KEY", "very-secret"),
+        ]));
+        let s = Settings::load(Some(Path::new("/dev/null")), &env).unwrap();
+        assert_eq!(s.listen.port(), 9000);
+        assert_eq!(
+            s.effective_database_url(),
+            "postgres://u:hunter2@db/keepsake"
+        );
+        let shown = format!("{s:?}");
+        assert!(!shown.contains("hunter2"), "{shown}");
+        assert!(!shown.contains("very-secret"), "{shown}");
+    }
+
+    #[test]
+    fn endpoint_without_credentials_is_refused() {
+        let env = MapEnv(HashMap::from([("S3_ENDPOINT", "http://minio:9000")]));
+        let err = Settings::load(Some(Path::new("/dev/null")), &env).unwrap_err();
+        assert!(err.to_string().contains("S3_ACCESS_KEY_ID"));
+    }
+
+    #[test]
+    fn unknown_file_keys_are_refused() {
+        let dir = std::env::temp_dir().join(format!("ks-config-{}", uuid::Uuid::new_v4()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("keepsake.toml");
+        std::fs::write(&path, "listen = \"127.0.0.1:1\"\nlisten_typo = 1\n").unwrap();
+        assert!(matches!(
+            Settings::load(Some(&path), &MapEnv(HashMap::new())),
+            Err(ConfigError::Parse { .. })
+        ));
+    }
+}

@@ -1,0 +1,7 @@
+//! sea-orm entities, one file per table. Enum-valued columns are stored as strings (with CHECK
+//! constraints in the migrations) and parsed into domain enums at the edge of `db`.
+
+pub mod audit_event;
+pub mod idempotency_key;
+pub mod order;
+pub mod sample;

@@ -1,0 +1,37 @@
+use sea_orm::entity::prelude::*;
+
+#[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
+#[sea_orm(table_name = "orders")]
+pub struct Model {
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub id: Uuid,
+    pub reference: String,
+    pub status: String,
+    pub delivery_mode: String,
+    pub jurisdiction: String,
+    pub subject_name: String,
+    pub requester_relationship: String,
+    pub subject_birth_date: Option<Date>,
+    pub subject_death_date: Option<Date>,
+    pub subject_living: bool,
+    pub living_twin: bool,
+    pub intake: Json,
+    pub version: i32,
+    pub created_at: DateTimeUtc,
+    pub updated_at: DateTimeUtc,
+    pub submitted_at: Option<DateTimeUtc>,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {
+    #[sea_orm(has_many = "super::sample::Entity")]
+    Samples,
+}
+
+impl Related<super::sample::Entity> for Entity {
+    fn to() -> RelationDef {
+        Relation::Samples.def()
+    }
+}
+
+impl ActiveModelBehavior for ActiveModel {}

@@ -1,0 +1,47 @@
+use sea_orm::entity::prelude::*;
+
+#[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
+#[sea_orm(table_name = "samples")]
+pub struct Model {
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub id: Uuid,
+    pub order_id: Uuid,
+    pub kind: String,
+    pub file_name: String,
+    pub declared_size: i64,
+    pub declared_sha256: String,
+    pub declared_content_type: String,
+    pub object_key: String,
+    pub upload_mode: String,
+    pub multipart_upload_id: Option<String>,
+    pub part_size: i64,
+    pub part_count: i32,
+    pub status: String,
+    pub rejection_code: Option<String>,
+    pub rejection_reason: Option<String>,
+    pub detected_content_type: Option<String>,
+    pub width: Option<i32>,
+    pub height: Option<i32>,
+    pub duration_ms: Option<i64>,
+    pub created_at: DateTimeUtc,
+    pub updated_at: DateTimeUtc,
+    pub completed_at: Option<DateTimeUtc>,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {
+    #[sea_orm(
+        belongs_to = "super::order::Entity",
+        from = "Column::OrderId",
+        to = "super::order::Column::Id"
+    )]
+    Order,
+}
+
+impl Related<super::order::Entity> for Entity {
+    fn to() -> RelationDef {
+        Relation::Order.def()
+    }
+}
+
+impl ActiveModelBehavior for ActiveModel {}

@@ -1,0 +1,253 @@
+//! Order queries. Rows are turned into [`OrderRecord`] (domain enums parsed) on the way out, so
+//! the rest of the code never sees a status as a bare string.
+
+use chrono::{DateTime, Utc};
+use sea_orm::sea_query::{Expr, ExprTrait, OnConflict, Query};
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait,
+    QueryFilter, QueryOrder, QuerySelect,
+};
+use uuid::Uuid;
+
+use super::entities::order::{self, Entity as Orders};
+use crate::domain::intake::{IntakeAnswers, Subject};
+use crate::domain::order::{DeliveryMode, OrderStatus, Relationship};
+use crate::domain::reference::format_reference;
+
+#[derive(Debug, Clone)]
+pub struct OrderRecord {
+    pub id: Uuid,
+    pub reference: String,
+    pub status: OrderStatus,
+    pub delivery_mode: DeliveryMode,
+    pub jurisdiction: String,
+    pub subject: Subject,
+    pub intake: IntakeAnswers,
+    pub version: i32,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub submitted_at: Option<DateTime<Utc>>,
+}
+
+/// Everything needed to create an order besides what the database assigns.
+#[derive(Debug, Clone)]
+pub struct NewOrder {
+    pub id: Uuid,
+    pub delivery_mode: DeliveryMode,
+    pub jurisdiction: String,
+    pub subject: Subject,
+    pub intake: IntakeAnswers,
+    pub now: DateTime<Utc>,
+}
+
+fn corrupt(what: &str, value: &str) -> DbErr {
+    DbErr::Custom(format!("stored order has an unknown {what}: {value:?}"))
+}
+
+impl TryFrom<order::Model> for OrderRecord {
+    type Error = DbErr;
+    fn try_from(m: order::Model) -> Result<Self, DbErr> {
+        let status = OrderStatus::parse(&m.status).ok_or_else(|| corrupt("status", &m.status))?;
+        let delivery_mode = DeliveryMode::parse(&m.delivery_mode)
+            .ok_or_else(|| corrupt("mode", &m.delivery_mode))?;
+        let requester_relationship = Relationship::parse(&m.requester_relationship)
+            .ok_or_else(|| corrupt("relationship", &m.requester_relationship))?;
+        let intake: IntakeAnswers = serde_json::from_value(m.intake)
+            .map_err(|e| DbErr::Custom(format!("stored intake is unreadable: {e}")))?;
+        Ok(Self {
+            id: m.id,
+            reference: m.reference,
+            status,
+            delivery_mode,
+            jurisdiction: m.jurisdiction,
+            subject: Subject {
+                name: m.subject_name,
+                requester_relationship,
+                birth_date: m.subject_birth_date,
+                death_date: m.subject_death_date,
+                living: m.subject_living,
+                living_twin: m.living_twin,
+            },
+            intake,
+            version: m.version,
+            created_at: m.created_at,
+            updated_at: m.updated_at,
+            submitted_at: m.submitted_at,
+        })
+    }
+}
+
+/// The next number of `year`'s reference counter, atomically (one upsert, so two concurrent
+/// orders never share a reference on either backend).
+async fn next_reference_number(conn: &impl ConnectionTrait, year: i32) -> Result<i64, DbErr> {
+    use sea_orm::sea_query::Alias;
+    let table = Alias::new("order_reference_counters");
+    let year_col = Alias::new("year");
+    let last = Alias::new("last_number");
+    let stmt = Query::insert()
+        .into_table(table.clone())
+        .columns([year_col.clone(), last.clone()])
+        .values_panic([year.into(), 1i64.into()])
+        .on_conflict(
+            OnConflict::column(year_col)
+                .value(last.clone(), Expr::col((table, last.clone())).add(1))
+                .to_owned(),
+        )
+        .returning_col(last)
+        .to_owned();
+    let row = conn
+        .query_one(&stmt)
+        .await?
+        .ok_or_else(|| DbErr::Custom("reference counter returned no row".into()))?;
+    row.try_get::<i64>("", "last_number")
+}
+
+pub async fn insert(conn: &impl ConnectionTrait, new: NewOrder) -> Result<OrderRecord, DbErr> {
+    use chrono::Datelike;
+    let number = next_reference_number(conn, new.now.year()).await?;
+    let intake = serde_json::to_value(&new.intake).map_err(|e| DbErr::Custom(e.to_string()))?;
+    let model = order::ActiveModel {
+        id: Set(new.id),
+        reference: Set(format_reference(new.now.year(), number)),
+        status: Set(OrderStatus::Draft.as_str().to_owned()),
+        delivery_mode: Set(new.delivery_mode.as_str().to_owned()),
+        jurisdiction: Set(new.jurisdiction),
+        subject_name: Set(new.subject.name),
+        requester_relationship: Set(new.subject.requester_relationship.as_str().to_owned()),
+        subject_birth_date: Set(new.subject.birth_date),
+        subject_death_date: Set(new.subject.death_date),
+        subject_living: Set(new.subject.living),
+        living_twin: Set(new.subject.living_twin),
+        intake: Set(intake),
+        version: Set(1),
+        created_at: Set(new.now),
+        updated_at: Set(new.now),
+        submitted_at: Set(None),
+    };
+    model.insert(conn).await?.try_into()
+}
+
+pub async fn find(conn: &impl ConnectionTrait, id: Uuid) -> Result<Option<OrderRecord>, DbErr> {
+    Orders::find_by_id(id)
+        .one(conn)
+        .await?
+        .map(TryInto::try_into)
+        .transpose()
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct ListFilter {
+    pub status: Option<OrderStatus>,
+    pub delivery_mode: Option<DeliveryMode>,
+    /// Keyset cursor: only orders created before this id (ids are UUID v7, so time-ordered).
+    pub before_id: Option<Uuid>,
+}
+
+/// Newest first, at most `limit` rows, keyset-paginated on the id.
+pub async fn list(
+    conn: &impl ConnectionTrait,
+    filter: &ListFilter,
+    limit: u64,
+) -> Result<Vec<OrderRecord>, DbErr> {
+    let mut query = Orders::find();
+    if let Some(status) = filter.status {
+        query = query.filter(order::Column::Status.eq(status.as_str()));
+    }
+    if let Some(mode) = filter.delivery_mode {
+        query = query.filter(order::Column::DeliveryMode.eq(mode.as_str()));
+    }
+    if let Some(before) = filter.before_id {
+        query = query.filter(order::Column::Id.lt(before));
+    }
+    let rows = query
+        .order_by_desc(order::Column::Id)
+        .limit(limit)
+        .all(conn)
+        .await?;
+    rows.into_iter().map(TryInto::try_into).collect()
+}
+
+/// The columns a change may set; the version is bumped by [`update_if_version`] itself.
+#[derive(Debug, Clone)]
+pub struct OrderChange {
+    pub status: OrderStatus,
+    pub delivery_mode: DeliveryMode,
+    pub jurisdiction: String,
+    pub subject: Subject,
+    pub intake: IntakeAnswers,
+    pub submitted_at: Option<DateTime<Utc>>,
+    pub now: DateTime<Utc>,
+}
+
+/// Apply `change` only if the order is still at `expected_version` (optimistic concurrency).
+/// `Ok(None)`: someone else changed it first.
+pub async fn update_if_version(
+    conn: &impl ConnectionTrait,
+    id: Uuid,
+    expected_version: i32,
+    change: OrderChange,
+) -> Result<Option<OrderRecord>, DbErr> {
+    let intake = serde_json::to_value(&change.intake).map_err(|e| DbErr::Custom(e.to_string()))?;
+    let result = Orders::update_many()
+        .col_expr(order::Column::Status, Expr::value(change.status.as_str()))
+        .col_expr(
+            order::Column::DeliveryMode,
+            Expr::value(change.delivery_mode.as_str()),
+        )
+        .col_expr(
+            order::Column::Jurisdiction,
+            Expr::value(change.jurisdiction),
+        )
+        .col_expr(order::Column::SubjectName, Expr::value(change.subject.name))
+        .col_expr(
+            order::Column::RequesterRelationship,
+            Expr::value(change.subject.requester_relationship.as_str()),
+        )
+        .col_expr(
+            order::Column::SubjectBirthDate,
+            Expr::value(change.subject.birth_date),
+        )
+        .col_expr(
+            order::Column::SubjectDeathDate,
+            Expr::value(change.subject.death_date),
+        )
+        .col_expr(
+            order::Column::SubjectLiving,
+            Expr::value(change.subject.living),
+        )
+        .col_expr(
+            order::Column::LivingTwin,
+            Expr::value(change.subject.living_twin),
+        )
+        .col_expr(order::Column::Intake, Expr::value(intake))
+        .col_expr(order::Column::SubmittedAt, Expr::value(change.submitted_at))
+        .col_expr(order::Column::UpdatedAt, Expr::value(change.now))
+        .col_expr(
+            order::Column::Version,
+            Expr::col(order::Column::Version).add(1),
+        )
+        .filter(order::Column::Id.eq(id))
+        .filter(order::Column::Version.eq(expected_version))
+        .exec(conn)
+        .await?;
+    if result.rows_affected == 1 {
+        find(conn, id).await
+    } else {
+        Ok(None)
+    }
+}
+
+impl OrderRecord {
+    /// The change that leaves everything as it is; callers override what they change.
+    pub fn unchanged(&self, now: DateTime<Utc>) -> OrderChange {
+        OrderChange {
+            status: self.status,
+            delivery_mode: self.delivery_mode,
+            jurisdiction: self.jurisdiction.clone(),
+            subject: self.subject.clone(),
+            intake: self.intake.clone(),
+            submitted_at: self.submitted_at,
+            now,
+        }
+    }
+}

@@ -1,0 +1,235 @@
+//! Sample queries. Status changes are conditional updates (`WHERE status = from`), so two
+//! requests — or two replicas — racing to complete or abort the same upload cannot both win.
+
+use chrono::{DateTime, Utc};
+use sea_orm::sea_query::Expr;
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait,
+    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
+};
+use uuid::Uuid;
+
+use super::entities::sample::{self, Entity as Samples};
+use crate::domain::sample::{SampleKind, SampleStatus, UploadMode};
+use crate::domain::sufficiency::SampleFacts;
+use crate::media::MediaMetadata;
+
+pub use sample::Model as SampleRow;
+
+impl SampleRow {
+    pub fn kind(&self) -> Result<SampleKind, DbErr> {
+        SampleKind::parse(&self.kind)
+            .ok_or_else(|| DbErr::Custom(format!("unknown sample kind {:?}", self.kind)))
+    }
+    pub fn status(&self) -> Result<SampleStatus, DbErr> {
+        SampleStatus::parse(&self.status)
+            .ok_or_else(|| DbErr::Custom(format!("unknown sample status {:?}", self.status)))
+    }
+    pub fn upload_mode(&self) -> Result<UploadMode, DbErr> {
+        UploadMode::parse(&self.upload_mode)
+            .ok_or_else(|| DbErr::Custom(format!("unknown upload mode {:?}", self.upload_mode)))
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct NewSample {
+    pub id: Uuid,
+    pub order_id: Uuid,
+    pub kind: SampleKind,
+    pub file_name: String,
+    pub declared_size: u64,
+    pub declared_sha256_hex: String,
+    pub declared_content_type: String,
+    pub object_key: String,
+    pub upload_mode: UploadMode,
+    pub multipart_upload_id: Option<String>,
+    pub part_size: u64,
+    pub part_count: u32,
+    pub now: DateTime<Utc>,
+}
+
+fn to_i64(n: u64) -> Result<i64, DbErr> {
+    i64::try_from(n).map_err(|_| DbErr::Custom(format!("{n} does not fit the column")))
+}
+
+pub async fn insert(conn: &impl ConnectionTrait, new: NewSample) -> Result<SampleRow, DbErr> {
+    sample::ActiveModel {
+        id: Set(new.id),
+        order_id: Set(new.order_id),
+        kind: Set(new.kind.as_str().to_owned()),
+        file_name: Set(new.file_name),
+        declared_size: Set(to_i64(new.declared_size)?),
+        declared_sha256: Set(new.declared_sha256_hex),
+        declared_content_type: Set(new.declared_content_type),
+        object_key: Set(new.object_key),
+        upload_mode: Set(new.upload_mode.as_str().to_owned()),
+        multipart_upload_id: Set(new.multipart_upload_id),
+        part_size: Set(to_i64(new.part_size)?),
+        part_count: Set(i32::try_from(new.part_count).map_err(|e| DbErr::Custom(e.to_string()))?),
+        status: Set(SampleStatus::Uploading.as_str().to_owned()),
+        rejection_code: Set(None),
+        rejection_reason: Set(None),
+        detected_content_type: Set(None),
+        width: Set(None),
+        height: Set(None),
+        duration_ms: Set(None),
+        created_at: Set(new.now),
+        updated_at: Set(new.now),
+        completed_at: Set(None),
+    }
+    .insert(conn)
+    .await
+}
+
+pub async fn find(
+    conn: &impl ConnectionTrait,
+    order_id: Uuid,
+    sample_id: Uuid,
+) -> Result<Option<SampleRow>, DbErr> {
+    Samples::find_by_id(sample_id)
+        .filter(sample::Column::OrderId.eq(order_id))
+        .one(conn)
+        .await
+}
+
+pub async fn list_for_order(
+    conn: &impl ConnectionTrait,
+    order_id: Uuid,
+) -> Result<Vec<SampleRow>, DbErr> {
+    Samples::find()
+        .filter(sample::Column::OrderId.eq(order_id))
+        .order_by_asc(sample::Column::Id)
+        .all(conn)
+        .await
+}
+
+pub async fn count_verified(conn: &impl ConnectionTrait, order_id: Uuid) -> Result<u64, DbErr> {
+    Samples::find()
+        .filter(sample::Column::OrderId.eq(order_id))
+        .filter(sample::Column::Status.eq(SampleStatus::Verified.as_str()))
+        .count(conn)
+        .await
+}
+
+/// What the sufficiency report needs from each verified sample of an order.
+pub async fn verified_facts(
+    conn: &impl ConnectionTrait,
+    order_id: Uuid,
+) -> Result<Vec<SampleFacts>, DbErr> {
+    let rows = Samples::find()
+        .filter(sample::Column::OrderId.eq(order_id))
+        .filter(sample::Column::Status.eq(SampleStatus::Verified.as_str()))
+        .all(conn)
+        .await?;
+    rows.iter()
+        .map(|row| {
+            Ok(SampleFacts {
+                kind: row.kind()?,
+                width: row.width.and_then(|w| u32::try_from(w).ok()),
+                height: row.height.and_then(|h| u32::try_from(h).ok()),
+                duration_ms: row.duration_ms.and_then(|d| u64::try_from(d).ok()),
+            })
+        })
+        .collect()
+}
+
+/// Move a sample from `from` to `to` if it is still in `from`. `false`: someone else moved it.
+pub async fn transition(
+    conn: &impl ConnectionTrait,
+    sample_id: Uuid,
+    from: SampleStatus,
+    to: SampleStatus,
+    now: DateTime<Utc>,
+) -> Result<bool, DbErr> {
+    let result = Samples::update_many()
+        .col_expr(sample::Column::Status, Expr::value(to.as_str()))
+        .col_expr(sample::Column::UpdatedAt, Expr::value(now))
+        .filter(sample::Column::Id.eq(sample_id))
+        .filter(sample::Column::Status.eq(from.as_str()))
+        .exec(conn)
+        .await?;
+    Ok(result.rows_affected == 1)
+}
+
+pub async fn mark_verified(
+    conn: &impl ConnectionTrait,
+    sample_id: Uuid,
+    detected_content_type: &str,
+    metadata: &MediaMetadata,
+    now: DateTime<Utc>,
+) -> Result<bool, DbErr> {
+    let result = Samples::update_many()
+        .col_expr(
+            sample::Column::Status,
+            Expr::value(SampleStatus::Verified.as_str()),
+        )
+        .col_expr(
+            sample::Column::DetectedContentType,
+            Expr::value(detected_content_type),
+        )
+        .col_expr(
+            sample::Column::Width,
+            Expr::value(metadata.width.and_then(|w| i32::try_from(w).ok())),
+        )
+        .col_expr(
+            sample::Column::Height,
+            Expr::value(metadata.height.and_then(|h| i32::try_from(h).ok())),
+        )
+        .col_expr(
+            sample::Column::DurationMs,
+            Expr::value(metadata.duration_ms.and_then(|d| i64::try_from(d).ok())),
+        )
+        .col_expr(sample::Column::CompletedAt, Expr::value(now))
+        .col_expr(sample::Column::UpdatedAt, Expr::value(now))
+        .filter(sample::Column::Id.eq(sample_id))
+        .filter(sample::Column::Status.eq(SampleStatus::Verifying.as_str()))
+        .exec(conn)
+        .await?;
+    Ok(result.rows_affected == 1)
+}
+
+pub async fn mark_rejected(
+    conn: &impl ConnectionTrait,
+    sample_id: Uuid,
+    code: &str,
+    reason: &str,
+    detected_content_type: Option<&str>,
+    now: DateTime<Utc>,
+) -> Result<bool, DbErr> {
+    let result = Samples::update_many()
+        .col_expr(
+            sample::Column::Status,
+            Expr::value(SampleStatus::Rejected.as_str()),
+        )
+        .col_expr(sample::Column::RejectionCode, Expr::value(code))
+        .col_expr(sample::Column::RejectionReason, Expr::value(reason))
+        .col_expr(
+            sample::Column::DetectedContentType,
+            Expr::value(detected_content_type),
+        )
+        .col_expr(sample::Column::CompletedAt, Expr::value(now))
+        .col_expr(sample::Column::UpdatedAt, Expr::value(now))
+        .filter(sample::Column::Id.eq(sample_id))
+        .filter(sample::Column::Status.eq(SampleStatus::Verifying.as_str()))
+        .exec(conn)
+        .await?;
+    Ok(result.rows_affected == 1)
+}
+
+/// Uploads still open (or stuck mid-verification) untouched since before `cutoff`, oldest first.
+pub async fn abandoned(
+    conn: &impl ConnectionTrait,
+    cutoff: DateTime<Utc>,
+    limit: u64,
+) -> Result<Vec<SampleRow>, DbErr> {
+    Samples::find()
+        .filter(sample::Column::Status.is_in([
+            SampleStatus::Uploading.as_str(),
+            SampleStatus::Verifying.as_str(),
+        ]))
+        .filter(sample::Column::UpdatedAt.lt(cutoff))
+        .order_by_asc(sample::Column::UpdatedAt)
+        .limit(limit)
+        .all(conn)
+        .await
+}

@@ -1,0 +1,9 @@
+//! Pure rules, no I/O: what an order may become, when its intake is complete, how an upload is
+//! split into parts, which file types each sample kind accepts, whether samples suffice.
+//! Everything here is decided from values handed in, so it is tested without a database.
+
+pub mod intake;
+pub mod order;
+pub mod reference;
+pub mod sample;
+pub mod sufficiency;

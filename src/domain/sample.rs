@@ -1,0 +1,167 @@
+//! Sample rules (PRODUCT.md, "Samples"): which file types each kind accepts, how large a file
+//! may be, how an upload is split into presigned parts, and what a declared SHA-256 looks like.
+
+use crate::config::UploadSettings;
+use crate::media::MediaType;
+
+use super::order::string_enum;
+
+string_enum!(
+    /// What a sample is evidence of.
+    SampleKind {
+        Photo => "photo",
+        Voice => "voice",
+        Video => "video",
+        Document => "document",
+    }
+);
+
+string_enum!(
+    /// Where a sample's upload stands.
+    SampleStatus {
+        Uploading => "uploading",
+        Verifying => "verifying",
+        Verified => "verified",
+        Rejected => "rejected",
+        Aborted => "aborted",
+    }
+);
+
+string_enum!(
+    /// One presigned PUT, or a multipart upload with presigned part URLs.
+    UploadMode {
+        Single => "single",
+        Multipart => "multipart",
+    }
+);
+
+impl SampleKind {
+    /// The file types this kind accepts: only types whose metadata the server can read.
+    pub fn accepts(self, media: MediaType) -> bool {
+        use MediaType::*;
+        match self {
+            Self::Photo => matches!(media, Jpeg | Png | Webp),
+            Self::Voice => matches!(media, Wav | Mp3 | Flac | M4a),
+            Self::Video => matches!(media, Mp4 | QuickTime),
+            Self::Document => matches!(media, Pdf | Jpeg | Png),
+        }
+    }
+
+    pub fn max_bytes(self, limits: &UploadSettings) -> u64 {
+        match self {
+            Self::Photo => limits.max_photo_bytes,
+            Self::Voice => limits.max_voice_bytes,
+            Self::Video => limits.max_video_bytes,
+            Self::Document => limits.max_document_bytes,
+        }
+    }
+}
+
+/// S3 allows at most this many parts in one multipart upload.
+pub const MAX_PARTS: u64 = 10_000;
+const MIB: u64 = 1024 * 1024;
+
+/// How a file of a given size is uploaded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct UploadPlan {
+    pub mode: UploadMode,
+    pub part_size: u64,
+    pub part_count: u32,
+}
+
+/// Small files go in one PUT; large ones in parts of at least `min_part_bytes`, grown (in whole
+/// MiB) until the file fits in S3's 10,000 parts.
+pub fn plan_upload(size: u64, limits: &UploadSettings) -> UploadPlan {
+    if size <= limits.single_put_max_bytes {
+        return UploadPlan {
+            mode: UploadMode::Single,
+            part_size: size,
+            part_count: 1,
+        };
+    }
+    let needed = size.div_ceil(MAX_PARTS).div_ceil(MIB) * MIB;
+    let part_size = needed.max(limits.min_part_bytes);
+    let part_count = u32::try_from(size.div_ceil(part_size)).unwrap_or(u32::MAX);
+    UploadPlan {
+        mode: UploadMode::Multipart,
+        part_size,
+        part_count,
+    }
+}
+
+/// The expected size of part `number` (1-based) of a plan over `size` bytes.
+pub fn expected_part_size(plan: &UploadPlan, size: u64, number: u32) -> u64 {
+    let before = plan.part_size * u64::from(number.saturating_sub(1));
+    size.saturating_sub(before).min(plan.part_size)
+}
+
+/// A declared SHA-256: 64 hex digits, normalised to lower case.
+pub fn parse_sha256_hex(text: &str) -> Option<[u8; 32]> {
+    let mut out = [0u8; 32];
+    hex::decode_to_slice(text, &mut out).ok()?;
+    Some(out)
+}
+
+/// Keys are generated from ids, never from anything a client sent.
+pub fn object_key(order_id: uuid::Uuid, sample_id: uuid::Uuid) -> String {
+    format!("orders/{order_id}/samples/{sample_id}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn small_files_get_one_put() {
+        let limits = UploadSettings::default();
+        let plan = plan_upload(limits.single_put_max_bytes, &limits);
+        assert_eq!(plan.mode, UploadMode::Single);
+        assert_eq!(plan.part_count, 1);
+    }
+
+    #[test]
+    fn large_files_fit_in_ten_thousand_parts() {
+        let limits = UploadSettings::default();
+        for size in [
+            limits.single_put_max_bytes + 1,
+            10 * 1024 * MIB,
+            200 * 1024 * MIB,
+            5 * 1024 * 1024 * MIB,
+        ] {
+            let plan = plan_upload(size, &limits);
+            assert_eq!(plan.mode, UploadMode::Multipart);
+            assert!(u64::from(plan.part_count) <= MAX_PARTS, "{size}: {plan:?}");
+            assert!(plan.part_size >= limits.min_part_bytes);
+            assert_eq!(plan.part_size % MIB, 0);
+            assert!(plan.part_size * u64::from(plan.part_count) >= size);
+            assert!(plan.part_size * u64::from(plan.part_count - 1) < size);
+        }
+    }
+
+    #[test]
+    fn last_part_holds_the_remainder() {
+        let limits = UploadSettings::default();
+        let size = 40 * MIB + 7;
+        let plan = plan_upload(size, &limits);
+        assert_eq!((plan.part_size, plan.part_count), (16 * MIB, 3));
+        assert_eq!(expected_part_size(&plan, size, 1), 16 * MIB);
+        assert_eq!(expected_part_size(&plan, size, 3), 8 * MIB + 7);
+    }
+
+    #[test]
+    fn kinds_accept_only_their_types() {
+        assert!(SampleKind::Photo.accepts(MediaType::Jpeg));
+        assert!(!SampleKind::Photo.accepts(MediaType::Mp4));
+        assert!(!SampleKind::Voice.accepts(MediaType::Jpeg));
+        assert!(SampleKind::Video.accepts(MediaType::QuickTime));
+        assert!(SampleKind::Document.accepts(MediaType::Pdf));
+    }
+
+    #[test]
+    fn sha256_must_be_64_hex_digits() {
+        assert!(parse_sha256_hex(&"ab".repeat(32)).is_some());
+        assert!(parse_sha256_hex(&"AB".repeat(32)).is_some());
+        assert!(parse_sha256_hex("abc").is_none());
+        assert!(parse_sha256_hex(&"zz".repeat(32)).is_none());
+    }
+}

@@ -1,0 +1,46 @@
+//! `/healthz` (the process answers) and `/readyz` (the database and the object store answer).
+
+use axum::Json;
+use axum::extract::State;
+use sea_orm::ConnectionTrait;
+use serde::Serialize;
+use utoipa::ToSchema;
+use utoipa_axum::{router::OpenApiRouter, routes};
+
+use crate::app::AppState;
+use crate::error::{AppError, AppResult, Problem};
+
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(healthz))
+        .routes(routes!(readyz))
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Health {
+    pub status: &'static str,
+}
+
+#[utoipa::path(get, path = "/healthz", tag = "health", responses((status = 200, description = "Up", body = Health)))]
+async fn healthz() -> Json<Health> {
+    Json(Health { status: "ok" })
+}
+
+#[utoipa::path(
+    get, path = "/readyz", tag = "health",
+    responses(
+        (status = 200, description = "Database and object store reachable", body = Health),
+        (status = 503, description = "A dependency is unreachable", body = Problem),
+    )
+)]
+async fn readyz(State(state): State<AppState>) -> AppResult<Json<Health>> {
+    state.db.execute_unprepared("SELECT 1").await.map_err(|e| {
+        tracing::warn!(error = %e, "database not ready");
+        AppError::Unavailable("the database is unreachable".into())
+    })?;
+    state.store.ping().await.map_err(|e| {
+        tracing::warn!(error = %e, "object store not ready");
+        AppError::Unavailable("the object store is unreachable".into())
+    })?;
+    Ok(Json(Health { status: "ready" }))
+}

@@ -1,0 +1,57 @@
+//! The HTTP API: one module per resource, each with its own `router()`; this module puts them
+//! together, adds the cross-cutting layers (request id, tracing, body limit) and serves the
+//! OpenAPI document generated from the handlers' annotations.
+
+pub mod extract;
+pub mod health;
+pub mod orders;
+pub mod samples;
+pub mod sufficiency;
+
+use axum::Json;
+use axum::extract::DefaultBodyLimit;
+use axum::http::{HeaderName, Request};
+use axum::routing::get;
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::trace::TraceLayer;
+use utoipa::OpenApi;
+use utoipa_axum::router::OpenApiRouter;
+
+use crate::app::AppState;
+use crate::error::{AppError, Problem};
+
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "Keepsake", description = "Order desk of a digital-memorial studio"),
+    components(schemas(Problem)),
+    tags(
+        (name = "orders", description = "Memorial orders and their lifecycle"),
+        (name = "samples", description = "Photos, voice, video and documents, uploaded straight to object storage"),
+        (name = "health", description = "Liveness and readiness"),
+    )
+)]
+struct ApiDoc;
+
+/// All routes with their layers, and the OpenAPI document describing them.
+pub fn router(state: AppState) -> axum::Router {
+    let (api, openapi) = OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .merge(orders::router())
+        .merge(samples::router())
+        .merge(sufficiency::router())
+        .merge(health::router())
+        .split_for_parts();
+    let body_limit = state.settings.max_json_body_bytes;
+    let request_id = HeaderName::from_static("x-request-id");
+
+    api.route("/api/openapi.json", get(move || async move { Json(openapi) }))
+        .fallback(|| async { AppError::not_found("route_not_found", "no such route") })
+        .method_not_allowed_fallback(|| async { AppError::MethodNotAllowed })
+        .layer(DefaultBodyLimit::max(body_limit))
+        .layer(PropagateRequestIdLayer::new(request_id.clone()))
+        .layer(TraceLayer::new_for_http().make_span_with(|req: &Request<_>| {
+            let id = req.headers().get("x-request-id").and_then(|v| v.to_str().ok()).unwrap_or("-");
+            tracing::info_span!("request", method = %req.method(), path = %req.uri().path(), request_id = %id)
+        }))
+        .layer(SetRequestIdLayer::new(request_id, MakeRequestUuid))
+        .with_state(state)
+}

@@ -1,0 +1,526 @@
+//! `/api/v1/orders`: create (idempotent), read (with ETag), list (keyset), edit the intake
+//! (If-Match), and lifecycle actions such as `submit`.
+
+use axum::Json;
+use axum::extract::State;
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use base64::Engine;
+use chrono::{DateTime, Utc};
+use sea_orm::TransactionTrait;
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use utoipa::{IntoParams, ToSchema};
+use utoipa_axum::{router::OpenApiRouter, routes};
+use uuid::Uuid;
+
+use super::extract::{ApiJson, ApiPath, ApiQuery, IdempotencyKey, IfMatch, RequestId, etag};
+use crate::app::AppState;
+use crate::audit::{self, Actor, Target};
+use crate::db::{self, idempotency::Claim, orders::OrderRecord};
+use crate::domain::intake::{self, IntakeAnswers, Subject};
+use crate::domain::order::{DeliveryMode, OrderAction, OrderStatus, next_status};
+use crate::error::{AppError, AppResult, Problem};
+
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(create_order, list_orders))
+        .routes(routes!(get_order, update_order))
+        .routes(routes!(order_action))
+}
+
+/// An order as clients see it.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct OrderView {
+    pub id: Uuid,
+    /// Human reference, e.g. `KS-2026-000123`.
+    pub reference: String,
+    pub status: OrderStatus,
+    pub delivery_mode: DeliveryMode,
+    pub jurisdiction: String,
+    pub subject: Subject,
+    pub intake: IntakeAnswers,
+    pub version: i32,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub submitted_at: Option<DateTime<Utc>>,
+}
+
+impl From<&OrderRecord> for OrderView {
+    fn from(o: &OrderRecord) -> Self {
+        Self {
+            id: o.id,
+            reference: o.reference.clone(),
+            status: o.status,
+            delivery_mode: o.delivery_mode,
+            jurisdiction: o.jurisdiction.clone(),
+            subject: o.subject.clone(),
+            intake: o.intake.clone(),
+            version: o.version,
+            created_at: o.created_at,
+            updated_at: o.updated_at,
+            submitted_at: o.submitted_at,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateOrder {
+    pub subject: Subject,
+    pub delivery_mode: DeliveryMode,
+    /// ISO 3166-1 alpha-2; selects the policy. Default `CN`.
+    pub jurisdiction: Option<String>,
+    pub intake: Option<IntakeAnswers>,
+}
+
+/// Fields present replace the stored ones; absent fields stay as they are.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateOrder {
+    pub subject: Option<Subject>,
+    pub delivery_mode: Option<DeliveryMode>,
+    pub jurisdiction: Option<String>,
+    pub intake: Option<IntakeAnswers>,
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct ListParams {
+    pub status: Option<OrderStatus>,
+    pub delivery_mode: Option<DeliveryMode>,
+    /// Cursor from the previous page's `next`.
+    pub after: Option<String>,
+    /// Page size, 1–100 (default 20; larger values are capped at 100).
+    pub limit: Option<u32>,
+}
+
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct OrderPage {
+    pub items: Vec<OrderView>,
+    /// Pass as `after` to get the next page; absent on the last page.
+    pub next: Option<String>,
+}
+
+const DEFAULT_PAGE: u32 = 20;
+const MAX_PAGE: u32 = 100;
+
+/// Until accounts exist, every caller shares one idempotency namespace.
+const IDEMPOTENCY_OWNER: &str = "anonymous";
+
+fn validate(subject: &Subject, intake: &IntakeAnswers, jurisdiction: &str) -> AppResult<()> {
+    let today = Utc::now().date_naive();
+    intake::validate_subject(subject, today)
+        .and_then(|()| intake::validate_answers(intake))
+        .and_then(|()| intake::validate_jurisdiction(jurisdiction))
+        .map_err(|invalid| AppError::Unprocessable {
+            code: "invalid_intake",
+            detail: format!("{}: {}", invalid.field, invalid.reason),
+            extra: Some(serde_json::Map::from_iter([(
+                "field".to_owned(),
+                invalid.field.into(),
+            )])),
+        })
+}
+
+pub(crate) fn order_response(status: StatusCode, order: &OrderRecord) -> Response {
+    let mut response = (status, Json(OrderView::from(order))).into_response();
+    if let Ok(value) = HeaderValue::from_str(&etag(order.version)) {
+        response.headers_mut().insert(header::ETAG, value);
+    }
+    response
+}
+
+/// Create an order in `draft`.
+#[utoipa::path(
+    post, path = "/api/v1/orders", tag = "orders",
+    request_body = CreateOrder,
+    params(("Idempotency-Key" = String, Header, description = "Unique per intended order; a retry with the same key and body returns the first response")),
+    responses(
+        (status = 201, description = "Created", body = OrderView),
+        (status = 400, description = "Missing or malformed Idempotency-Key, malformed JSON", body = Problem),
+        (status = 409, description = "A request with this key is still being processed", body = Problem),
+        (status = 413, description = "Body too large", body = Problem),
+        (status = 415, description = "Body is not JSON", body = Problem),
+        (status = 422, description = "Invalid intake, or the key was used for a different request", body = Problem),
+    )
+)]
+async fn create_order(
+    State(state): State<AppState>,
+    IdempotencyKey(key): IdempotencyKey,
+    request_id: RequestId,
+    ApiJson(req): ApiJson<CreateOrder>,
+) -> AppResult<Response> {
+    let jurisdiction = req.jurisdiction.clone().unwrap_or_else(|| "CN".to_owned());
+    let answers = req.intake.clone().unwrap_or_default();
+    validate(&req.subject, &answers, &jurisdiction)?;
+
+    let hash = hex::encode(Sha256::digest(
+        serde_json::to_vec(&req).map_err(AppError::internal)?,
+    ));
+    match db::idempotency::claim(&state.db, IDEMPOTENCY_OWNER, &key, &hash, db::now()).await? {
+        Claim::Fresh => {}
+        Claim::Replay { status, body } => return Ok(replay(status, body)),
+        Claim::Mismatch => {
+            return Err(AppError::unprocessable(
+                "idempotency_key_reused",
+                "this Idempotency-Key was already used for a different request",
+            ));
+        }
+        Claim::InProgress => {
+            return Err(AppError::conflict(
+                "idempotency_request_in_progress",
+                "a request with this Idempotency-Key is still being processed; retry shortly",
+            ));
+        }
+    }
+
+    let new = db::orders::NewOrder {
+        id: Uuid::now_v7(),
+        delivery_mode: req.delivery_mode,
+        jurisdiction,
+        subject: req.subject,
+        intake: answers,
+        now: db::now(),
+    };
+    let request_id = request_id.0;
+    let key_for_tx = key.clone();
+    let created = state
+        .db
+        .transaction::<_, OrderRecord, AppError>(|txn| {
+            Box::pin(async move {
+                let order = db::orders::insert(txn, new).await?;
+                let detail = serde_json::json!({ "reference": order.reference, "delivery_mode": order.delivery_mode });
+                audit::record(txn, &Actor::anonymous(), "order.created", Target::order(order.id), request_id.as_deref(), detail).await?;
+                let body = serde_json::to_value(OrderView::from(&order)).map_err(AppError::internal)?;
+                db::idempotency::store_response(txn, IDEMPOTENCY_OWNER, &key_for_tx, StatusCode::CREATED.as_u16(), &body).await?;
+                Ok(order)
+            })
+        })
+        .await;
+    match created {
+        Ok(order) => {
+            let mut response = order_response(StatusCode::CREATED, &order);
+            if let Ok(location) = HeaderValue::from_str(&format!("/api/v1/orders/{}", order.id)) {
+                response.headers_mut().insert(header::LOCATION, location);
+            }
+            Ok(response)
+        }
+        Err(err) => {
+            if let Err(release_err) =
+                db::idempotency::release(&state.db, IDEMPOTENCY_OWNER, &key).await
+            {
+                tracing::error!(error = %release_err, "could not release an idempotency key");
+            }
+            Err(err.into())
+        }
+    }
+}
+
+fn replay(status: u16, body: serde_json::Value) -> Response {
+    let status = StatusCode::from_u16(status).unwrap_or(StatusCode::OK);
+    let version = body.get("version").and_then(serde_json::Value::as_i64);
+    let mut response = (status, Json(body)).into_response();
+    let headers: &mut HeaderMap = response.headers_mut();
+    headers.insert("idempotent-replayed", HeaderValue::from_static("true"));
+    if let Some(value) = version
+        .and_then(|v| i32::try_from(v).ok())
+        .and_then(|v| HeaderValue::from_str(&etag(v)).ok())
+    {
+        headers.insert(header::ETAG, value);
+    }
+    response
+}
+
+/// List orders, newest first.
+#[utoipa::path(
+    get, path = "/api/v1/orders", tag = "orders",
+    params(ListParams),
+    responses(
+        (status = 200, description = "One page of orders", body = OrderPage),
+        (status = 400, description = "Unknown filter value or malformed cursor", body = Problem),
+        (status = 422, description = "limit out of range", body = Problem),
+    )
+)]
+async fn list_orders(
+    State(state): State<AppState>,
+    ApiQuery(params): ApiQuery<ListParams>,
+) -> AppResult<Json<OrderPage>> {
+    let limit = match params.limit {
+        Some(0) => {
+            return Err(AppError::unprocessable(
+                "invalid_limit",
+                "limit must be at least 1",
+            ));
+        }
+        Some(n) => n.min(MAX_PAGE),
+        None => DEFAULT_PAGE,
+    };
+    let before_id = params.after.as_deref().map(decode_cursor).transpose()?;
+    let filter = db::orders::ListFilter {
+        status: params.status,
+        delivery_mode: params.delivery_mode,
+        before_id,
+    };
+    let mut rows = db::orders::list(&state.db, &filter, u64::from(limit) + 1).await?;
+    let next = if rows.len() > limit as usize {
+        rows.truncate(limit as usize);
+        rows.last().map(|o| encode_cursor(o.id))
+    } else {
+        None
+    };
+    Ok(Json(OrderPage {
+        items: rows.iter().map(OrderView::from).collect(),
+        next,
+    }))
+}
+
+fn encode_cursor(id: Uuid) -> String {
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(id.as_bytes())
+}
+
+fn decode_cursor(text: &str) -> AppResult<Uuid> {
+    base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(text)
+        .ok()
+        .and_then(|bytes| Uuid::from_slice(&bytes).ok())
+        .ok_or_else(|| {
+            AppError::bad_request(
+                "invalid_cursor",
+                "the `after` cursor is not one this API issued",
+            )
+        })
+}
+
+pub(crate) async fn load_order(state: &AppState, id: Uuid) -> AppResult<OrderRecord> {
+    db::orders::find(&state.db, id)
+        .await?
+        .ok_or_else(|| AppError::not_found("order_not_found", "no such order"))
+}
+
+/// Read one order; its `ETag` is what `If-Match` must carry to change it.
+#[utoipa::path(
+    get, path = "/api/v1/orders/{id}", tag = "orders",
+    params(("id" = Uuid, Path, description = "Order id")),
+    responses(
+        (status = 200, description = "The order", body = OrderView, headers(("ETag" = String, description = "\"v{version}\""))),
+        (status = 404, description = "No such order", body = Problem),
+    )
+)]
+async fn get_order(
+    State(state): State<AppState>,
+    ApiPath(id): ApiPath<Uuid>,
+) -> AppResult<Response> {
+    let order = load_order(&state, id).await?;
+    Ok(order_response(StatusCode::OK, &order))
+}
+
+/// Edit the intake while the order is `draft` or `needs_info`.
+#[utoipa::path(
+    patch, path = "/api/v1/orders/{id}", tag = "orders",
+    request_body = UpdateOrder,
+    params(("id" = Uuid, Path, description = "Order id"), ("If-Match" = String, Header, description = "The ETag last read")),
+    responses(
+        (status = 200, description = "Updated", body = OrderView),
+        (status = 400, description = "Malformed JSON or If-Match", body = Problem),
+        (status = 404, description = "No such order", body = Problem),
+        (status = 409, description = "The order is no longer editable", body = Problem),
+        (status = 412, description = "The order changed since it was read", body = Problem),
+        (status = 415, description = "Body is not JSON", body = Problem),
+        (status = 422, description = "Invalid intake", body = Problem),
+        (status = 428, description = "If-Match missing", body = Problem),
+    )
+)]
+async fn update_order(
+    State(state): State<AppState>,
+    ApiPath(id): ApiPath<Uuid>,
+    if_match: IfMatch,
+    request_id: RequestId,
+    ApiJson(req): ApiJson<UpdateOrder>,
+) -> AppResult<Response> {
+    let expected = if_match.required()?;
+    let order = load_order(&state, id).await?;
+    check_version(&order, expected)?;
+    if !order.status.intake_editable() {
+        return Err(AppError::conflict(
+            "order_not_editable",
+            format!(
+                "the intake can only be edited while the order is draft or needs_info; it is {}",
+                order.status
+            ),
+        ));
+    }
+    let mut change = order.unchanged(db::now());
+    let changed_fields: Vec<&str> = [
+        req.subject.as_ref().map(|_| "subject"),
+        req.delivery_mode.map(|_| "delivery_mode"),
+        req.jurisdiction.as_ref().map(|_| "jurisdiction"),
+        req.intake.as_ref().map(|_| "intake"),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
+    if let Some(subject) = req.subject {
+        change.subject = subject;
+    }
+    if let Some(mode) = req.delivery_mode {
+        change.delivery_mode = mode;
+    }
+    if let Some(jurisdiction) = req.jurisdiction {
+        change.jurisdiction = jurisdiction;
+    }
+    if let Some(answers) = req.intake {
+        change.intake = answers;
+    }
+    validate(&change.subject, &change.intake, &change.jurisdiction)?;
+
+    let detail = serde_json::json!({ "fields": changed_fields });
+    let updated = apply_change(
+        &state,
+        &order,
+        expected,
+        change,
+        "order.updated",
+        detail,
+        request_id.as_deref(),
+    )
+    .await?;
+    Ok(order_response(StatusCode::OK, &updated))
+}
+
+pub(crate) fn check_version(order: &OrderRecord, expected: i32) -> AppResult<()> {
+    if order.version == expected {
+        Ok(())
+    } else {
+        Err(AppError::PreconditionFailed {
+            current_etag: etag(order.version),
+        })
+    }
+}
+
+/// One transaction: the conditional update and its audit event.
+async fn apply_change(
+    state: &AppState,
+    order: &OrderRecord,
+    expected: i32,
+    change: db::orders::OrderChange,
+    action: &'static str,
+    detail: serde_json::Value,
+    request_id: Option<&str>,
+) -> AppResult<OrderRecord> {
+    let id = order.id;
+    let request_id = request_id.map(str::to_owned);
+    state
+        .db
+        .transaction::<_, OrderRecord, AppError>(|txn| {
+            Box::pin(async move {
+                let Some(updated) =
+                    db::orders::update_if_version(txn, id, expected, change).await?
+                else {
+                    let current = db::orders::find(txn, id)
+                        .await?
+                        .map(|o| o.version)
+                        .unwrap_or(expected);
+                    return Err(AppError::PreconditionFailed {
+                        current_etag: etag(current),
+                    });
+                };
+                audit::record(
+                    txn,
+                    &Actor::anonymous(),
+                    action,
+                    Target::order(id),
+                    request_id.as_deref(),
+                    detail,
+                )
+                .await?;
+                Ok(updated)
+            })
+        })
+        .await
+        .map_err(Into::into)
+}
+
+/// Move the order through its lifecycle: `submit` (guard: intake complete and at least one
+/// verified sample) or `cancel` (before production).
+#[utoipa::path(
+    post, path = "/api/v1/orders/{id}/actions/{action}", tag = "orders",
+    params(
+        ("id" = Uuid, Path, description = "Order id"),
+        ("action" = String, Path, description = "submit | cancel"),
+        ("If-Match" = String, Header, description = "The ETag last read"),
+    ),
+    responses(
+        (status = 200, description = "The order after the action", body = OrderView),
+        (status = 400, description = "Malformed If-Match", body = Problem),
+        (status = 404, description = "No such order or action", body = Problem),
+        (status = 409, description = "Refused: the reason says why (e.g. intake incomplete, no verified sample)", body = Problem),
+        (status = 412, description = "The order changed since it was read", body = Problem),
+        (status = 428, description = "If-Match missing", body = Problem),
+    )
+)]
+async fn order_action(
+    State(state): State<AppState>,
+    ApiPath((id, action)): ApiPath<(Uuid, String)>,
+    if_match: IfMatch,
+    request_id: RequestId,
+) -> AppResult<Response> {
+    let action = OrderAction::parse(&action).ok_or_else(|| {
+        AppError::not_found(
+            "unknown_action",
+            format!("there is no order action `{action}`"),
+        )
+    })?;
+    let expected = if_match.required()?;
+    let order = load_order(&state, id).await?;
+    check_version(&order, expected)?;
+    let to = next_status(order.status, action).map_err(|r| AppError::conflict(r.code, r.reason))?;
+    if action == OrderAction::Submit {
+        check_submit_guard(&state, &order).await?;
+    }
+    let now = db::now();
+    let mut change = order.unchanged(now);
+    change.status = to;
+    if action == OrderAction::Submit {
+        change.submitted_at = Some(now);
+    }
+    let detail = serde_json::json!({ "from": order.status, "to": to });
+    let updated = apply_change(
+        &state,
+        &order,
+        expected,
+        change,
+        action_event(action),
+        detail,
+        request_id.as_deref(),
+    )
+    .await?;
+    Ok(order_response(StatusCode::OK, &updated))
+}
+
+fn action_event(action: OrderAction) -> &'static str {
+    match action {
+        OrderAction::Submit => "order.submitted",
+        OrderAction::Cancel => "order.cancelled",
+    }
+}
+
+async fn check_submit_guard(state: &AppState, order: &OrderRecord) -> AppResult<()> {
+    let missing = intake::missing_for_submit(&order.subject, &order.intake, order.delivery_mode);
+    if !missing.is_empty() {
+        return Err(AppError::Conflict {
+            code: "intake_incomplete",
+            detail: format!(
+                "the intake is not complete; missing: {}",
+                missing.join(", ")
+            ),
+        });
+    }
+    if db::samples::count_verified(&state.db, order.id).await? == 0 {
+        return Err(AppError::conflict(
+            "no_verified_sample",
+            "upload at least one sample and wait for it to be verified before submitting",
+        ));
+    }
+    Ok(())
+}

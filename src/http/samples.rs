@@ -1,0 +1,224 @@
+//! `/api/v1/orders/{id}/samples`: start an upload (presigned URLs), resume it, complete it
+//! (verification), and read samples back. File bytes never pass through this service.
+
+use axum::Json;
+use axum::extract::State;
+use axum::http::StatusCode;
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use utoipa::ToSchema;
+use utoipa_axum::{router::OpenApiRouter, routes};
+use uuid::Uuid;
+
+use super::extract::{ApiJson, ApiPath, RequestId};
+use super::orders::load_order;
+use crate::app::AppState;
+use crate::audit::Actor;
+use crate::db::{self, samples::SampleRow};
+use crate::domain::sample::{SampleKind, SampleStatus, UploadMode};
+use crate::error::{AppError, AppResult, Problem};
+use crate::uploads::{self, StartUpload, UploadInstructions};
+
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(start_upload, list_samples))
+        .routes(routes!(get_sample))
+        .routes(routes!(resume_upload))
+        .routes(routes!(complete_upload))
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct SampleMetadata {
+    pub width: Option<u32>,
+    pub height: Option<u32>,
+    pub duration_ms: Option<u64>,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Rejection {
+    /// Stable code, e.g. `checksum_mismatch`, `type_mismatch`, `size_mismatch`.
+    pub code: String,
+    pub reason: String,
+}
+
+/// A sample as clients see it (never its storage key).
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct SampleView {
+    pub id: Uuid,
+    pub order_id: Uuid,
+    pub kind: SampleKind,
+    pub file_name: String,
+    pub size: u64,
+    pub sha256: String,
+    pub declared_content_type: String,
+    pub detected_content_type: Option<String>,
+    pub status: SampleStatus,
+    pub rejection: Option<Rejection>,
+    pub metadata: SampleMetadata,
+    pub upload_mode: UploadMode,
+    pub created_at: DateTime<Utc>,
+    pub completed_at: Option<DateTime<Utc>>,
+}
+
+impl TryFrom<&SampleRow> for SampleView {
+    type Error = AppError;
+    fn try_from(row: &SampleRow) -> AppResult<Self> {
+        Ok(Self {
+            id: row.id,
+            order_id: row.order_id,
+            kind: row.kind()?,
+            file_name: row.file_name.clone(),
+            size: u64::try_from(row.declared_size).map_err(AppError::internal)?,
+            sha256: row.declared_sha256.clone(),
+            declared_content_type: row.declared_content_type.clone(),
+            detected_content_type: row.detected_content_type.clone(),
+            status: row.status()?,
+            rejection: row.rejection_code.as_ref().map(|code| Rejection {
+                code: code.clone(),
+                reason: row.rejection_reason.clone().unwrap_or_default(),
+            }),
+            metadata: SampleMetadata {
+                width: row.width.and_then(|v| u32::try_from(v).ok()),
+                height: row.height.and_then(|v| u32::try_from(v).ok()),
+                duration_ms: row.duration_ms.and_then(|v| u64::try_from(v).ok()),
+            },
+            upload_mode: row.upload_mode()?,
+            created_at: row.created_at,
+            completed_at: row.completed_at,
+        })
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct StartedUpload {
+    pub sample: SampleView,
+    pub upload: UploadInstructions,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SampleList {
+    pub items: Vec<SampleView>,
+}
+
+async fn load_sample(state: &AppState, order_id: Uuid, sample_id: Uuid) -> AppResult<SampleRow> {
+    db::samples::find(&state.db, order_id, sample_id)
+        .await?
+        .ok_or_else(|| AppError::not_found("sample_not_found", "no such sample"))
+}
+
+/// Start uploading a sample: declare it, get presigned URLs.
+#[utoipa::path(
+    post, path = "/api/v1/orders/{id}/samples", tag = "samples",
+    request_body = StartUpload,
+    params(("id" = Uuid, Path, description = "Order id")),
+    responses(
+        (status = 201, description = "Upload started: PUT the bytes as instructed, then complete", body = StartedUpload),
+        (status = 400, description = "Malformed JSON", body = Problem),
+        (status = 404, description = "No such order", body = Problem),
+        (status = 409, description = "The order no longer accepts samples", body = Problem),
+        (status = 415, description = "Body is not JSON", body = Problem),
+        (status = 422, description = "Declaration refused: empty_file, file_too_large, invalid_sha256, content_type_not_allowed, invalid_file_name, invalid_body", body = Problem),
+    )
+)]
+async fn start_upload(
+    State(state): State<AppState>,
+    ApiPath(order_id): ApiPath<Uuid>,
+    request_id: RequestId,
+    ApiJson(req): ApiJson<StartUpload>,
+) -> AppResult<(StatusCode, Json<StartedUpload>)> {
+    let order = load_order(&state, order_id).await?;
+    let (row, upload) = uploads::start(
+        &state,
+        &order,
+        req,
+        &Actor::anonymous(),
+        request_id.as_deref(),
+    )
+    .await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(StartedUpload {
+            sample: SampleView::try_from(&row)?,
+            upload,
+        }),
+    ))
+}
+
+/// The order's samples, oldest first.
+#[utoipa::path(
+    get, path = "/api/v1/orders/{id}/samples", tag = "samples",
+    params(("id" = Uuid, Path, description = "Order id")),
+    responses(
+        (status = 200, description = "Samples", body = SampleList),
+        (status = 404, description = "No such order", body = Problem),
+    )
+)]
+async fn list_samples(
+    State(state): State<AppState>,
+    ApiPath(order_id): ApiPath<Uuid>,
+) -> AppResult<Json<SampleList>> {
+    load_order(&state, order_id).await?;
+    let rows = db::samples::list_for_order(&state.db, order_id).await?;
+    let items = rows
+        .iter()
+        .map(SampleView::try_from)
+        .collect::<AppResult<Vec<_>>>()?;
+    Ok(Json(SampleList { items }))
+}
+
+#[utoipa::path(
+    get, path = "/api/v1/orders/{id}/samples/{sid}", tag = "samples",
+    params(("id" = Uuid, Path, description = "Order id"), ("sid" = Uuid, Path, description = "Sample id")),
+    responses(
+        (status = 200, description = "The sample", body = SampleView),
+        (status = 404, description = "No such order or sample", body = Problem),
+    )
+)]
+async fn get_sample(
+    State(state): State<AppState>,
+    ApiPath((order_id, sample_id)): ApiPath<(Uuid, Uuid)>,
+) -> AppResult<Json<SampleView>> {
+    let row = load_sample(&state, order_id, sample_id).await?;
+    Ok(Json(SampleView::try_from(&row)?))
+}
+
+/// Resume an upload: the parts the store already holds, and fresh URLs for the rest.
+#[utoipa::path(
+    get, path = "/api/v1/orders/{id}/samples/{sid}/upload", tag = "samples",
+    params(("id" = Uuid, Path, description = "Order id"), ("sid" = Uuid, Path, description = "Sample id")),
+    responses(
+        (status = 200, description = "What is uploaded and what is left", body = UploadInstructions),
+        (status = 404, description = "No such order or sample", body = Problem),
+        (status = 409, description = "The upload is already completed, rejected or aborted", body = Problem),
+    )
+)]
+async fn resume_upload(
+    State(state): State<AppState>,
+    ApiPath((order_id, sample_id)): ApiPath<(Uuid, Uuid)>,
+) -> AppResult<Json<UploadInstructions>> {
+    let row = load_sample(&state, order_id, sample_id).await?;
+    Ok(Json(uploads::resume(&state, &row).await?))
+}
+
+/// Finish an upload: the server verifies size, SHA-256 and real type, reads the metadata,
+/// and answers with the verified sample — or 422 with the reason it was rejected.
+#[utoipa::path(
+    post, path = "/api/v1/orders/{id}/samples/{sid}/complete", tag = "samples",
+    params(("id" = Uuid, Path, description = "Order id"), ("sid" = Uuid, Path, description = "Sample id")),
+    responses(
+        (status = 200, description = "Verified", body = SampleView),
+        (status = 404, description = "No such order or sample", body = Problem),
+        (status = 409, description = "Not uploaded yet (upload_incomplete), or already completed (sample_not_uploading)", body = Problem),
+        (status = 422, description = "Rejected (size_mismatch, checksum_mismatch, type_mismatch, wrong_kind, unrecognized_type, empty_file, unreadable_media) or parts missing (upload_incomplete)", body = Problem),
+    )
+)]
+async fn complete_upload(
+    State(state): State<AppState>,
+    ApiPath((order_id, sample_id)): ApiPath<(Uuid, Uuid)>,
+    request_id: RequestId,
+) -> AppResult<Json<SampleView>> {
+    let row = load_sample(&state, order_id, sample_id).await?;
+    let verified =
+        uploads::complete(&state, row, &Actor::anonymous(), request_id.as_deref()).await?;
+    Ok(Json(SampleView::try_from(&verified)?))
+}

@@ -1,0 +1,44 @@
+//! `/api/v1/orders/{id}/sufficiency`: are the verified samples enough for the delivery mode?
+
+use axum::Json;
+use axum::extract::State;
+use utoipa_axum::{router::OpenApiRouter, routes};
+use uuid::Uuid;
+
+use super::extract::ApiPath;
+use super::orders::load_order;
+use crate::app::AppState;
+use crate::db;
+use crate::domain::order::DeliveryMode;
+use crate::domain::sufficiency::{self, SufficiencyReport};
+use crate::error::{AppResult, Problem};
+
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(get_sufficiency))
+}
+
+/// The sufficiency report: each criterion met or not, and what to add, in plain words.
+#[utoipa::path(
+    get, path = "/api/v1/orders/{id}/sufficiency", tag = "samples",
+    params(("id" = Uuid, Path, description = "Order id")),
+    responses(
+        (status = 200, description = "The report", body = SufficiencyReport),
+        (status = 404, description = "No such order", body = Problem),
+    )
+)]
+async fn get_sufficiency(
+    State(state): State<AppState>,
+    ApiPath(order_id): ApiPath<Uuid>,
+) -> AppResult<Json<SufficiencyReport>> {
+    let order = load_order(&state, order_id).await?;
+    let facts = db::samples::verified_facts(&state.db, order_id).await?;
+    let thresholds = match order.delivery_mode {
+        DeliveryMode::MachineDriven => &state.settings.sufficiency.machine_driven,
+        DeliveryMode::HumanDriven => &state.settings.sufficiency.human_driven,
+    };
+    Ok(Json(sufficiency::assess(
+        order.delivery_mode,
+        thresholds,
+        &facts,
+    )))
+}

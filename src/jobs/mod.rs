@@ -1,0 +1,5 @@
+//! Background work that runs beside the HTTP server in every replica. Each job is a
+//! `sweep_once(state, now)` that is safe to run concurrently on several replicas (it claims
+//! rows with conditional updates), plus a loop that calls it on an interval until shutdown.
+
+pub mod upload_sweeper;

@@ -1,0 +1,19 @@
+//! Keepsake: the order desk of a digital-memorial studio.
+//!
+//! Read a request top-down: [`http`] parses, [`domain`] decides, [`db`] and [`storage`] persist,
+//! [`audit`] records. [`uploads`] carries a sample from declaration to verdict, [`media`] reads
+//! file headers, [`jobs`] run in the background. See `docs/` for operators and API users.
+
+pub mod app;
+pub mod audit;
+pub mod bench;
+pub mod config;
+pub mod db;
+pub mod domain;
+pub mod error;
+pub mod http;
+pub mod jobs;
+pub mod media;
+pub mod storage;
+pub mod telemetry;
+pub mod uploads;

@@ -1,0 +1,111 @@
+//! The `keepsake` binary: parse the command line, load settings, and hand over.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+use keepsake::app::Application;
+use keepsake::config::{ProcessEnv, Settings};
+
+#[derive(Parser)]
+#[command(
+    name = "keepsake",
+    version,
+    about = "Order desk of a digital-memorial studio"
+)]
+struct Cli {
+    /// Settings file (default: ./keepsake.toml when it exists).
+    #[arg(long, global = true)]
+    config: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the service (the default).
+    Serve {
+        /// Address to listen on (env KEEPSAKE_LISTEN).
+        #[arg(long)]
+        listen: Option<std::net::SocketAddr>,
+        /// Data directory for the embedded database and store (env KEEPSAKE_DATA_DIR).
+        #[arg(long)]
+        data_dir: Option<PathBuf>,
+    },
+    /// Apply database migrations and exit.
+    Migrate,
+    /// Measure the service on this machine.
+    Bench {
+        #[command(subcommand)]
+        which: keepsake::bench::BenchCommand,
+    },
+}
+
+fn main() -> ExitCode {
+    keepsake::telemetry::init();
+    let cli = Cli::parse();
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(err) => {
+            eprintln!("keepsake: cannot start the async runtime: {err}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(run(cli)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("keepsake: {err}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
+    let mut settings = Settings::load(cli.config.as_deref(), &ProcessEnv)?;
+    match cli.command.unwrap_or(Command::Serve {
+        listen: None,
+        data_dir: None,
+    }) {
+        Command::Serve { listen, data_dir } => {
+            if let Some(listen) = listen {
+                settings.listen = listen;
+            }
+            if let Some(dir) = data_dir {
+                settings.data_dir = dir;
+            }
+            let app = Application::build(settings).await?;
+            tracing::info!(addr = %app.local_addr()?, "keepsake is listening");
+            app.serve(shutdown_signal()).await?;
+            Ok(())
+        }
+        Command::Migrate => {
+            std::fs::create_dir_all(&settings.data_dir)?;
+            let db = keepsake::db::connect(&settings.effective_database_url()).await?;
+            keepsake::db::migrate(&db).await?;
+            tracing::info!("migrations applied");
+            Ok(())
+        }
+        Command::Bench { which } => keepsake::bench::run(which, settings).await,
+    }
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        if tokio::signal::ctrl_c().await.is_err() {
+            std::future::pending::<()>().await;
+        }
+    };
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    tokio::select! { _ = ctrl_c => {}, _ = terminate => {} }
+    tracing::info!("shutting down");
+}

@@ -1,0 +1,148 @@
+//! The embedded object store: an S3-compatible server (s3s + s3s-fs over `{data_dir}/objects`)
+//! started inside the process on its own loopback port, so a fresh clone runs with no services.
+//!
+//! It is reached exactly like production storage — through `aws-sdk-s3` over HTTP with SigV4 —
+//! so there is no second "local" code path. Its credentials are generated on first start and
+//! kept (mode 0600) in `{data_dir}/s3-credentials.json`, so presigned URLs survive restarts.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use hyper_util::rt::{TokioExecutor, TokioIo};
+use hyper_util::server::conn::auto::Builder as ConnBuilder;
+use rand::Rng;
+use s3s::auth::SimpleAuth;
+use s3s::service::S3ServiceBuilder;
+use serde::{Deserialize, Serialize};
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
+
+use super::StorageError;
+use crate::config::Secret;
+
+/// A running embedded store; dropping it (or calling [`EmbeddedStore::shutdown`]) stops it.
+pub struct EmbeddedStore {
+    pub endpoint: String,
+    pub access_key_id: String,
+    pub secret_access_key: Secret,
+    stop: watch::Sender<bool>,
+    task: Option<JoinHandle<()>>,
+}
+
+#[derive(Serialize, Deserialize)]
+struct StoredCredentials {
+    access_key_id: String,
+    secret_access_key: String,
+}
+
+impl EmbeddedStore {
+    pub async fn start(data_dir: &Path, listen: SocketAddr) -> Result<Self, StorageError> {
+        let root = data_dir.join("objects");
+        tokio::fs::create_dir_all(&root)
+            .await
+            .map_err(|e| StorageError::new("create object directory", e))?;
+        let creds = load_or_create_credentials(&data_dir.join("s3-credentials.json"))?;
+
+        let fs = s3s_fs::FileSystem::new(&root)
+            .map_err(|e| StorageError::new("open object directory", format!("{e:?}")))?;
+        let mut builder = S3ServiceBuilder::new(fs);
+        builder.set_auth(SimpleAuth::from_single(
+            creds.access_key_id.clone(),
+            creds.secret_access_key.clone(),
+        ));
+        let service = builder.build();
+
+        let listener = TcpListener::bind(listen)
+            .await
+            .map_err(|e| StorageError::new("bind embedded store", e))?;
+        let addr = listener
+            .local_addr()
+            .map_err(|e| StorageError::new("bind embedded store", e))?;
+        let (stop, mut stopped) = watch::channel(false);
+        let task = tokio::spawn(async move {
+            let http = ConnBuilder::new(TokioExecutor::new());
+            let graceful = hyper_util::server::graceful::GracefulShutdown::new();
+            loop {
+                let socket = tokio::select! {
+                    accepted = listener.accept() => match accepted {
+                        Ok((socket, _)) => socket,
+                        Err(err) => { tracing::warn!(error = %err, "embedded store accept failed"); continue; }
+                    },
+                    _ = stopped.changed() => break,
+                };
+                let conn = http.serve_connection(TokioIo::new(socket), service.clone());
+                let conn = graceful.watch(conn.into_owned());
+                tokio::spawn(async move {
+                    if let Err(err) = conn.await {
+                        tracing::debug!(error = %err, "embedded store connection ended with an error");
+                    }
+                });
+            }
+            graceful.shutdown().await;
+        });
+        tracing::info!(%addr, root = %root.display(), "embedded object store started");
+        Ok(Self {
+            endpoint: format!("http://{addr}"),
+            access_key_id: creds.access_key_id,
+            secret_access_key: Secret::new(creds.secret_access_key),
+            stop,
+            task: Some(task),
+        })
+    }
+
+    /// Stop accepting connections and wait for those in flight to finish.
+    pub async fn shutdown(mut self) {
+        let _ = self.stop.send(true);
+        if let Some(task) = self.task.take() {
+            let _ = task.await;
+        }
+    }
+}
+
+impl Drop for EmbeddedStore {
+    fn drop(&mut self) {
+        let _ = self.stop.send(true);
+    }
+}
+
+fn load_or_create_credentials(path: &PathBuf) -> Result<StoredCredentials, StorageError> {
+    match std::fs::read(path) {
+        Ok(bytes) => serde_json::from_slice(&bytes)
+            .map_err(|e| StorageError::new("read s3-credentials.json", e)),
+        Err(err) if err.kind() == std::io::ErrorKind::NotFound => {
+            let creds = StoredCredentials {
+                access_key_id: format!("KS{}", random_token(18).to_uppercase()),
+                secret_access_key: random_token(40),
+            };
+            write_private(
+                path,
+                &serde_json::to_vec_pretty(&creds)
+                    .map_err(|e| StorageError::new("encode credentials", e))?,
+            )?;
+            Ok(creds)
+        }
+        Err(err) => Err(StorageError::new("read s3-credentials.json", err)),
+    }
+}
+
+fn random_token(len: usize) -> String {
+    const ALPHABET: &[u8] = b"abcdefghijklmnopqrstuvwxyz0123456789";
+    let mut rng = rand::rng();
+    (0..len)
+        .map(|_| char::from(ALPHABET[rng.random_range(0..ALPHABET.len())]))
+        .collect()
+}
+
+fn write_private(path: &Path, bytes: &[u8]) -> Result<(), StorageError> {
+    use std::io::Write;
+    use std::os::unix::fs::OpenOptionsExt;
+    let mut file = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(path)
+        .map_err(|e| StorageError::new("write s3-credentials.json", e))?;
+    file.write_all(bytes)
+        .map_err(|e| StorageError::new("write s3-credentials.json", e))
+}

@@ -1,0 +1,494 @@
+//! Object storage: one [`ObjectStore`] over any S3-compatible service, reached through
+//! `aws-sdk-s3` — AWS, MinIO or the embedded s3s store alike.
+//!
+//! The server never proxies file bytes: clients upload and download through presigned URLs.
+//! The server itself only reads object headers (HEAD), small ranges (type sniffing, metadata),
+//! and streams an object once through SHA-256 when the store cannot vouch for its checksum.
+
+pub mod embedded;
+
+use std::time::Duration;
+
+use aws_sdk_s3::Client;
+use aws_sdk_s3::config::{
+    BehaviorVersion, Credentials, Region, RequestChecksumCalculation, ResponseChecksumValidation,
+};
+use aws_sdk_s3::error::DisplayErrorContext;
+use aws_sdk_s3::presigning::PresigningConfig;
+use aws_sdk_s3::types::{ChecksumMode, CompletedMultipartUpload, CompletedPart};
+use bytes::Bytes;
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+use utoipa::ToSchema;
+
+#[derive(Debug, thiserror::Error)]
+#[error("{op}: {message}")]
+pub struct StorageError {
+    pub op: &'static str,
+    pub message: String,
+}
+
+impl StorageError {
+    pub fn new(op: &'static str, err: impl std::fmt::Display) -> Self {
+        Self {
+            op,
+            message: err.to_string(),
+        }
+    }
+    fn sdk<E: std::error::Error>(op: &'static str, err: E) -> Self {
+        Self {
+            op,
+            message: DisplayErrorContext(err).to_string(),
+        }
+    }
+}
+
+/// Where the store is and how to sign for it.
+#[derive(Debug, Clone)]
+pub struct StoreConfig {
+    pub endpoint: String,
+    /// The endpoint presigned URLs name, when clients reach the store under another address.
+    pub public_endpoint: Option<String>,
+    pub bucket: String,
+    pub region: String,
+    pub access_key_id: String,
+    pub secret_access_key: crate::config::Secret,
+}
+
+/// A presigned request a client must make exactly as given (method, URL and headers).
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct PresignedRequest {
+    pub method: String,
+    pub url: String,
+    /// Headers the client must send with these exact values.
+    pub headers: std::collections::BTreeMap<String, String>,
+}
+
+/// What a HEAD says about an object.
+#[derive(Debug, Clone)]
+pub struct ObjectHead {
+    pub size: u64,
+    /// Base64 SHA-256 the store verified on write, when it keeps one.
+    pub sha256_base64: Option<String>,
+}
+
+/// One uploaded part of a multipart upload.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct UploadedPart {
+    pub part_number: u32,
+    pub size: u64,
+    pub etag: String,
+}
+
+#[derive(Clone)]
+pub struct ObjectStore {
+    client: Client,
+    presigner: Client,
+    bucket: String,
+}
+
+fn client_for(config: &StoreConfig, endpoint: &str) -> Client {
+    let credentials = Credentials::new(
+        config.access_key_id.clone(),
+        config.secret_access_key.expose().to_owned(),
+        None,
+        None,
+        "keepsake-settings",
+    );
+    let conf = aws_sdk_s3::Config::builder()
+        .behavior_version(BehaviorVersion::latest())
+        .region(Region::new(config.region.clone()))
+        .endpoint_url(endpoint)
+        .credentials_provider(credentials)
+        .force_path_style(true)
+        // Checksums are ours to choose per request; the SDK's default CRC32 on every upload
+        // would also leak into presigned URLs.
+        .request_checksum_calculation(RequestChecksumCalculation::WhenRequired)
+        .response_checksum_validation(ResponseChecksumValidation::WhenRequired)
+        .build();
+    Client::from_conf(conf)
+}
+
+impl ObjectStore {
+    pub fn new(config: &StoreConfig) -> Self {
+        let client = client_for(config, &config.endpoint);
+        let presigner = match &config.public_endpoint {
+            Some(public) => client_for(config, public),
+            None => client.clone(),
+        };
+        Self {
+            client,
+            presigner,
+            bucket: config.bucket.clone(),
+        }
+    }
+
+    pub fn bucket(&self) -> &str {
+        &self.bucket
+    }
+
+    /// Create the bucket unless it exists already.
+    pub async fn ensure_bucket(&self) -> Result<(), StorageError> {
+        if self
+            .client
+            .head_bucket()
+            .bucket(&self.bucket)
+            .send()
+            .await
+            .is_ok()
+        {
+            return Ok(());
+        }
+        match self
+            .client
+            .create_bucket()
+            .bucket(&self.bucket)
+            .send()
+            .await
+        {
+            Ok(_) => Ok(()),
+            Err(err) => {
+                let service = err.as_service_error();
+                if service.is_some_and(|e| {
+                    e.is_bucket_already_owned_by_you() || e.is_bucket_already_exists()
+                }) {
+                    Ok(())
+                } else {
+                    Err(StorageError::sdk("create bucket", err))
+                }
+            }
+        }
+    }
+
+    /// Readiness: can we reach the bucket?
+    pub async fn ping(&self) -> Result<(), StorageError> {
+        self.client
+            .head_bucket()
+            .bucket(&self.bucket)
+            .send()
+            .await
+            .map(|_| ())
+            .map_err(|e| StorageError::sdk("head bucket", e))
+    }
+
+    /// A presigned single PUT. The store verifies the body against `sha256` (signed header).
+    pub async fn presign_put(
+        &self,
+        key: &str,
+        content_type: &str,
+        sha256: &[u8; 32],
+        ttl: Duration,
+    ) -> Result<PresignedRequest, StorageError> {
+        let presigned = self
+            .presigner
+            .put_object()
+            .bucket(&self.bucket)
+            .key(key)
+            .content_type(content_type)
+            .checksum_sha256(base64_of(sha256))
+            .presigned(presigning(ttl)?)
+            .await
+            .map_err(|e| StorageError::sdk("presign put", e))?;
+        Ok(to_presigned(&presigned))
+    }
+
+    /// A presigned PUT with no checksum or content type: the store's plain write path (used as
+    /// the baseline in `keepsake bench upload`; sample uploads always carry their checksum).
+    pub async fn presign_plain_put(
+        &self,
+        key: &str,
+        ttl: Duration,
+    ) -> Result<PresignedRequest, StorageError> {
+        let presigned = self
+            .presigner
+            .put_object()
+            .bucket(&self.bucket)
+            .key(key)
+            .presigned(presigning(ttl)?)
+            .await
+            .map_err(|e| StorageError::sdk("presign put", e))?;
+        Ok(to_presigned(&presigned))
+    }
+
+    pub async fn create_multipart(
+        &self,
+        key: &str,
+        content_type: &str,
+    ) -> Result<String, StorageError> {
+        let out = self
+            .client
+            .create_multipart_upload()
+            .bucket(&self.bucket)
+            .key(key)
+            .content_type(content_type)
+            .send()
+            .await
+            .map_err(|e| StorageError::sdk("create multipart upload", e))?;
+        out.upload_id.ok_or_else(|| {
+            StorageError::new("create multipart upload", "store returned no upload id")
+        })
+    }
+
+    pub async fn presign_part(
+        &self,
+        key: &str,
+        upload_id: &str,
+        part_number: u32,
+        ttl: Duration,
+    ) -> Result<PresignedRequest, StorageError> {
+        let number =
+            i32::try_from(part_number).map_err(|e| StorageError::new("presign part", e))?;
+        let presigned = self
+            .presigner
+            .upload_part()
+            .bucket(&self.bucket)
+            .key(key)
+            .upload_id(upload_id)
+            .part_number(number)
+            .presigned(presigning(ttl)?)
+            .await
+            .map_err(|e| StorageError::sdk("presign part", e))?;
+        Ok(to_presigned(&presigned))
+    }
+
+    /// Every part uploaded so far, in part-number order (follows the store's pagination).
+    pub async fn list_parts(
+        &self,
+        key: &str,
+        upload_id: &str,
+    ) -> Result<Vec<UploadedPart>, StorageError> {
+        let mut parts = Vec::new();
+        let mut marker: Option<String> = None;
+        loop {
+            let out = self
+                .client
+                .list_parts()
+                .bucket(&self.bucket)
+                .key(key)
+                .upload_id(upload_id)
+                .set_part_number_marker(marker.clone())
+                .send()
+                .await
+                .map_err(|e| StorageError::sdk("list parts", e))?;
+            for part in out.parts() {
+                parts.push(UploadedPart {
+                    part_number: part
+                        .part_number()
+                        .and_then(|n| u32::try_from(n).ok())
+                        .unwrap_or(0),
+                    size: part.size().and_then(|s| u64::try_from(s).ok()).unwrap_or(0),
+                    etag: part.e_tag().unwrap_or_default().to_owned(),
+                });
+            }
+            let next = out.next_part_number_marker().map(str::to_owned);
+            if out.is_truncated() != Some(true) || next.is_none() || next == marker {
+                break;
+            }
+            marker = next;
+        }
+        parts.sort_by_key(|p| p.part_number);
+        Ok(parts)
+    }
+
+    pub async fn complete_multipart(
+        &self,
+        key: &str,
+        upload_id: &str,
+        parts: &[UploadedPart],
+    ) -> Result<(), StorageError> {
+        let completed = parts
+            .iter()
+            .map(|p| {
+                CompletedPart::builder()
+                    .part_number(i32::try_from(p.part_number).unwrap_or(i32::MAX))
+                    .e_tag(&p.etag)
+                    .build()
+            })
+            .collect::<Vec<_>>();
+        self.client
+            .complete_multipart_upload()
+            .bucket(&self.bucket)
+            .key(key)
+            .upload_id(upload_id)
+            .multipart_upload(
+                CompletedMultipartUpload::builder()
+                    .set_parts(Some(completed))
+                    .build(),
+            )
+            .send()
+            .await
+            .map_err(|e| StorageError::sdk("complete multipart upload", e))?;
+        Ok(())
+    }
+
+    /// Abort an upload; an upload the store no longer knows counts as aborted.
+    pub async fn abort_multipart(&self, key: &str, upload_id: &str) -> Result<(), StorageError> {
+        match self
+            .client
+            .abort_multipart_upload()
+            .bucket(&self.bucket)
+            .key(key)
+            .upload_id(upload_id)
+            .send()
+            .await
+        {
+            Ok(_) => Ok(()),
+            Err(err)
+                if err
+                    .as_service_error()
+                    .is_some_and(|e| e.is_no_such_upload()) =>
+            {
+                Ok(())
+            }
+            Err(err)
+                if err
+                    .raw_response()
+                    .is_some_and(|r| r.status().as_u16() == 404) =>
+            {
+                Ok(())
+            }
+            Err(err) => Err(StorageError::sdk("abort multipart upload", err)),
+        }
+    }
+
+    /// `None` when there is no such object.
+    pub async fn head(&self, key: &str) -> Result<Option<ObjectHead>, StorageError> {
+        match self
+            .client
+            .head_object()
+            .bucket(&self.bucket)
+            .key(key)
+            .checksum_mode(ChecksumMode::Enabled)
+            .send()
+            .await
+        {
+            Ok(out) => Ok(Some(ObjectHead {
+                size: out
+                    .content_length()
+                    .and_then(|n| u64::try_from(n).ok())
+                    .unwrap_or(0),
+                sha256_base64: out.checksum_sha256().map(str::to_owned),
+            })),
+            Err(err) if err.as_service_error().is_some_and(|e| e.is_not_found()) => Ok(None),
+            Err(err) => Err(StorageError::sdk("head object", err)),
+        }
+    }
+
+    /// Bytes `offset .. offset+len` (fewer at the end of the object).
+    pub async fn read_range(
+        &self,
+        key: &str,
+        offset: u64,
+        len: u64,
+    ) -> Result<Bytes, StorageError> {
+        if len == 0 {
+            return Ok(Bytes::new());
+        }
+        let out = self
+            .client
+            .get_object()
+            .bucket(&self.bucket)
+            .key(key)
+            .range(format!("bytes={}-{}", offset, offset + len - 1))
+            .send()
+            .await
+            .map_err(|e| StorageError::sdk("read range", e))?;
+        let data = out
+            .body
+            .collect()
+            .await
+            .map_err(|e| StorageError::new("read range", e))?;
+        Ok(data.into_bytes())
+    }
+
+    /// SHA-256 of the whole object, streamed (memory stays at one chunk whatever the size).
+    pub async fn sha256(&self, key: &str) -> Result<[u8; 32], StorageError> {
+        let out = self
+            .client
+            .get_object()
+            .bucket(&self.bucket)
+            .key(key)
+            .send()
+            .await
+            .map_err(|e| StorageError::sdk("read object", e))?;
+        let mut body = out.body;
+        let mut hasher = Sha256::new();
+        while let Some(chunk) = body
+            .try_next()
+            .await
+            .map_err(|e| StorageError::new("read object", e))?
+        {
+            hasher.update(&chunk);
+        }
+        Ok(hasher.finalize().into())
+    }
+
+    /// Delete an object; one that is already gone counts as deleted.
+    pub async fn delete(&self, key: &str) -> Result<(), StorageError> {
+        match self
+            .client
+            .delete_object()
+            .bucket(&self.bucket)
+            .key(key)
+            .send()
+            .await
+        {
+            Ok(_) => Ok(()),
+            Err(err)
+                if err
+                    .raw_response()
+                    .is_some_and(|r| r.status().as_u16() == 404) =>
+            {
+                Ok(())
+            }
+            Err(err) => Err(StorageError::sdk("delete object", err)),
+        }
+    }
+
+    /// Keys under `prefix` (used to prove a deletion left nothing behind).
+    pub async fn list_keys(&self, prefix: &str) -> Result<Vec<String>, StorageError> {
+        let mut keys = Vec::new();
+        let mut token: Option<String> = None;
+        loop {
+            let out = self
+                .client
+                .list_objects_v2()
+                .bucket(&self.bucket)
+                .prefix(prefix)
+                .set_continuation_token(token.clone())
+                .send()
+                .await
+                .map_err(|e| StorageError::sdk("list objects", e))?;
+            keys.extend(
+                out.contents()
+                    .iter()
+                    .filter_map(|o| o.key().map(str::to_owned)),
+            );
+            match out.next_continuation_token() {
+                Some(next) if out.is_truncated() == Some(true) => token = Some(next.to_owned()),
+                _ => break,
+            }
+        }
+        Ok(keys)
+    }
+}
+
+pub fn base64_of(bytes: &[u8]) -> String {
+    use base64::Engine;
+    base64::engine::general_purpose::STANDARD.encode(bytes)
+}
+
+fn presigning(ttl: Duration) -> Result<PresigningConfig, StorageError> {
+    PresigningConfig::expires_in(ttl).map_err(|e| StorageError::new("presign", e))
+}
+
+fn to_presigned(req: &aws_sdk_s3::presigning::PresignedRequest) -> PresignedRequest {
+    PresignedRequest {
+        method: req.method().to_owned(),
+        url: req.uri().to_owned(),
+        headers: req
+            .headers()
+            .map(|(k, v)| (k.to_owned(), v.to_owned()))
+            .collect(),
+    }
+}

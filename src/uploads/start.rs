@@ -1,0 +1,271 @@
+//! Starting and resuming an upload.
+
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use sea_orm::TransactionTrait;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+use crate::app::AppState;
+use crate::audit::{self, Actor, Target};
+use crate::db::{self, orders::OrderRecord, samples::SampleRow};
+use crate::domain::sample::{self, SampleKind, SampleStatus, UploadMode, UploadPlan};
+use crate::error::{AppError, AppResult};
+use crate::media::MediaType;
+use crate::storage::{PresignedRequest, UploadedPart};
+
+/// What the client declares about the file it is about to upload.
+#[derive(Debug, Clone, Deserialize, Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct StartUpload {
+    pub kind: SampleKind,
+    /// The file's name on the customer's device (kept as a label; never used in storage keys).
+    pub file_name: String,
+    /// Exact size in bytes.
+    pub size: u64,
+    /// SHA-256 of the whole file, 64 hex digits.
+    pub sha256: String,
+    /// MIME type, e.g. `image/jpeg`; must match what the file really is.
+    pub content_type: String,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct PartInstruction {
+    pub part_number: u32,
+    /// Bytes this part must carry.
+    pub size: u64,
+    pub request: PresignedRequest,
+}
+
+/// How to upload: one presigned PUT, or one presigned PUT per part.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct UploadInstructions {
+    pub mode: UploadMode,
+    pub part_size: u64,
+    pub part_count: u32,
+    pub expires_at: DateTime<Utc>,
+    /// For `single`: the request to make.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub put: Option<PresignedRequest>,
+    /// For `multipart`: parts still to upload, each with its request.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub parts: Vec<PartInstruction>,
+    /// For `multipart`: parts the store already holds.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub uploaded_parts: Vec<UploadedPart>,
+}
+
+const MAX_FILE_NAME_CHARS: usize = 255;
+
+struct Declared {
+    sha256: [u8; 32],
+    media: MediaType,
+}
+
+fn check_declaration(req: &StartUpload, state: &AppState) -> AppResult<Declared> {
+    let name_len = req.file_name.chars().count();
+    if name_len == 0
+        || name_len > MAX_FILE_NAME_CHARS
+        || req.file_name.chars().any(char::is_control)
+    {
+        return Err(AppError::unprocessable(
+            "invalid_file_name",
+            format!("file_name must be 1 to {MAX_FILE_NAME_CHARS} printable characters"),
+        ));
+    }
+    if req.size == 0 {
+        return Err(AppError::unprocessable(
+            "empty_file",
+            "the file is empty (0 bytes)",
+        ));
+    }
+    let limit = req.kind.max_bytes(&state.settings.uploads);
+    if req.size > limit {
+        return Err(AppError::unprocessable(
+            "file_too_large",
+            format!(
+                "a {} may be at most {limit} bytes; this one is {} bytes",
+                req.kind, req.size
+            ),
+        ));
+    }
+    let sha256 = sample::parse_sha256_hex(&req.sha256).ok_or_else(|| {
+        AppError::unprocessable("invalid_sha256", "sha256 must be 64 hexadecimal digits")
+    })?;
+    let media = MediaType::from_mime(&req.content_type)
+        .filter(|m| req.kind.accepts(*m))
+        .ok_or_else(|| {
+            AppError::unprocessable(
+                "content_type_not_allowed",
+                format!(
+                    "{} is not a type accepted for a {}",
+                    req.content_type, req.kind
+                ),
+            )
+        })?;
+    Ok(Declared { sha256, media })
+}
+
+pub async fn start(
+    state: &AppState,
+    order: &OrderRecord,
+    req: StartUpload,
+    actor: &Actor,
+    request_id: Option<&str>,
+) -> AppResult<(SampleRow, UploadInstructions)> {
+    if !order.status.accepts_samples() {
+        return Err(AppError::conflict(
+            "order_not_accepting_samples",
+            format!(
+                "samples can no longer be added to an order that is {}",
+                order.status
+            ),
+        ));
+    }
+    let declared = check_declaration(&req, state)?;
+    let plan = sample::plan_upload(req.size, &state.settings.uploads);
+    let sample_id = Uuid::now_v7();
+    let key = sample::object_key(order.id, sample_id);
+    let content_type = declared.media.mime();
+    let upload_id = match plan.mode {
+        UploadMode::Single => None,
+        UploadMode::Multipart => Some(state.store.create_multipart(&key, content_type).await?),
+    };
+
+    let now = db::now();
+    let new = db::samples::NewSample {
+        id: sample_id,
+        order_id: order.id,
+        kind: req.kind,
+        file_name: req.file_name.clone(),
+        declared_size: req.size,
+        declared_sha256_hex: hex::encode(declared.sha256),
+        declared_content_type: content_type.to_owned(),
+        object_key: key.clone(),
+        upload_mode: plan.mode,
+        multipart_upload_id: upload_id.clone(),
+        part_size: plan.part_size,
+        part_count: plan.part_count,
+        now,
+    };
+    let detail = serde_json::json!({
+        "order_id": order.id, "kind": req.kind, "size": req.size, "mode": plan.mode,
+        "content_type": content_type,
+    });
+    let (actor, request_id) = (actor.clone(), request_id.map(str::to_owned));
+    let saved = state
+        .db
+        .transaction::<_, SampleRow, AppError>(|txn| {
+            Box::pin(async move {
+                let row = db::samples::insert(txn, new).await?;
+                audit::record(
+                    txn,
+                    &actor,
+                    "sample.upload_started",
+                    Target::sample(sample_id),
+                    request_id.as_deref(),
+                    detail,
+                )
+                .await?;
+                Ok(row)
+            })
+        })
+        .await;
+    let row = match saved {
+        Ok(row) => row,
+        Err(err) => {
+            if let Some(upload_id) = &upload_id {
+                let _ = state.store.abort_multipart(&key, upload_id).await;
+            }
+            return Err(err.into());
+        }
+    };
+    let instructions = instructions_for(state, &row, plan, declared.sha256, &[]).await?;
+    Ok((row, instructions))
+}
+
+/// Fresh URLs for whatever is still missing of an upload in progress.
+pub async fn resume(state: &AppState, row: &SampleRow) -> AppResult<UploadInstructions> {
+    if row.status()? != SampleStatus::Uploading {
+        return Err(AppError::conflict(
+            "sample_not_uploading",
+            format!("this sample is {} and takes no more uploads", row.status),
+        ));
+    }
+    let plan = plan_of(row)?;
+    let sha256 = sample::parse_sha256_hex(&row.declared_sha256)
+        .ok_or_else(|| AppError::internal("stored sha256 is malformed"))?;
+    let uploaded = match (&plan.mode, &row.multipart_upload_id) {
+        (UploadMode::Multipart, Some(upload_id)) => {
+            state.store.list_parts(&row.object_key, upload_id).await?
+        }
+        _ => Vec::new(),
+    };
+    instructions_for(state, row, plan, sha256, &uploaded).await
+}
+
+pub(crate) fn plan_of(row: &SampleRow) -> AppResult<UploadPlan> {
+    Ok(UploadPlan {
+        mode: row.upload_mode()?,
+        part_size: u64::try_from(row.part_size).map_err(AppError::internal)?,
+        part_count: u32::try_from(row.part_count).map_err(AppError::internal)?,
+    })
+}
+
+async fn instructions_for(
+    state: &AppState,
+    row: &SampleRow,
+    plan: UploadPlan,
+    sha256: [u8; 32],
+    uploaded: &[UploadedPart],
+) -> AppResult<UploadInstructions> {
+    let ttl = Duration::from_secs(state.settings.uploads.url_ttl_secs);
+    let expires_at =
+        db::now() + chrono::Duration::seconds(i64::try_from(ttl.as_secs()).unwrap_or(900));
+    let size = u64::try_from(row.declared_size).map_err(AppError::internal)?;
+    let mut out = UploadInstructions {
+        mode: plan.mode,
+        part_size: plan.part_size,
+        part_count: plan.part_count,
+        expires_at,
+        put: None,
+        parts: Vec::new(),
+        uploaded_parts: uploaded.to_vec(),
+    };
+    match (plan.mode, &row.multipart_upload_id) {
+        (UploadMode::Single, _) => {
+            out.put = Some(
+                state
+                    .store
+                    .presign_put(&row.object_key, &row.declared_content_type, &sha256, ttl)
+                    .await?,
+            );
+        }
+        (UploadMode::Multipart, Some(upload_id)) => {
+            for number in 1..=plan.part_count {
+                let expected = sample::expected_part_size(&plan, size, number);
+                if uploaded
+                    .iter()
+                    .any(|p| p.part_number == number && p.size == expected)
+                {
+                    continue;
+                }
+                let request = state
+                    .store
+                    .presign_part(&row.object_key, upload_id, number, ttl)
+                    .await?;
+                out.parts.push(PartInstruction {
+                    part_number: number,
+                    size: expected,
+                    request,
+                });
+            }
+        }
+        (UploadMode::Multipart, None) => {
+            return Err(AppError::internal("multipart sample has no upload id"));
+        }
+    }
+    Ok(out)
+}

@@ -1,0 +1,96 @@
+//! The S3 flows against a second S3 implementation (moto in CI): `TEST_S3_ENDPOINT` names it.
+//! Without that variable these tests have nothing to talk to and return at once; `.ci/run`
+//! starts moto and runs them with it. (moto verifies neither signatures nor checksums, so the
+//! checksum rejections are proven against the embedded store only.)
+
+use keepsake::media::samples;
+use reqwest::StatusCode;
+
+use crate::helpers::{MIB, TestApp, order_body};
+
+async fn app_on_external_s3() -> Option<TestApp> {
+    let endpoint = std::env::var("TEST_S3_ENDPOINT")
+        .ok()
+        .filter(|v| !v.is_empty())?;
+    let bucket = format!("ks-test-{}", uuid::Uuid::new_v4().simple());
+    Some(
+        TestApp::spawn_with(move |s| {
+            s.s3.endpoint = Some(endpoint);
+            s.s3.bucket = bucket;
+            s.s3.access_key_id = Some("testing".into());
+            s.s3.secret_access_key = Some(keepsake::config::Secret::new("testing"));
+        })
+        .await,
+    )
+}
+
+#[tokio::test]
+async fn external_s3_single_and_multipart_uploads_verify() {
+    let Some(app) = app_on_external_s3().await else {
+        eprintln!("TEST_S3_ENDPOINT not set: skipped");
+        return;
+    };
+    let order = app.create_order(&order_body("machine_driven")).await["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let photo = app
+        .upload_sample(&order, "photo", "image/jpeg", &samples::jpeg(1024, 768))
+        .await;
+    assert_eq!(photo.status, StatusCode::OK, "{:?}", photo.body);
+    assert_eq!(photo.body["metadata"]["width"], 1024);
+
+    let video = samples::mp4(1280, 720, 9_000, true, 11 * MIB);
+    let reply = app
+        .upload_sample(&order, "video", "video/mp4", &video)
+        .await;
+    assert_eq!(reply.status, StatusCode::OK, "{:?}", reply.body);
+    assert_eq!(reply.body["upload_mode"], "multipart");
+    assert_eq!(reply.body["metadata"]["duration_ms"], 9000);
+    assert_eq!(app.stored_keys(&order).await.len(), 2);
+}
+
+#[tokio::test]
+async fn external_s3_resume_and_rejection() {
+    let Some(app) = app_on_external_s3().await else {
+        eprintln!("TEST_S3_ENDPOINT not set: skipped");
+        return;
+    };
+    let order = app.create_order(&order_body("machine_driven")).await["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let video = samples::mp4(640, 360, 5_000, false, 12 * MIB);
+    let started = app.start_upload(&order, "video", "video/mp4", &video).await;
+    let sample_id = started.body["sample"]["id"].as_str().unwrap().to_owned();
+    app.put_presigned(
+        &started.body["upload"]["parts"][0]["request"],
+        video[..5 * MIB].to_vec(),
+    )
+    .await;
+    let resumed = app
+        .get(&format!(
+            "/api/v1/orders/{order}/samples/{sample_id}/upload"
+        ))
+        .await;
+    assert_eq!(
+        resumed.body["uploaded_parts"].as_array().unwrap().len(),
+        1,
+        "{:?}",
+        resumed.body
+    );
+    app.put_all(&resumed.body, &video).await;
+    assert_eq!(
+        app.complete(&order, &sample_id).await.status,
+        StatusCode::OK
+    );
+
+    let png = samples::png(600, 600);
+    let wrong = app.upload_sample(&order, "photo", "image/jpeg", &png).await;
+    assert_eq!(wrong.code(), "type_mismatch");
+    assert_eq!(
+        app.stored_keys(&order).await.len(),
+        1,
+        "the rejected object was deleted"
+    );
+}

@@ -1,0 +1,297 @@
+//! `TestApp`: one running Keepsake per test, on port 0, with its own data directory, its own
+//! embedded object store and its own database, shut down when the test drops it.
+
+use std::time::Duration;
+
+use keepsake::app::{AppState, Application};
+use keepsake::config::Settings;
+use reqwest::{Method, StatusCode};
+use sea_orm::ConnectionTrait;
+use serde_json::{Value, json};
+use sha2::{Digest, Sha256};
+use tokio::sync::oneshot;
+
+pub const MIB: usize = 1024 * 1024;
+
+pub struct TestApp {
+    pub base: String,
+    pub client: reqwest::Client,
+    pub state: AppState,
+    _shutdown: oneshot::Sender<()>,
+    _dir: tempfile::TempDir,
+}
+
+/// A response reduced to what tests look at.
+#[derive(Debug)]
+pub struct Reply {
+    pub status: StatusCode,
+    pub headers: reqwest::header::HeaderMap,
+    pub body: Value,
+}
+
+impl Reply {
+    pub fn code(&self) -> &str {
+        self.body["code"].as_str().unwrap_or("")
+    }
+    pub fn etag(&self) -> String {
+        self.headers
+            .get("etag")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+            .to_owned()
+    }
+}
+
+/// Test settings: small thresholds so the multipart path runs on files of a few MiB.
+pub fn test_settings(dir: &std::path::Path) -> Settings {
+    let mut settings = Settings {
+        listen: "127.0.0.1:0".parse().unwrap(),
+        data_dir: dir.to_path_buf(),
+        ..Settings::default()
+    };
+    settings.uploads.single_put_max_bytes = MIB as u64;
+    settings.uploads.min_part_bytes = 5 * MIB as u64;
+    settings.uploads.max_photo_bytes = 8 * MIB as u64;
+    settings
+}
+
+/// A database of its own for one test: a fresh PostgreSQL database under `TEST_DATABASE_URL`,
+/// or `None` for the default SQLite file in the test's data directory.
+async fn test_database_url() -> Option<String> {
+    let admin_url = std::env::var("TEST_DATABASE_URL")
+        .ok()
+        .filter(|v| !v.is_empty())?;
+    let name = format!("ks_test_{}", uuid::Uuid::new_v4().simple());
+    let admin = sea_orm::Database::connect(admin_url.as_str())
+        .await
+        .expect("connect TEST_DATABASE_URL");
+    admin
+        .execute_unprepared(&format!("CREATE DATABASE {name}"))
+        .await
+        .expect("create test database");
+    admin.close().await.ok();
+    let (base, _) = admin_url
+        .rsplit_once('/')
+        .expect("TEST_DATABASE_URL has a database path");
+    Some(format!("{base}/{name}"))
+}
+
+impl TestApp {
+    pub async fn spawn() -> Self {
+        Self::spawn_with(|_| {}).await
+    }
+
+    pub async fn spawn_with(adjust: impl FnOnce(&mut Settings)) -> Self {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let mut settings = test_settings(dir.path());
+        if let Some(url) = test_database_url().await {
+            settings.database_url = Some(keepsake::config::Secret::new(url));
+        }
+        adjust(&mut settings);
+        let app = Application::build(settings).await.expect("build app");
+        let addr = app.local_addr().expect("local addr");
+        let state = app.state().clone();
+        let (tx, rx) = oneshot::channel::<()>();
+        tokio::spawn(app.serve(async move {
+            let _ = rx.await;
+        }));
+        let client = reqwest::Client::builder()
+            .timeout(Duration::from_secs(60))
+            .build()
+            .expect("client");
+        Self {
+            base: format!("http://{addr}"),
+            client,
+            state,
+            _shutdown: tx,
+            _dir: dir,
+        }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.base, path)
+    }
+
+    pub async fn send(
+        &self,
+        method: Method,
+        path: &str,
+        headers: &[(&str, &str)],
+        body: Option<&Value>,
+    ) -> Reply {
+        let mut req = self.client.request(method, self.url(path));
+        for (k, v) in headers {
+            req = req.header(*k, *v);
+        }
+        if let Some(body) = body {
+            req = req.json(body);
+        }
+        let resp = req.send().await.expect("request");
+        let status = resp.status();
+        let headers = resp.headers().clone();
+        let bytes = resp.bytes().await.expect("body");
+        let body = if bytes.is_empty() {
+            Value::Null
+        } else {
+            serde_json::from_slice(&bytes)
+                .unwrap_or(Value::String(String::from_utf8_lossy(&bytes).into()))
+        };
+        Reply {
+            status,
+            headers,
+            body,
+        }
+    }
+
+    pub async fn get(&self, path: &str) -> Reply {
+        self.send(Method::GET, path, &[], None).await
+    }
+
+    pub async fn post(&self, path: &str, body: &Value) -> Reply {
+        self.send(Method::POST, path, &[], Some(body)).await
+    }
+
+    /// Create an order (fresh idempotency key) and return its JSON.
+    pub async fn create_order(&self, body: &Value) -> Value {
+        let key = uuid::Uuid::new_v4().to_string();
+        let reply = self
+            .send(
+                Method::POST,
+                "/api/v1/orders",
+                &[("idempotency-key", &key)],
+                Some(body),
+            )
+            .await;
+        assert_eq!(reply.status, StatusCode::CREATED, "{:?}", reply.body);
+        reply.body
+    }
+
+    /// Start an upload for `bytes`, declaring `declared` (defaults to the true size and hash).
+    pub async fn start_upload(
+        &self,
+        order_id: &str,
+        kind: &str,
+        content_type: &str,
+        bytes: &[u8],
+    ) -> Reply {
+        self.start_upload_declared(
+            order_id,
+            kind,
+            content_type,
+            bytes.len() as u64,
+            &sha256_hex(bytes),
+        )
+        .await
+    }
+
+    pub async fn start_upload_declared(
+        &self,
+        order_id: &str,
+        kind: &str,
+        content_type: &str,
+        size: u64,
+        sha256: &str,
+    ) -> Reply {
+        self.post(
+            &format!("/api/v1/orders/{order_id}/samples"),
+            &json!({ "kind": kind, "file_name": format!("memory.{kind}"), "size": size, "sha256": sha256, "content_type": content_type }),
+        )
+        .await
+    }
+
+    /// PUT bytes to a presigned request exactly as instructed.
+    pub async fn put_presigned(&self, request: &Value, bytes: Vec<u8>) -> reqwest::Response {
+        let mut req = self.client.put(request["url"].as_str().expect("url"));
+        if let Some(headers) = request["headers"].as_object() {
+            for (k, v) in headers {
+                req = req.header(k.as_str(), v.as_str().unwrap_or(""));
+            }
+        }
+        req.body(bytes).send().await.expect("presigned PUT")
+    }
+
+    /// Upload every part (or the single PUT) of `upload` from `bytes`.
+    pub async fn put_all(&self, upload: &Value, bytes: &[u8]) {
+        if let Some(put) = upload.get("put") {
+            let resp = self.put_presigned(put, bytes.to_vec()).await;
+            assert!(
+                resp.status().is_success(),
+                "PUT failed: {}",
+                resp.text().await.unwrap_or_default()
+            );
+            return;
+        }
+        let part_size = upload["part_size"].as_u64().expect("part_size") as usize;
+        for part in upload["parts"].as_array().expect("parts") {
+            let n = part["part_number"].as_u64().expect("part_number") as usize;
+            let start = (n - 1) * part_size;
+            let end = (start + part_size).min(bytes.len());
+            let resp = self
+                .put_presigned(&part["request"], bytes[start..end].to_vec())
+                .await;
+            assert!(
+                resp.status().is_success(),
+                "part {n} failed: {}",
+                resp.text().await.unwrap_or_default()
+            );
+        }
+    }
+
+    pub async fn complete(&self, order_id: &str, sample_id: &str) -> Reply {
+        self.post(
+            &format!("/api/v1/orders/{order_id}/samples/{sample_id}/complete"),
+            &json!({}),
+        )
+        .await
+    }
+
+    /// The whole happy path: start, upload, complete. Returns the completion reply.
+    pub async fn upload_sample(
+        &self,
+        order_id: &str,
+        kind: &str,
+        content_type: &str,
+        bytes: &[u8],
+    ) -> Reply {
+        let started = self.start_upload(order_id, kind, content_type, bytes).await;
+        assert_eq!(started.status, StatusCode::CREATED, "{:?}", started.body);
+        self.put_all(&started.body["upload"], bytes).await;
+        self.complete(
+            order_id,
+            started.body["sample"]["id"].as_str().expect("sample id"),
+        )
+        .await
+    }
+
+    /// Keys the store holds under an order's prefix.
+    pub async fn stored_keys(&self, order_id: &str) -> Vec<String> {
+        self.state
+            .store
+            .list_keys(&format!("orders/{order_id}/"))
+            .await
+            .expect("list keys")
+    }
+}
+
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    hex::encode(Sha256::digest(bytes))
+}
+
+/// A consistent order for a deceased parent, intake complete.
+pub fn order_body(mode: &str) -> Value {
+    json!({
+        "subject": {
+            "name": "Chen Mei",
+            "requester_relationship": "child",
+            "birth_date": "1948-05-02",
+            "death_date": "2026-08-14",
+            "living": false
+        },
+        "delivery_mode": mode,
+        "intake": {
+            "purpose": "to hear her voice once more on her birthday",
+            "family_awareness": "my brother and my father know and agree",
+            "support_network": "my husband; a grief counsellor every two weeks"
+        }
+    })
+}

@@ -1,0 +1,14 @@
+//! Integration tests: the real router over a real socket, the real embedded S3 store, and a
+//! fresh database per test (SQLite by default; PostgreSQL when `TEST_DATABASE_URL` is set).
+
+mod helpers;
+
+mod external_s3;
+mod health_and_docs;
+mod idempotency;
+mod orders;
+mod sample_rejections;
+mod sample_uploads;
+mod submit;
+mod sufficiency;
+mod sweeper;
