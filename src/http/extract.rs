@@ -39,6 +39,47 @@ fn json_error(rejection: JsonRejection) -> AppError {
     }
 }
 
+/// An optional JSON body: an empty body is `None`; anything else must be JSON of `T`.
+pub struct OptionalJson<T>(pub Option<T>);
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for OptionalJson<T> {
+    type Rejection = AppError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, AppError> {
+        let declared_json = req
+            .headers()
+            .get(axum::http::header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .is_none_or(|v| v.starts_with("application/json"));
+        let bytes = axum::body::Bytes::from_request(req, state)
+            .await
+            .map_err(|e| {
+                if e.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
+                    AppError::PayloadTooLarge
+                } else {
+                    AppError::bad_request("unreadable_body", e.body_text())
+                }
+            })?;
+        if bytes.is_empty() {
+            return Ok(Self(None));
+        }
+        if !declared_json {
+            return Err(AppError::UnsupportedMediaType(
+                "send the body as application/json".into(),
+            ));
+        }
+        serde_json::from_slice(&bytes)
+            .map(|v| Self(Some(v)))
+            .map_err(|e| {
+                if e.classify() == serde_json::error::Category::Data {
+                    AppError::unprocessable("invalid_body", e.to_string())
+                } else {
+                    AppError::bad_request("malformed_json", e.to_string())
+                }
+            })
+    }
+}
+
 /// `Path<T>` whose failures are problem documents (a malformed id is a 404: no such thing).
 pub struct ApiPath<T>(pub T);
 

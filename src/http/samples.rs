@@ -5,19 +5,19 @@ use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
 use chrono::{DateTime, Utc};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use utoipa_axum::{router::OpenApiRouter, routes};
 use uuid::Uuid;
 
-use super::extract::{ApiJson, ApiPath, RequestId};
+use super::extract::{ApiJson, ApiPath, OptionalJson, RequestId};
 use super::orders::load_order;
 use crate::app::AppState;
 use crate::audit::Actor;
 use crate::db::{self, samples::SampleRow};
 use crate::domain::sample::{SampleKind, SampleStatus, UploadMode};
 use crate::error::{AppError, AppResult, Problem};
-use crate::uploads::{self, StartUpload, UploadInstructions};
+use crate::uploads::{self, ListedPart, StartUpload, UploadInstructions};
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -200,6 +200,15 @@ async fn resume_upload(
     Ok(Json(uploads::resume(&state, &row).await?))
 }
 
+/// Optional body of a completion: the parts as the client uploaded them. Without it the
+/// server asks the store which parts it holds.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CompleteUpload {
+    #[serde(default)]
+    pub parts: Option<Vec<ListedPart>>,
+}
+
 /// Finish an upload: the server verifies size, SHA-256 and real type, reads the metadata,
 /// and answers with the verified sample — or 422 with the reason it was rejected.
 #[utoipa::path(
@@ -209,16 +218,26 @@ async fn resume_upload(
         (status = 200, description = "Verified", body = SampleView),
         (status = 404, description = "No such order or sample", body = Problem),
         (status = 409, description = "Not uploaded yet (upload_incomplete), or already completed (sample_not_uploading)", body = Problem),
-        (status = 422, description = "Rejected (size_mismatch, checksum_mismatch, type_mismatch, wrong_kind, unrecognized_type, empty_file, unreadable_media) or parts missing (upload_incomplete)", body = Problem),
-    )
+        (status = 415, description = "A body was sent that is not JSON", body = Problem),
+        (status = 422, description = "Rejected (size_mismatch, checksum_mismatch, type_mismatch, wrong_kind, unrecognized_type, empty_file, unreadable_media), parts missing (upload_incomplete) or unknown to the store (invalid_parts)", body = Problem),
+    ),
+    request_body(content = Option<CompleteUpload>, description = "Optional: the uploaded parts and their ETags"),
 )]
 async fn complete_upload(
     State(state): State<AppState>,
     ApiPath((order_id, sample_id)): ApiPath<(Uuid, Uuid)>,
     request_id: RequestId,
+    OptionalJson(body): OptionalJson<CompleteUpload>,
 ) -> AppResult<Json<SampleView>> {
     let row = load_sample(&state, order_id, sample_id).await?;
-    let verified =
-        uploads::complete(&state, row, &Actor::anonymous(), request_id.as_deref()).await?;
+    let parts = body.and_then(|b| b.parts);
+    let verified = uploads::complete(
+        &state,
+        row,
+        parts,
+        &Actor::anonymous(),
+        request_id.as_deref(),
+    )
+    .await?;
     Ok(Json(SampleView::try_from(&verified)?))
 }

@@ -13,7 +13,7 @@ use aws_sdk_s3::Client;
 use aws_sdk_s3::config::{
     BehaviorVersion, Credentials, Region, RequestChecksumCalculation, ResponseChecksumValidation,
 };
-use aws_sdk_s3::error::DisplayErrorContext;
+use aws_sdk_s3::error::{DisplayErrorContext, ProvideErrorMetadata};
 use aws_sdk_s3::presigning::PresigningConfig;
 use aws_sdk_s3::types::{ChecksumMode, CompletedMultipartUpload, CompletedPart};
 use bytes::Bytes;
@@ -26,6 +26,8 @@ use utoipa::ToSchema;
 pub struct StorageError {
     pub op: &'static str,
     pub message: String,
+    /// The store's error code (`InvalidPart`, `NoSuchKey`, …) when it sent one.
+    pub code: Option<String>,
 }
 
 impl StorageError {
@@ -33,12 +35,15 @@ impl StorageError {
         Self {
             op,
             message: err.to_string(),
+            code: None,
         }
     }
-    fn sdk<E: std::error::Error>(op: &'static str, err: E) -> Self {
+    fn sdk<E: std::error::Error + ProvideErrorMetadata>(op: &'static str, err: E) -> Self {
+        let code = err.code().map(str::to_owned);
         Self {
             op,
             message: DisplayErrorContext(err).to_string(),
+            code,
         }
     }
 }

@@ -17,7 +17,7 @@ use crate::db::{self, samples::SampleRow};
 use crate::domain::sample::{self, SampleStatus, UploadMode, UploadPlan};
 use crate::error::{AppError, AppResult};
 use crate::media::{self, MediaMetadata, MediaType};
-use crate::storage::base64_of;
+use crate::storage::{UploadedPart, base64_of};
 
 /// Why a stored object is not the declared file. `code` is stable; `reason` is for people.
 struct Rejection {
@@ -47,11 +47,12 @@ enum Outcome {
 pub async fn complete(
     state: &AppState,
     row: SampleRow,
+    listed_parts: Option<Vec<ListedPart>>,
     actor: &Actor,
     request_id: Option<&str>,
 ) -> AppResult<SampleRow> {
     claim(state, &row, actor, request_id).await?;
-    let outcome = match verify(state, &row).await {
+    let outcome = match verify(state, &row, listed_parts).await {
         Ok(outcome) => outcome,
         Err(err) => {
             release(state, row.id).await;
@@ -136,11 +137,15 @@ async fn release(state: &AppState, id: Uuid) {
     }
 }
 
-async fn verify(state: &AppState, row: &SampleRow) -> AppResult<Outcome> {
+async fn verify(
+    state: &AppState,
+    row: &SampleRow,
+    listed_parts: Option<Vec<ListedPart>>,
+) -> AppResult<Outcome> {
     let plan = plan_of(row)?;
     let declared_size = u64::try_from(row.declared_size).map_err(AppError::internal)?;
     if plan.mode == UploadMode::Multipart
-        && let Some(outcome) = assemble(state, row, &plan, declared_size).await?
+        && let Some(outcome) = assemble(state, row, &plan, declared_size, listed_parts).await?
     {
         return Ok(outcome);
     }
@@ -202,23 +207,71 @@ async fn verify(state: &AppState, row: &SampleRow) -> AppResult<Outcome> {
     Ok(Outcome::Verified { media, metadata })
 }
 
-/// Put the parts together. `Some(outcome)`: stop here (parts missing, or wrong sizes).
+/// A part as the client lists it at completion (its number and the ETag the store returned).
+#[derive(Debug, Clone, serde::Deserialize, serde::Serialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ListedPart {
+    pub part_number: u32,
+    pub etag: String,
+}
+
+/// Put the parts together: the parts the client listed, or else the parts the store lists.
+/// `Some(outcome)`: stop here (parts missing, unknown to the store, or of the wrong size).
 async fn assemble(
     state: &AppState,
     row: &SampleRow,
     plan: &UploadPlan,
     size: u64,
+    listed: Option<Vec<ListedPart>>,
 ) -> AppResult<Option<Outcome>> {
     let upload_id = row
         .multipart_upload_id
         .as_deref()
         .ok_or_else(|| AppError::internal("multipart sample without upload id"))?;
-    let parts = state.store.list_parts(&row.object_key, upload_id).await?;
+    let parts = match listed {
+        Some(listed) => listed
+            .into_iter()
+            .map(|p| UploadedPart {
+                part_number: p.part_number,
+                size: 0,
+                etag: p.etag,
+            })
+            .collect(),
+        None => state.store.list_parts(&row.object_key, upload_id).await?,
+    };
+    if let Some(stop) = check_parts(plan, size, &parts) {
+        return Ok(Some(stop));
+    }
+    match state
+        .store
+        .complete_multipart(&row.object_key, upload_id, &parts)
+        .await
+    {
+        Ok(()) => Ok(None),
+        Err(err) => match err.code.as_deref() {
+            Some("InvalidPart" | "InvalidPartOrder" | "NoSuchUpload") => {
+                Ok(Some(Outcome::NotYet(AppError::unprocessable(
+                    "invalid_parts",
+                    "the store does not hold the parts listed; GET the upload to see what it holds",
+                ))))
+            }
+            Some("EntityTooSmall") => Ok(Some(Outcome::Rejected(reject(
+                "size_mismatch",
+                "a part other than the last is smaller than the store allows",
+            )))),
+            _ => Err(err.into()),
+        },
+    }
+}
+
+/// Every planned part present exactly once, none beyond the plan, and (where the size is
+/// known) each of its planned size.
+fn check_parts(plan: &UploadPlan, size: u64, parts: &[UploadedPart]) -> Option<Outcome> {
     let missing: Vec<u32> = (1..=plan.part_count)
         .filter(|n| !parts.iter().any(|p| p.part_number == *n))
         .collect();
     if !missing.is_empty() {
-        return Ok(Some(Outcome::NotYet(AppError::Unprocessable {
+        return Some(Outcome::NotYet(AppError::Unprocessable {
             code: "upload_incomplete",
             detail: format!(
                 "{} of {} parts are still missing",
@@ -229,22 +282,28 @@ async fn assemble(
                 "missing_parts".to_owned(),
                 serde_json::json!(missing),
             )])),
-        })));
+        }));
+    }
+    if parts.len() != plan.part_count as usize {
+        return Some(Outcome::NotYet(AppError::unprocessable(
+            "invalid_parts",
+            format!("list each of the {} parts exactly once", plan.part_count),
+        )));
     }
     if let Some(part) = parts.iter().find(|p| p.part_number > plan.part_count) {
-        return Ok(Some(Outcome::Rejected(reject(
+        return Some(Outcome::Rejected(reject(
             "size_mismatch",
             format!(
                 "part {} is beyond the {} parts planned",
                 part.part_number, plan.part_count
             ),
-        ))));
+        )));
     }
-    if let Some(part) = parts
+    let wrong_size = parts
         .iter()
-        .find(|p| p.size != sample::expected_part_size(plan, size, p.part_number))
-    {
-        return Ok(Some(Outcome::Rejected(reject(
+        .find(|p| p.size != 0 && p.size != sample::expected_part_size(plan, size, p.part_number));
+    wrong_size.map(|part| {
+        Outcome::Rejected(reject(
             "size_mismatch",
             format!(
                 "part {} carries {} bytes but {} were planned",
@@ -252,13 +311,8 @@ async fn assemble(
                 part.size,
                 sample::expected_part_size(plan, size, part.part_number)
             ),
-        ))));
-    }
-    state
-        .store
-        .complete_multipart(&row.object_key, upload_id, &parts)
-        .await?;
-    Ok(None)
+        ))
+    })
 }
 
 async fn check_type(

@@ -9,6 +9,6 @@ mod complete;
 mod start;
 mod stored_object;
 
-pub use complete::{complete, discard};
+pub use complete::{ListedPart, complete, discard};
 pub use start::{PartInstruction, StartUpload, UploadInstructions, resume, start};
 pub use stored_object::StoredObject;

@@ -82,6 +82,8 @@ impl TestApp {
     }
 
     pub async fn spawn_with(adjust: impl FnOnce(&mut Settings)) -> Self {
+        // Logs are captured per test and shown only when it fails.
+        keepsake::telemetry::init();
         let dir = tempfile::tempdir().expect("temp dir");
         let mut settings = test_settings(dir.path());
         if let Some(url) = test_database_url().await {
@@ -210,8 +212,9 @@ impl TestApp {
         req.body(bytes).send().await.expect("presigned PUT")
     }
 
-    /// Upload every part (or the single PUT) of `upload` from `bytes`.
-    pub async fn put_all(&self, upload: &Value, bytes: &[u8]) {
+    /// Upload every part (or the single PUT) of `upload` from `bytes`; returns the parts
+    /// uploaded with the ETags the store answered (empty for a single PUT).
+    pub async fn put_all(&self, upload: &Value, bytes: &[u8]) -> Vec<Value> {
         if let Some(put) = upload.get("put") {
             let resp = self.put_presigned(put, bytes.to_vec()).await;
             assert!(
@@ -219,9 +222,10 @@ impl TestApp {
                 "PUT failed: {}",
                 resp.text().await.unwrap_or_default()
             );
-            return;
+            return Vec::new();
         }
         let part_size = upload["part_size"].as_u64().expect("part_size") as usize;
+        let mut uploaded = Vec::new();
         for part in upload["parts"].as_array().expect("parts") {
             let n = part["part_number"].as_u64().expect("part_number") as usize;
             let start = (n - 1) * part_size;
@@ -229,12 +233,34 @@ impl TestApp {
             let resp = self
                 .put_presigned(&part["request"], bytes[start..end].to_vec())
                 .await;
+            let etag = resp
+                .headers()
+                .get("etag")
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or("")
+                .to_owned();
             assert!(
                 resp.status().is_success(),
                 "part {n} failed: {}",
                 resp.text().await.unwrap_or_default()
             );
+            uploaded.push(serde_json::json!({ "part_number": n, "etag": etag }));
         }
+        uploaded
+    }
+
+    /// Complete listing the parts as the client uploaded them (no ListParts needed).
+    pub async fn complete_with_parts(
+        &self,
+        order_id: &str,
+        sample_id: &str,
+        parts: &[Value],
+    ) -> Reply {
+        self.post(
+            &format!("/api/v1/orders/{order_id}/samples/{sample_id}/complete"),
+            &serde_json::json!({ "parts": parts }),
+        )
+        .await
     }
 
     pub async fn complete(&self, order_id: &str, sample_id: &str) -> Reply {
@@ -255,12 +281,13 @@ impl TestApp {
     ) -> Reply {
         let started = self.start_upload(order_id, kind, content_type, bytes).await;
         assert_eq!(started.status, StatusCode::CREATED, "{:?}", started.body);
-        self.put_all(&started.body["upload"], bytes).await;
-        self.complete(
-            order_id,
-            started.body["sample"]["id"].as_str().expect("sample id"),
-        )
-        .await
+        let parts = self.put_all(&started.body["upload"], bytes).await;
+        let sample_id = started.body["sample"]["id"].as_str().expect("sample id");
+        if parts.is_empty() {
+            self.complete(order_id, sample_id).await
+        } else {
+            self.complete_with_parts(order_id, sample_id, &parts).await
+        }
     }
 
     /// Keys the store holds under an order's prefix.

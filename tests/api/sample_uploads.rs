@@ -284,3 +284,37 @@ async fn presigned_urls_are_refused_when_tampered() {
     let resp = app.put_presigned(&put, photo).await;
     assert_eq!(resp.status(), StatusCode::FORBIDDEN);
 }
+
+#[tokio::test]
+async fn a_completion_listing_too_few_parts_changes_nothing() {
+    let app = TestApp::spawn().await;
+    let order = new_order(&app).await;
+    let video = samples::mp4(640, 360, 5_000, false, 12 * MIB);
+    let started = app.start_upload(&order, "video", "video/mp4", &video).await;
+    let sample_id = started.body["sample"]["id"].as_str().unwrap().to_owned();
+    let parts = app.put_all(&started.body["upload"], &video).await;
+
+    let short = app
+        .complete_with_parts(&order, &sample_id, &parts[..2])
+        .await;
+    assert_eq!(short.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(short.code(), "upload_incomplete");
+    assert_eq!(short.body["missing_parts"], serde_json::json!([3]));
+    let twice = [parts.clone(), parts[..1].to_vec()].concat();
+    assert_eq!(
+        app.complete_with_parts(&order, &sample_id, &twice)
+            .await
+            .code(),
+        "invalid_parts"
+    );
+    let garbage = app
+        .post(
+            &format!("/api/v1/orders/{order}/samples/{sample_id}/complete"),
+            &serde_json::json!({ "parts": "all" }),
+        )
+        .await;
+    assert_eq!(garbage.code(), "invalid_body");
+
+    let done = app.complete_with_parts(&order, &sample_id, &parts).await;
+    assert_eq!(done.status, StatusCode::OK, "{:?}", done.body);
+}
