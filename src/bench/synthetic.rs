@@ -38,18 +38,29 @@ impl SyntheticVideo {
     pub fn read_at(&self, offset: u64, buf: &mut [u8]) {
         let header_len = self.header.len() as u64;
         let trailer_start = header_len + self.mdat_len;
-        for (i, byte) in buf.iter_mut().enumerate() {
+        let mut i = 0;
+        while i < buf.len() {
             let pos = offset + i as u64;
-            *byte = if pos < header_len {
-                self.header[pos as usize]
+            if pos < header_len {
+                buf[i] = self.header[pos as usize];
+                i += 1;
             } else if pos < trailer_start {
-                noise(pos)
+                // Whole 8-byte words of noise at a time where they fit.
+                let word = noise_word(pos / 8).to_le_bytes();
+                let within = (pos % 8) as usize;
+                let n = (8 - within)
+                    .min(buf.len() - i)
+                    .min((trailer_start - pos) as usize);
+                buf[i..i + n].copy_from_slice(&word[within..within + n]);
+                i += n;
             } else {
-                self.trailer
+                buf[i] = self
+                    .trailer
                     .get((pos - trailer_start) as usize)
                     .copied()
-                    .unwrap_or(0)
-            };
+                    .unwrap_or(0);
+                i += 1;
+            }
         }
     }
 
@@ -91,11 +102,10 @@ impl SyntheticVideo {
     }
 }
 
-/// Cheap position-addressable noise (splitmix64 of the 8-byte word index).
-fn noise(pos: u64) -> u8 {
-    let mut z = (pos / 8).wrapping_add(0x9E37_79B9_7F4A_7C15);
+/// Cheap position-addressable noise: splitmix64 of the 8-byte word index.
+fn noise_word(index: u64) -> u64 {
+    let mut z = index.wrapping_add(0x9E37_79B9_7F4A_7C15);
     z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
     z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-    z ^= z >> 31;
-    z.to_le_bytes()[(pos % 8) as usize]
+    z ^ (z >> 31)
 }

@@ -14,6 +14,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
+use futures::StreamExt;
 use serde_json::{Value, json};
 
 use super::synthetic::SyntheticVideo;
@@ -38,6 +39,8 @@ pub struct UploadBench {
 }
 
 const MIB: u64 = 1024 * 1024;
+/// Parts a client uploads at once.
+const PARALLEL_PARTS: usize = 4;
 
 pub async fn run(args: UploadBench) -> BenchResult<()> {
     let dir = tempfile_dir()?;
@@ -265,8 +268,16 @@ async fn flow_upload(
                 .collect()
         }
     };
-    for (start, end, request) in requests {
-        put_stream(client, request, video, start, end).await?;
+    // Parts go up several at a time, as browser and CLI uploaders do.
+    let puts = requests
+        .into_iter()
+        .map(|(start, end, request)| put_stream(client, request, video, start, end));
+    let results: Vec<BenchResult<()>> = futures::stream::iter(puts)
+        .buffer_unordered(PARALLEL_PARTS)
+        .collect()
+        .await;
+    for result in results {
+        result?;
     }
     let sample_id = started["sample"]["id"].as_str().ok_or("no sample id")?;
     json_ok(

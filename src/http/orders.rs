@@ -326,6 +326,7 @@ async fn get_order(
         (status = 404, description = "No such order", body = Problem),
         (status = 409, description = "The order is no longer editable", body = Problem),
         (status = 412, description = "The order changed since it was read", body = Problem),
+        (status = 413, description = "Body too large", body = Problem),
         (status = 415, description = "Body is not JSON", body = Problem),
         (status = 422, description = "Invalid intake", body = Problem),
         (status = 428, description = "If-Match missing", body = Problem),

@@ -116,6 +116,7 @@ async fn load_sample(state: &AppState, order_id: Uuid, sample_id: Uuid) -> AppRe
         (status = 400, description = "Malformed JSON", body = Problem),
         (status = 404, description = "No such order", body = Problem),
         (status = 409, description = "The order no longer accepts samples", body = Problem),
+        (status = 413, description = "Body too large", body = Problem),
         (status = 415, description = "Body is not JSON", body = Problem),
         (status = 422, description = "Declaration refused: empty_file, file_too_large, invalid_sha256, content_type_not_allowed, invalid_file_name, invalid_body", body = Problem),
     )
@@ -218,6 +219,7 @@ pub struct CompleteUpload {
         (status = 200, description = "Verified", body = SampleView),
         (status = 404, description = "No such order or sample", body = Problem),
         (status = 409, description = "Not uploaded yet (upload_incomplete), or already completed (sample_not_uploading)", body = Problem),
+        (status = 413, description = "Body too large", body = Problem),
         (status = 415, description = "A body was sent that is not JSON", body = Problem),
         (status = 422, description = "Rejected (size_mismatch, checksum_mismatch, type_mismatch, wrong_kind, unrecognized_type, empty_file, unreadable_media), parts missing (upload_incomplete) or unknown to the store (invalid_parts)", body = Problem),
     ),

@@ -293,3 +293,21 @@ async fn a_file_name_is_only_a_label() {
         vec![format!("orders/{order}/samples/{sample_id}")]
     );
 }
+
+#[tokio::test]
+async fn an_empty_upload_is_rejected() {
+    let app = TestApp::spawn().await;
+    let order = new_order(&app).await;
+    let photo = samples::jpeg(600, 600);
+    let reply = rejected(
+        &app,
+        &order,
+        "photo",
+        "image/jpeg",
+        photo.len() as u64,
+        &sha256_hex(&photo),
+        Vec::new(),
+    )
+    .await;
+    assert_eq!(reply.code(), "empty_file");
+}
