@@ -274,6 +274,18 @@ impl Settings {
                 "uploads.single_put_max_bytes must be 1 byte..5 GiB".into(),
             ));
         }
+        if up.abandon_after_secs <= up.url_ttl_secs {
+            return Err(ConfigError::Invalid(
+                "uploads.abandon_after_secs must be longer than uploads.url_ttl_secs".into(),
+            ));
+        }
+        if self.s3.endpoint.is_none()
+            && (self.s3.access_key_id.is_some() || self.s3.secret_access_key.is_some())
+        {
+            return Err(ConfigError::Invalid(
+                "S3 credentials are set but S3_ENDPOINT is not (for AWS, set it to https://s3.<region>.amazonaws.com)".into(),
+            ));
+        }
         if self.s3.endpoint.is_some()
             && (self.s3.access_key_id.is_none() || self.s3.secret_access_key.is_none())
         {

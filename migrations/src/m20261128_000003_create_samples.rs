@@ -28,12 +28,14 @@ enum Samples {
     RejectionCode,
     RejectionReason,
     DetectedContentType,
+    ObjectEtag,
     Width,
     Height,
     DurationMs,
     CreatedAt,
     UpdatedAt,
     CompletedAt,
+    PurgedAt,
 }
 
 #[async_trait::async_trait]
@@ -68,12 +70,14 @@ impl MigrationTrait for Migration {
                     .col(string_null(Samples::RejectionCode))
                     .col(text_null(Samples::RejectionReason))
                     .col(string_null(Samples::DetectedContentType))
+                    .col(string_null(Samples::ObjectEtag))
                     .col(integer_null(Samples::Width))
                     .col(integer_null(Samples::Height))
                     .col(big_integer_null(Samples::DurationMs))
                     .col(timestamp_with_time_zone(Samples::CreatedAt))
                     .col(timestamp_with_time_zone(Samples::UpdatedAt))
                     .col(timestamp_with_time_zone_null(Samples::CompletedAt))
+                    .col(timestamp_with_time_zone_null(Samples::PurgedAt))
                     .foreign_key(
                         ForeignKey::create()
                             .name("fk_samples_order")

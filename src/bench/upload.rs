@@ -329,7 +329,7 @@ async fn raw_put(
     video: &SyntheticVideo,
 ) -> BenchResult<()> {
     let request = store
-        .presign_plain_put(key, Duration::from_secs(900))
+        .presign_put(key, None, None, false, Duration::from_secs(900))
         .await?;
     put_stream(
         client,

@@ -12,13 +12,20 @@ use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter};
 
 use super::entities::idempotency_key::{self, Entity as Keys};
 
-/// How long a claim holds before another request may take the key over.
-pub const CLAIM_LEASE: Duration = Duration::seconds(60);
+/// How long a claim holds before another request may take the key over. Longer than any
+/// request can take (database acquire and busy timeouts are 30 s each), so a live request is
+/// never overtaken; a takeover that happens anyway is caught by [`store_response`].
+pub const CLAIM_LEASE: Duration = Duration::minutes(5);
+
+/// Proof of a claim: the `locked_until` this request wrote.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Lease(DateTime<Utc>);
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum Claim {
-    /// The key is ours: do the work, then [`store_response`] in the same transaction.
-    Fresh,
+    /// The key is ours until the lease ends: do the work, then [`store_response`] with the
+    /// lease in the same transaction.
+    Fresh(Lease),
     /// The key was used for this very request before: answer with this.
     Replay {
         status: u16,
@@ -62,7 +69,7 @@ pub async fn claim(
         )
         .to_owned();
     if conn.execute(&insert).await?.rows_affected() == 1 {
-        return Ok(Claim::Fresh);
+        return Ok(Claim::Fresh(Lease(locked_until)));
     }
 
     let Some(existing) = Keys::find_by_id((owner.to_owned(), key.to_owned()))
@@ -91,38 +98,48 @@ pub async fn claim(
         .exec(conn)
         .await?;
     Ok(if taken.rows_affected == 1 {
-        Claim::Fresh
+        Claim::Fresh(Lease(locked_until))
     } else {
         Claim::InProgress
     })
 }
 
 /// Record the response of a claimed key; call inside the transaction that did the work.
+/// `false`: the lease was lost to another request, which owns the key now — roll back.
 pub async fn store_response(
     conn: &impl ConnectionTrait,
     owner: &str,
     key: &str,
+    lease: Lease,
     status: u16,
     body: &serde_json::Value,
-) -> Result<(), DbErr> {
+) -> Result<bool, DbErr> {
     use idempotency_key::Column as C;
-    Keys::update_many()
+    let stored = Keys::update_many()
         .col_expr(C::ResponseStatus, Expr::value(i32::from(status)))
         .col_expr(C::ResponseBody, Expr::value(body.clone()))
         .filter(C::Owner.eq(owner))
         .filter(C::Key.eq(key))
+        .filter(C::ResponseStatus.is_null())
+        .filter(C::LockedUntil.eq(lease.0))
         .exec(conn)
         .await?;
-    Ok(())
+    Ok(stored.rows_affected == 1)
 }
 
 /// Give a claimed key back after the work failed, so the client can retry with it.
-pub async fn release(conn: &impl ConnectionTrait, owner: &str, key: &str) -> Result<(), DbErr> {
+pub async fn release(
+    conn: &impl ConnectionTrait,
+    owner: &str,
+    key: &str,
+    lease: Lease,
+) -> Result<(), DbErr> {
     use idempotency_key::Column as C;
     Keys::delete_many()
         .filter(C::Owner.eq(owner))
         .filter(C::Key.eq(key))
         .filter(C::ResponseStatus.is_null())
+        .filter(C::LockedUntil.eq(lease.0))
         .exec(conn)
         .await?;
     Ok(())

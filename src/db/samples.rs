@@ -70,12 +70,14 @@ pub async fn insert(conn: &impl ConnectionTrait, new: NewSample) -> Result<Sampl
         rejection_code: Set(None),
         rejection_reason: Set(None),
         detected_content_type: Set(None),
+        object_etag: Set(None),
         width: Set(None),
         height: Set(None),
         duration_ms: Set(None),
         created_at: Set(new.now),
         updated_at: Set(new.now),
         completed_at: Set(None),
+        purged_at: Set(None),
     }
     .insert(conn)
     .await
@@ -124,6 +126,7 @@ pub async fn verified_facts(
     rows.iter()
         .map(|row| {
             Ok(SampleFacts {
+                sha256: row.declared_sha256.clone(),
                 kind: row.kind()?,
                 width: row.width.and_then(|w| u32::try_from(w).ok()),
                 height: row.height.and_then(|h| u32::try_from(h).ok()),
@@ -155,10 +158,12 @@ pub async fn mark_verified(
     conn: &impl ConnectionTrait,
     sample_id: Uuid,
     detected_content_type: &str,
+    object_etag: Option<&str>,
     metadata: &MediaMetadata,
     now: DateTime<Utc>,
 ) -> Result<bool, DbErr> {
     let result = Samples::update_many()
+        .col_expr(sample::Column::ObjectEtag, Expr::value(object_etag))
         .col_expr(
             sample::Column::Status,
             Expr::value(SampleStatus::Verified.as_str()),
@@ -211,6 +216,126 @@ pub async fn mark_rejected(
         .col_expr(sample::Column::UpdatedAt, Expr::value(now))
         .filter(sample::Column::Id.eq(sample_id))
         .filter(sample::Column::Status.eq(SampleStatus::Verifying.as_str()))
+        .exec(conn)
+        .await?;
+    Ok(result.rows_affected == 1)
+}
+
+/// Claim a sample for verification: it is `uploading`, or `verifying` under a claim older
+/// than `stale_before` (its verifier died). `false`: someone else holds it, or it is final.
+pub async fn claim_for_verification(
+    conn: &impl ConnectionTrait,
+    sample_id: Uuid,
+    stale_before: DateTime<Utc>,
+    now: DateTime<Utc>,
+) -> Result<bool, DbErr> {
+    use sea_orm::sea_query::Condition;
+    let claimable = Condition::any()
+        .add(sample::Column::Status.eq(SampleStatus::Uploading.as_str()))
+        .add(
+            Condition::all()
+                .add(sample::Column::Status.eq(SampleStatus::Verifying.as_str()))
+                .add(sample::Column::UpdatedAt.lt(stale_before)),
+        );
+    let result = Samples::update_many()
+        .col_expr(
+            sample::Column::Status,
+            Expr::value(SampleStatus::Verifying.as_str()),
+        )
+        .col_expr(sample::Column::UpdatedAt, Expr::value(now))
+        .filter(sample::Column::Id.eq(sample_id))
+        .filter(claimable)
+        .exec(conn)
+        .await?;
+    Ok(result.rows_affected == 1)
+}
+
+/// The parts were assembled into the object: there is no multipart upload any more.
+pub async fn mark_assembled(
+    conn: &impl ConnectionTrait,
+    sample_id: Uuid,
+    now: DateTime<Utc>,
+) -> Result<(), DbErr> {
+    Samples::update_many()
+        .col_expr(
+            sample::Column::MultipartUploadId,
+            Expr::value(Option::<String>::None),
+        )
+        .col_expr(sample::Column::UpdatedAt, Expr::value(now))
+        .filter(sample::Column::Id.eq(sample_id))
+        .exec(conn)
+        .await?;
+    Ok(())
+}
+
+/// An upload the client is still working on (it asked for fresh URLs): not abandoned.
+/// `false`: the sample is no longer `uploading`.
+pub async fn touch(
+    conn: &impl ConnectionTrait,
+    sample_id: Uuid,
+    now: DateTime<Utc>,
+) -> Result<bool, DbErr> {
+    let result = Samples::update_many()
+        .col_expr(sample::Column::UpdatedAt, Expr::value(now))
+        .filter(sample::Column::Id.eq(sample_id))
+        .filter(sample::Column::Status.eq(SampleStatus::Uploading.as_str()))
+        .exec(conn)
+        .await?;
+    Ok(result.rows_affected == 1)
+}
+
+/// Abort an upload only if it is still in `from` and still untouched since `cutoff` (so an
+/// upload resumed or released a moment ago is not taken from its client).
+pub async fn abandon(
+    conn: &impl ConnectionTrait,
+    sample_id: Uuid,
+    from: SampleStatus,
+    cutoff: DateTime<Utc>,
+    now: DateTime<Utc>,
+) -> Result<bool, DbErr> {
+    let result = Samples::update_many()
+        .col_expr(
+            sample::Column::Status,
+            Expr::value(SampleStatus::Aborted.as_str()),
+        )
+        .col_expr(sample::Column::UpdatedAt, Expr::value(now))
+        .filter(sample::Column::Id.eq(sample_id))
+        .filter(sample::Column::Status.eq(from.as_str()))
+        .filter(sample::Column::UpdatedAt.lt(cutoff))
+        .exec(conn)
+        .await?;
+    Ok(result.rows_affected == 1)
+}
+
+/// Rejected or aborted samples whose bytes have not been finally removed, and whose presigned
+/// URLs (issued at the latest at their last update) have all expired by `urls_dead_before`.
+pub async fn awaiting_purge(
+    conn: &impl ConnectionTrait,
+    urls_dead_before: DateTime<Utc>,
+    limit: u64,
+) -> Result<Vec<SampleRow>, DbErr> {
+    Samples::find()
+        .filter(sample::Column::Status.is_in([
+            SampleStatus::Rejected.as_str(),
+            SampleStatus::Aborted.as_str(),
+        ]))
+        .filter(sample::Column::PurgedAt.is_null())
+        .filter(sample::Column::UpdatedAt.lt(urls_dead_before))
+        .order_by_asc(sample::Column::UpdatedAt)
+        .limit(limit)
+        .all(conn)
+        .await
+}
+
+pub async fn mark_purged(
+    conn: &impl ConnectionTrait,
+    sample_id: Uuid,
+    now: DateTime<Utc>,
+) -> Result<bool, DbErr> {
+    let result = Samples::update_many()
+        .col_expr(sample::Column::PurgedAt, Expr::value(now))
+        .filter(sample::Column::Id.eq(sample_id))
+        .filter(sample::Column::PurgedAt.is_null())
         .exec(conn)
         .await?;
     Ok(result.rows_affected == 1)

@@ -11,8 +11,10 @@ use super::order::DeliveryMode;
 use super::sample::SampleKind;
 
 /// What the report needs to know about one verified sample.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct SampleFacts {
+    /// The file's SHA-256: the same file uploaded twice counts once.
+    pub sha256: String,
     pub kind: SampleKind,
     pub width: Option<u32>,
     pub height: Option<u32>,
@@ -44,19 +46,24 @@ pub fn assess(
     thresholds: &ModeThresholds,
     samples: &[SampleFacts],
 ) -> SufficiencyReport {
+    let mut seen = std::collections::HashSet::new();
+    let distinct: Vec<&SampleFacts> = samples
+        .iter()
+        .filter(|s| seen.insert(s.sha256.as_str()))
+        .collect();
     let short_side = thresholds.min_photo_short_side_px;
-    let usable_photos = samples
+    let usable_photos = distinct
         .iter()
         .filter(|s| s.kind == SampleKind::Photo)
         .filter(|s| matches!((s.width, s.height), (Some(w), Some(h)) if w.min(h) >= short_side))
         .count() as u64;
     let seconds_of = |kind: SampleKind| -> u64 {
-        samples
+        let total_ms = distinct
             .iter()
             .filter(|s| s.kind == kind)
             .filter_map(|s| s.duration_ms)
-            .sum::<u64>()
-            / 1000
+            .fold(0u64, u64::saturating_add);
+        total_ms / 1000
     };
 
     let mut criteria = vec![Criterion {
@@ -149,8 +156,13 @@ mod tests {
     use super::*;
     use crate::config::SufficiencySettings;
 
+    fn unique() -> String {
+        uuid::Uuid::new_v4().to_string()
+    }
+
     fn photo(w: u32, h: u32) -> SampleFacts {
         SampleFacts {
+            sha256: unique(),
             kind: SampleKind::Photo,
             width: Some(w),
             height: Some(h),
@@ -159,6 +171,7 @@ mod tests {
     }
     fn clip(kind: SampleKind, secs: u64) -> SampleFacts {
         SampleFacts {
+            sha256: unique(),
             kind,
             width: None,
             height: None,
@@ -220,5 +233,25 @@ mod tests {
         samples.push(clip(SampleKind::Video, 29));
         let report = assess(DeliveryMode::MachineDriven, &t, &samples);
         assert_eq!(report.summary, "Please add 1 more second of video.");
+    }
+
+    #[test]
+    fn the_same_file_twice_counts_once_and_huge_durations_do_not_overflow() {
+        let t = SufficiencySettings::default().machine_driven;
+        let one = photo(800, 800);
+        let samples: Vec<SampleFacts> = (0..10).map(|_| one.clone()).collect();
+        let report = assess(DeliveryMode::MachineDriven, &t, &samples);
+        assert_eq!(report.criteria[0].actual, 1);
+
+        let huge = |_| SampleFacts {
+            duration_ms: Some(u64::MAX / 2),
+            ..clip(SampleKind::Voice, 0)
+        };
+        let report = assess(
+            DeliveryMode::MachineDriven,
+            &t,
+            &(0..3).map(huge).collect::<Vec<_>>(),
+        );
+        assert_eq!(report.criteria[1].actual, u64::MAX / 1000);
     }
 }

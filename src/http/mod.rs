@@ -53,5 +53,21 @@ pub fn router(state: AppState) -> axum::Router {
             tracing::info_span!("request", method = %req.method(), path = %req.uri().path(), request_id = %id)
         }))
         .layer(SetRequestIdLayer::new(request_id, MakeRequestUuid))
+        .layer(axum::middleware::map_request(drop_unusable_request_id))
         .with_state(state)
+}
+
+/// A client may name its request (`X-Request-Id`) so its logs and ours line up; an id that is
+/// long or not plain visible ASCII is dropped (and one generated), since it ends up in logs
+/// and audit records.
+async fn drop_unusable_request_id(mut req: Request<axum::body::Body>) -> Request<axum::body::Body> {
+    let usable = req
+        .headers()
+        .get("x-request-id")
+        .map(|v| v.as_bytes())
+        .is_none_or(|v| !v.is_empty() && v.len() <= 128 && v.iter().all(|b| b.is_ascii_graphic()));
+    if !usable {
+        req.headers_mut().remove("x-request-id");
+    }
+    req
 }

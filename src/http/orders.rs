@@ -158,22 +158,18 @@ async fn create_order(
     let hash = hex::encode(Sha256::digest(
         serde_json::to_vec(&req).map_err(AppError::internal)?,
     ));
-    match db::idempotency::claim(&state.db, IDEMPOTENCY_OWNER, &key, &hash, db::now()).await? {
-        Claim::Fresh => {}
-        Claim::Replay { status, body } => return Ok(replay(status, body)),
-        Claim::Mismatch => {
-            return Err(AppError::unprocessable(
-                "idempotency_key_reused",
-                "this Idempotency-Key was already used for a different request",
-            ));
-        }
-        Claim::InProgress => {
-            return Err(AppError::conflict(
-                "idempotency_request_in_progress",
-                "a request with this Idempotency-Key is still being processed; retry shortly",
-            ));
-        }
-    }
+    let lease =
+        match db::idempotency::claim(&state.db, IDEMPOTENCY_OWNER, &key, &hash, db::now()).await? {
+            Claim::Fresh(lease) => lease,
+            Claim::Replay { status, body } => return Ok(replay(status, body)),
+            Claim::Mismatch => {
+                return Err(AppError::unprocessable(
+                    "idempotency_key_reused",
+                    "this Idempotency-Key was already used for a different request",
+                ));
+            }
+            Claim::InProgress => return Err(key_in_progress()),
+        };
 
     let new = db::orders::NewOrder {
         id: Uuid::now_v7(),
@@ -193,7 +189,12 @@ async fn create_order(
                 let detail = serde_json::json!({ "reference": order.reference, "delivery_mode": order.delivery_mode });
                 audit::record(txn, &Actor::anonymous(), "order.created", Target::order(order.id), request_id.as_deref(), detail).await?;
                 let body = serde_json::to_value(OrderView::from(&order)).map_err(AppError::internal)?;
-                db::idempotency::store_response(txn, IDEMPOTENCY_OWNER, &key_for_tx, StatusCode::CREATED.as_u16(), &body).await?;
+                let stored = db::idempotency::store_response(txn, IDEMPOTENCY_OWNER, &key_for_tx, lease, StatusCode::CREATED.as_u16(), &body)
+                    .await?;
+                if !stored {
+                    // Our lease ran out and another request took the key: it creates the order.
+                    return Err(key_in_progress());
+                }
                 Ok(order)
             })
         })
@@ -208,13 +209,20 @@ async fn create_order(
         }
         Err(err) => {
             if let Err(release_err) =
-                db::idempotency::release(&state.db, IDEMPOTENCY_OWNER, &key).await
+                db::idempotency::release(&state.db, IDEMPOTENCY_OWNER, &key, lease).await
             {
                 tracing::error!(error = %release_err, "could not release an idempotency key");
             }
             Err(err.into())
         }
     }
+}
+
+fn key_in_progress() -> AppError {
+    AppError::conflict(
+        "idempotency_request_in_progress",
+        "a request with this Idempotency-Key is still being processed; retry shortly",
+    )
 }
 
 fn replay(status: u16, body: serde_json::Value) -> Response {

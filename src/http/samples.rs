@@ -100,6 +100,26 @@ pub struct SampleList {
     pub items: Vec<SampleView>,
 }
 
+/// A sample whose upload may still move: its order must still take samples.
+async fn load_open_sample(
+    state: &AppState,
+    order_id: Uuid,
+    sample_id: Uuid,
+) -> AppResult<SampleRow> {
+    let order = load_order(state, order_id).await?;
+    let row = load_sample(state, order_id, sample_id).await?;
+    if !order.status.accepts_samples() {
+        return Err(AppError::conflict(
+            "order_not_accepting_samples",
+            format!(
+                "samples can no longer be added to an order that is {}",
+                order.status
+            ),
+        ));
+    }
+    Ok(row)
+}
+
 async fn load_sample(state: &AppState, order_id: Uuid, sample_id: Uuid) -> AppResult<SampleRow> {
     db::samples::find(&state.db, order_id, sample_id)
         .await?
@@ -190,14 +210,14 @@ async fn get_sample(
     responses(
         (status = 200, description = "What is uploaded and what is left", body = UploadInstructions),
         (status = 404, description = "No such order or sample", body = Problem),
-        (status = 409, description = "The upload is already completed, rejected or aborted", body = Problem),
+        (status = 409, description = "The upload is already completed, rejected, aborted or assembled, or the order no longer takes samples", body = Problem),
     )
 )]
 async fn resume_upload(
     State(state): State<AppState>,
     ApiPath((order_id, sample_id)): ApiPath<(Uuid, Uuid)>,
 ) -> AppResult<Json<UploadInstructions>> {
-    let row = load_sample(&state, order_id, sample_id).await?;
+    let row = load_open_sample(&state, order_id, sample_id).await?;
     Ok(Json(uploads::resume(&state, &row).await?))
 }
 
@@ -218,7 +238,7 @@ pub struct CompleteUpload {
     responses(
         (status = 200, description = "Verified", body = SampleView),
         (status = 404, description = "No such order or sample", body = Problem),
-        (status = 409, description = "Not uploaded yet (upload_incomplete), or already completed (sample_not_uploading)", body = Problem),
+        (status = 409, description = "Not uploaded yet (upload_incomplete), already completed or being verified (sample_not_uploading), or the order no longer takes samples", body = Problem),
         (status = 413, description = "Body too large", body = Problem),
         (status = 415, description = "A body was sent that is not JSON", body = Problem),
         (status = 422, description = "Rejected (size_mismatch, checksum_mismatch, type_mismatch, wrong_kind, unrecognized_type, empty_file, unreadable_media), parts missing (upload_incomplete) or unknown to the store (invalid_parts)", body = Problem),
@@ -231,7 +251,7 @@ async fn complete_upload(
     request_id: RequestId,
     OptionalJson(body): OptionalJson<CompleteUpload>,
 ) -> AppResult<Json<SampleView>> {
-    let row = load_sample(&state, order_id, sample_id).await?;
+    let row = load_open_sample(&state, order_id, sample_id).await?;
     let parts = body.and_then(|b| b.parts);
     let verified = uploads::complete(
         &state,

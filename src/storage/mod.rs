@@ -73,6 +73,7 @@ pub struct PresignedRequest {
 #[derive(Debug, Clone)]
 pub struct ObjectHead {
     pub size: u64,
+    pub etag: Option<String>,
     /// Base64 SHA-256 the store verified on write, when it keeps one.
     pub sha256_base64: Option<String>,
 }
@@ -176,12 +177,16 @@ impl ObjectStore {
             .map_err(|e| StorageError::sdk("head bucket", e))
     }
 
-    /// A presigned single PUT. The store verifies the body against `sha256` (signed header).
+    /// A presigned single PUT. With `sha256`, the checksum is a signed header: the store
+    /// verifies the body against it. With `create_only`, `If-None-Match: *` is signed too: the
+    /// URL can create the object but never overwrite it. (Sample uploads use both;
+    /// `keepsake bench upload` uses a bare PUT as the store's baseline speed.)
     pub async fn presign_put(
         &self,
         key: &str,
-        content_type: &str,
-        sha256: &[u8; 32],
+        content_type: Option<&str>,
+        sha256: Option<&[u8; 32]>,
+        create_only: bool,
         ttl: Duration,
     ) -> Result<PresignedRequest, StorageError> {
         let presigned = self
@@ -189,26 +194,9 @@ impl ObjectStore {
             .put_object()
             .bucket(&self.bucket)
             .key(key)
-            .content_type(content_type)
-            .checksum_sha256(base64_of(sha256))
-            .presigned(presigning(ttl)?)
-            .await
-            .map_err(|e| StorageError::sdk("presign put", e))?;
-        Ok(to_presigned(&presigned))
-    }
-
-    /// A presigned PUT with no checksum or content type: the store's plain write path (used as
-    /// the baseline in `keepsake bench upload`; sample uploads always carry their checksum).
-    pub async fn presign_plain_put(
-        &self,
-        key: &str,
-        ttl: Duration,
-    ) -> Result<PresignedRequest, StorageError> {
-        let presigned = self
-            .presigner
-            .put_object()
-            .bucket(&self.bucket)
-            .key(key)
+            .set_if_none_match(create_only.then(|| "*".to_owned()))
+            .set_content_type(content_type.map(str::to_owned))
+            .set_checksum_sha256(sha256.map(|s| base64_of(s)))
             .presigned(presigning(ttl)?)
             .await
             .map_err(|e| StorageError::sdk("presign put", e))?;
@@ -368,6 +356,7 @@ impl ObjectStore {
             .await
         {
             Ok(out) => Ok(Some(ObjectHead {
+                etag: out.e_tag().map(str::to_owned),
                 size: out
                     .content_length()
                     .and_then(|n| u64::try_from(n).ok())

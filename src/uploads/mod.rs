@@ -1,14 +1,44 @@
 //! Sample uploads, from start to verdict (PRODUCT.md, "Samples").
 //!
-//! `start` checks the declaration and hands out presigned URLs (one PUT, or one per part);
-//! `resume` lists what the store already has and re-signs the rest; `complete` proves the stored
-//! object is what was declared — size, SHA-256, real type sniffed from its first bytes — reads
-//! its metadata from headers only, and records the verdict. A rejected object is deleted.
+//! `start` checks the declaration and hands out presigned URLs (one create-only PUT, or one
+//! per part); `resume` lists what the store already has and re-signs the rest; `complete`
+//! assembles the parts and proves the stored object is what was declared — size, SHA-256, real
+//! type sniffed from its first bytes — reads its metadata from headers only, and records the
+//! verdict. A rejected object is deleted.
 
+mod assemble;
 mod complete;
 mod start;
 mod stored_object;
+mod verify;
 
-pub use complete::{ListedPart, complete, discard};
+pub use assemble::ListedPart;
+pub use complete::{VERIFY_LEASE, complete, discard};
 pub use start::{PartInstruction, StartUpload, UploadInstructions, resume, start};
 pub use stored_object::StoredObject;
+
+use crate::media::MediaType;
+
+/// Why a stored object is not the declared file. `code` is stable; `reason` is for people.
+pub(crate) struct Rejection {
+    pub code: &'static str,
+    pub reason: String,
+    pub detected: Option<MediaType>,
+}
+
+impl Rejection {
+    pub fn new(code: &'static str, reason: impl Into<String>) -> Self {
+        Self {
+            code,
+            reason: reason.into(),
+            detected: None,
+        }
+    }
+    pub fn detected(code: &'static str, reason: impl Into<String>, media: MediaType) -> Self {
+        Self {
+            code,
+            reason: reason.into(),
+            detected: Some(media),
+        }
+    }
+}

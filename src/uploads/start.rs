@@ -11,7 +11,7 @@ use uuid::Uuid;
 use crate::app::AppState;
 use crate::audit::{self, Actor, Target};
 use crate::db::{self, orders::OrderRecord, samples::SampleRow};
-use crate::domain::sample::{self, SampleKind, SampleStatus, UploadMode, UploadPlan};
+use crate::domain::sample::{self, SampleKind, UploadMode, UploadPlan};
 use crate::error::{AppError, AppResult};
 use crate::media::MediaType;
 use crate::storage::{PresignedRequest, UploadedPart};
@@ -188,13 +188,25 @@ pub async fn start(
 
 /// Fresh URLs for whatever is still missing of an upload in progress.
 pub async fn resume(state: &AppState, row: &SampleRow) -> AppResult<UploadInstructions> {
-    if row.status()? != SampleStatus::Uploading {
+    // Touch first: an upload its client is resuming is not abandoned, and the sweeper's
+    // conditional abort sees the fresh time.
+    if !db::samples::touch(&state.db, row.id, db::now()).await? {
+        let current = db::samples::find(&state.db, row.order_id, row.id)
+            .await?
+            .map(|r| r.status)
+            .unwrap_or_default();
         return Err(AppError::conflict(
             "sample_not_uploading",
-            format!("this sample is {} and takes no more uploads", row.status),
+            format!("this sample is {current} and takes no more uploads"),
         ));
     }
     let plan = plan_of(row)?;
+    if plan.mode == UploadMode::Multipart && row.multipart_upload_id.is_none() {
+        return Err(AppError::conflict(
+            "upload_assembled",
+            "every part is uploaded and assembled; complete the upload",
+        ));
+    }
     let sha256 = sample::parse_sha256_hex(&row.declared_sha256)
         .ok_or_else(|| AppError::internal("stored sha256 is malformed"))?;
     let uploaded = match (&plan.mode, &row.multipart_upload_id) {
@@ -239,7 +251,13 @@ async fn instructions_for(
             out.put = Some(
                 state
                     .store
-                    .presign_put(&row.object_key, &row.declared_content_type, &sha256, ttl)
+                    .presign_put(
+                        &row.object_key,
+                        Some(&row.declared_content_type),
+                        Some(&sha256),
+                        true,
+                        ttl,
+                    )
                     .await?,
             );
         }

@@ -94,3 +94,45 @@ async fn external_s3_listed_parts_and_rejection() {
         "the rejected object was deleted"
     );
 }
+
+#[tokio::test]
+async fn external_s3_an_upload_the_store_lost_is_rejected_not_wedged() {
+    let Some(app) = app_on_external_s3().await else {
+        eprintln!("TEST_S3_ENDPOINT not set: skipped");
+        return;
+    };
+    let order = app.create_order(&order_body("machine_driven")).await["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let video = samples::mp4(800, 600, 4_000, false, 7 * MIB);
+    let started = app.start_upload(&order, "video", "video/mp4", &video).await;
+    let sample_id = started.body["sample"]["id"].as_str().unwrap().to_owned();
+    let parts = app.put_all(&started.body["upload"], &video).await;
+    let row = keepsake::db::samples::find(
+        &app.state.db,
+        order.parse().unwrap(),
+        sample_id.parse().unwrap(),
+    )
+    .await
+    .unwrap()
+    .unwrap();
+    app.state
+        .store
+        .abort_multipart(&row.object_key, row.multipart_upload_id.as_deref().unwrap())
+        .await
+        .unwrap();
+
+    let lost = app.complete_with_parts(&order, &sample_id, &parts).await;
+    assert_eq!(
+        lost.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{:?}",
+        lost.body
+    );
+    assert_eq!(lost.code(), "upload_lost");
+    let sample = app
+        .get(&format!("/api/v1/orders/{order}/samples/{sample_id}"))
+        .await;
+    assert_eq!(sample.body["status"], "rejected");
+}

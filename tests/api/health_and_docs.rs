@@ -110,3 +110,14 @@ async fn openapi_documents_every_route_and_status() {
         "#/components/schemas/Problem"
     );
 }
+
+#[tokio::test]
+async fn an_unusable_client_request_id_is_replaced() {
+    let app = TestApp::spawn().await;
+    let long = "x".repeat(500);
+    let reply = app
+        .send(Method::GET, "/healthz", &[("x-request-id", &long)], None)
+        .await;
+    let id = reply.headers["x-request-id"].to_str().unwrap();
+    assert!(!id.is_empty() && id.len() <= 128 && id != long, "{id}");
+}

@@ -110,6 +110,24 @@ impl TestApp {
         }
     }
 
+    pub fn data_dir(&self) -> &std::path::Path {
+        self._dir.path()
+    }
+
+    /// Leftovers of multipart uploads in the embedded store (s3s-fs keeps parts as
+    /// `.upload_id-*` files at the root of its directory).
+    pub fn stray_part_files(&self) -> Vec<String> {
+        std::fs::read_dir(self.data_dir().join("objects"))
+            .map(|entries| {
+                entries
+                    .filter_map(|e| e.ok())
+                    .map(|e| e.file_name().to_string_lossy().into_owned())
+                    .filter(|name| name.starts_with(".upload_id-"))
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("{}{}", self.base, path)
     }

@@ -151,3 +151,39 @@ async fn a_refused_body_does_not_burn_the_key() {
         .await;
     assert_eq!(ok.status, StatusCode::CREATED, "{:?}", ok.body);
 }
+
+#[tokio::test]
+async fn a_request_that_outlived_its_lease_cannot_store_its_response() {
+    use keepsake::db::idempotency::{self, Claim};
+    let app = TestApp::spawn().await;
+    let db = &app.state.db;
+    let now = keepsake::db::now();
+    let Claim::Fresh(first) = idempotency::claim(db, "u", "k", "h", now).await.unwrap() else {
+        panic!("first claim")
+    };
+    assert_eq!(
+        idempotency::claim(db, "u", "k", "h", now).await.unwrap(),
+        Claim::InProgress
+    );
+    let later = now + idempotency::CLAIM_LEASE + chrono::Duration::seconds(1);
+    let Claim::Fresh(second) = idempotency::claim(db, "u", "k", "h", later).await.unwrap() else {
+        panic!("takeover")
+    };
+
+    let body = serde_json::json!({ "id": 1 });
+    assert!(
+        !idempotency::store_response(db, "u", "k", first, 201, &body)
+            .await
+            .unwrap(),
+        "the old lease is void"
+    );
+    assert!(
+        idempotency::store_response(db, "u", "k", second, 201, &body)
+            .await
+            .unwrap()
+    );
+    assert_eq!(
+        idempotency::claim(db, "u", "k", "h", later).await.unwrap(),
+        Claim::Replay { status: 201, body }
+    );
+}

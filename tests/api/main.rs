@@ -12,3 +12,4 @@ mod sample_uploads;
 mod submit;
 mod sufficiency;
 mod sweeper;
+mod upload_integrity;

@@ -93,3 +93,26 @@ async fn thresholds_are_configurable() {
         "The samples are enough for a human-driven live likeness."
     );
 }
+
+#[tokio::test]
+async fn the_same_photo_uploaded_twice_counts_once() {
+    let app = TestApp::spawn().await;
+    let order = app.create_order(&order_body("machine_driven")).await["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let photo = samples::jpeg(800, 800);
+    for _ in 0..3 {
+        assert_eq!(
+            app.upload_sample(&order, "photo", "image/jpeg", &photo)
+                .await
+                .status,
+            StatusCode::OK
+        );
+    }
+    let report = app
+        .get(&format!("/api/v1/orders/{order}/sufficiency"))
+        .await
+        .body;
+    assert_eq!(report["criteria"][0]["actual"], 1);
+}

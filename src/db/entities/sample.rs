@@ -20,12 +20,17 @@ pub struct Model {
     pub rejection_code: Option<String>,
     pub rejection_reason: Option<String>,
     pub detected_content_type: Option<String>,
+    /// The store's ETag of the verified object (what later reads can insist on).
+    pub object_etag: Option<String>,
     pub width: Option<i32>,
     pub height: Option<i32>,
     pub duration_ms: Option<i64>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
     pub completed_at: Option<DateTimeUtc>,
+    /// When the bytes of a rejected or aborted sample were finally removed (after every URL
+    /// that could recreate them had expired).
+    pub purged_at: Option<DateTimeUtc>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

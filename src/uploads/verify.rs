@@ -1,0 +1,159 @@
+//! Proving a stored object is the declared file: size, real type (sniffed, then refined by
+//! what its headers say), metadata from headers only, and the whole-file SHA-256.
+//!
+//! The SHA-256 is always computed here by streaming the object once (constant memory): a store
+//! that reports a checksum is not trusted with the verdict, because some (s3s-fs) keep the bytes
+//! of a PUT whose checksum they refused. The ETag is read before and after hashing, so an object
+//! replaced while it was being hashed is caught.
+
+use super::Rejection;
+use super::stored_object::StoredObject;
+use crate::app::AppState;
+use crate::db::samples::SampleRow;
+use crate::domain::sample::{self, SampleKind};
+use crate::error::{AppError, AppResult};
+use crate::media::{self, MediaMetadata, MediaType};
+
+/// A verified object: what it really is, what its headers say, and which version of it.
+pub(super) struct Proven {
+    pub media: MediaType,
+    pub metadata: MediaMetadata,
+    pub etag: Option<String>,
+}
+
+pub(super) enum Inspection {
+    Proven(Proven),
+    /// There is no object (yet): the client has not uploaded it.
+    Missing,
+    Rejected(Rejection),
+}
+
+pub(super) async fn inspect(state: &AppState, row: &SampleRow) -> AppResult<Inspection> {
+    let declared_size = u64::try_from(row.declared_size).map_err(AppError::internal)?;
+    let Some(head) = state.store.head(&row.object_key).await? else {
+        return Ok(Inspection::Missing);
+    };
+    if head.size == 0 {
+        return Ok(Inspection::Rejected(Rejection::new(
+            "empty_file",
+            "the uploaded file is empty (0 bytes)",
+        )));
+    }
+    if head.size != declared_size {
+        return Ok(Inspection::Rejected(Rejection::new(
+            "size_mismatch",
+            format!(
+                "declared {declared_size} bytes but {} bytes arrived",
+                head.size
+            ),
+        )));
+    }
+
+    let object = StoredObject {
+        store: &state.store,
+        key: &row.object_key,
+        size: head.size,
+    };
+    let (media, metadata) = match identify(state, row, &object).await? {
+        Ok(found) => found,
+        Err(rejection) => return Ok(Inspection::Rejected(rejection)),
+    };
+
+    let declared_sha = sample::parse_sha256_hex(&row.declared_sha256)
+        .ok_or_else(|| AppError::internal("stored sha256 is malformed"))?;
+    if state.store.sha256(&row.object_key).await? != declared_sha {
+        return Ok(Inspection::Rejected(Rejection::detected(
+            "checksum_mismatch",
+            "the file's SHA-256 differs from the one declared: it was damaged or changed in transit",
+            media,
+        )));
+    }
+    let after = state.store.head(&row.object_key).await?;
+    if after.as_ref().map(|h| (&h.etag, h.size)) != Some((&head.etag, head.size)) {
+        return Ok(Inspection::Rejected(Rejection::detected(
+            "changed_during_verification",
+            "the stored file was replaced while it was being verified",
+            media,
+        )));
+    }
+    Ok(Inspection::Proven(Proven {
+        media,
+        metadata,
+        etag: head.etag,
+    }))
+}
+
+/// Sniff the type, read the headers, and check both against the kind and the declaration.
+async fn identify(
+    state: &AppState,
+    row: &SampleRow,
+    object: &StoredObject<'_>,
+) -> AppResult<Result<(MediaType, MediaMetadata), Rejection>> {
+    let kind = row.kind()?;
+    let prefix = state
+        .store
+        .read_range(
+            &row.object_key,
+            0,
+            (media::SNIFF_LEN as u64).min(object.size),
+        )
+        .await?;
+    let Some(sniffed) = media::sniff(&prefix) else {
+        return Ok(Err(Rejection::new(
+            "unrecognized_type",
+            format!("the file is not a {kind} in a format we accept"),
+        )));
+    };
+    let metadata = match media::probe(object, sniffed).await {
+        Ok(metadata) => metadata,
+        Err(media::ProbeError::Read(e)) => {
+            return Err(AppError::internal(format!("probe read: {e}")));
+        }
+        Err(media::ProbeError::Malformed(why)) => {
+            return Ok(Err(Rejection::detected(
+                "unreadable_media",
+                format!("the file's headers could not be read: {why}"),
+                sniffed,
+            )));
+        }
+    };
+    let media = refine(sniffed, &metadata);
+    if !kind.accepts(media) {
+        return Ok(Err(Rejection::detected(
+            "wrong_kind",
+            format!(
+                "the file is {}, which is not accepted as a {kind}",
+                media.mime()
+            ),
+            media,
+        )));
+    }
+    if MediaType::from_mime(&row.declared_content_type) != Some(media) {
+        return Ok(Err(Rejection::detected(
+            "type_mismatch",
+            format!(
+                "declared {} but the file is {}",
+                row.declared_content_type,
+                media.mime()
+            ),
+            media,
+        )));
+    }
+    if kind == SampleKind::Video && metadata.width.is_none() {
+        return Ok(Err(Rejection::detected(
+            "no_video_track",
+            "the video file has no picture track",
+            media,
+        )));
+    }
+    Ok(Ok((media, metadata)))
+}
+
+/// An MP4 container with no video track is an audio recording (Android phones write voice
+/// memos with `mp42`/`isom` brands, which sniff as video).
+fn refine(sniffed: MediaType, metadata: &MediaMetadata) -> MediaType {
+    match sniffed {
+        MediaType::Mp4 if metadata.width.is_none() && metadata.height.is_none() => MediaType::M4a,
+        other => other,
+    }
+}
