@@ -55,10 +55,11 @@ pub async fn run(args: UploadBench) -> BenchResult<()> {
     let sha = video.sha256();
     let warm = SyntheticVideo::new(6 * MIB);
     flow_upload(&client, &server.base, &warm, &warm.sha256()).await?;
+
     let idle_kib = server.rss_kib()?;
 
     let started = Instant::now();
-    flow_upload(&client, &server.base, &video, &sha).await?;
+    let phases = flow_upload(&client, &server.base, &video, &sha).await?;
     let flow_secs = started.elapsed().as_secs_f64();
 
     let started = Instant::now();
@@ -78,6 +79,19 @@ pub async fn run(args: UploadBench) -> BenchResult<()> {
     println!(
         "ratio flow / raw: {:.2} (target >= 0.9)",
         raw_secs / flow_secs
+    );
+    println!(
+        "  flow phases: start {:.2} s, parts PUT {:.2} s, complete (assemble + probe + SHA-256) {:.2} s",
+        phases.start, phases.parts, phases.complete
+    );
+
+    let started = Instant::now();
+    store.sha256("bench/raw-put").await?;
+    let hash_secs = started.elapsed().as_secs_f64();
+    println!(
+        "  SHA-256 of the stored {} MiB streamed from the store: {:.1} MB/s",
+        args.size_mib,
+        mb / hash_secs
     );
 
     let peak_kib = concurrent_peak(&client, &server, &video, &sha, args.concurrent).await?;
@@ -224,13 +238,21 @@ async fn json_ok(resp: reqwest::Response) -> BenchResult<Value> {
     }
 }
 
+/// Seconds spent in each step of one upload.
+struct Phases {
+    start: f64,
+    parts: f64,
+    complete: f64,
+}
+
 /// Create an order, start the upload, PUT every part, complete it.
 async fn flow_upload(
     client: &reqwest::Client,
     base: &str,
     video: &SyntheticVideo,
     sha: &[u8; 32],
-) -> BenchResult<()> {
+) -> BenchResult<Phases> {
+    let t0 = Instant::now();
     let order = json_ok(
         client
             .post(format!("{base}/api/v1/orders"))
@@ -253,6 +275,7 @@ async fn flow_upload(
     )
     .await?;
     let upload = &started["upload"];
+    let t1 = Instant::now();
     let requests: Vec<(u64, u64, &Value)> = match upload.get("put") {
         Some(put) => vec![(0, video.len(), put)],
         None => {
@@ -279,6 +302,7 @@ async fn flow_upload(
     for result in results {
         result?;
     }
+    let t2 = Instant::now();
     let sample_id = started["sample"]["id"].as_str().ok_or("no sample id")?;
     json_ok(
         client
@@ -289,7 +313,11 @@ async fn flow_upload(
             .await?,
     )
     .await?;
-    Ok(())
+    Ok(Phases {
+        start: t1.duration_since(t0).as_secs_f64(),
+        parts: t2.duration_since(t1).as_secs_f64(),
+        complete: t2.elapsed().as_secs_f64(),
+    })
 }
 
 async fn put_stream(
@@ -369,7 +397,11 @@ async fn concurrent_peak(
             }
         })
     };
-    let uploads = (0..n).map(|_| flow_upload(client, &server.base, video, sha));
+    let uploads = (0..n).map(|_| async {
+        flow_upload(client, &server.base, video, sha)
+            .await
+            .map(|_| ())
+    });
     let results = futures::future::join_all(uploads).await;
     done.store(true, Ordering::Relaxed);
     let _ = sampler.await;

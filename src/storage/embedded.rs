@@ -46,7 +46,8 @@ impl EmbeddedStore {
 
         let fs = s3s_fs::FileSystem::new(&root)
             .map_err(|e| StorageError::new("open object directory", format!("{e:?}")))?;
-        let mut builder = S3ServiceBuilder::new(fs);
+        let mut builder =
+            S3ServiceBuilder::new(super::embedded_fs::EmbeddedFs::new(fs, root.clone()));
         builder.set_auth(SimpleAuth::from_single(
             creds.access_key_id.clone(),
             creds.secret_access_key.clone(),

@@ -6,6 +6,7 @@
 //! and streams an object once through SHA-256 when the store cannot vouch for its checksum.
 
 pub mod embedded;
+mod embedded_fs;
 
 use std::time::Duration;
 

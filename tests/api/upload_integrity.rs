@@ -232,3 +232,35 @@ async fn a_cancelled_order_takes_no_completions() {
         .await;
     assert_eq!(resume.code(), "order_not_accepting_samples");
 }
+
+#[tokio::test]
+async fn the_embedded_store_serves_exact_ranges_and_whole_objects() {
+    let app = TestApp::spawn().await;
+    let order = new_order(&app).await;
+    let video = samples::mp4(640, 480, 2_000, true, 3 * MIB + 12_345);
+    let done = app
+        .upload_sample(&order, "video", "video/mp4", &video)
+        .await;
+    assert_eq!(done.status, StatusCode::OK, "{:?}", done.body);
+    let key = format!(
+        "orders/{order}/samples/{}",
+        done.body["id"].as_str().unwrap()
+    );
+    for (offset, len) in [
+        (0u64, 10u64),
+        (1, 300_000),
+        (MIB as u64 - 7, MIB as u64 + 11),
+        (video.len() as u64 - 5, 5),
+    ] {
+        let got = app.state.store.read_range(&key, offset, len).await.unwrap();
+        assert_eq!(
+            &got[..],
+            &video[offset as usize..(offset + len) as usize],
+            "range {offset}+{len}"
+        );
+    }
+    assert_eq!(
+        hex::encode(app.state.store.sha256(&key).await.unwrap()),
+        sha256_hex(&video)
+    );
+}
