@@ -20,7 +20,7 @@ use serde_json::{Value, json};
 use super::synthetic::SyntheticVideo;
 use crate::config::Secret;
 use crate::media::{self, BlockReader, MediaType};
-use crate::storage::{ObjectStore, StoreConfig};
+use crate::storage::{ObjectStore, StoreConfig, UploadedPart};
 use crate::uploads::StoredObject;
 
 type BenchResult<T> = Result<T, Box<dyn std::error::Error>>;
@@ -36,11 +36,12 @@ pub struct UploadBench {
     /// Size of the video probed for the bytes-read measurement, in MiB.
     #[arg(long, default_value_t = 1024)]
     probe_mib: u64,
+    /// Parts each upload sends at once.
+    #[arg(long, default_value_t = 4)]
+    parallel_parts: usize,
 }
 
 const MIB: u64 = 1024 * 1024;
-/// Parts a client uploads at once.
-const PARALLEL_PARTS: usize = 4;
 
 pub async fn run(args: UploadBench) -> BenchResult<()> {
     let dir = tempfile_dir()?;
@@ -54,17 +55,35 @@ pub async fn run(args: UploadBench) -> BenchResult<()> {
     let video = SyntheticVideo::new(args.size_mib * MIB);
     let sha = video.sha256();
     let warm = SyntheticVideo::new(6 * MIB);
-    flow_upload(&client, &server.base, &warm, &warm.sha256()).await?;
+    flow_upload(
+        &client,
+        &server.base,
+        &warm,
+        &warm.sha256(),
+        args.parallel_parts,
+    )
+    .await?;
 
     let idle_kib = server.rss_kib()?;
 
     let started = Instant::now();
-    let phases = flow_upload(&client, &server.base, &video, &sha).await?;
+    let phases = flow_upload(&client, &server.base, &video, &sha, args.parallel_parts).await?;
     let flow_secs = started.elapsed().as_secs_f64();
 
     let started = Instant::now();
     raw_put(&client, &store, "bench/raw-put", &video).await?;
     let raw_secs = started.elapsed().as_secs_f64();
+
+    let started = Instant::now();
+    raw_multipart(
+        &client,
+        &store,
+        "bench/raw-multipart",
+        &video,
+        args.parallel_parts,
+    )
+    .await?;
+    let raw_multipart_secs = started.elapsed().as_secs_f64();
 
     let mb = video.len() as f64 / 1e6;
     println!(
@@ -75,6 +94,11 @@ pub async fn run(args: UploadBench) -> BenchResult<()> {
     println!(
         "raw presigned PUT of the same bytes:     {:.1} MB/s ({raw_secs:.2} s)",
         mb / raw_secs
+    );
+    println!(
+        "raw multipart upload to the same store:  {:.1} MB/s ({raw_multipart_secs:.2} s; flow / raw multipart {:.2})",
+        mb / raw_multipart_secs,
+        raw_multipart_secs / flow_secs
     );
     println!(
         "ratio flow / raw: {:.2} (target >= 0.9)",
@@ -94,7 +118,15 @@ pub async fn run(args: UploadBench) -> BenchResult<()> {
         mb / hash_secs
     );
 
-    let peak_kib = concurrent_peak(&client, &server, &video, &sha, args.concurrent).await?;
+    let peak_kib = concurrent_peak(
+        &client,
+        &server,
+        &video,
+        &sha,
+        args.concurrent,
+        args.parallel_parts,
+    )
+    .await?;
     println!(
         "server RSS: idle {:.1} MiB, peak during {} concurrent uploads {:.1} MiB, above idle {:.1} MiB (target <= 32)",
         idle_kib as f64 / 1024.0,
@@ -251,6 +283,7 @@ async fn flow_upload(
     base: &str,
     video: &SyntheticVideo,
     sha: &[u8; 32],
+    parallel: usize,
 ) -> BenchResult<Phases> {
     let t0 = Instant::now();
     let order = json_ok(
@@ -295,8 +328,8 @@ async fn flow_upload(
     let puts = requests
         .into_iter()
         .map(|(start, end, request)| put_stream(client, request, video, start, end));
-    let results: Vec<BenchResult<()>> = futures::stream::iter(puts)
-        .buffer_unordered(PARALLEL_PARTS)
+    let results: Vec<BenchResult<String>> = futures::stream::iter(puts)
+        .buffer_unordered(parallel)
         .collect()
         .await;
     for result in results {
@@ -326,7 +359,7 @@ async fn put_stream(
     video: &SyntheticVideo,
     start: u64,
     end: u64,
-) -> BenchResult<()> {
+) -> BenchResult<String> {
     let mut req = client.put(request["url"].as_str().ok_or("no url")?);
     if let Some(headers) = request["headers"].as_object() {
         for (k, v) in headers {
@@ -346,6 +379,53 @@ async fn put_stream(
         )
         .into());
     }
+    let etag = resp
+        .headers()
+        .get("etag")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default();
+    Ok(etag.to_owned())
+}
+
+/// The store's own multipart path with no Keepsake in between: the same parts, 4 at a time,
+/// then the store assembles them.
+async fn raw_multipart(
+    client: &reqwest::Client,
+    store: &ObjectStore,
+    key: &str,
+    video: &SyntheticVideo,
+    parallel: usize,
+) -> BenchResult<()> {
+    const PART: u64 = 16 * MIB;
+    let upload_id = store
+        .create_multipart(key, "application/octet-stream")
+        .await?;
+    let count = u32::try_from(video.len().div_ceil(PART))?;
+    let puts = (1..=count).map(|number| {
+        let upload_id = upload_id.clone();
+        async move {
+            let start = u64::from(number - 1) * PART;
+            let end = (start + PART).min(video.len());
+            let request = store
+                .presign_part(key, &upload_id, number, Duration::from_secs(900))
+                .await?;
+            let etag =
+                put_stream(client, &serde_json::to_value(&request)?, video, start, end).await?;
+            BenchResult::Ok(UploadedPart {
+                part_number: number,
+                size: end - start,
+                etag,
+            })
+        }
+    });
+    let mut parts = futures::stream::iter(puts)
+        .buffer_unordered(parallel)
+        .collect::<Vec<_>>()
+        .await
+        .into_iter()
+        .collect::<BenchResult<Vec<_>>>()?;
+    parts.sort_by_key(|p| p.part_number);
+    store.complete_multipart(key, &upload_id, &parts).await?;
     Ok(())
 }
 
@@ -367,6 +447,7 @@ async fn raw_put(
         video.len(),
     )
     .await
+    .map(|_| ())
 }
 
 /// Peak server RSS (KiB) while `n` uploads run at once, sampled every 10 ms.
@@ -376,6 +457,7 @@ async fn concurrent_peak(
     video: &SyntheticVideo,
     sha: &[u8; 32],
     n: usize,
+    parallel: usize,
 ) -> BenchResult<u64> {
     let done = Arc::new(AtomicBool::new(false));
     let peak = Arc::new(AtomicU64::new(0));
@@ -398,7 +480,7 @@ async fn concurrent_peak(
         })
     };
     let uploads = (0..n).map(|_| async {
-        flow_upload(client, &server.base, video, sha)
+        flow_upload(client, &server.base, video, sha, parallel)
             .await
             .map(|_| ())
     });
