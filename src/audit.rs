@@ -22,6 +22,9 @@ impl Actor {
     pub fn system(job: &str) -> Self {
         Self(format!("system:{job}"))
     }
+    pub fn user(id: Uuid) -> Self {
+        Self(format!("user:{id}"))
+    }
 }
 
 /// The object an event is about.
@@ -37,6 +40,9 @@ impl Target {
     }
     pub fn sample(id: Uuid) -> Self {
         Self { kind: "sample", id }
+    }
+    pub fn user(id: Uuid) -> Self {
+        Self { kind: "user", id }
     }
 }
 

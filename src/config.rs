@@ -44,6 +44,7 @@ pub struct Settings {
     pub s3: S3Settings,
     pub uploads: UploadSettings,
     pub sufficiency: SufficiencySettings,
+    pub auth: AuthSettings,
     /// Largest JSON request body accepted, in bytes.
     pub max_json_body_bytes: usize,
 }
@@ -57,6 +58,7 @@ impl Default for Settings {
             s3: S3Settings::default(),
             uploads: UploadSettings::default(),
             sufficiency: SufficiencySettings::default(),
+            auth: AuthSettings::default(),
             max_json_body_bytes: 64 * 1024,
         }
     }
@@ -124,6 +126,28 @@ impl Default for UploadSettings {
             max_voice_bytes: 2048 * MIB,
             max_video_bytes: 10 * 1024 * MIB,
             max_document_bytes: 50 * MIB,
+        }
+    }
+}
+
+/// Login sessions.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct AuthSettings {
+    /// A session unused this long ends (seconds).
+    pub session_idle_secs: u64,
+    /// A session ends this long after login whatever its use (seconds).
+    pub session_absolute_secs: u64,
+    /// Mark the session cookie `Secure` (HTTPS only). Turn off only for plain-HTTP development.
+    pub secure_cookies: bool,
+}
+
+impl Default for AuthSettings {
+    fn default() -> Self {
+        Self {
+            session_idle_secs: 30 * 60,
+            session_absolute_secs: 12 * 3600,
+            secure_cookies: true,
         }
     }
 }

@@ -40,6 +40,10 @@ pub enum AppError {
         detail: String,
         extra: Option<serde_json::Map<String, serde_json::Value>>,
     },
+    #[error("{0}")]
+    Unauthorized(String),
+    #[error("{detail}")]
+    Forbidden { code: &'static str, detail: String },
     #[error("this change needs an If-Match header with the resource's current ETag")]
     PreconditionRequired,
     #[error("the resource changed since it was read (current ETag {current_etag})")]
@@ -93,6 +97,8 @@ impl AppError {
         match self {
             Self::BadRequest { .. } => StatusCode::BAD_REQUEST,
             Self::NotFound { .. } => StatusCode::NOT_FOUND,
+            Self::Unauthorized(_) => StatusCode::UNAUTHORIZED,
+            Self::Forbidden { .. } => StatusCode::FORBIDDEN,
             Self::Conflict { .. } => StatusCode::CONFLICT,
             Self::Unprocessable { .. } => StatusCode::UNPROCESSABLE_ENTITY,
             Self::PreconditionRequired => StatusCode::PRECONDITION_REQUIRED,
@@ -110,7 +116,9 @@ impl AppError {
             Self::BadRequest { code, .. }
             | Self::NotFound { code, .. }
             | Self::Conflict { code, .. }
-            | Self::Unprocessable { code, .. } => code,
+            | Self::Unprocessable { code, .. }
+            | Self::Forbidden { code, .. } => code,
+            Self::Unauthorized(_) => "unauthenticated",
             Self::PreconditionRequired => "if_match_required",
             Self::PreconditionFailed { .. } => "stale_version",
             Self::PayloadTooLarge => "body_too_large",
@@ -154,6 +162,11 @@ impl IntoResponse for AppError {
         }
         let problem = self.to_problem();
         let mut response = (self.status(), axum::Json(problem)).into_response();
+        if let Self::Unauthorized(_) = self {
+            response
+                .headers_mut()
+                .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+        }
         response.headers_mut().insert(
             header::CONTENT_TYPE,
             HeaderValue::from_static("application/problem+json"),

@@ -4,8 +4,10 @@
 //! [`audit`] records. [`uploads`] carries a sample from declaration to verdict, [`media`] reads
 //! file headers, [`jobs`] run in the background. See `docs/` for operators and API users.
 
+pub mod accounts;
 pub mod app;
 pub mod audit;
+pub mod auth;
 pub mod bench;
 pub mod config;
 pub mod db;

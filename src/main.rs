@@ -34,11 +34,33 @@ enum Command {
     },
     /// Apply database migrations and exit.
     Migrate,
+    /// Manage accounts.
+    User {
+        #[command(subcommand)]
+        action: UserCommand,
+    },
     /// Measure the service on this machine.
     Bench {
         #[command(subcommand)]
         which: keepsake::bench::BenchCommand,
     },
+}
+
+#[derive(Subcommand)]
+enum UserCommand {
+    /// Create an account; the password is read from the first line of standard input.
+    Create {
+        #[arg(long)]
+        email: String,
+        /// customer, staff, reviewer or admin (repeat for several).
+        #[arg(long = "role", required = true, value_parser = parse_role)]
+        roles: Vec<keepsake::domain::account::Role>,
+    },
+}
+
+fn parse_role(text: &str) -> Result<keepsake::domain::account::Role, String> {
+    keepsake::domain::account::Role::parse(text)
+        .ok_or_else(|| format!("unknown role {text:?}: use customer, staff, reviewer or admin"))
 }
 
 fn main() -> ExitCode {
@@ -89,6 +111,17 @@ async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
             Ok(())
         }
         Command::Bench { which } => keepsake::bench::run(which, settings).await,
+        Command::User {
+            action: UserCommand::Create { email, roles },
+        } => {
+            let password = keepsake::accounts::read_password(std::io::stdin().lock())?;
+            let user = keepsake::accounts::create_user(&settings, &email, &roles, password).await?;
+            println!(
+                "created {} ({}) with roles {:?}",
+                user.email, user.id, user.roles
+            );
+            Ok(())
+        }
     }
 }
 

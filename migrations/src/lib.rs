@@ -10,6 +10,8 @@ mod m20261128_000001_create_audit_events;
 mod m20261128_000002_create_orders;
 mod m20261128_000003_create_samples;
 mod m20261128_000004_create_idempotency_keys;
+mod m20261128_000005_create_users;
+mod m20261128_000006_create_sessions;
 
 pub struct Migrator;
 
@@ -21,6 +23,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20261128_000002_create_orders::Migration),
             Box::new(m20261128_000003_create_samples::Migration),
             Box::new(m20261128_000004_create_idempotency_keys::Migration),
+            Box::new(m20261128_000005_create_users::Migration),
+            Box::new(m20261128_000006_create_sessions::Migration),
         ]
     }
 }

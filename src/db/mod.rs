@@ -8,6 +8,8 @@ pub mod entities;
 pub mod idempotency;
 pub mod orders;
 pub mod samples;
+pub mod sessions;
+pub mod users;
 
 pub use connect::{connect, migrate};
 

@@ -2,10 +2,12 @@
 //! together, adds the cross-cutting layers (request id, tracing, body limit) and serves the
 //! OpenAPI document generated from the handlers' annotations.
 
+pub mod auth;
 pub mod extract;
 pub mod health;
 pub mod orders;
 pub mod samples;
+pub mod session;
 pub mod sufficiency;
 
 use axum::Json;
@@ -25,6 +27,7 @@ use crate::error::{AppError, Problem};
     info(title = "Keepsake", description = "Order desk of a digital-memorial studio"),
     components(schemas(Problem)),
     tags(
+        (name = "auth", description = "Accounts and sessions"),
         (name = "orders", description = "Memorial orders and their lifecycle"),
         (name = "samples", description = "Photos, voice, video and documents, uploaded straight to object storage"),
         (name = "health", description = "Liveness and readiness"),
@@ -35,6 +38,7 @@ struct ApiDoc;
 /// All routes with their layers, and the OpenAPI document describing them.
 pub fn router(state: AppState) -> axum::Router {
     let (api, openapi) = OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .merge(auth::router())
         .merge(orders::router())
         .merge(samples::router())
         .merge(sufficiency::router())

@@ -3,6 +3,7 @@
 
 mod helpers;
 
+mod accounts;
 mod external_s3;
 mod health_and_docs;
 mod idempotency;

@@ -5,3 +5,6 @@ pub mod audit_event;
 pub mod idempotency_key;
 pub mod order;
 pub mod sample;
+pub mod session;
+pub mod user;
+pub mod user_role;

@@ -1,0 +1,55 @@
+//! Account administration from the command line: `keepsake user create` bootstraps the first
+//! admin of a fresh install (and any staff or reviewer) without going through the API.
+
+use std::io::BufRead;
+
+use crate::audit::Actor;
+use crate::auth::password;
+use crate::config::Settings;
+use crate::db::{self, users::UserRecord};
+use crate::domain::account::Role;
+use crate::http::auth::{check_password, create_account, parse_email};
+
+/// Read the password from the first line of `input` (the trailing newline is not part of it).
+pub fn read_password(input: impl BufRead) -> std::io::Result<String> {
+    let mut line = String::new();
+    let mut input = input;
+    input.read_line(&mut line)?;
+    let trimmed = line.strip_suffix('\n').unwrap_or(&line);
+    Ok(trimmed.strip_suffix('\r').unwrap_or(trimmed).to_owned())
+}
+
+pub async fn create_user(
+    settings: &Settings,
+    email: &str,
+    roles: &[Role],
+    password_text: String,
+) -> Result<UserRecord, Box<dyn std::error::Error>> {
+    if roles.is_empty() {
+        return Err("give at least one --role".into());
+    }
+    let email = parse_email(email)?;
+    check_password(&password_text)?;
+    std::fs::create_dir_all(&settings.data_dir)?;
+    let conn = db::connect(&settings.effective_database_url()).await?;
+    db::migrate(&conn).await?;
+    let hash = password::hash(password_text).await?;
+    let user = create_account(&conn, &email, hash, roles, &Actor::system("cli"), None).await?;
+    conn.close().await.ok();
+    Ok(user)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_password_is_the_first_line_without_its_newline() {
+        assert_eq!(
+            super::read_password(&b"  spaced out pass \r\nnext"[..]).unwrap(),
+            "  spaced out pass "
+        );
+        assert_eq!(
+            super::read_password(&b"no newline"[..]).unwrap(),
+            "no newline"
+        );
+    }
+}

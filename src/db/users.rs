@@ -1,0 +1,101 @@
+//! Accounts and their roles.
+
+use chrono::{DateTime, Utc};
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait,
+    QueryFilter,
+};
+use uuid::Uuid;
+
+use super::entities::{user, user_role};
+use crate::domain::account::{Email, Role};
+
+#[derive(Debug, Clone)]
+pub struct UserRecord {
+    pub id: Uuid,
+    pub email: String,
+    pub password_hash: String,
+    pub roles: Vec<Role>,
+    pub disabled: bool,
+    pub created_at: DateTime<Utc>,
+}
+
+impl UserRecord {
+    pub fn has(&self, role: Role) -> bool {
+        self.roles.contains(&role)
+    }
+}
+
+/// Create an account. A taken email is a unique violation (see `db::is_unique_violation`).
+pub async fn create(
+    conn: &impl ConnectionTrait,
+    email: &Email,
+    password_hash: String,
+    roles: &[Role],
+    now: DateTime<Utc>,
+) -> Result<UserRecord, DbErr> {
+    let id = Uuid::now_v7();
+    user::ActiveModel {
+        id: Set(id),
+        email: Set(email.as_str().to_owned()),
+        password_hash: Set(password_hash),
+        disabled_at: Set(None),
+        created_at: Set(now),
+        updated_at: Set(now),
+    }
+    .insert(conn)
+    .await?;
+    for role in roles {
+        user_role::ActiveModel {
+            user_id: Set(id),
+            role: Set(role.as_str().to_owned()),
+            granted_at: Set(now),
+        }
+        .insert(conn)
+        .await?;
+    }
+    find(conn, id)
+        .await?
+        .ok_or_else(|| DbErr::Custom("created user vanished".into()))
+}
+
+pub async fn find(conn: &impl ConnectionTrait, id: Uuid) -> Result<Option<UserRecord>, DbErr> {
+    let Some(row) = user::Entity::find_by_id(id).one(conn).await? else {
+        return Ok(None);
+    };
+    with_roles(conn, row).await.map(Some)
+}
+
+pub async fn find_by_email(
+    conn: &impl ConnectionTrait,
+    email: &Email,
+) -> Result<Option<UserRecord>, DbErr> {
+    let Some(row) = user::Entity::find()
+        .filter(user::Column::Email.eq(email.as_str()))
+        .one(conn)
+        .await?
+    else {
+        return Ok(None);
+    };
+    with_roles(conn, row).await.map(Some)
+}
+
+async fn with_roles(conn: &impl ConnectionTrait, row: user::Model) -> Result<UserRecord, DbErr> {
+    let roles = user_role::Entity::find()
+        .filter(user_role::Column::UserId.eq(row.id))
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(|r| {
+            Role::parse(&r.role).ok_or_else(|| DbErr::Custom(format!("unknown role {:?}", r.role)))
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(UserRecord {
+        id: row.id,
+        email: row.email,
+        password_hash: row.password_hash,
+        roles,
+        disabled: row.disabled_at.is_some(),
+        created_at: row.created_at,
+    })
+}

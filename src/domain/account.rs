@@ -1,0 +1,174 @@
+//! Accounts (PRODUCT.md, roles): who may exist and what a credential must look like.
+//!
+//! Password rules follow current guidance (NIST SP 800-63B): 8 to 128 characters, no
+//! composition rules, and none of the passwords attackers try first.
+
+use super::order::string_enum;
+
+string_enum!(
+    /// What a person may do. One person may hold several roles.
+    Role {
+        Customer => "customer",
+        Staff => "staff",
+        Reviewer => "reviewer",
+        Admin => "admin",
+    }
+);
+
+/// An email address, trimmed and lower-cased so one person has one account.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Email(String);
+
+impl Email {
+    pub fn parse(text: &str) -> Result<Self, &'static str> {
+        let email = text.trim().to_lowercase();
+        let Some((local, domain)) = email.split_once('@') else {
+            return Err("an email address needs an @");
+        };
+        let plausible = !local.is_empty()
+            && domain.contains('.')
+            && !domain.starts_with('.')
+            && !domain.ends_with('.')
+            && !domain.contains('@')
+            && email.len() <= 254
+            && !email.chars().any(|c| c.is_whitespace() || c.is_control());
+        if plausible {
+            Ok(Self(email))
+        } else {
+            Err("that is not an email address")
+        }
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+pub const MIN_PASSWORD_CHARS: usize = 8;
+pub const MAX_PASSWORD_CHARS: usize = 128;
+
+/// Passwords tried first in credential-stuffing and guessing attacks (the head of the public
+/// breach-frequency lists); compared case-insensitively.
+const COMMON_PASSWORDS: &[&str] = &[
+    "password",
+    "password1",
+    "password12",
+    "password123",
+    "password!",
+    "passw0rd",
+    "p@ssw0rd",
+    "12345678",
+    "123456789",
+    "1234567890",
+    "12345678910",
+    "123123123",
+    "11111111",
+    "00000000",
+    "88888888",
+    "66666666",
+    "87654321",
+    "11223344",
+    "12341234",
+    "1q2w3e4r",
+    "1qaz2wsx",
+    "qwertyui",
+    "qwertyuiop",
+    "qwerty123",
+    "qwerty12",
+    "asdfghjk",
+    "asdfasdf",
+    "zxcvbnm1",
+    "iloveyou",
+    "iloveyou1",
+    "sunshine",
+    "princess",
+    "football",
+    "baseball",
+    "welcome1",
+    "welcome123",
+    "abc12345",
+    "abcd1234",
+    "aa123456",
+    "a1234567",
+    "admin123",
+    "administrator",
+    "letmein1",
+    "trustno1",
+    "superman",
+    "starwars",
+    "whatever",
+    "computer",
+    "michelle",
+    "jennifer",
+    "shadow12",
+    "monkey12",
+    "dragon12",
+    "master12",
+    "changeme",
+    "secret12",
+    "woaini1314",
+    "woaini520",
+    "5201314520",
+    "1314520520",
+    "qq123456",
+    "wang1234",
+    "zhang123",
+    "keepsake",
+    "keepsake1",
+    "keepsake123",
+];
+
+/// Why a password is refused, in words for the person choosing it.
+pub fn check_password(password: &str) -> Result<(), String> {
+    let chars = password.chars().count();
+    if chars < MIN_PASSWORD_CHARS {
+        return Err(format!("use at least {MIN_PASSWORD_CHARS} characters"));
+    }
+    if chars > MAX_PASSWORD_CHARS {
+        return Err(format!("use at most {MAX_PASSWORD_CHARS} characters"));
+    }
+    let lower = password.to_lowercase();
+    if COMMON_PASSWORDS.contains(&lower.as_str())
+        || lower.chars().all(|c| Some(c) == lower.chars().next())
+    {
+        return Err("that password is among the first ones attackers try; choose another".into());
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn emails_are_normalised_and_checked() {
+        assert_eq!(
+            Email::parse("  Li.Wei@Example.COM ").unwrap().as_str(),
+            "li.wei@example.com"
+        );
+        for bad in [
+            "",
+            "no-at",
+            "@example.com",
+            "a@b",
+            "a@.com",
+            "a b@example.com",
+            "a@example.com.",
+        ] {
+            assert!(Email::parse(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn passwords_need_length_and_must_not_be_common() {
+        assert!(check_password("seven77").is_err());
+        assert!(check_password(&"x".repeat(129)).is_err());
+        assert!(check_password("Password123").is_err(), "case-insensitive");
+        assert!(
+            check_password("aaaaaaaaaa").is_err(),
+            "one repeated character"
+        );
+        assert!(check_password("grandma's garden in spring").is_ok());
+        assert!(check_password("ünïcødé!").is_ok(), "characters, not bytes");
+    }
+}

@@ -1,0 +1,102 @@
+//! Who is calling: the `Caller` extractor finds the live session behind an
+//! `Authorization: Bearer` token (API clients) or the `keepsake_session` cookie (pages).
+//!
+//! A cookie is sent by the browser on its own, so a cookie-authenticated request that changes
+//! something must also carry the session's CSRF token in `X-CSRF-Token` (it is readable by the
+//! page, not by other sites); bearer tokens are never sent automatically and need none.
+
+use axum::extract::FromRequestParts;
+use axum::http::request::Parts;
+use axum::http::{Method, header};
+
+use crate::app::AppState;
+use crate::auth::token;
+use crate::db::{self, users::UserRecord};
+use crate::error::AppError;
+
+pub const SESSION_COOKIE: &str = "keepsake_session";
+pub const CSRF_COOKIE: &str = "keepsake_csrf";
+
+/// An authenticated person and the session they came with.
+#[derive(Debug, Clone)]
+pub struct Caller {
+    pub user: UserRecord,
+    pub session_id: uuid::Uuid,
+}
+
+fn unauthenticated() -> AppError {
+    AppError::Unauthorized(
+        "log in first; send the session token as a Bearer token or cookie".into(),
+    )
+}
+
+fn bearer(parts: &Parts) -> Option<&str> {
+    parts
+        .headers
+        .get(header::AUTHORIZATION)?
+        .to_str()
+        .ok()?
+        .strip_prefix("Bearer ")
+        .map(str::trim)
+}
+
+fn cookie<'a>(parts: &'a Parts, name: &str) -> Option<&'a str> {
+    parts
+        .headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| v)
+}
+
+impl FromRequestParts<AppState> for Caller {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, AppError> {
+        let (token, by_cookie) = match bearer(parts) {
+            Some(token) => (token, false),
+            None => (
+                cookie(parts, SESSION_COOKIE).ok_or_else(unauthenticated)?,
+                true,
+            ),
+        };
+        let now = db::now();
+        let idle = chrono::Duration::seconds(
+            i64::try_from(state.settings.auth.session_idle_secs).unwrap_or(i64::MAX / 1000),
+        );
+        let session = db::sessions::find_live(&state.db, &token::digest(token), now, now - idle)
+            .await?
+            .ok_or_else(unauthenticated)?;
+        let unsafe_method = !matches!(parts.method, Method::GET | Method::HEAD | Method::OPTIONS);
+        if by_cookie && unsafe_method {
+            let sent = parts
+                .headers
+                .get("x-csrf-token")
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or_default();
+            if token::digest(sent) != session.csrf_hash {
+                return Err(AppError::Forbidden {
+                    code: "csrf_token_missing",
+                    detail: "a cookie-authenticated change needs the session's X-CSRF-Token header"
+                        .into(),
+                });
+            }
+        }
+        let user = db::users::find(&state.db, session.user_id)
+            .await?
+            .ok_or_else(unauthenticated)?;
+        if user.disabled {
+            return Err(unauthenticated());
+        }
+        if now - session.last_seen_at > chrono::Duration::seconds(60) {
+            db::sessions::touch(&state.db, session.id, now).await?;
+        }
+        Ok(Self {
+            user,
+            session_id: session.id,
+        })
+    }
+}
