@@ -12,6 +12,7 @@ mod m20261128_000003_create_samples;
 mod m20261128_000004_create_idempotency_keys;
 mod m20261128_000005_create_users;
 mod m20261128_000006_create_sessions;
+mod m20261128_000007_add_order_customer;
 
 pub struct Migrator;
 
@@ -25,6 +26,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261128_000004_create_idempotency_keys::Migration),
             Box::new(m20261128_000005_create_users::Migration),
             Box::new(m20261128_000006_create_sessions::Migration),
+            Box::new(m20261128_000007_add_order_customer::Migration),
         ]
     }
 }

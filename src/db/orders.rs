@@ -18,6 +18,7 @@ use crate::domain::reference::format_reference;
 pub struct OrderRecord {
     pub id: Uuid,
     pub reference: String,
+    pub customer_id: Option<Uuid>,
     pub status: OrderStatus,
     pub delivery_mode: DeliveryMode,
     pub jurisdiction: String,
@@ -33,6 +34,7 @@ pub struct OrderRecord {
 #[derive(Debug, Clone)]
 pub struct NewOrder {
     pub id: Uuid,
+    pub customer_id: Uuid,
     pub delivery_mode: DeliveryMode,
     pub jurisdiction: String,
     pub subject: Subject,
@@ -57,6 +59,7 @@ impl TryFrom<order::Model> for OrderRecord {
         Ok(Self {
             id: m.id,
             reference: m.reference,
+            customer_id: m.customer_id,
             status,
             delivery_mode,
             jurisdiction: m.jurisdiction,
@@ -109,6 +112,7 @@ pub async fn insert(conn: &impl ConnectionTrait, new: NewOrder) -> Result<OrderR
     let model = order::ActiveModel {
         id: Set(new.id),
         reference: Set(format_reference(new.now.year(), number)),
+        customer_id: Set(Some(new.customer_id)),
         status: Set(OrderStatus::Draft.as_str().to_owned()),
         delivery_mode: Set(new.delivery_mode.as_str().to_owned()),
         jurisdiction: Set(new.jurisdiction),
@@ -137,6 +141,8 @@ pub async fn find(conn: &impl ConnectionTrait, id: Uuid) -> Result<Option<OrderR
 
 #[derive(Debug, Clone, Default)]
 pub struct ListFilter {
+    /// Only this customer's orders (always set for a customer caller).
+    pub customer_id: Option<Uuid>,
     pub status: Option<OrderStatus>,
     pub delivery_mode: Option<DeliveryMode>,
     /// Keyset cursor: only orders created before this id (ids are UUID v7, so time-ordered).
@@ -150,6 +156,9 @@ pub async fn list(
     limit: u64,
 ) -> Result<Vec<OrderRecord>, DbErr> {
     let mut query = Orders::find();
+    if let Some(customer) = filter.customer_id {
+        query = query.filter(order::Column::CustomerId.eq(customer));
+    }
     if let Some(status) = filter.status {
         query = query.filter(order::Column::Status.eq(status.as_str()));
     }

@@ -128,9 +128,7 @@ pub fn check_password(password: &str) -> Result<(), String> {
         return Err(format!("use at most {MAX_PASSWORD_CHARS} characters"));
     }
     let lower = password.to_lowercase();
-    if COMMON_PASSWORDS.contains(&lower.as_str())
-        || lower.chars().all(|c| Some(c) == lower.chars().next())
-    {
+    if COMMON_PASSWORDS.contains(&lower.as_str()) || lower.chars().all(|c| lower.starts_with(c)) {
         return Err("that password is among the first ones attackers try; choose another".into());
     }
     Ok(())

@@ -2,6 +2,7 @@
 //! split into parts, which file types each sample kind accepts, whether samples suffice.
 //! Everything here is decided from values handed in, so it is tested without a database.
 
+pub mod access;
 pub mod account;
 pub mod intake;
 pub mod order;

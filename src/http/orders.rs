@@ -15,9 +15,11 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 use uuid::Uuid;
 
 use super::extract::{ApiJson, ApiPath, ApiQuery, IdempotencyKey, IfMatch, RequestId, etag};
+use super::session::Caller;
 use crate::app::AppState;
-use crate::audit::{self, Actor, Target};
+use crate::audit::{self, Target};
 use crate::db::{self, idempotency::Claim, orders::OrderRecord};
+use crate::domain::access;
 use crate::domain::intake::{self, IntakeAnswers, Subject};
 use crate::domain::order::{DeliveryMode, OrderAction, OrderStatus, next_status};
 use crate::error::{AppError, AppResult, Problem};
@@ -105,9 +107,6 @@ pub struct OrderPage {
 const DEFAULT_PAGE: u32 = 20;
 const MAX_PAGE: u32 = 100;
 
-/// Until accounts exist, every caller shares one idempotency namespace.
-const IDEMPOTENCY_OWNER: &str = "anonymous";
-
 fn validate(subject: &Subject, intake: &IntakeAnswers, jurisdiction: &str) -> AppResult<()> {
     let today = Utc::now().date_naive();
     intake::validate_subject(subject, today)
@@ -137,6 +136,8 @@ pub(crate) fn order_response(status: StatusCode, order: &OrderRecord) -> Respons
     request_body = CreateOrder,
     params(("Idempotency-Key" = String, Header, description = "Unique per intended order; a retry with the same key and body returns the first response")),
     responses(
+        (status = 401, description = "Not logged in", body = Problem),
+        (status = 403, description = "Not the order's customer (or not a customer account)", body = Problem),
         (status = 201, description = "Created", body = OrderView),
         (status = 400, description = "Missing or malformed Idempotency-Key, malformed JSON", body = Problem),
         (status = 409, description = "A request with this key is still being processed", body = Problem),
@@ -147,10 +148,19 @@ pub(crate) fn order_response(status: StatusCode, order: &OrderRecord) -> Respons
 )]
 async fn create_order(
     State(state): State<AppState>,
+    caller: Caller,
     IdempotencyKey(key): IdempotencyKey,
     request_id: RequestId,
     ApiJson(req): ApiJson<CreateOrder>,
 ) -> AppResult<Response> {
+    if !access::can_place_orders(caller.who()) {
+        return Err(AppError::Forbidden {
+            code: "customers_only",
+            detail: "only customer accounts place orders".into(),
+        });
+    }
+    // Keys are per person: one customer's key never answers another's request.
+    let owner = caller.user.id.to_string();
     let jurisdiction = req.jurisdiction.clone().unwrap_or_else(|| "CN".to_owned());
     let answers = req.intake.clone().unwrap_or_default();
     validate(&req.subject, &answers, &jurisdiction)?;
@@ -158,21 +168,21 @@ async fn create_order(
     let hash = hex::encode(Sha256::digest(
         serde_json::to_vec(&req).map_err(AppError::internal)?,
     ));
-    let lease =
-        match db::idempotency::claim(&state.db, IDEMPOTENCY_OWNER, &key, &hash, db::now()).await? {
-            Claim::Fresh(lease) => lease,
-            Claim::Replay { status, body } => return Ok(replay(status, body)),
-            Claim::Mismatch => {
-                return Err(AppError::unprocessable(
-                    "idempotency_key_reused",
-                    "this Idempotency-Key was already used for a different request",
-                ));
-            }
-            Claim::InProgress => return Err(key_in_progress()),
-        };
+    let lease = match db::idempotency::claim(&state.db, &owner, &key, &hash, db::now()).await? {
+        Claim::Fresh(lease) => lease,
+        Claim::Replay { status, body } => return Ok(replay(status, body)),
+        Claim::Mismatch => {
+            return Err(AppError::unprocessable(
+                "idempotency_key_reused",
+                "this Idempotency-Key was already used for a different request",
+            ));
+        }
+        Claim::InProgress => return Err(key_in_progress()),
+    };
 
     let new = db::orders::NewOrder {
         id: Uuid::now_v7(),
+        customer_id: caller.user.id,
         delivery_mode: req.delivery_mode,
         jurisdiction,
         subject: req.subject,
@@ -181,15 +191,16 @@ async fn create_order(
     };
     let request_id = request_id.0;
     let key_for_tx = key.clone();
+    let (actor, owner_tx) = (caller.actor(), owner.clone());
     let created = state
         .db
         .transaction::<_, OrderRecord, AppError>(|txn| {
             Box::pin(async move {
                 let order = db::orders::insert(txn, new).await?;
                 let detail = serde_json::json!({ "reference": order.reference, "delivery_mode": order.delivery_mode });
-                audit::record(txn, &Actor::anonymous(), "order.created", Target::order(order.id), request_id.as_deref(), detail).await?;
+                audit::record(txn, &actor, "order.created", Target::order(order.id), request_id.as_deref(), detail).await?;
                 let body = serde_json::to_value(OrderView::from(&order)).map_err(AppError::internal)?;
-                let stored = db::idempotency::store_response(txn, IDEMPOTENCY_OWNER, &key_for_tx, lease, StatusCode::CREATED.as_u16(), &body)
+                let stored = db::idempotency::store_response(txn, &owner_tx, &key_for_tx, lease, StatusCode::CREATED.as_u16(), &body)
                     .await?;
                 if !stored {
                     // Our lease ran out and another request took the key: it creates the order.
@@ -208,8 +219,7 @@ async fn create_order(
             Ok(response)
         }
         Err(err) => {
-            if let Err(release_err) =
-                db::idempotency::release(&state.db, IDEMPOTENCY_OWNER, &key, lease).await
+            if let Err(release_err) = db::idempotency::release(&state.db, &owner, &key, lease).await
             {
                 tracing::error!(error = %release_err, "could not release an idempotency key");
             }
@@ -245,6 +255,7 @@ fn replay(status: u16, body: serde_json::Value) -> Response {
     get, path = "/api/v1/orders", tag = "orders",
     params(ListParams),
     responses(
+        (status = 401, description = "Not logged in", body = Problem),
         (status = 200, description = "One page of orders", body = OrderPage),
         (status = 400, description = "Unknown filter value or malformed cursor", body = Problem),
         (status = 422, description = "limit out of range", body = Problem),
@@ -252,6 +263,7 @@ fn replay(status: u16, body: serde_json::Value) -> Response {
 )]
 async fn list_orders(
     State(state): State<AppState>,
+    caller: Caller,
     ApiQuery(params): ApiQuery<ListParams>,
 ) -> AppResult<Json<OrderPage>> {
     let limit = match params.limit {
@@ -265,7 +277,9 @@ async fn list_orders(
         None => DEFAULT_PAGE,
     };
     let before_id = params.after.as_deref().map(decode_cursor).transpose()?;
+    let own = access::sees_only_own_orders(caller.who()).then_some(caller.user.id);
     let filter = db::orders::ListFilter {
+        customer_id: own,
         status: params.status,
         delivery_mode: params.delivery_mode,
         before_id,
@@ -300,10 +314,33 @@ fn decode_cursor(text: &str) -> AppResult<Uuid> {
         })
 }
 
-pub(crate) async fn load_order(state: &AppState, id: Uuid) -> AppResult<OrderRecord> {
+/// The order, if the caller may see it; otherwise 404, exactly as if it did not exist.
+pub(crate) async fn load_order(
+    state: &AppState,
+    caller: &Caller,
+    id: Uuid,
+) -> AppResult<OrderRecord> {
     db::orders::find(&state.db, id)
         .await?
+        .filter(|order| access::can_see_order(caller.who(), order.customer_id))
         .ok_or_else(|| AppError::not_found("order_not_found", "no such order"))
+}
+
+/// The order, if the caller is its customer (403 for studio roles, 404 for anyone else).
+pub(crate) async fn load_own_order(
+    state: &AppState,
+    caller: &Caller,
+    id: Uuid,
+) -> AppResult<OrderRecord> {
+    let order = load_order(state, caller, id).await?;
+    if access::can_act_as_customer(caller.who(), order.customer_id) {
+        Ok(order)
+    } else {
+        Err(AppError::Forbidden {
+            code: "not_the_customer",
+            detail: "only the order's customer may do this".into(),
+        })
+    }
 }
 
 /// Read one order; its `ETag` is what `If-Match` must carry to change it.
@@ -311,15 +348,17 @@ pub(crate) async fn load_order(state: &AppState, id: Uuid) -> AppResult<OrderRec
     get, path = "/api/v1/orders/{id}", tag = "orders",
     params(("id" = Uuid, Path, description = "Order id")),
     responses(
+        (status = 401, description = "Not logged in", body = Problem),
         (status = 200, description = "The order", body = OrderView, headers(("ETag" = String, description = "\"v{version}\""))),
         (status = 404, description = "No such order", body = Problem),
     )
 )]
 async fn get_order(
     State(state): State<AppState>,
+    caller: Caller,
     ApiPath(id): ApiPath<Uuid>,
 ) -> AppResult<Response> {
-    let order = load_order(&state, id).await?;
+    let order = load_order(&state, &caller, id).await?;
     Ok(order_response(StatusCode::OK, &order))
 }
 
@@ -329,6 +368,8 @@ async fn get_order(
     request_body = UpdateOrder,
     params(("id" = Uuid, Path, description = "Order id"), ("If-Match" = String, Header, description = "The ETag last read")),
     responses(
+        (status = 401, description = "Not logged in", body = Problem),
+        (status = 403, description = "Not the order's customer (or not a customer account)", body = Problem),
         (status = 200, description = "Updated", body = OrderView),
         (status = 400, description = "Malformed JSON or If-Match", body = Problem),
         (status = 404, description = "No such order", body = Problem),
@@ -342,13 +383,14 @@ async fn get_order(
 )]
 async fn update_order(
     State(state): State<AppState>,
+    caller: Caller,
     ApiPath(id): ApiPath<Uuid>,
     if_match: IfMatch,
     request_id: RequestId,
     ApiJson(req): ApiJson<UpdateOrder>,
 ) -> AppResult<Response> {
     let expected = if_match.required()?;
-    let order = load_order(&state, id).await?;
+    let order = load_own_order(&state, &caller, id).await?;
     check_version(&order, expected)?;
     if !order.status.intake_editable() {
         return Err(AppError::conflict(
@@ -386,6 +428,7 @@ async fn update_order(
     let detail = serde_json::json!({ "fields": changed_fields });
     let updated = apply_change(
         &state,
+        &caller,
         &order,
         expected,
         change,
@@ -408,8 +451,10 @@ pub(crate) fn check_version(order: &OrderRecord, expected: i32) -> AppResult<()>
 }
 
 /// One transaction: the conditional update and its audit event.
+#[allow(clippy::too_many_arguments)]
 async fn apply_change(
     state: &AppState,
+    caller: &Caller,
     order: &OrderRecord,
     expected: i32,
     change: db::orders::OrderChange,
@@ -417,7 +462,7 @@ async fn apply_change(
     detail: serde_json::Value,
     request_id: Option<&str>,
 ) -> AppResult<OrderRecord> {
-    let id = order.id;
+    let (id, actor) = (order.id, caller.actor());
     let request_id = request_id.map(str::to_owned);
     state
         .db
@@ -436,7 +481,7 @@ async fn apply_change(
                 };
                 audit::record(
                     txn,
-                    &Actor::anonymous(),
+                    &actor,
                     action,
                     Target::order(id),
                     request_id.as_deref(),
@@ -460,6 +505,8 @@ async fn apply_change(
         ("If-Match" = String, Header, description = "The ETag last read"),
     ),
     responses(
+        (status = 401, description = "Not logged in", body = Problem),
+        (status = 403, description = "Not the order's customer (or not a customer account)", body = Problem),
         (status = 200, description = "The order after the action", body = OrderView),
         (status = 400, description = "Malformed If-Match", body = Problem),
         (status = 404, description = "No such order or action", body = Problem),
@@ -470,6 +517,7 @@ async fn apply_change(
 )]
 async fn order_action(
     State(state): State<AppState>,
+    caller: Caller,
     ApiPath((id, action)): ApiPath<(Uuid, String)>,
     if_match: IfMatch,
     request_id: RequestId,
@@ -481,7 +529,7 @@ async fn order_action(
         )
     })?;
     let expected = if_match.required()?;
-    let order = load_order(&state, id).await?;
+    let order = load_own_order(&state, &caller, id).await?;
     check_version(&order, expected)?;
     let to = next_status(order.status, action).map_err(|r| AppError::conflict(r.code, r.reason))?;
     if action == OrderAction::Submit {
@@ -496,6 +544,7 @@ async fn order_action(
     let detail = serde_json::json!({ "from": order.status, "to": to });
     let updated = apply_change(
         &state,
+        &caller,
         &order,
         expected,
         change,

@@ -11,9 +11,9 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 use uuid::Uuid;
 
 use super::extract::{ApiJson, ApiPath, OptionalJson, RequestId};
-use super::orders::load_order;
+use super::orders::{load_order, load_own_order};
+use super::session::Caller;
 use crate::app::AppState;
-use crate::audit::Actor;
 use crate::db::{self, samples::SampleRow};
 use crate::domain::sample::{SampleKind, SampleStatus, UploadMode};
 use crate::error::{AppError, AppResult, Problem};
@@ -103,10 +103,11 @@ pub struct SampleList {
 /// A sample whose upload may still move: its order must still take samples.
 async fn load_open_sample(
     state: &AppState,
+    caller: &Caller,
     order_id: Uuid,
     sample_id: Uuid,
 ) -> AppResult<SampleRow> {
-    let order = load_order(state, order_id).await?;
+    let order = load_own_order(state, caller, order_id).await?;
     let row = load_sample(state, order_id, sample_id).await?;
     if !order.status.accepts_samples() {
         return Err(AppError::conflict(
@@ -132,6 +133,8 @@ async fn load_sample(state: &AppState, order_id: Uuid, sample_id: Uuid) -> AppRe
     request_body = StartUpload,
     params(("id" = Uuid, Path, description = "Order id")),
     responses(
+        (status = 401, description = "Not logged in", body = Problem),
+        (status = 403, description = "Not the order's customer (or not a customer account)", body = Problem),
         (status = 201, description = "Upload started: PUT the bytes as instructed, then complete", body = StartedUpload),
         (status = 400, description = "Malformed JSON", body = Problem),
         (status = 404, description = "No such order", body = Problem),
@@ -143,19 +146,14 @@ async fn load_sample(state: &AppState, order_id: Uuid, sample_id: Uuid) -> AppRe
 )]
 async fn start_upload(
     State(state): State<AppState>,
+    caller: Caller,
     ApiPath(order_id): ApiPath<Uuid>,
     request_id: RequestId,
     ApiJson(req): ApiJson<StartUpload>,
 ) -> AppResult<(StatusCode, Json<StartedUpload>)> {
-    let order = load_order(&state, order_id).await?;
-    let (row, upload) = uploads::start(
-        &state,
-        &order,
-        req,
-        &Actor::anonymous(),
-        request_id.as_deref(),
-    )
-    .await?;
+    let order = load_own_order(&state, &caller, order_id).await?;
+    let (row, upload) =
+        uploads::start(&state, &order, req, &caller.actor(), request_id.as_deref()).await?;
     Ok((
         StatusCode::CREATED,
         Json(StartedUpload {
@@ -170,15 +168,17 @@ async fn start_upload(
     get, path = "/api/v1/orders/{id}/samples", tag = "samples",
     params(("id" = Uuid, Path, description = "Order id")),
     responses(
+        (status = 401, description = "Not logged in", body = Problem),
         (status = 200, description = "Samples", body = SampleList),
         (status = 404, description = "No such order", body = Problem),
     )
 )]
 async fn list_samples(
     State(state): State<AppState>,
+    caller: Caller,
     ApiPath(order_id): ApiPath<Uuid>,
 ) -> AppResult<Json<SampleList>> {
-    load_order(&state, order_id).await?;
+    load_order(&state, &caller, order_id).await?;
     let rows = db::samples::list_for_order(&state.db, order_id).await?;
     let items = rows
         .iter()
@@ -191,14 +191,17 @@ async fn list_samples(
     get, path = "/api/v1/orders/{id}/samples/{sid}", tag = "samples",
     params(("id" = Uuid, Path, description = "Order id"), ("sid" = Uuid, Path, description = "Sample id")),
     responses(
+        (status = 401, description = "Not logged in", body = Problem),
         (status = 200, description = "The sample", body = SampleView),
         (status = 404, description = "No such order or sample", body = Problem),
     )
 )]
 async fn get_sample(
     State(state): State<AppState>,
+    caller: Caller,
     ApiPath((order_id, sample_id)): ApiPath<(Uuid, Uuid)>,
 ) -> AppResult<Json<SampleView>> {
+    load_order(&state, &caller, order_id).await?;
     let row = load_sample(&state, order_id, sample_id).await?;
     Ok(Json(SampleView::try_from(&row)?))
 }
@@ -208,6 +211,8 @@ async fn get_sample(
     get, path = "/api/v1/orders/{id}/samples/{sid}/upload", tag = "samples",
     params(("id" = Uuid, Path, description = "Order id"), ("sid" = Uuid, Path, description = "Sample id")),
     responses(
+        (status = 401, description = "Not logged in", body = Problem),
+        (status = 403, description = "Not the order's customer (or not a customer account)", body = Problem),
         (status = 200, description = "What is uploaded and what is left", body = UploadInstructions),
         (status = 404, description = "No such order or sample", body = Problem),
         (status = 409, description = "The upload is already completed, rejected, aborted or assembled, or the order no longer takes samples", body = Problem),
@@ -215,9 +220,10 @@ async fn get_sample(
 )]
 async fn resume_upload(
     State(state): State<AppState>,
+    caller: Caller,
     ApiPath((order_id, sample_id)): ApiPath<(Uuid, Uuid)>,
 ) -> AppResult<Json<UploadInstructions>> {
-    let row = load_open_sample(&state, order_id, sample_id).await?;
+    let row = load_open_sample(&state, &caller, order_id, sample_id).await?;
     Ok(Json(uploads::resume(&state, &row).await?))
 }
 
@@ -236,6 +242,8 @@ pub struct CompleteUpload {
     post, path = "/api/v1/orders/{id}/samples/{sid}/complete", tag = "samples",
     params(("id" = Uuid, Path, description = "Order id"), ("sid" = Uuid, Path, description = "Sample id")),
     responses(
+        (status = 401, description = "Not logged in", body = Problem),
+        (status = 403, description = "Not the order's customer (or not a customer account)", body = Problem),
         (status = 200, description = "Verified", body = SampleView),
         (status = 404, description = "No such order or sample", body = Problem),
         (status = 409, description = "Not uploaded yet (upload_incomplete), already completed or being verified (sample_not_uploading), or the order no longer takes samples", body = Problem),
@@ -247,19 +255,14 @@ pub struct CompleteUpload {
 )]
 async fn complete_upload(
     State(state): State<AppState>,
+    caller: Caller,
     ApiPath((order_id, sample_id)): ApiPath<(Uuid, Uuid)>,
     request_id: RequestId,
     OptionalJson(body): OptionalJson<CompleteUpload>,
 ) -> AppResult<Json<SampleView>> {
-    let row = load_open_sample(&state, order_id, sample_id).await?;
+    let row = load_open_sample(&state, &caller, order_id, sample_id).await?;
     let parts = body.and_then(|b| b.parts);
-    let verified = uploads::complete(
-        &state,
-        row,
-        parts,
-        &Actor::anonymous(),
-        request_id.as_deref(),
-    )
-    .await?;
+    let verified =
+        uploads::complete(&state, row, parts, &caller.actor(), request_id.as_deref()).await?;
     Ok(Json(SampleView::try_from(&verified)?))
 }

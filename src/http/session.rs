@@ -24,6 +24,18 @@ pub struct Caller {
     pub session_id: uuid::Uuid,
 }
 
+impl Caller {
+    pub fn who(&self) -> crate::domain::access::Who<'_> {
+        crate::domain::access::Who {
+            id: self.user.id,
+            roles: &self.user.roles,
+        }
+    }
+    pub fn actor(&self) -> crate::audit::Actor {
+        crate::audit::Actor::user(self.user.id)
+    }
+}
+
 fn unauthenticated() -> AppError {
     AppError::Unauthorized(
         "log in first; send the session token as a Bearer token or cookie".into(),

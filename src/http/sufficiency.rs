@@ -7,6 +7,7 @@ use uuid::Uuid;
 
 use super::extract::ApiPath;
 use super::orders::load_order;
+use super::session::Caller;
 use crate::app::AppState;
 use crate::db;
 use crate::domain::order::DeliveryMode;
@@ -22,15 +23,17 @@ pub fn router() -> OpenApiRouter<AppState> {
     get, path = "/api/v1/orders/{id}/sufficiency", tag = "samples",
     params(("id" = Uuid, Path, description = "Order id")),
     responses(
+        (status = 401, description = "Not logged in", body = Problem),
         (status = 200, description = "The report", body = SufficiencyReport),
         (status = 404, description = "No such order", body = Problem),
     )
 )]
 async fn get_sufficiency(
     State(state): State<AppState>,
+    caller: Caller,
     ApiPath(order_id): ApiPath<Uuid>,
 ) -> AppResult<Json<SufficiencyReport>> {
-    let order = load_order(&state, order_id).await?;
+    let order = load_order(&state, &caller, order_id).await?;
     let facts = db::samples::verified_facts(&state.db, order_id).await?;
     let thresholds = match order.delivery_mode {
         DeliveryMode::MachineDriven => &state.settings.sufficiency.machine_driven,

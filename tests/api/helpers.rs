@@ -12,11 +12,14 @@ use sha2::{Digest, Sha256};
 use tokio::sync::oneshot;
 
 pub const MIB: usize = 1024 * 1024;
+pub const TEST_PASSWORD: &str = "a quiet garden in april";
 
 pub struct TestApp {
     pub base: String,
     pub client: reqwest::Client,
     pub state: AppState,
+    /// `Bearer …` of the customer every request acts as unless it names another caller.
+    pub auth: String,
     _shutdown: oneshot::Sender<()>,
     _dir: tempfile::TempDir,
 }
@@ -101,13 +104,58 @@ impl TestApp {
             .timeout(Duration::from_secs(60))
             .build()
             .expect("client");
-        Self {
+        let mut app = Self {
             base: format!("http://{addr}"),
             client,
             state,
+            auth: String::new(),
             _shutdown: tx,
             _dir: dir,
-        }
+        };
+        app.auth = app.customer("customer@example.com").await;
+        app
+    }
+
+    /// Register a customer and log them in; returns the `Bearer …` header value.
+    pub async fn customer(&self, email: &str) -> String {
+        let body = serde_json::json!({ "email": email, "password": TEST_PASSWORD });
+        let created = self
+            .send_anonymous(Method::POST, "/api/v1/auth/register", &[], Some(&body))
+            .await;
+        assert_eq!(created.status, StatusCode::CREATED, "{:?}", created.body);
+        self.login(email).await
+    }
+
+    /// Create a studio account with `roles` (as an admin would) and log it in.
+    pub async fn studio_member(
+        &self,
+        email: &str,
+        roles: &[keepsake::domain::account::Role],
+    ) -> String {
+        let email_parsed = keepsake::domain::account::Email::parse(email).expect("email");
+        let hash = keepsake::auth::password::hash(TEST_PASSWORD.to_owned())
+            .await
+            .expect("hash");
+        keepsake::http::auth::create_account(
+            &self.state.db,
+            &email_parsed,
+            hash,
+            roles,
+            &keepsake::audit::Actor::system("test"),
+            None,
+        )
+        .await
+        .expect("create account");
+        self.login(email).await
+    }
+
+    pub async fn login(&self, email: &str) -> String {
+        let body = serde_json::json!({ "email": email, "password": TEST_PASSWORD });
+        let session = self
+            .send_anonymous(Method::POST, "/api/v1/auth/login", &[], Some(&body))
+            .await;
+        assert_eq!(session.status, StatusCode::OK, "{:?}", session.body);
+        format!("Bearer {}", session.body["token"].as_str().expect("token"))
     }
 
     pub fn data_dir(&self) -> &std::path::Path {
@@ -132,7 +180,28 @@ impl TestApp {
         format!("{}{}", self.base, path)
     }
 
+    /// A request as the default customer, unless `headers` name another caller
+    /// (`authorization` or `cookie`).
     pub async fn send(
+        &self,
+        method: Method,
+        path: &str,
+        headers: &[(&str, &str)],
+        body: Option<&Value>,
+    ) -> Reply {
+        let names_caller = headers.iter().any(|(k, _)| {
+            k.eq_ignore_ascii_case("authorization") || k.eq_ignore_ascii_case("cookie")
+        });
+        if names_caller {
+            return self.send_anonymous(method, path, headers, body).await;
+        }
+        let mut with_auth = headers.to_vec();
+        with_auth.push(("authorization", &self.auth));
+        self.send_anonymous(method, path, &with_auth, body).await
+    }
+
+    /// A request with exactly the headers given (no session unless they carry one).
+    pub async fn send_anonymous(
         &self,
         method: Method,
         path: &str,

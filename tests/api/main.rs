@@ -3,6 +3,7 @@
 
 mod helpers;
 
+mod access;
 mod accounts;
 mod external_s3;
 mod health_and_docs;

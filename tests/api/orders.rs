@@ -107,6 +107,7 @@ async fn malformed_json_oversized_body_and_wrong_content_type() {
     let resp = app
         .client
         .post(app.url("/api/v1/orders"))
+        .header("authorization", &app.auth)
         .header(key.0, key.1)
         .header("content-type", "application/json")
         .body("{not json")
@@ -117,6 +118,7 @@ async fn malformed_json_oversized_body_and_wrong_content_type() {
     let resp = app
         .client
         .post(app.url("/api/v1/orders"))
+        .header("authorization", &app.auth)
         .header(key.0, key.1)
         .body("{}")
         .send()

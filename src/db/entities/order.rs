@@ -6,6 +6,8 @@ pub struct Model {
     #[sea_orm(primary_key, auto_increment = false)]
     pub id: Uuid,
     pub reference: String,
+    /// The customer who placed the order.
+    pub customer_id: Option<Uuid>,
     pub status: String,
     pub delivery_mode: String,
     pub jurisdiction: String,

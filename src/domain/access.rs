@@ -1,0 +1,79 @@
+//! Who may see and do what (PRODUCT.md, roles). Pure decisions over ids and roles; the HTTP
+//! layer asks them and turns "may not see" into 404 (a customer cannot even learn that another
+//! customer's order exists) and "may see but not do" into 403.
+
+use uuid::Uuid;
+
+use super::account::Role;
+
+/// The facts about a caller that access decisions need.
+#[derive(Debug, Clone, Copy)]
+pub struct Who<'a> {
+    pub id: Uuid,
+    pub roles: &'a [Role],
+}
+
+impl Who<'_> {
+    fn is_studio(&self) -> bool {
+        self.roles
+            .iter()
+            .any(|r| matches!(r, Role::Staff | Role::Reviewer | Role::Admin))
+    }
+    fn owns(&self, customer_id: Option<Uuid>) -> bool {
+        customer_id == Some(self.id) && self.roles.contains(&Role::Customer)
+    }
+}
+
+/// May `who` see this order at all (its intake, samples, sufficiency)?
+pub fn can_see_order(who: Who<'_>, customer_id: Option<Uuid>) -> bool {
+    who.owns(customer_id) || who.is_studio()
+}
+
+/// May `who` act as the order's customer (edit the intake, upload samples, submit, cancel)?
+pub fn can_act_as_customer(who: Who<'_>, customer_id: Option<Uuid>) -> bool {
+    who.owns(customer_id)
+}
+
+/// May `who` place orders?
+pub fn can_place_orders(who: Who<'_>) -> bool {
+    who.roles.contains(&Role::Customer)
+}
+
+/// Must lists be narrowed to the caller's own orders?
+pub fn sees_only_own_orders(who: Who<'_>) -> bool {
+    !who.is_studio()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn who(roles: &[Role]) -> Who<'_> {
+        Who {
+            id: Uuid::from_u128(1),
+            roles,
+        }
+    }
+
+    #[test]
+    fn customers_reach_only_their_own_orders() {
+        let me = Some(Uuid::from_u128(1));
+        let other = Some(Uuid::from_u128(2));
+        let customer = who(&[Role::Customer]);
+        assert!(can_see_order(customer, me) && can_act_as_customer(customer, me));
+        assert!(!can_see_order(customer, other) && !can_act_as_customer(customer, other));
+        assert!(!can_see_order(customer, None));
+        assert!(sees_only_own_orders(customer));
+    }
+
+    #[test]
+    fn the_studio_sees_every_order_but_does_not_act_as_the_customer() {
+        for roles in [&[Role::Staff][..], &[Role::Reviewer], &[Role::Admin]] {
+            let studio = who(roles);
+            assert!(can_see_order(studio, Some(Uuid::from_u128(9))));
+            assert!(!can_act_as_customer(studio, Some(Uuid::from_u128(9))));
+            assert!(!can_place_orders(studio));
+            assert!(!sees_only_own_orders(studio));
+        }
+    }
+}
