@@ -13,6 +13,7 @@ mod m20261128_000004_create_idempotency_keys;
 mod m20261128_000005_create_users;
 mod m20261128_000006_create_sessions;
 mod m20261128_000007_add_order_customer;
+mod m20261128_000008_audit_append_only;
 
 pub struct Migrator;
 
@@ -27,6 +28,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261128_000005_create_users::Migration),
             Box::new(m20261128_000006_create_sessions::Migration),
             Box::new(m20261128_000007_add_order_customer::Migration),
+            Box::new(m20261128_000008_audit_append_only::Migration),
         ]
     }
 }
