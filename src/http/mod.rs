@@ -2,6 +2,7 @@
 //! together, adds the cross-cutting layers (request id, tracing, body limit) and serves the
 //! OpenAPI document generated from the handlers' annotations.
 
+pub mod audit_log;
 pub mod auth;
 pub mod extract;
 pub mod health;
@@ -29,6 +30,7 @@ use crate::error::{AppError, Problem};
     components(schemas(Problem)),
     tags(
         (name = "auth", description = "Accounts and sessions"),
+        (name = "audit", description = "The audit trail"),
         (name = "orders", description = "Memorial orders and their lifecycle"),
         (name = "samples", description = "Photos, voice, video and documents, uploaded straight to object storage"),
         (name = "health", description = "Liveness and readiness"),
@@ -40,6 +42,7 @@ struct ApiDoc;
 pub fn router(state: AppState) -> axum::Router {
     let (api, openapi) = OpenApiRouter::with_openapi(ApiDoc::openapi())
         .merge(auth::router())
+        .merge(audit_log::router())
         .merge(orders::router())
         .merge(samples::router())
         .merge(sufficiency::router())

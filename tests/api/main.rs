@@ -5,6 +5,7 @@ mod helpers;
 
 mod access;
 mod accounts;
+mod audit_log;
 mod external_s3;
 mod health_and_docs;
 mod idempotency;
