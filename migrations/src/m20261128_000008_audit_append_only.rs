@@ -42,7 +42,11 @@ impl MigrationTrait for Migration {
             DatabaseBackend::Postgres => POSTGRES_UP,
             _ => SQLITE_UP,
         };
-        manager.get_connection().execute_unprepared(sql).await.map(|_| ())
+        manager
+            .get_connection()
+            .execute_unprepared(sql)
+            .await
+            .map(|_| ())
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
@@ -50,6 +54,10 @@ impl MigrationTrait for Migration {
             DatabaseBackend::Postgres => POSTGRES_DOWN,
             _ => SQLITE_DOWN,
         };
-        manager.get_connection().execute_unprepared(sql).await.map(|_| ())
+        manager
+            .get_connection()
+            .execute_unprepared(sql)
+            .await
+            .map(|_| ())
     }
 }

@@ -74,3 +74,18 @@ pub async fn revoke(
         .await?;
     Ok(result.rows_affected == 1)
 }
+
+/// End every live session of an account (on disable).
+pub async fn revoke_all_for_user(
+    conn: &impl ConnectionTrait,
+    user_id: Uuid,
+    now: DateTime<Utc>,
+) -> Result<u64, DbErr> {
+    let result = session::Entity::update_many()
+        .col_expr(session::Column::RevokedAt, Expr::value(now))
+        .filter(session::Column::UserId.eq(user_id))
+        .filter(session::Column::RevokedAt.is_null())
+        .exec(conn)
+        .await?;
+    Ok(result.rows_affected)
+}

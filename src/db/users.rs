@@ -90,6 +90,8 @@ async fn with_roles(conn: &impl ConnectionTrait, row: user::Model) -> Result<Use
             Role::parse(&r.role).ok_or_else(|| DbErr::Custom(format!("unknown role {:?}", r.role)))
         })
         .collect::<Result<Vec<_>, _>>()?;
+    let mut roles = roles;
+    roles.sort_by_key(|r| Role::ALL.iter().position(|x| x == r));
     Ok(UserRecord {
         id: row.id,
         email: row.email,
@@ -98,4 +100,77 @@ async fn with_roles(conn: &impl ConnectionTrait, row: user::Model) -> Result<Use
         disabled: row.disabled_at.is_some(),
         created_at: row.created_at,
     })
+}
+
+/// Replace the roles of an account.
+pub async fn set_roles(
+    conn: &impl ConnectionTrait,
+    id: Uuid,
+    roles: &[Role],
+    now: DateTime<Utc>,
+) -> Result<(), DbErr> {
+    user_role::Entity::delete_many()
+        .filter(user_role::Column::UserId.eq(id))
+        .exec(conn)
+        .await?;
+    for role in roles {
+        user_role::ActiveModel {
+            user_id: Set(id),
+            role: Set(role.as_str().to_owned()),
+            granted_at: Set(now),
+        }
+        .insert(conn)
+        .await?;
+    }
+    touch(conn, id, now).await
+}
+
+/// Disable (`Some(now)`) or re-enable (`None`) an account.
+pub async fn set_disabled(
+    conn: &impl ConnectionTrait,
+    id: Uuid,
+    disabled_at: Option<DateTime<Utc>>,
+    now: DateTime<Utc>,
+) -> Result<(), DbErr> {
+    use sea_orm::sea_query::Expr;
+    user::Entity::update_many()
+        .col_expr(user::Column::DisabledAt, Expr::value(disabled_at))
+        .col_expr(user::Column::UpdatedAt, Expr::value(now))
+        .filter(user::Column::Id.eq(id))
+        .exec(conn)
+        .await?;
+    Ok(())
+}
+
+async fn touch(conn: &impl ConnectionTrait, id: Uuid, now: DateTime<Utc>) -> Result<(), DbErr> {
+    use sea_orm::sea_query::Expr;
+    user::Entity::update_many()
+        .col_expr(user::Column::UpdatedAt, Expr::value(now))
+        .filter(user::Column::Id.eq(id))
+        .exec(conn)
+        .await?;
+    Ok(())
+}
+
+/// Accounts by id, oldest first, after `after_id`.
+pub async fn list(
+    conn: &impl ConnectionTrait,
+    after_id: Option<Uuid>,
+    limit: u64,
+) -> Result<Vec<UserRecord>, DbErr> {
+    use sea_orm::{QueryOrder, QuerySelect};
+    let mut query = user::Entity::find();
+    if let Some(after) = after_id {
+        query = query.filter(user::Column::Id.gt(after));
+    }
+    let rows = query
+        .order_by_asc(user::Column::Id)
+        .limit(limit)
+        .all(conn)
+        .await?;
+    let mut out = Vec::with_capacity(rows.len());
+    for row in rows {
+        out.push(with_roles(conn, row).await?);
+    }
+    Ok(out)
 }

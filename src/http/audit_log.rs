@@ -69,9 +69,16 @@ pub struct AuditPage {
         (status = 403, description = "Not an admin", body = Problem),
     )
 )]
-async fn list_audit(State(state): State<AppState>, caller: Caller, ApiQuery(p): ApiQuery<AuditParams>) -> AppResult<Json<AuditPage>> {
+async fn list_audit(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiQuery(p): ApiQuery<AuditParams>,
+) -> AppResult<Json<AuditPage>> {
     if !caller.user.has(Role::Admin) {
-        return Err(AppError::Forbidden { code: "admins_only", detail: "only admins read the audit trail".into() });
+        return Err(AppError::Forbidden {
+            code: "admins_only",
+            detail: "only admins read the audit trail".into(),
+        });
     }
     let limit = u64::from(p.limit.unwrap_or(50).clamp(1, 200));
     let mut query = audit_event::Entity::find();
@@ -95,13 +102,23 @@ async fn list_audit(State(state): State<AppState>, caller: Caller, ApiQuery(p): 
             .decode(cursor)
             .ok()
             .and_then(|b| Uuid::from_slice(&b).ok())
-            .ok_or_else(|| AppError::bad_request("invalid_cursor", "the `after` cursor is not one this API issued"))?;
+            .ok_or_else(|| {
+                AppError::bad_request(
+                    "invalid_cursor",
+                    "the `after` cursor is not one this API issued",
+                )
+            })?;
         query = query.filter(audit_event::Column::Id.lt(before));
     }
-    let mut rows = query.order_by_desc(audit_event::Column::Id).limit(limit + 1).all(&state.db).await?;
+    let mut rows = query
+        .order_by_desc(audit_event::Column::Id)
+        .limit(limit + 1)
+        .all(&state.db)
+        .await?;
     let next = if rows.len() as u64 > limit {
         rows.truncate(limit as usize);
-        rows.last().map(|e| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(e.id.as_bytes()))
+        rows.last()
+            .map(|e| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(e.id.as_bytes()))
     } else {
         None
     };

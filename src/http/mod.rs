@@ -10,6 +10,7 @@ pub mod orders;
 pub mod samples;
 pub mod session;
 pub mod sufficiency;
+pub mod users;
 
 use axum::Json;
 use axum::extract::DefaultBodyLimit;
@@ -31,6 +32,7 @@ use crate::error::{AppError, Problem};
     tags(
         (name = "auth", description = "Accounts and sessions"),
         (name = "audit", description = "The audit trail"),
+        (name = "users", description = "Account administration"),
         (name = "orders", description = "Memorial orders and their lifecycle"),
         (name = "samples", description = "Photos, voice, video and documents, uploaded straight to object storage"),
         (name = "health", description = "Liveness and readiness"),
@@ -46,6 +48,7 @@ pub fn router(state: AppState) -> axum::Router {
         .merge(orders::router())
         .merge(samples::router())
         .merge(sufficiency::router())
+        .merge(users::router())
         .merge(health::router())
         .split_for_parts();
     let body_limit = state.settings.max_json_body_bytes;

@@ -344,15 +344,24 @@ async fn the_cli_bootstraps_an_admin_who_can_log_in() {
 async fn the_audit_trail_refuses_updates_and_deletes_in_the_database() {
     use keepsake::db::entities::audit_event;
     let app = TestApp::spawn().await;
-    let before = audit_event::Entity::find().all(&app.state.db).await.unwrap();
+    let before = audit_event::Entity::find()
+        .all(&app.state.db)
+        .await
+        .unwrap();
     assert!(!before.is_empty());
     let update = audit_event::Entity::update_many()
-        .col_expr(audit_event::Column::Action, sea_orm::sea_query::Expr::value("tampered"))
+        .col_expr(
+            audit_event::Column::Action,
+            sea_orm::sea_query::Expr::value("tampered"),
+        )
         .exec(&app.state.db)
         .await;
     assert!(update.is_err(), "UPDATE must be refused");
     let delete = audit_event::Entity::delete_many().exec(&app.state.db).await;
     assert!(delete.is_err(), "DELETE must be refused");
-    let after = audit_event::Entity::find().all(&app.state.db).await.unwrap();
+    let after = audit_event::Entity::find()
+        .all(&app.state.db)
+        .await
+        .unwrap();
     assert_eq!(before, after);
 }

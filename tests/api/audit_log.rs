@@ -8,26 +8,80 @@ use crate::helpers::{TestApp, order_body};
 #[tokio::test]
 async fn admins_read_the_trail_of_an_order_flow_with_filters() {
     let app = TestApp::spawn().await;
-    let order = app.create_order(&order_body("machine_driven")).await["id"].as_str().unwrap().to_owned();
-    app.send(Method::PATCH, &format!("/api/v1/orders/{order}"), &[("if-match", "\"v1\"")], Some(&serde_json::json!({ "jurisdiction": "HK" }))).await;
-    let admin = app.studio_member("admin@studio.example", &[Role::Admin]).await;
+    let order = app.create_order(&order_body("machine_driven")).await["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    app.send(
+        Method::PATCH,
+        &format!("/api/v1/orders/{order}"),
+        &[("if-match", "\"v1\"")],
+        Some(&serde_json::json!({ "jurisdiction": "HK" })),
+    )
+    .await;
+    let admin = app
+        .studio_member("admin@studio.example", &[Role::Admin])
+        .await;
     let as_admin = [("authorization", admin.as_str())];
 
-    let trail = app.send(Method::GET, &format!("/api/v1/audit?target_id={order}"), &as_admin, None).await;
+    let trail = app
+        .send(
+            Method::GET,
+            &format!("/api/v1/audit?target_id={order}"),
+            &as_admin,
+            None,
+        )
+        .await;
     assert_eq!(trail.status, StatusCode::OK, "{:?}", trail.body);
-    let actions: Vec<&str> = trail.body["items"].as_array().unwrap().iter().map(|e| e["action"].as_str().unwrap()).collect();
-    assert_eq!(actions, vec!["order.updated", "order.created"], "newest first");
-    assert!(trail.body["items"][0]["occurred_at"].as_str().unwrap().ends_with('Z'), "UTC");
+    let actions: Vec<&str> = trail.body["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["action"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        actions,
+        vec!["order.updated", "order.created"],
+        "newest first"
+    );
+    assert!(
+        trail.body["items"][0]["occurred_at"]
+            .as_str()
+            .unwrap()
+            .ends_with('Z'),
+        "UTC"
+    );
 
-    let logins = app.send(Method::GET, "/api/v1/audit?action=auth.login&limit=1", &as_admin, None).await;
+    let logins = app
+        .send(
+            Method::GET,
+            "/api/v1/audit?action=auth.login&limit=1",
+            &as_admin,
+            None,
+        )
+        .await;
     assert_eq!(logins.body["items"].as_array().unwrap().len(), 1);
     let next = logins.body["next"].as_str().unwrap();
-    let more = app.send(Method::GET, &format!("/api/v1/audit?action=auth.login&limit=1&after={next}"), &as_admin, None).await;
+    let more = app
+        .send(
+            Method::GET,
+            &format!("/api/v1/audit?action=auth.login&limit=1&after={next}"),
+            &as_admin,
+            None,
+        )
+        .await;
     assert_eq!(more.body["items"].as_array().unwrap().len(), 1);
     assert_ne!(more.body["items"][0]["id"], logins.body["items"][0]["id"]);
 
-    let everything = app.send(Method::GET, "/api/v1/audit?limit=200", &as_admin, None).await.body.to_string();
-    assert!(!everything.contains("a quiet garden"), "no password ever reaches the trail");
+    let everything = app
+        .send(Method::GET, "/api/v1/audit?limit=200", &as_admin, None)
+        .await
+        .body
+        .to_string();
+    assert!(
+        !everything.contains("a quiet garden"),
+        "no password ever reaches the trail"
+    );
     assert!(!everything.contains("Bearer"), "no token either");
 
     let customer = app.get("/api/v1/audit").await;

@@ -16,3 +16,4 @@ mod submit;
 mod sufficiency;
 mod sweeper;
 mod upload_integrity;
+mod users;

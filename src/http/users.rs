@@ -1,0 +1,287 @@
+//! `/api/v1/users[/{id}]`: admins create studio accounts (and customers), list accounts,
+//! change roles and disable or re-enable accounts. Every change is audited; disabling ends the
+//! person's sessions at once. An admin cannot disable themself or drop their own admin role,
+//! so a studio can never lock itself out by accident.
+
+use axum::Json;
+use axum::extract::State;
+use axum::http::StatusCode;
+use base64::Engine;
+use sea_orm::TransactionTrait;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use utoipa_axum::{router::OpenApiRouter, routes};
+use uuid::Uuid;
+
+use super::auth::{Me, check_password, create_account, parse_email};
+use super::extract::{ApiJson, ApiPath, ApiQuery, RequestId};
+use super::session::Caller;
+use crate::app::AppState;
+use crate::audit::{self, Target};
+use crate::auth::password;
+use crate::db::{self, users::UserRecord};
+use crate::domain::account::Role;
+use crate::error::{AppError, AppResult, Problem};
+
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(create_user, list_users))
+        .routes(routes!(update_user))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewUser {
+    pub email: String,
+    pub password: String,
+    pub roles: Vec<Role>,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UserChange {
+    /// The complete new set of roles.
+    pub roles: Option<Vec<Role>>,
+    pub disabled: Option<bool>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct UserView {
+    #[serde(flatten)]
+    pub account: Me,
+    pub disabled: bool,
+}
+
+impl From<&UserRecord> for UserView {
+    fn from(u: &UserRecord) -> Self {
+        Self {
+            account: Me::from(u),
+            disabled: u.disabled,
+        }
+    }
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct UserListParams {
+    pub after: Option<String>,
+    /// 1–200 (default 50).
+    pub limit: Option<u32>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct UserPage {
+    pub items: Vec<UserView>,
+    pub next: Option<String>,
+}
+
+fn require_admin(caller: &Caller) -> AppResult<()> {
+    if caller.user.has(Role::Admin) {
+        Ok(())
+    } else {
+        Err(AppError::Forbidden {
+            code: "admins_only",
+            detail: "only admins manage accounts".into(),
+        })
+    }
+}
+
+fn distinct_roles(roles: &[Role]) -> AppResult<Vec<Role>> {
+    let mut out: Vec<Role> = Vec::new();
+    for role in roles {
+        if !out.contains(role) {
+            out.push(*role);
+        }
+    }
+    if out.is_empty() {
+        return Err(AppError::unprocessable(
+            "no_roles",
+            "an account needs at least one role",
+        ));
+    }
+    Ok(out)
+}
+
+/// Create an account with the given roles (admins only).
+#[utoipa::path(
+    post, path = "/api/v1/users", tag = "users",
+    request_body = NewUser,
+    responses(
+        (status = 201, description = "Created", body = UserView),
+        (status = 400, description = "Malformed JSON", body = Problem),
+        (status = 401, description = "Not logged in", body = Problem),
+        (status = 403, description = "Not an admin", body = Problem),
+        (status = 409, description = "Email taken", body = Problem),
+        (status = 413, description = "Body too large", body = Problem),
+        (status = 415, description = "Body is not JSON", body = Problem),
+        (status = 422, description = "invalid_email, weak_password, no_roles, invalid_body", body = Problem),
+    )
+)]
+async fn create_user(
+    State(state): State<AppState>,
+    caller: Caller,
+    request_id: RequestId,
+    ApiJson(req): ApiJson<NewUser>,
+) -> AppResult<(StatusCode, Json<UserView>)> {
+    require_admin(&caller)?;
+    let email = parse_email(&req.email)?;
+    check_password(&req.password)?;
+    let roles = distinct_roles(&req.roles)?;
+    let hash = password::hash(req.password)
+        .await
+        .map_err(AppError::internal)?;
+    let user = create_account(
+        &state.db,
+        &email,
+        hash,
+        &roles,
+        &caller.actor(),
+        request_id.as_deref(),
+    )
+    .await?;
+    Ok((StatusCode::CREATED, Json(UserView::from(&user))))
+}
+
+/// List accounts (admins only), oldest first.
+#[utoipa::path(
+    get, path = "/api/v1/users", tag = "users",
+    params(UserListParams),
+    responses(
+        (status = 200, description = "One page of accounts", body = UserPage),
+        (status = 400, description = "Malformed cursor", body = Problem),
+        (status = 401, description = "Not logged in", body = Problem),
+        (status = 403, description = "Not an admin", body = Problem),
+    )
+)]
+async fn list_users(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiQuery(p): ApiQuery<UserListParams>,
+) -> AppResult<Json<UserPage>> {
+    require_admin(&caller)?;
+    let limit = u64::from(p.limit.unwrap_or(50).clamp(1, 200));
+    let after = p
+        .after
+        .as_deref()
+        .map(|c| {
+            base64::engine::general_purpose::URL_SAFE_NO_PAD
+                .decode(c)
+                .ok()
+                .and_then(|b| Uuid::from_slice(&b).ok())
+                .ok_or_else(|| {
+                    AppError::bad_request(
+                        "invalid_cursor",
+                        "the `after` cursor is not one this API issued",
+                    )
+                })
+        })
+        .transpose()?;
+    let mut users = db::users::list(&state.db, after, limit + 1).await?;
+    let next = if users.len() as u64 > limit {
+        users.truncate(limit as usize);
+        users
+            .last()
+            .map(|u| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(u.id.as_bytes()))
+    } else {
+        None
+    };
+    Ok(Json(UserPage {
+        items: users.iter().map(UserView::from).collect(),
+        next,
+    }))
+}
+
+/// Change an account's roles, or disable / re-enable it (admins only).
+#[utoipa::path(
+    patch, path = "/api/v1/users/{id}", tag = "users",
+    request_body = UserChange,
+    params(("id" = Uuid, Path, description = "Account id")),
+    responses(
+        (status = 200, description = "Changed", body = UserView),
+        (status = 400, description = "Malformed JSON", body = Problem),
+        (status = 401, description = "Not logged in", body = Problem),
+        (status = 403, description = "Not an admin", body = Problem),
+        (status = 404, description = "No such account", body = Problem),
+        (status = 409, description = "An admin cannot disable themself or drop their own admin role", body = Problem),
+        (status = 413, description = "Body too large", body = Problem),
+        (status = 415, description = "Body is not JSON", body = Problem),
+        (status = 422, description = "no_roles, invalid_body", body = Problem),
+    )
+)]
+async fn update_user(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiPath(id): ApiPath<Uuid>,
+    request_id: RequestId,
+    ApiJson(change): ApiJson<UserChange>,
+) -> AppResult<Json<UserView>> {
+    require_admin(&caller)?;
+    let roles = change.roles.as_deref().map(distinct_roles).transpose()?;
+    let user = db::users::find(&state.db, id)
+        .await?
+        .ok_or_else(|| AppError::not_found("user_not_found", "no such account"))?;
+    if id == caller.user.id
+        && (change.disabled == Some(true)
+            || roles.as_ref().is_some_and(|r| !r.contains(&Role::Admin)))
+    {
+        return Err(AppError::conflict(
+            "cannot_lock_out_yourself",
+            "an admin cannot disable themself or drop their own admin role",
+        ));
+    }
+    let (actor, request_id, now) = (caller.actor(), request_id.0, db::now());
+    let before = user.roles.clone();
+    let updated = state
+        .db
+        .transaction::<_, UserRecord, AppError>(|txn| {
+            Box::pin(async move {
+                if let Some(roles) = &roles {
+                    db::users::set_roles(txn, id, roles, now).await?;
+                    let detail = serde_json::json!({ "from": before, "to": roles });
+                    audit::record(
+                        txn,
+                        &actor,
+                        "user.roles_changed",
+                        Target::user(id),
+                        request_id.as_deref(),
+                        detail,
+                    )
+                    .await?;
+                }
+                match change.disabled {
+                    Some(true) => {
+                        db::users::set_disabled(txn, id, Some(now), now).await?;
+                        let ended = db::sessions::revoke_all_for_user(txn, id, now).await?;
+                        let detail = serde_json::json!({ "sessions_ended": ended });
+                        audit::record(
+                            txn,
+                            &actor,
+                            "user.disabled",
+                            Target::user(id),
+                            request_id.as_deref(),
+                            detail,
+                        )
+                        .await?;
+                    }
+                    Some(false) => {
+                        db::users::set_disabled(txn, id, None, now).await?;
+                        audit::record(
+                            txn,
+                            &actor,
+                            "user.enabled",
+                            Target::user(id),
+                            request_id.as_deref(),
+                            serde_json::json!({}),
+                        )
+                        .await?;
+                    }
+                    None => {}
+                }
+                db::users::find(txn, id)
+                    .await?
+                    .ok_or_else(|| AppError::internal("account vanished"))
+            })
+        })
+        .await?;
+    Ok(Json(UserView::from(&updated)))
+}
