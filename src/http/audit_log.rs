@@ -12,7 +12,7 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 use uuid::Uuid;
 
 use super::extract::ApiQuery;
-use super::session::Caller;
+use super::session::{Caller, refuse};
 use crate::app::AppState;
 use crate::db::entities::audit_event;
 use crate::domain::account::Role;
@@ -75,10 +75,12 @@ async fn list_audit(
     ApiQuery(p): ApiQuery<AuditParams>,
 ) -> AppResult<Json<AuditPage>> {
     if !caller.user.has(Role::Admin) {
-        return Err(AppError::Forbidden {
+        let refusal = AppError::Forbidden {
             code: "admins_only",
             detail: "only admins read the audit trail".into(),
-        });
+        };
+        let target = crate::audit::Target::user(caller.user.id);
+        return Err(refuse(&state, &caller, target, refusal).await);
     }
     let limit = u64::from(p.limit.unwrap_or(50).clamp(1, 200));
     let mut query = audit_event::Entity::find();

@@ -15,7 +15,7 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 use uuid::Uuid;
 
 use super::extract::{ApiJson, ApiPath, ApiQuery, IdempotencyKey, IfMatch, RequestId, etag};
-use super::session::Caller;
+use super::session::{Caller, refuse};
 use crate::app::AppState;
 use crate::audit::{self, Target};
 use crate::db::{self, idempotency::Claim, orders::OrderRecord};
@@ -154,10 +154,11 @@ async fn create_order(
     ApiJson(req): ApiJson<CreateOrder>,
 ) -> AppResult<Response> {
     if !access::can_place_orders(caller.who()) {
-        return Err(AppError::Forbidden {
+        let refusal = AppError::Forbidden {
             code: "customers_only",
             detail: "only customer accounts place orders".into(),
-        });
+        };
+        return Err(refuse(&state, &caller, Target::user(caller.user.id), refusal).await);
     }
     // Keys are per person: one customer's key never answers another's request.
     let owner = caller.user.id.to_string();
@@ -314,16 +315,22 @@ fn decode_cursor(text: &str) -> AppResult<Uuid> {
         })
 }
 
-/// The order, if the caller may see it; otherwise 404, exactly as if it did not exist.
+/// The order, if the caller may see it; otherwise 404, exactly as if it did not exist (a
+/// refused look at an existing order is audited).
 pub(crate) async fn load_order(
     state: &AppState,
     caller: &Caller,
     id: Uuid,
 ) -> AppResult<OrderRecord> {
-    db::orders::find(&state.db, id)
+    let not_found = || AppError::not_found("order_not_found", "no such order");
+    let order = db::orders::find(&state.db, id)
         .await?
-        .filter(|order| access::can_see_order(caller.who(), order.customer_id))
-        .ok_or_else(|| AppError::not_found("order_not_found", "no such order"))
+        .ok_or_else(not_found)?;
+    if access::can_see_order(caller.who(), order.customer_id) {
+        Ok(order)
+    } else {
+        Err(refuse(state, caller, Target::order(id), not_found()).await)
+    }
 }
 
 /// The order, if the caller is its customer (403 for studio roles, 404 for anyone else).
@@ -336,10 +343,11 @@ pub(crate) async fn load_own_order(
     if access::can_act_as_customer(caller.who(), order.customer_id) {
         Ok(order)
     } else {
-        Err(AppError::Forbidden {
+        let refusal = AppError::Forbidden {
             code: "not_the_customer",
             detail: "only the order's customer may do this".into(),
-        })
+        };
+        Err(refuse(state, caller, Target::order(id), refusal).await)
     }
 }
 

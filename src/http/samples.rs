@@ -25,6 +25,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(get_sample))
         .routes(routes!(resume_upload))
         .routes(routes!(complete_upload))
+        .routes(routes!(download_sample))
 }
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -265,4 +266,60 @@ async fn complete_upload(
     let verified =
         uploads::complete(&state, row, parts, &caller.actor(), request_id.as_deref()).await?;
     Ok(Json(SampleView::try_from(&verified)?))
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Download {
+    /// GET this within the lifetime below.
+    pub request: crate::storage::PresignedRequest,
+    pub expires_at: DateTime<Utc>,
+}
+
+/// A short-lived download URL for a verified sample (the order's customer and the studio).
+/// Every URL issued is audited.
+#[utoipa::path(
+    get, path = "/api/v1/orders/{id}/samples/{sid}/download", tag = "samples",
+    params(("id" = Uuid, Path, description = "Order id"), ("sid" = Uuid, Path, description = "Sample id")),
+    responses(
+        (status = 200, description = "A presigned GET, valid at most 15 minutes", body = Download),
+        (status = 401, description = "Not logged in", body = Problem),
+        (status = 404, description = "No such order or sample", body = Problem),
+        (status = 409, description = "The sample is not verified", body = Problem),
+    )
+)]
+async fn download_sample(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiPath((order_id, sample_id)): ApiPath<(Uuid, Uuid)>,
+    request_id: RequestId,
+) -> AppResult<Json<Download>> {
+    load_order(&state, &caller, order_id).await?;
+    let row = load_sample(&state, order_id, sample_id).await?;
+    if row.status()? != SampleStatus::Verified {
+        return Err(AppError::conflict(
+            "sample_not_verified",
+            format!(
+                "this sample is {}; only verified samples can be downloaded",
+                row.status
+            ),
+        ));
+    }
+    let ttl = std::time::Duration::from_secs(state.settings.uploads.url_ttl_secs);
+    let request = state.store.presign_get(&row.object_key, ttl).await?;
+    let expires_at =
+        crate::db::now() + chrono::Duration::seconds(i64::try_from(ttl.as_secs()).unwrap_or(900));
+    let detail = serde_json::json!({ "order_id": order_id, "expires_at": expires_at });
+    crate::audit::record(
+        &state.db,
+        &caller.actor(),
+        "sample.download_url_issued",
+        crate::audit::Target::sample(sample_id),
+        request_id.as_deref(),
+        detail,
+    )
+    .await?;
+    Ok(Json(Download {
+        request,
+        expires_at,
+    }))
 }

@@ -36,6 +36,31 @@ impl Caller {
     }
 }
 
+/// Record that `caller` was refused `target` (an attempt to reach what is not theirs is worth
+/// knowing about), then hand back the refusal to answer with. Recording is best-effort: a
+/// failure to write it is logged, and the refusal stands either way.
+pub async fn refuse(
+    state: &AppState,
+    caller: &Caller,
+    target: crate::audit::Target,
+    refusal: AppError,
+) -> AppError {
+    let detail = serde_json::json!({ "code": refusal.code(), "status": refusal.status().as_u16() });
+    if let Err(err) = crate::audit::record(
+        &state.db,
+        &caller.actor(),
+        "access.denied",
+        target,
+        None,
+        detail,
+    )
+    .await
+    {
+        tracing::error!(error = %err, "could not audit a refused access");
+    }
+    refusal
+}
+
 fn unauthenticated() -> AppError {
     AppError::Unauthorized(
         "log in first; send the session token as a Bearer token or cookie".into(),

@@ -15,7 +15,7 @@ use uuid::Uuid;
 
 use super::auth::{Me, check_password, create_account, parse_email};
 use super::extract::{ApiJson, ApiPath, ApiQuery, RequestId};
-use super::session::Caller;
+use super::session::{Caller, refuse};
 use crate::app::AppState;
 use crate::audit::{self, Target};
 use crate::auth::password;
@@ -75,15 +75,15 @@ pub struct UserPage {
     pub next: Option<String>,
 }
 
-fn require_admin(caller: &Caller) -> AppResult<()> {
+async fn require_admin(state: &AppState, caller: &Caller) -> AppResult<()> {
     if caller.user.has(Role::Admin) {
-        Ok(())
-    } else {
-        Err(AppError::Forbidden {
-            code: "admins_only",
-            detail: "only admins manage accounts".into(),
-        })
+        return Ok(());
     }
+    let refusal = AppError::Forbidden {
+        code: "admins_only",
+        detail: "only admins manage accounts".into(),
+    };
+    Err(refuse(state, caller, Target::user(caller.user.id), refusal).await)
 }
 
 fn distinct_roles(roles: &[Role]) -> AppResult<Vec<Role>> {
@@ -123,7 +123,7 @@ async fn create_user(
     request_id: RequestId,
     ApiJson(req): ApiJson<NewUser>,
 ) -> AppResult<(StatusCode, Json<UserView>)> {
-    require_admin(&caller)?;
+    require_admin(&state, &caller).await?;
     let email = parse_email(&req.email)?;
     check_password(&req.password)?;
     let roles = distinct_roles(&req.roles)?;
@@ -158,7 +158,7 @@ async fn list_users(
     caller: Caller,
     ApiQuery(p): ApiQuery<UserListParams>,
 ) -> AppResult<Json<UserPage>> {
-    require_admin(&caller)?;
+    require_admin(&state, &caller).await?;
     let limit = u64::from(p.limit.unwrap_or(50).clamp(1, 200));
     let after = p
         .after
@@ -215,7 +215,7 @@ async fn update_user(
     request_id: RequestId,
     ApiJson(change): ApiJson<UserChange>,
 ) -> AppResult<Json<UserView>> {
-    require_admin(&caller)?;
+    require_admin(&state, &caller).await?;
     let roles = change.roles.as_deref().map(distinct_roles).transpose()?;
     let user = db::users::find(&state.db, id)
         .await?

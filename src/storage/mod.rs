@@ -204,6 +204,23 @@ impl ObjectStore {
         Ok(to_presigned(&presigned))
     }
 
+    /// A presigned GET for downloading an object.
+    pub async fn presign_get(
+        &self,
+        key: &str,
+        ttl: Duration,
+    ) -> Result<PresignedRequest, StorageError> {
+        let presigned = self
+            .presigner
+            .get_object()
+            .bucket(&self.bucket)
+            .key(key)
+            .presigned(presigning(ttl)?)
+            .await
+            .map_err(|e| StorageError::sdk("presign get", e))?;
+        Ok(to_presigned(&presigned))
+    }
+
     pub async fn create_multipart(
         &self,
         key: &str,

@@ -269,3 +269,104 @@ async fn idempotency_keys_belong_to_one_person() {
     );
     assert!(theirs.headers.get("idempotent-replayed").is_none());
 }
+
+#[tokio::test]
+async fn sample_downloads_are_short_lived_audited_and_only_for_those_who_may_see() {
+    let w = world().await;
+    let path = format!("/api/v1/orders/{}/samples/{}/download", w.order, w.sample);
+    let mine = w.app.get(&path).await;
+    assert_eq!(mine.status, StatusCode::OK, "{:?}", mine.body);
+    let url = mine.body["request"]["url"].as_str().unwrap();
+    let expires: u64 = url
+        .split("X-Amz-Expires=")
+        .nth(1)
+        .unwrap()
+        .split('&')
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!(expires <= 900, "{expires}");
+    let bytes = w
+        .app
+        .client
+        .get(url)
+        .send()
+        .await
+        .unwrap()
+        .bytes()
+        .await
+        .unwrap();
+    assert_eq!(&bytes[..], &samples::jpeg(600, 600)[..]);
+
+    assert_eq!(
+        w.app
+            .send(Method::GET, &path, &[("authorization", &w.staff)], None)
+            .await
+            .status,
+        StatusCode::OK
+    );
+    let other = w
+        .app
+        .send(Method::GET, &path, &[("authorization", &w.other)], None)
+        .await;
+    assert_eq!(other.status, StatusCode::NOT_FOUND);
+
+    let events = keepsake::audit::events_for(&w.app.state.db, w.sample.parse().unwrap())
+        .await
+        .unwrap();
+    assert_eq!(
+        events
+            .iter()
+            .filter(|e| e.action == "sample.download_url_issued")
+            .count(),
+        2,
+        "the owner's and the staff's"
+    );
+
+    let pending = w
+        .app
+        .start_upload(&w.order, "photo", "image/jpeg", &samples::jpeg(700, 700))
+        .await;
+    let pending_id = pending.body["sample"]["id"].as_str().unwrap();
+    let early = w
+        .app
+        .get(&format!(
+            "/api/v1/orders/{}/samples/{pending_id}/download",
+            w.order
+        ))
+        .await;
+    assert_eq!(early.code(), "sample_not_verified");
+}
+
+#[tokio::test]
+async fn refused_access_is_audited() {
+    let w = world().await;
+    w.app
+        .send(
+            Method::GET,
+            &format!("/api/v1/orders/{}", w.order),
+            &[("authorization", &w.other)],
+            None,
+        )
+        .await;
+    w.app
+        .send(
+            Method::PATCH,
+            &format!("/api/v1/orders/{}", w.order),
+            &[("authorization", &w.staff), ("if-match", "\"v1\"")],
+            Some(&serde_json::json!({ "jurisdiction": "HK" })),
+        )
+        .await;
+    let events = keepsake::audit::events_for(&w.app.state.db, w.order.parse().unwrap())
+        .await
+        .unwrap();
+    let denied: Vec<(&str, &str)> = events
+        .iter()
+        .filter(|e| e.action == "access.denied")
+        .map(|e| (e.actor.as_str(), e.detail["code"].as_str().unwrap_or("")))
+        .collect();
+    assert_eq!(denied.len(), 2, "{denied:?}");
+    assert_eq!(denied[0].1, "order_not_found");
+    assert_eq!(denied[1].1, "not_the_customer");
+}
