@@ -97,7 +97,9 @@ impl Application {
         let (stop, stopped) = watch::channel(false);
         let sweeper = tokio::spawn(jobs::upload_sweeper::run(self.state.clone(), stopped));
         let router = http::router(self.state.clone());
-        let result = axum::serve(self.listener, router)
+        // The peer address feeds login throttling per client.
+        let service = router.into_make_service_with_connect_info::<SocketAddr>();
+        let result = axum::serve(self.listener, service)
             .with_graceful_shutdown(shutdown)
             .await;
         let _ = stop.send(true);

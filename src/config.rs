@@ -140,6 +140,14 @@ pub struct AuthSettings {
     pub session_absolute_secs: u64,
     /// Mark the session cookie `Secure` (HTTPS only). Turn off only for plain-HTTP development.
     pub secure_cookies: bool,
+    /// Failed logins allowed per account within `failure_window_secs` before throttling.
+    pub max_failures_per_account: usize,
+    /// Failed logins allowed per client address within `failure_window_secs`.
+    pub max_failures_per_client: usize,
+    pub failure_window_secs: u64,
+    /// Behind a trusted proxy: the header carrying the client's address (first entry of e.g.
+    /// `X-Forwarded-For`). Unset: the TCP peer address.
+    pub client_address_header: Option<String>,
 }
 
 impl Default for AuthSettings {
@@ -148,6 +156,10 @@ impl Default for AuthSettings {
             session_idle_secs: 30 * 60,
             session_absolute_secs: 12 * 3600,
             secure_cookies: true,
+            max_failures_per_account: 5,
+            max_failures_per_client: 30,
+            failure_window_secs: 15 * 60,
+            client_address_header: None,
         }
     }
 }

@@ -44,6 +44,8 @@ pub enum AppError {
     Unauthorized(String),
     #[error("{detail}")]
     Forbidden { code: &'static str, detail: String },
+    #[error("too many attempts; try again in {retry_after_secs} seconds")]
+    TooManyRequests { retry_after_secs: u64 },
     #[error("this change needs an If-Match header with the resource's current ETag")]
     PreconditionRequired,
     #[error("the resource changed since it was read (current ETag {current_etag})")]
@@ -98,6 +100,7 @@ impl AppError {
             Self::BadRequest { .. } => StatusCode::BAD_REQUEST,
             Self::NotFound { .. } => StatusCode::NOT_FOUND,
             Self::Unauthorized(_) => StatusCode::UNAUTHORIZED,
+            Self::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
             Self::Forbidden { .. } => StatusCode::FORBIDDEN,
             Self::Conflict { .. } => StatusCode::CONFLICT,
             Self::Unprocessable { .. } => StatusCode::UNPROCESSABLE_ENTITY,
@@ -119,6 +122,7 @@ impl AppError {
             | Self::Unprocessable { code, .. }
             | Self::Forbidden { code, .. } => code,
             Self::Unauthorized(_) => "unauthenticated",
+            Self::TooManyRequests { .. } => "too_many_attempts",
             Self::PreconditionRequired => "if_match_required",
             Self::PreconditionFailed { .. } => "stale_version",
             Self::PayloadTooLarge => "body_too_large",
@@ -166,6 +170,11 @@ impl IntoResponse for AppError {
             response
                 .headers_mut()
                 .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+        }
+        if let Self::TooManyRequests { retry_after_secs } = self {
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(retry_after_secs));
         }
         response.headers_mut().insert(
             header::CONTENT_TYPE,

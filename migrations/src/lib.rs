@@ -14,6 +14,7 @@ mod m20261128_000005_create_users;
 mod m20261128_000006_create_sessions;
 mod m20261128_000007_add_order_customer;
 mod m20261128_000008_audit_append_only;
+mod m20261128_000009_create_login_failures;
 
 pub struct Migrator;
 
@@ -29,6 +30,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261128_000006_create_sessions::Migration),
             Box::new(m20261128_000007_add_order_customer::Migration),
             Box::new(m20261128_000008_audit_append_only::Migration),
+            Box::new(m20261128_000009_create_login_failures::Migration),
         ]
     }
 }

@@ -6,6 +6,7 @@
 pub mod connect;
 pub mod entities;
 pub mod idempotency;
+pub mod login_failures;
 pub mod orders;
 pub mod samples;
 pub mod sessions;

@@ -9,3 +9,4 @@ pub mod order;
 pub mod reference;
 pub mod sample;
 pub mod sufficiency;
+pub mod throttle;

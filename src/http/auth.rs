@@ -3,8 +3,10 @@
 //! clients, the same token as an HttpOnly cookie for pages, plus a CSRF token for cookie use).
 
 use axum::Json;
-use axum::extract::State;
-use axum::http::{HeaderValue, StatusCode, header};
+use std::net::SocketAddr;
+
+use axum::extract::{ConnectInfo, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, Utc};
 use sea_orm::TransactionTrait;
@@ -20,6 +22,7 @@ use crate::audit::{self, Actor, Target};
 use crate::auth::{password, token};
 use crate::db::{self, users::UserRecord};
 use crate::domain::account::{self, Email, Role};
+use crate::domain::throttle;
 use crate::error::{AppError, AppResult, Problem};
 
 pub fn router() -> OpenApiRouter<AppState> {
@@ -167,6 +170,7 @@ fn invalid_credentials() -> AppError {
         (status = 200, description = "Logged in", body = LoggedIn),
         (status = 400, description = "Malformed JSON", body = Problem),
         (status = 401, description = "Wrong email or password, or the account is disabled", body = Problem),
+        (status = 429, description = "Too many failed attempts for this account or from this address; see Retry-After", body = Problem),
         (status = 413, description = "Body too large", body = Problem),
         (status = 415, description = "Body is not JSON", body = Problem),
         (status = 422, description = "Malformed request", body = Problem),
@@ -174,9 +178,29 @@ fn invalid_credentials() -> AppError {
 )]
 async fn login(
     State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
     request_id: RequestId,
     ApiJson(req): ApiJson<Credentials>,
 ) -> AppResult<Response> {
+    // Throttle before looking at the password, so a throttled guesser learns nothing.
+    let account_key = token::digest(&req.email.trim().to_lowercase());
+    let client = client_address(&headers, peer, &state.settings.auth);
+    if let Some(wait) = throttled(&state, &account_key, &client).await? {
+        let detail = serde_json::json!({ "retry_after_secs": wait });
+        audit::record(
+            &state.db,
+            &Actor::anonymous(),
+            "auth.login_throttled",
+            Target::user(Uuid::nil()),
+            request_id.as_deref(),
+            detail,
+        )
+        .await?;
+        return Err(AppError::TooManyRequests {
+            retry_after_secs: wait,
+        });
+    }
     let user = match Email::parse(&req.email) {
         Ok(email) => db::users::find_by_email(&state.db, &email).await?,
         Err(_) => None,
@@ -206,10 +230,12 @@ async fn login(
                 detail,
             )
             .await?;
+            db::login_failures::record(&state.db, &account_key, &client, db::now()).await?;
             return Err(invalid_credentials());
         }
     };
 
+    db::login_failures::clear_account(&state.db, &account_key).await?;
     let (session_token, csrf_token, now) = (token::new_token(), token::new_token(), db::now());
     let lifetime = chrono::Duration::seconds(
         i64::try_from(state.settings.auth.session_absolute_secs).unwrap_or(i64::MAX / 1000),
@@ -276,6 +302,54 @@ async fn login(
         &format!("{CSRF_COOKIE}={csrf_token}; Path=/; SameSite=Strict; Max-Age={max_age}{secure}"),
     );
     Ok(response)
+}
+
+/// The client's address: the configured proxy header's first entry, else the TCP peer.
+fn client_address(
+    headers: &HeaderMap,
+    peer: SocketAddr,
+    auth: &crate::config::AuthSettings,
+) -> String {
+    auth.client_address_header
+        .as_deref()
+        .and_then(|name| headers.get(name))
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(',').next())
+        .map(|v| v.trim().to_owned())
+        .filter(|v| !v.is_empty())
+        .unwrap_or_else(|| peer.ip().to_string())
+}
+
+/// Seconds to wait before another login attempt for this account or from this client.
+async fn throttled(state: &AppState, account_key: &str, client: &str) -> AppResult<Option<u64>> {
+    let auth = &state.settings.auth;
+    let window = chrono::Duration::seconds(i64::try_from(auth.failure_window_secs).unwrap_or(900));
+    let now = db::now();
+    let per_account = db::login_failures::for_account(&state.db, account_key, now - window).await?;
+    let per_client = db::login_failures::for_client(&state.db, client, now - window).await?;
+    let waits = [
+        throttle::wait(
+            &per_account,
+            now,
+            throttle::Limit {
+                max_failures: auth.max_failures_per_account,
+                window,
+            },
+        ),
+        throttle::wait(
+            &per_client,
+            now,
+            throttle::Limit {
+                max_failures: auth.max_failures_per_client,
+                window,
+            },
+        ),
+    ];
+    Ok(waits
+        .into_iter()
+        .flatten()
+        .max()
+        .map(|d| u64::try_from(d.num_seconds()).unwrap_or(1).max(1)))
 }
 
 fn set_cookie(response: &mut Response, value: &str) {

@@ -365,3 +365,76 @@ async fn the_audit_trail_refuses_updates_and_deletes_in_the_database() {
         .unwrap();
     assert_eq!(before, after);
 }
+
+async fn backdate_failures(app: &TestApp, minutes: i64) {
+    use keepsake::db::entities::login_failure;
+    login_failure::Entity::update_many()
+        .col_expr(
+            login_failure::Column::FailedAt,
+            sea_orm::sea_query::Expr::value(
+                keepsake::db::now() - chrono::Duration::minutes(minutes),
+            ),
+        )
+        .exec(&app.state.db)
+        .await
+        .unwrap();
+}
+
+#[tokio::test]
+async fn guessing_one_accounts_password_is_throttled_but_never_locked_out() {
+    let app = TestApp::spawn().await;
+    register(&app, "guo@example.com").await;
+    for _ in 0..5 {
+        assert_eq!(
+            login(&app, "guo@example.com", "wrong guess number")
+                .await
+                .status,
+            StatusCode::UNAUTHORIZED
+        );
+    }
+    let throttled = login(&app, "GUO@example.com", PASSWORD).await;
+    assert_eq!(
+        throttled.status,
+        StatusCode::TOO_MANY_REQUESTS,
+        "even the right password waits"
+    );
+    assert_eq!(throttled.code(), "too_many_attempts");
+    let retry: u64 = throttled.headers["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!((1..=900).contains(&retry), "{retry}");
+    assert_eq!(
+        login(&app, "customer@example.com", PASSWORD).await.status,
+        StatusCode::OK,
+        "other accounts are unaffected"
+    );
+
+    backdate_failures(&app, 16).await;
+    assert_eq!(
+        login(&app, "guo@example.com", PASSWORD).await.status,
+        StatusCode::OK,
+        "waiting always works"
+    );
+}
+
+#[tokio::test]
+async fn guessing_many_accounts_from_one_address_is_throttled() {
+    let app = TestApp::spawn_with(|s| s.auth.max_failures_per_client = 3).await;
+    for n in 0..3 {
+        assert_eq!(
+            login(&app, &format!("nobody{n}@example.com"), PASSWORD)
+                .await
+                .status,
+            StatusCode::UNAUTHORIZED
+        );
+    }
+    let blocked = login(&app, "customer@example.com", PASSWORD).await;
+    assert_eq!(blocked.status, StatusCode::TOO_MANY_REQUESTS);
+    backdate_failures(&app, 16).await;
+    assert_eq!(
+        login(&app, "customer@example.com", PASSWORD).await.status,
+        StatusCode::OK
+    );
+}

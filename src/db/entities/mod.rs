@@ -3,6 +3,7 @@
 
 pub mod audit_event;
 pub mod idempotency_key;
+pub mod login_failure;
 pub mod order;
 pub mod sample;
 pub mod session;
