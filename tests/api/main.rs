@@ -10,6 +10,7 @@ mod external_s3;
 mod health_and_docs;
 mod idempotency;
 mod orders;
+mod role_matrix;
 mod sample_rejections;
 mod sample_uploads;
 mod submit;

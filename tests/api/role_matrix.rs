@@ -1,0 +1,326 @@
+//! The role matrix: every route in the OpenAPI document × {anonymous, the order's customer,
+//! another customer, staff, reviewer, admin} → the status each must get. The routes come from
+//! the router's own description, so a new route without a row here fails this test.
+//!
+//! Each probe is built to stop right after the authorization decision where it can (a stale
+//! If-Match, an empty declaration), so the matrix changes nothing it later depends on.
+
+use keepsake::domain::account::Role;
+use keepsake::media::samples;
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+
+use crate::helpers::{TEST_PASSWORD, TestApp, order_body};
+
+const CALLERS: [&str; 6] = [
+    "anonymous",
+    "owner",
+    "other customer",
+    "staff",
+    "reviewer",
+    "admin",
+];
+
+struct Probe {
+    path: String,
+    headers: Vec<(&'static str, String)>,
+    body: Option<Value>,
+    /// Expected status per caller, in CALLERS order.
+    expect: [u16; 6],
+    /// Log each caller in afresh for this probe (it ends the session).
+    fresh_session: bool,
+}
+
+fn probe(path: String, expect: [u16; 6]) -> Probe {
+    Probe {
+        path,
+        headers: Vec::new(),
+        body: None,
+        expect,
+        fresh_session: false,
+    }
+}
+
+#[tokio::test]
+async fn every_route_answers_every_caller_as_the_matrix_says() {
+    let app = TestApp::spawn().await;
+    let order = app.create_order(&order_body("machine_driven")).await["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let sample = app
+        .upload_sample(&order, "photo", "image/jpeg", &samples::jpeg(600, 600))
+        .await
+        .body["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let other = app.customer("other@example.com").await;
+    let other_id = app
+        .send(
+            Method::GET,
+            "/api/v1/me",
+            &[("authorization", &other)],
+            None,
+        )
+        .await
+        .body["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let emails = [
+        "",
+        "customer@example.com",
+        "other@example.com",
+        "staff@studio.example",
+        "reviewer@studio.example",
+        "admin@studio.example",
+    ];
+    let tokens = [
+        String::new(),
+        app.auth.clone(),
+        other.clone(),
+        app.studio_member(emails[3], &[Role::Staff]).await,
+        app.studio_member(emails[4], &[Role::Reviewer]).await,
+        app.studio_member(emails[5], &[Role::Admin]).await,
+    ];
+
+    let o = format!("/api/v1/orders/{order}");
+    let s = format!("{o}/samples/{sample}");
+    let stale = || vec![("if-match", "\"v999\"".to_owned())];
+    let rows: Vec<(Method, &str, Probe)> = vec![
+        (Method::GET, "/healthz", probe("/healthz".into(), [200; 6])),
+        (Method::GET, "/readyz", probe("/readyz".into(), [200; 6])),
+        (
+            Method::POST,
+            "/api/v1/auth/register",
+            Probe {
+                body: Some(json!({ "email": "{unique}", "password": TEST_PASSWORD })),
+                ..probe("/api/v1/auth/register".into(), [201; 6])
+            },
+        ),
+        (
+            Method::POST,
+            "/api/v1/auth/login",
+            Probe {
+                body: Some(json!({ "email": "{unique}", "password": "not it at all" })),
+                ..probe("/api/v1/auth/login".into(), [401; 6])
+            },
+        ),
+        (
+            Method::POST,
+            "/api/v1/auth/logout",
+            Probe {
+                fresh_session: true,
+                ..probe("/api/v1/auth/logout".into(), [401, 204, 204, 204, 204, 204])
+            },
+        ),
+        (
+            Method::GET,
+            "/api/v1/me",
+            probe("/api/v1/me".into(), [401, 200, 200, 200, 200, 200]),
+        ),
+        (
+            Method::GET,
+            "/api/v1/audit",
+            probe("/api/v1/audit".into(), [401, 403, 403, 403, 403, 200]),
+        ),
+        (
+            Method::GET,
+            "/api/v1/users",
+            probe("/api/v1/users".into(), [401, 403, 403, 403, 403, 200]),
+        ),
+        (
+            Method::POST,
+            "/api/v1/users",
+            Probe {
+                body: Some(
+                    json!({ "email": "{unique}", "password": TEST_PASSWORD, "roles": ["staff"] }),
+                ),
+                ..probe("/api/v1/users".into(), [401, 403, 403, 403, 403, 201])
+            },
+        ),
+        (
+            Method::PATCH,
+            "/api/v1/users/{id}",
+            Probe {
+                body: Some(json!({ "roles": ["customer"] })),
+                ..probe(
+                    format!("/api/v1/users/{other_id}"),
+                    [401, 403, 403, 403, 403, 200],
+                )
+            },
+        ),
+        (
+            Method::GET,
+            "/api/v1/orders",
+            probe("/api/v1/orders".into(), [401, 200, 200, 200, 200, 200]),
+        ),
+        (
+            Method::POST,
+            "/api/v1/orders",
+            Probe {
+                headers: vec![("idempotency-key", "{unique}".into())],
+                body: Some(order_body("human_driven")),
+                ..probe("/api/v1/orders".into(), [401, 201, 201, 403, 403, 403])
+            },
+        ),
+        (
+            Method::GET,
+            "/api/v1/orders/{id}",
+            probe(o.clone(), [401, 200, 404, 200, 200, 200]),
+        ),
+        (
+            Method::PATCH,
+            "/api/v1/orders/{id}",
+            Probe {
+                headers: stale(),
+                body: Some(json!({ "jurisdiction": "HK" })),
+                ..probe(o.clone(), [401, 412, 404, 403, 403, 403])
+            },
+        ),
+        (
+            Method::POST,
+            "/api/v1/orders/{id}/actions/{action}",
+            Probe {
+                headers: stale(),
+                ..probe(
+                    format!("{o}/actions/submit"),
+                    [401, 412, 404, 403, 403, 403],
+                )
+            },
+        ),
+        (
+            Method::GET,
+            "/api/v1/orders/{id}/samples",
+            probe(format!("{o}/samples"), [401, 200, 404, 200, 200, 200]),
+        ),
+        (
+            Method::POST,
+            "/api/v1/orders/{id}/samples",
+            Probe {
+                body: Some(
+                    json!({ "kind": "photo", "file_name": "a.jpg", "size": 0, "sha256": "a".repeat(64), "content_type": "image/jpeg" }),
+                ),
+                ..probe(format!("{o}/samples"), [401, 422, 404, 403, 403, 403])
+            },
+        ),
+        (
+            Method::GET,
+            "/api/v1/orders/{id}/samples/{sid}",
+            probe(s.clone(), [401, 200, 404, 200, 200, 200]),
+        ),
+        (
+            Method::GET,
+            "/api/v1/orders/{id}/samples/{sid}/upload",
+            probe(format!("{s}/upload"), [401, 409, 404, 403, 403, 403]),
+        ),
+        (
+            Method::POST,
+            "/api/v1/orders/{id}/samples/{sid}/complete",
+            probe(format!("{s}/complete"), [401, 409, 404, 403, 403, 403]),
+        ),
+        (
+            Method::GET,
+            "/api/v1/orders/{id}/samples/{sid}/download",
+            probe(format!("{s}/download"), [401, 200, 404, 200, 200, 200]),
+        ),
+        (
+            Method::GET,
+            "/api/v1/orders/{id}/sufficiency",
+            probe(format!("{o}/sufficiency"), [401, 200, 404, 200, 200, 200]),
+        ),
+    ];
+
+    let doc = app.get("/api/openapi.json").await.body;
+    let mut documented = Vec::new();
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        for method in item.as_object().unwrap().keys() {
+            documented.push((method.to_uppercase(), path.clone()));
+        }
+    }
+    for (method, path) in &documented {
+        assert!(
+            rows.iter()
+                .any(|(m, p, _)| m.as_str() == method && p == path),
+            "{method} {path} has no row in the role matrix: add one"
+        );
+    }
+    assert_eq!(
+        rows.len(),
+        documented.len(),
+        "every row is a documented route"
+    );
+
+    let mut counter = 0;
+    let mut failures = Vec::new();
+    for (method, route, probe) in &rows {
+        for (who, caller) in CALLERS.iter().enumerate() {
+            counter += 1;
+            let unique = format!("matrix{counter}@example.com");
+            let token = if probe.fresh_session && who > 0 {
+                app.login(emails[who]).await
+            } else {
+                tokens[who].clone()
+            };
+            let mut headers: Vec<(&str, String)> = probe
+                .headers
+                .iter()
+                .map(|(k, v)| (*k, v.replace("{unique}", &unique)))
+                .collect();
+            if who > 0 {
+                headers.push(("authorization", token));
+            }
+            let headers: Vec<(&str, &str)> =
+                headers.iter().map(|(k, v)| (*k, v.as_str())).collect();
+            let body = probe.body.as_ref().map(|b| {
+                serde_json::from_str::<Value>(&b.to_string().replace("{unique}", &unique)).unwrap()
+            });
+            let reply = app
+                .send_anonymous(method.clone(), &probe.path, &headers, body.as_ref())
+                .await;
+            let expected = StatusCode::from_u16(probe.expect[who]).unwrap();
+            if reply.status != expected {
+                failures.push(format!(
+                    "{method} {route} as {caller}: expected {expected}, got {} {}",
+                    reply.status, reply.body
+                ));
+            }
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "role matrix mismatches:\n{}",
+        failures.join("\n")
+    );
+}
+
+#[tokio::test]
+async fn fields_a_customer_may_not_set_are_refused() {
+    let app = TestApp::spawn().await;
+    let order = app.create_order(&order_body("machine_driven")).await["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    for field in [
+        json!({ "status": "queued" }),
+        json!({ "customer_id": uuid::Uuid::nil() }),
+        json!({ "price": 1 }),
+        json!({ "version": 9 }),
+    ] {
+        let reply = app
+            .send(
+                Method::PATCH,
+                &format!("/api/v1/orders/{order}"),
+                &[("if-match", "\"v1\"")],
+                Some(&field),
+            )
+            .await;
+        assert_eq!(reply.status, StatusCode::UNPROCESSABLE_ENTITY, "{field}");
+        assert_eq!(reply.code(), "invalid_body");
+    }
+    assert_eq!(
+        app.get(&format!("/api/v1/orders/{order}")).await.body["status"],
+        "draft"
+    );
+}
