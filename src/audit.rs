@@ -10,20 +10,57 @@ use uuid::Uuid;
 
 use crate::db::entities::audit_event;
 
-/// Who did it. Until accounts exist every API caller is `anonymous`; background jobs name
-/// themselves (`system:upload-sweeper`).
+/// Who did it: `user:{id}` with the roles they held, `anonymous` (not logged in), or a
+/// background job naming itself (`system:upload-sweeper`).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Actor(pub String);
+pub struct Actor {
+    pub name: String,
+    pub roles: Option<String>,
+}
 
 impl Actor {
     pub fn anonymous() -> Self {
-        Self("anonymous".into())
+        Self {
+            name: "anonymous".into(),
+            roles: None,
+        }
     }
     pub fn system(job: &str) -> Self {
-        Self(format!("system:{job}"))
+        Self {
+            name: format!("system:{job}"),
+            roles: None,
+        }
     }
-    pub fn user(id: Uuid) -> Self {
-        Self(format!("user:{id}"))
+    pub fn user(id: Uuid, roles: &[crate::domain::account::Role]) -> Self {
+        let roles = roles
+            .iter()
+            .map(|r| r.as_str())
+            .collect::<Vec<_>>()
+            .join(",");
+        Self {
+            name: format!("user:{id}"),
+            roles: Some(roles),
+        }
+    }
+}
+
+/// How the recorded attempt ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    Success,
+    /// It was tried and did not work (a wrong password).
+    Failure,
+    /// It was not allowed (access denied, throttled).
+    Refused,
+}
+
+impl Outcome {
+    fn as_str(self) -> &'static str {
+        match self {
+            Self::Success => "success",
+            Self::Failure => "failure",
+            Self::Refused => "refused",
+        }
     }
 }
 
@@ -54,10 +91,34 @@ pub async fn record(
     request_id: Option<&str>,
     detail: serde_json::Value,
 ) -> Result<(), DbErr> {
+    record_outcome(
+        conn,
+        actor,
+        action,
+        target,
+        request_id,
+        detail,
+        Outcome::Success,
+    )
+    .await
+}
+
+/// [`record`] for an attempt that failed or was refused.
+pub async fn record_outcome(
+    conn: &impl ConnectionTrait,
+    actor: &Actor,
+    action: &str,
+    target: Target,
+    request_id: Option<&str>,
+    detail: serde_json::Value,
+    outcome: Outcome,
+) -> Result<(), DbErr> {
     audit_event::ActiveModel {
         id: Set(Uuid::now_v7()),
         occurred_at: Set(crate::db::now()),
-        actor: Set(actor.0.clone()),
+        actor: Set(actor.name.clone()),
+        actor_roles: Set(actor.roles.clone()),
+        outcome: Set(outcome.as_str().to_owned()),
         action: Set(action.to_owned()),
         target_type: Set(target.kind.to_owned()),
         target_id: Set(target.id),

@@ -44,7 +44,11 @@ pub struct AuditEvent {
     pub id: Uuid,
     pub occurred_at: DateTime<Utc>,
     pub actor: String,
+    /// The actor's roles when it acted.
+    pub actor_roles: Option<String>,
     pub action: String,
+    /// success | failure | refused
+    pub outcome: String,
     pub target_type: String,
     pub target_id: Uuid,
     pub request_id: Option<String>,
@@ -130,7 +134,9 @@ async fn list_audit(
             id: e.id,
             occurred_at: e.occurred_at,
             actor: e.actor,
+            actor_roles: e.actor_roles,
             action: e.action,
+            outcome: e.outcome,
             target_type: e.target_type,
             target_id: e.target_id,
             request_id: e.request_id,

@@ -188,13 +188,14 @@ async fn login(
     let client = client_address(&headers, peer, &state.settings.auth);
     if let Some(wait) = throttled(&state, &account_key, &client).await? {
         let detail = serde_json::json!({ "retry_after_secs": wait });
-        audit::record(
+        audit::record_outcome(
             &state.db,
             &Actor::anonymous(),
             "auth.login_throttled",
             Target::user(Uuid::nil()),
             request_id.as_deref(),
             detail,
+            audit::Outcome::Refused,
         )
         .await?;
         return Err(AppError::TooManyRequests {
@@ -221,13 +222,14 @@ async fn login(
                 None => (Target::user(Uuid::nil()), "unknown_account"),
             };
             let detail = serde_json::json!({ "reason": reason });
-            audit::record(
+            audit::record_outcome(
                 &state.db,
                 &Actor::anonymous(),
                 "auth.login_failed",
                 target,
                 request_id.as_deref(),
                 detail,
+                audit::Outcome::Failure,
             )
             .await?;
             db::login_failures::record(&state.db, &account_key, &client, db::now()).await?;
@@ -247,6 +249,7 @@ async fn login(
         user.id,
     );
     let request_id_tx = request_id.0.clone();
+    let actor = Actor::user(user.id, &user.roles);
     state
         .db
         .transaction::<_, (), AppError>(|txn| {
@@ -265,7 +268,7 @@ async fn login(
                 let detail = serde_json::json!({ "session_id": session.id });
                 audit::record(
                     txn,
-                    &Actor::user(user_id),
+                    &actor,
                     "auth.login",
                     Target::user(user_id),
                     request_id_tx.as_deref(),
@@ -374,6 +377,7 @@ async fn logout(
 ) -> AppResult<Response> {
     let (session_id, user_id, now, request_id) =
         (caller.session_id, caller.user.id, db::now(), request_id.0);
+    let actor = caller.actor();
     state
         .db
         .transaction::<_, (), AppError>(|txn| {
@@ -382,7 +386,7 @@ async fn logout(
                     let detail = serde_json::json!({ "session_id": session_id });
                     audit::record(
                         txn,
-                        &Actor::user(user_id),
+                        &actor,
                         "auth.logout",
                         Target::user(user_id),
                         request_id.as_deref(),

@@ -32,7 +32,7 @@ impl Caller {
         }
     }
     pub fn actor(&self) -> crate::audit::Actor {
-        crate::audit::Actor::user(self.user.id)
+        crate::audit::Actor::user(self.user.id, &self.user.roles)
     }
 }
 
@@ -46,13 +46,14 @@ pub async fn refuse(
     refusal: AppError,
 ) -> AppError {
     let detail = serde_json::json!({ "code": refusal.code(), "status": refusal.status().as_u16() });
-    if let Err(err) = crate::audit::record(
+    if let Err(err) = crate::audit::record_outcome(
         &state.db,
         &caller.actor(),
         "access.denied",
         target,
         None,
         detail,
+        crate::audit::Outcome::Refused,
     )
     .await
     {

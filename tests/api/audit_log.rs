@@ -88,3 +88,63 @@ async fn admins_read_the_trail_of_an_order_flow_with_filters() {
     assert_eq!(customer.status, StatusCode::FORBIDDEN);
     assert_eq!(customer.code(), "admins_only");
 }
+
+#[tokio::test]
+async fn events_record_the_actors_roles_and_the_outcome() {
+    let app = TestApp::spawn().await;
+    let order = app.create_order(&order_body("machine_driven")).await["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let staff = app
+        .studio_member("staff@studio.example", &[Role::Staff, Role::Reviewer])
+        .await;
+    app.send(
+        Method::PATCH,
+        &format!("/api/v1/orders/{order}"),
+        &[("authorization", &staff), ("if-match", "\"v1\"")],
+        Some(&serde_json::json!({ "jurisdiction": "HK" })),
+    )
+    .await;
+    app.send_anonymous(Method::POST, "/api/v1/auth/login", &[], Some(&serde_json::json!({ "email": "customer@example.com", "password": "wrong wrong wrong" })))
+        .await;
+    let admin = app
+        .studio_member("admin@studio.example", &[Role::Admin])
+        .await;
+    let events = app
+        .send(
+            Method::GET,
+            "/api/v1/audit?limit=200",
+            &[("authorization", &admin)],
+            None,
+        )
+        .await
+        .body["items"]
+        .as_array()
+        .unwrap()
+        .clone();
+    let find = |action: &str| {
+        events
+            .iter()
+            .find(|e| e["action"] == action)
+            .cloned()
+            .unwrap_or_else(|| panic!("no {action}"))
+    };
+
+    let created = find("order.created");
+    assert_eq!(
+        (created["actor_roles"].as_str(), created["outcome"].as_str()),
+        (Some("customer"), Some("success"))
+    );
+    let denied = find("access.denied");
+    assert_eq!(
+        (denied["actor_roles"].as_str(), denied["outcome"].as_str()),
+        (Some("staff,reviewer"), Some("refused"))
+    );
+    let failed = find("auth.login_failed");
+    assert_eq!(
+        (failed["actor"].as_str(), failed["outcome"].as_str()),
+        (Some("anonymous"), Some("failure"))
+    );
+    assert!(failed["actor_roles"].is_null());
+}

@@ -7,11 +7,15 @@ pub struct Model {
     pub id: Uuid,
     pub occurred_at: DateTimeUtc,
     pub actor: String,
+    /// The actor's roles when it acted, comma-separated (none for anonymous and system).
+    pub actor_roles: Option<String>,
     pub action: String,
     pub target_type: String,
     pub target_id: Uuid,
     pub request_id: Option<String>,
     pub detail: Json,
+    /// success | failure | refused
+    pub outcome: String,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
