@@ -44,6 +44,12 @@ pub fn sees_only_own_orders(who: Who<'_>) -> bool {
     !who.is_studio()
 }
 
+/// May `who` make reviewer decisions (screening, consent) on an order? Only as a reviewer, and
+/// never on an order they worked on as staff (separation of duties) or placed themself.
+pub fn may_review(who: Who<'_>, customer_id: Option<Uuid>, worked_on_as_staff: bool) -> bool {
+    who.roles.contains(&Role::Reviewer) && !worked_on_as_staff && customer_id != Some(who.id)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -75,5 +81,30 @@ mod tests {
             assert!(!can_place_orders(studio));
             assert!(!sees_only_own_orders(studio));
         }
+    }
+
+    #[test]
+    fn reviewers_never_review_their_own_work() {
+        let order_customer = Some(Uuid::from_u128(7));
+        let reviewer = who(&[Role::Reviewer]);
+        let both = who(&[Role::Staff, Role::Reviewer]);
+        assert!(may_review(reviewer, order_customer, false));
+        assert!(
+            may_review(both, order_customer, false),
+            "staff + reviewer may review others' work"
+        );
+        assert!(
+            !may_review(both, order_customer, true),
+            "but not an order they worked on as staff"
+        );
+        assert!(!may_review(who(&[Role::Staff]), order_customer, false));
+        assert!(
+            !may_review(who(&[Role::Admin]), order_customer, false),
+            "admin alone is not a reviewer"
+        );
+        assert!(
+            !may_review(reviewer, Some(Uuid::from_u128(1)), false),
+            "nor on their own order"
+        );
     }
 }

@@ -89,6 +89,8 @@ pub struct UpdateOrder {
 #[derive(Debug, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
 pub struct ListParams {
+    /// Studio only: one customer's orders. Ignored for customers, who only ever see their own.
+    pub customer_id: Option<Uuid>,
     pub status: Option<OrderStatus>,
     pub delivery_mode: Option<DeliveryMode>,
     /// Cursor from the previous page's `next`.
@@ -278,9 +280,13 @@ async fn list_orders(
         None => DEFAULT_PAGE,
     };
     let before_id = params.after.as_deref().map(decode_cursor).transpose()?;
-    let own = access::sees_only_own_orders(caller.who()).then_some(caller.user.id);
+    let customer_id = if access::sees_only_own_orders(caller.who()) {
+        Some(caller.user.id)
+    } else {
+        params.customer_id
+    };
     let filter = db::orders::ListFilter {
-        customer_id: own,
+        customer_id,
         status: params.status,
         delivery_mode: params.delivery_mode,
         before_id,

@@ -370,3 +370,46 @@ async fn refused_access_is_audited() {
     assert_eq!(denied[0].1, "order_not_found");
     assert_eq!(denied[1].1, "not_the_customer");
 }
+
+#[tokio::test]
+async fn a_customer_cannot_list_another_customers_orders_by_filtering() {
+    let w = world().await;
+    let me = w.app.get("/api/v1/me").await.body["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let snooping = w
+        .app
+        .send(
+            Method::GET,
+            &format!("/api/v1/orders?customer_id={me}"),
+            &[("authorization", &w.other)],
+            None,
+        )
+        .await;
+    assert_eq!(snooping.status, StatusCode::OK);
+    assert!(
+        snooping.body["items"].as_array().unwrap().is_empty(),
+        "the filter is ignored for customers"
+    );
+    let studio = w
+        .app
+        .send(
+            Method::GET,
+            &format!("/api/v1/orders?customer_id={me}"),
+            &[("authorization", &w.staff)],
+            None,
+        )
+        .await;
+    assert_eq!(studio.body["items"].as_array().unwrap().len(), 1);
+    let nobody = w
+        .app
+        .send(
+            Method::GET,
+            &format!("/api/v1/orders?customer_id={}", uuid::Uuid::nil()),
+            &[("authorization", &w.staff)],
+            None,
+        )
+        .await;
+    assert!(nobody.body["items"].as_array().unwrap().is_empty());
+}

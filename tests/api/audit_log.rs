@@ -148,3 +148,81 @@ async fn events_record_the_actors_roles_and_the_outcome() {
     );
     assert!(failed["actor_roles"].is_null());
 }
+
+#[tokio::test]
+async fn a_full_order_flow_leaves_a_complete_trail() {
+    use keepsake::media::samples;
+    let app = TestApp::spawn().await;
+    let me = app.get("/api/v1/me").await.body["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let order = app.create_order(&order_body("machine_driven")).await["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let photo = app
+        .upload_sample(&order, "photo", "image/jpeg", &samples::jpeg(640, 640))
+        .await
+        .body["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    app.send(
+        Method::PATCH,
+        &format!("/api/v1/orders/{order}"),
+        &[("if-match", "\"v1\"")],
+        Some(&serde_json::json!({ "jurisdiction": "HK" })),
+    )
+    .await;
+    app.send(
+        Method::POST,
+        &format!("/api/v1/orders/{order}/actions/submit"),
+        &[("if-match", "\"v2\"")],
+        None,
+    )
+    .await;
+    app.get(&format!("/api/v1/orders/{order}/samples/{photo}/download"))
+        .await;
+    app.send(Method::POST, "/api/v1/auth/logout", &[], None)
+        .await;
+
+    let admin = app
+        .studio_member("admin@studio.example", &[Role::Admin])
+        .await;
+    let trail = app
+        .send(
+            Method::GET,
+            &format!("/api/v1/audit?actor=user:{me}&limit=200"),
+            &[("authorization", &admin)],
+            None,
+        )
+        .await;
+    let mut actions: Vec<String> = trail.body["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["action"].as_str().unwrap().to_owned())
+        .collect();
+    actions.reverse();
+    assert_eq!(
+        actions,
+        vec![
+            "auth.login",
+            "order.created",
+            "sample.upload_started",
+            "sample.verification_started",
+            "sample.verified",
+            "order.updated",
+            "order.submitted",
+            "sample.download_url_issued",
+            "auth.logout",
+        ]
+    );
+    let items = trail.body["items"].as_array().unwrap();
+    assert!(
+        items
+            .iter()
+            .all(|e| e["request_id"].is_string() && e["outcome"] == "success")
+    );
+}
