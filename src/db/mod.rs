@@ -4,6 +4,7 @@
 //! transaction: a state change, its audit record and (later) its outbox message commit together.
 
 pub mod connect;
+pub mod consent_texts;
 pub mod entities;
 pub mod idempotency;
 pub mod login_failures;

@@ -4,6 +4,7 @@
 
 pub mod access;
 pub mod account;
+pub mod consent;
 pub mod intake;
 pub mod order;
 pub mod reference;

@@ -4,6 +4,7 @@
 
 pub mod audit_log;
 pub mod auth;
+pub mod consent_texts;
 pub mod extract;
 pub mod health;
 pub mod orders;
@@ -33,6 +34,7 @@ use crate::error::{AppError, Problem};
         (name = "auth", description = "Accounts and sessions"),
         (name = "audit", description = "The audit trail"),
         (name = "users", description = "Account administration"),
+        (name = "consent", description = "Consent texts and (later) consent records"),
         (name = "orders", description = "Memorial orders and their lifecycle"),
         (name = "samples", description = "Photos, voice, video and documents, uploaded straight to object storage"),
         (name = "health", description = "Liveness and readiness"),
@@ -45,6 +47,7 @@ pub fn router(state: AppState) -> axum::Router {
     let (api, openapi) = OpenApiRouter::with_openapi(ApiDoc::openapi())
         .merge(auth::router())
         .merge(audit_log::router())
+        .merge(consent_texts::router())
         .merge(orders::router())
         .merge(samples::router())
         .merge(sufficiency::router())

@@ -85,6 +85,18 @@ async fn every_route_answers_every_caller_as_the_matrix_says() {
         app.studio_member(emails[5], &[Role::Admin]).await,
     ];
 
+    let text = app
+        .send(
+            Method::POST,
+            "/api/v1/consent-texts",
+            &[("authorization", &tokens[5])],
+            Some(&json!({ "jurisdiction": "CN", "party": "requester", "language": "en", "body": "I agree." })),
+        )
+        .await
+        .body["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
     let o = format!("/api/v1/orders/{order}");
     let s = format!("{o}/samples/{sample}");
     let stale = || vec![("if-match", "\"v999\"".to_owned())];
@@ -148,6 +160,29 @@ async fn every_route_answers_every_caller_as_the_matrix_says() {
                 ..probe(
                     format!("/api/v1/users/{other_id}"),
                     [401, 403, 403, 403, 403, 200],
+                )
+            },
+        ),
+        (
+            Method::GET,
+            "/api/v1/consent-texts",
+            probe("/api/v1/consent-texts".into(), [200; 6]),
+        ),
+        (
+            Method::GET,
+            "/api/v1/consent-texts/{id}",
+            probe(format!("/api/v1/consent-texts/{text}"), [200; 6]),
+        ),
+        (
+            Method::POST,
+            "/api/v1/consent-texts",
+            Probe {
+                body: Some(
+                    json!({ "jurisdiction": "CN", "party": "actor", "language": "en", "body": "I agree to {unique}." }),
+                ),
+                ..probe(
+                    "/api/v1/consent-texts".into(),
+                    [401, 403, 403, 403, 403, 201],
                 )
             },
         ),

@@ -2,6 +2,7 @@
 //! constraints in the migrations) and parsed into domain enums at the edge of `db`.
 
 pub mod audit_event;
+pub mod consent_text;
 pub mod idempotency_key;
 pub mod login_failure;
 pub mod order;

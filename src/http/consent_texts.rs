@@ -1,0 +1,207 @@
+//! `/api/v1/consent-texts`: the texts people consent to. Anyone may read the current versions
+//! (a relative invited to consent has no account yet); admins publish new versions, which are
+//! immutable and identified by the SHA-256 of their exact body.
+
+use axum::Json;
+use axum::extract::State;
+use axum::http::StatusCode;
+use chrono::{DateTime, Utc};
+use sea_orm::TransactionTrait;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use utoipa_axum::{router::OpenApiRouter, routes};
+use uuid::Uuid;
+
+use super::extract::{ApiJson, ApiPath, ApiQuery, RequestId};
+use super::session::{Caller, refuse};
+use crate::app::AppState;
+use crate::audit::{self, Target};
+use crate::db::{self, consent_texts::ConsentTextRow};
+use crate::domain::account::Role;
+use crate::domain::consent::{self, ConsentParty};
+use crate::domain::intake::validate_jurisdiction;
+use crate::error::{AppError, AppResult, Problem};
+
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(list_current, publish))
+        .routes(routes!(get_text))
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ConsentText {
+    pub id: Uuid,
+    pub jurisdiction: String,
+    pub party: ConsentParty,
+    pub language: String,
+    pub version: i32,
+    pub body: String,
+    /// SHA-256 (hex) of `body`'s exact UTF-8 bytes: what a consent record cites.
+    pub sha256: String,
+    pub published_at: DateTime<Utc>,
+}
+
+impl TryFrom<ConsentTextRow> for ConsentText {
+    type Error = AppError;
+    fn try_from(row: ConsentTextRow) -> AppResult<Self> {
+        Ok(Self {
+            id: row.id,
+            party: ConsentParty::parse(&row.party)
+                .ok_or_else(|| AppError::internal("unknown consent party"))?,
+            jurisdiction: row.jurisdiction,
+            language: row.language,
+            version: row.version,
+            body: row.body,
+            sha256: row.sha256,
+            published_at: row.published_at,
+        })
+    }
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewConsentText {
+    pub jurisdiction: String,
+    pub party: ConsentParty,
+    /// e.g. `zh-CN`, `en`
+    pub language: String,
+    pub body: String,
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct TextParams {
+    pub jurisdiction: Option<String>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ConsentTextList {
+    pub items: Vec<ConsentText>,
+}
+
+/// The current version of every consent text (public).
+#[utoipa::path(
+    get, path = "/api/v1/consent-texts", tag = "consent",
+    params(TextParams),
+    responses(
+        (status = 200, description = "Current versions", body = ConsentTextList),
+        (status = 400, description = "Malformed filter", body = Problem),
+    )
+)]
+async fn list_current(
+    State(state): State<AppState>,
+    ApiQuery(p): ApiQuery<TextParams>,
+) -> AppResult<Json<ConsentTextList>> {
+    let rows = db::consent_texts::current(&state.db, p.jurisdiction.as_deref()).await?;
+    let items = rows
+        .into_iter()
+        .map(ConsentText::try_from)
+        .collect::<AppResult<Vec<_>>>()?;
+    Ok(Json(ConsentTextList { items }))
+}
+
+/// One version, current or not (public): what a receipt or record points at.
+#[utoipa::path(
+    get, path = "/api/v1/consent-texts/{id}", tag = "consent",
+    params(("id" = Uuid, Path, description = "Text version id")),
+    responses(
+        (status = 200, description = "The text", body = ConsentText),
+        (status = 404, description = "No such text", body = Problem),
+    )
+)]
+async fn get_text(
+    State(state): State<AppState>,
+    ApiPath(id): ApiPath<Uuid>,
+) -> AppResult<Json<ConsentText>> {
+    let row = db::consent_texts::find(&state.db, id)
+        .await?
+        .ok_or_else(|| AppError::not_found("consent_text_not_found", "no such consent text"))?;
+    Ok(Json(ConsentText::try_from(row)?))
+}
+
+/// Publish a new version (admins only); earlier versions stay as they were.
+#[utoipa::path(
+    post, path = "/api/v1/consent-texts", tag = "consent",
+    request_body = NewConsentText,
+    responses(
+        (status = 201, description = "Published", body = ConsentText),
+        (status = 400, description = "Malformed JSON", body = Problem),
+        (status = 401, description = "Not logged in", body = Problem),
+        (status = 403, description = "Not an admin", body = Problem),
+        (status = 409, description = "Another version was published at the same moment; retry", body = Problem),
+        (status = 413, description = "Body too large", body = Problem),
+        (status = 415, description = "Body is not JSON", body = Problem),
+        (status = 422, description = "invalid_consent_text, invalid_body", body = Problem),
+    )
+)]
+async fn publish(
+    State(state): State<AppState>,
+    caller: Caller,
+    request_id: RequestId,
+    ApiJson(req): ApiJson<NewConsentText>,
+) -> AppResult<(StatusCode, Json<ConsentText>)> {
+    if !caller.user.has(Role::Admin) {
+        let refusal = AppError::Forbidden {
+            code: "admins_only",
+            detail: "only admins publish consent texts".into(),
+        };
+        return Err(refuse(&state, &caller, Target::user(caller.user.id), refusal).await);
+    }
+    let invalid = |why: &str| AppError::unprocessable("invalid_consent_text", why.to_owned());
+    validate_jurisdiction(&req.jurisdiction).map_err(|e| invalid(&e.reason))?;
+    if !consent::valid_language(&req.language) {
+        return Err(invalid("language must be a tag such as zh-CN or en"));
+    }
+    let chars = req.body.trim().chars().count();
+    if chars == 0 || chars > consent::MAX_TEXT_CHARS {
+        return Err(invalid(&format!(
+            "the text must be 1 to {} characters",
+            consent::MAX_TEXT_CHARS
+        )));
+    }
+    let (actor, request_id, now, publisher) =
+        (caller.actor(), request_id.0, db::now(), caller.user.id);
+    let published = state
+        .db
+        .transaction::<_, ConsentTextRow, AppError>(|txn| {
+            Box::pin(async move {
+                let new = db::consent_texts::NewText {
+                    jurisdiction: &req.jurisdiction,
+                    party: req.party,
+                    language: &req.language,
+                    body: req.body,
+                    published_by: publisher,
+                    now,
+                };
+                let row = match db::consent_texts::publish(txn, new).await {
+                    Ok(row) => row,
+                    Err(err) if db::is_unique_violation(&err) => {
+                        return Err(AppError::conflict(
+                            "version_taken",
+                            "another version was published at the same moment; retry",
+                        ));
+                    }
+                    Err(err) => return Err(err.into()),
+                };
+                let detail = serde_json::json!({
+                    "jurisdiction": row.jurisdiction, "party": row.party, "language": row.language,
+                    "version": row.version, "sha256": row.sha256,
+                });
+                audit::record(
+                    txn,
+                    &actor,
+                    "consent_text.published",
+                    Target {
+                        kind: "consent_text",
+                        id: row.id,
+                    },
+                    request_id.as_deref(),
+                    detail,
+                )
+                .await?;
+                Ok(row)
+            })
+        })
+        .await?;
+    Ok((StatusCode::CREATED, Json(ConsentText::try_from(published)?)))
+}
