@@ -48,11 +48,19 @@ impl Email {
 pub const MIN_PASSWORD_CHARS: usize = 8;
 pub const MAX_PASSWORD_CHARS: usize = 128;
 
+/// Longer than any entry of the common-password list.
+const COMMON_MAX_CHARS: usize = 40;
+
 /// Is the whole password one of the ~30,000 most common passwords (the zxcvbn crate's list
 /// from public breach dumps; case, l33t substitutions and reversal included)?
 fn is_common(password: &str) -> bool {
     use zxcvbn::matching::patterns::MatchPattern;
     let chars = password.chars().count();
+    // No listed password is this long, and zxcvbn's matching grows fast with length: a long
+    // passphrase is never "common", and is not worth the CPU to check.
+    if chars > COMMON_MAX_CHARS {
+        return false;
+    }
     zxcvbn::zxcvbn(password, &[]).sequence().iter().any(|m| {
         m.i == 0
             && m.j + 1 == chars
