@@ -113,6 +113,19 @@ pub async fn count_verified(conn: &impl ConnectionTrait, order_id: Uuid) -> Resu
         .await
 }
 
+pub async fn count_verified_of_kind(
+    conn: &impl ConnectionTrait,
+    order_id: Uuid,
+    kind: SampleKind,
+) -> Result<u64, DbErr> {
+    Samples::find()
+        .filter(sample::Column::OrderId.eq(order_id))
+        .filter(sample::Column::Kind.eq(kind.as_str()))
+        .filter(sample::Column::Status.eq(SampleStatus::Verified.as_str()))
+        .count(conn)
+        .await
+}
+
 /// What the sufficiency report needs from each verified sample of an order.
 pub async fn verified_facts(
     conn: &impl ConnectionTrait,

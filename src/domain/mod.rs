@@ -8,6 +8,7 @@ pub mod consent;
 pub mod intake;
 pub mod order;
 pub mod reference;
+pub mod risk;
 pub mod sample;
 pub mod sufficiency;
 pub mod throttle;

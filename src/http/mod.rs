@@ -9,6 +9,7 @@ pub mod extract;
 pub mod health;
 pub mod orders;
 pub mod samples;
+pub mod screening;
 pub mod session;
 pub mod sufficiency;
 pub mod users;
@@ -35,6 +36,7 @@ use crate::error::{AppError, Problem};
         (name = "audit", description = "The audit trail"),
         (name = "users", description = "Account administration"),
         (name = "consent", description = "Consent texts and (later) consent records"),
+        (name = "screening", description = "The reviewer's view of a request"),
         (name = "orders", description = "Memorial orders and their lifecycle"),
         (name = "samples", description = "Photos, voice, video and documents, uploaded straight to object storage"),
         (name = "health", description = "Liveness and readiness"),
@@ -51,6 +53,7 @@ pub fn router(state: AppState) -> axum::Router {
         .merge(orders::router())
         .merge(samples::router())
         .merge(sufficiency::router())
+        .merge(screening::router())
         .merge(users::router())
         .merge(health::router())
         .split_for_parts();

@@ -14,6 +14,7 @@ mod orders;
 mod role_matrix;
 mod sample_rejections;
 mod sample_uploads;
+mod screening;
 mod submit;
 mod sufficiency;
 mod sweeper;

@@ -262,6 +262,11 @@ async fn every_route_answers_every_caller_as_the_matrix_says() {
         ),
         (
             Method::GET,
+            "/api/v1/orders/{id}/screening",
+            probe(format!("{o}/screening"), [401, 403, 404, 200, 200, 200]),
+        ),
+        (
+            Method::GET,
             "/api/v1/orders/{id}/sufficiency",
             probe(format!("{o}/sufficiency"), [401, 200, 404, 200, 200, 200]),
         ),
