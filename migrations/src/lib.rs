@@ -17,6 +17,7 @@ mod m20261128_000008_audit_append_only;
 mod m20261128_000009_create_login_failures;
 mod m20261128_000010_audit_role_and_outcome;
 mod m20261128_000011_create_consent_texts;
+mod m20261128_000012_add_order_public_figure;
 
 pub struct Migrator;
 
@@ -35,6 +36,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261128_000009_create_login_failures::Migration),
             Box::new(m20261128_000010_audit_role_and_outcome::Migration),
             Box::new(m20261128_000011_create_consent_texts::Migration),
+            Box::new(m20261128_000012_add_order_public_figure::Migration),
         ]
     }
 }

@@ -19,6 +19,8 @@ pub struct OrderRecord {
     pub id: Uuid,
     pub reference: String,
     pub customer_id: Option<Uuid>,
+    /// Set by the studio (a screening risk flag); never by the customer.
+    pub public_figure: bool,
     pub status: OrderStatus,
     pub delivery_mode: DeliveryMode,
     pub jurisdiction: String,
@@ -60,6 +62,7 @@ impl TryFrom<order::Model> for OrderRecord {
             id: m.id,
             reference: m.reference,
             customer_id: m.customer_id,
+            public_figure: m.public_figure,
             status,
             delivery_mode,
             jurisdiction: m.jurisdiction,
@@ -122,6 +125,7 @@ pub async fn insert(conn: &impl ConnectionTrait, new: NewOrder) -> Result<OrderR
         subject_death_date: Set(new.subject.death_date),
         subject_living: Set(new.subject.living),
         living_twin: Set(new.subject.living_twin),
+        public_figure: Set(false),
         intake: Set(intake),
         version: Set(1),
         created_at: Set(new.now),
@@ -258,5 +262,31 @@ impl OrderRecord {
             submitted_at: self.submitted_at,
             now,
         }
+    }
+}
+
+/// Mark or unmark the subject as a public figure (studio), bumping the version.
+pub async fn set_public_figure(
+    conn: &impl ConnectionTrait,
+    id: Uuid,
+    expected_version: i32,
+    public_figure: bool,
+    now: DateTime<Utc>,
+) -> Result<Option<OrderRecord>, DbErr> {
+    let result = Orders::update_many()
+        .col_expr(order::Column::PublicFigure, Expr::value(public_figure))
+        .col_expr(order::Column::UpdatedAt, Expr::value(now))
+        .col_expr(
+            order::Column::Version,
+            Expr::col(order::Column::Version).add(1),
+        )
+        .filter(order::Column::Id.eq(id))
+        .filter(order::Column::Version.eq(expected_version))
+        .exec(conn)
+        .await?;
+    if result.rows_affected == 1 {
+        find(conn, id).await
+    } else {
+        Ok(None)
     }
 }

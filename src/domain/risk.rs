@@ -14,6 +14,8 @@ pub enum RiskFlag {
     LivingSubjectNotCustomer,
     /// The subject was (or is) under 18.
     MinorSubject,
+    /// The studio marked the subject as a public figure.
+    PublicFigure,
     /// No verified document (death certificate, proof of relationship) for a deceased subject.
     EvidenceMissing,
 }
@@ -27,7 +29,12 @@ fn age_on(birth: NaiveDate, day: NaiveDate) -> i32 {
     years
 }
 
-pub fn flags(subject: &Subject, today: NaiveDate, verified_documents: u64) -> Vec<RiskFlag> {
+pub fn flags(
+    subject: &Subject,
+    public_figure: bool,
+    today: NaiveDate,
+    verified_documents: u64,
+) -> Vec<RiskFlag> {
     let mut flags = Vec::new();
     if subject.living && !subject.living_twin {
         flags.push(RiskFlag::LivingSubjectNotCustomer);
@@ -38,6 +45,9 @@ pub fn flags(subject: &Subject, today: NaiveDate, verified_documents: u64) -> Ve
         .is_some_and(|birth| age_on(birth, last_day) < 18)
     {
         flags.push(RiskFlag::MinorSubject);
+    }
+    if public_figure {
+        flags.push(RiskFlag::PublicFigure);
     }
     if !subject.living && verified_documents == 0 {
         flags.push(RiskFlag::EvidenceMissing);
@@ -69,23 +79,26 @@ mod tests {
     fn a_child_who_died_at_seventeen_is_a_minor_and_one_day_past_eighteen_is_not() {
         let today = d(2026, 11, 28);
         let minor = deceased(d(2008, 6, 2), d(2026, 6, 1));
-        assert_eq!(flags(&minor, today, 1), vec![RiskFlag::MinorSubject]);
+        assert_eq!(flags(&minor, false, today, 1), vec![RiskFlag::MinorSubject]);
         let adult = deceased(d(2008, 6, 2), d(2026, 6, 2));
-        assert_eq!(flags(&adult, today, 1), vec![]);
+        assert_eq!(flags(&adult, false, today, 1), vec![]);
     }
 
     #[test]
     fn evidence_and_living_subjects() {
         let today = d(2026, 11, 28);
         let parent = deceased(d(1950, 1, 1), d(2026, 1, 1));
-        assert_eq!(flags(&parent, today, 0), vec![RiskFlag::EvidenceMissing]);
+        assert_eq!(
+            flags(&parent, false, today, 0),
+            vec![RiskFlag::EvidenceMissing]
+        );
         let living_other = Subject {
             living: true,
             death_date: None,
             ..parent.clone()
         };
         assert_eq!(
-            flags(&living_other, today, 0),
+            flags(&living_other, false, today, 0),
             vec![RiskFlag::LivingSubjectNotCustomer]
         );
         let twin = Subject {
@@ -96,8 +109,8 @@ mod tests {
             ..parent
         };
         assert_eq!(
-            flags(&twin, today, 0),
-            vec![],
+            flags(&twin, true, today, 0),
+            vec![RiskFlag::PublicFigure],
             "a living twin needs no death evidence"
         );
     }

@@ -9,12 +9,17 @@ use utoipa::ToSchema;
 use utoipa_axum::{router::OpenApiRouter, routes};
 use uuid::Uuid;
 
-use super::extract::ApiPath;
-use super::orders::{OrderView, load_order};
+use axum::http::{HeaderValue, header};
+use axum::response::{IntoResponse, Response};
+use sea_orm::TransactionTrait;
+use serde::Deserialize;
+
+use super::extract::{ApiJson, ApiPath, IfMatch, RequestId, etag};
+use super::orders::{OrderView, check_version, load_order};
 use super::session::{Caller, refuse};
 use crate::app::AppState;
-use crate::audit::Target;
-use crate::db;
+use crate::audit::{self, Target};
+use crate::db::{self, orders::OrderRecord};
 use crate::domain::account::Role;
 use crate::domain::risk::{self, RiskFlag};
 use crate::domain::sample::SampleKind;
@@ -22,7 +27,29 @@ use crate::domain::sufficiency::SufficiencyReport;
 use crate::error::{AppError, AppResult, Problem};
 
 pub fn router() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new().routes(routes!(get_screening))
+    OpenApiRouter::new().routes(routes!(get_screening, mark_screening))
+}
+
+/// What the studio may record on the screening view.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ScreeningChange {
+    /// The subject is a public figure (raises the `public_figure` risk flag).
+    pub public_figure: bool,
+}
+
+async fn require_studio(state: &AppState, caller: &Caller, id: Uuid) -> AppResult<()> {
+    if [Role::Staff, Role::Reviewer, Role::Admin]
+        .iter()
+        .any(|r| caller.user.has(*r))
+    {
+        return Ok(());
+    }
+    let refusal = AppError::Forbidden {
+        code: "studio_only",
+        detail: "the screening report is for the studio".into(),
+    };
+    Err(refuse(state, caller, Target::order(id), refusal).await)
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -51,27 +78,90 @@ async fn get_screening(
     ApiPath(id): ApiPath<Uuid>,
 ) -> AppResult<Json<ScreeningReport>> {
     let order = load_order(&state, &caller, id).await?;
-    if ![Role::Staff, Role::Reviewer, Role::Admin]
-        .iter()
-        .any(|r| caller.user.has(*r))
-    {
-        let refusal = AppError::Forbidden {
-            code: "studio_only",
-            detail: "the screening report is for the studio".into(),
-        };
-        return Err(refuse(&state, &caller, Target::order(id), refusal).await);
-    }
+    require_studio(&state, &caller, id).await?;
+    Ok(Json(report(&state, &order).await?))
+}
+
+async fn report(state: &AppState, order: &OrderRecord) -> AppResult<ScreeningReport> {
     let today = chrono::Utc::now().date_naive();
     let documents =
-        db::samples::count_verified_of_kind(&state.db, id, SampleKind::Document).await?;
-    let sufficiency = super::sufficiency::report_for(&state, &order).await?;
-    Ok(Json(ScreeningReport {
+        db::samples::count_verified_of_kind(&state.db, order.id, SampleKind::Document).await?;
+    let sufficiency = super::sufficiency::report_for(state, order).await?;
+    Ok(ScreeningReport {
         days_since_death: order
             .subject
             .death_date
             .map(|death| (today - death).num_days()),
-        risk_flags: risk::flags(&order.subject, today, documents),
+        risk_flags: risk::flags(&order.subject, order.public_figure, today, documents),
         sufficiency,
-        order: OrderView::from(&order),
-    }))
+        order: OrderView::from(order),
+    })
+}
+
+/// Record a screening fact the system cannot know (studio; If-Match).
+#[utoipa::path(
+    patch, path = "/api/v1/orders/{id}/screening", tag = "screening",
+    request_body = ScreeningChange,
+    params(("id" = Uuid, Path, description = "Order id"), ("If-Match" = String, Header, description = "The order's ETag")),
+    responses(
+        (status = 200, description = "The updated screening report", body = ScreeningReport),
+        (status = 400, description = "Malformed JSON or If-Match", body = Problem),
+        (status = 401, description = "Not logged in", body = Problem),
+        (status = 403, description = "Not the studio", body = Problem),
+        (status = 404, description = "No such order", body = Problem),
+        (status = 412, description = "The order changed since it was read", body = Problem),
+        (status = 413, description = "Body too large", body = Problem),
+        (status = 415, description = "Body is not JSON", body = Problem),
+        (status = 422, description = "invalid_body", body = Problem),
+        (status = 428, description = "If-Match missing", body = Problem),
+    )
+)]
+async fn mark_screening(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiPath(id): ApiPath<Uuid>,
+    if_match: IfMatch,
+    request_id: RequestId,
+    ApiJson(change): ApiJson<ScreeningChange>,
+) -> AppResult<Response> {
+    let expected = if_match.required()?;
+    let order = load_order(&state, &caller, id).await?;
+    require_studio(&state, &caller, id).await?;
+    check_version(&order, expected)?;
+    let (actor, request_id, now) = (caller.actor(), request_id.0, db::now());
+    let updated = state
+        .db
+        .transaction::<_, OrderRecord, AppError>(|txn| {
+            Box::pin(async move {
+                let Some(updated) =
+                    db::orders::set_public_figure(txn, id, expected, change.public_figure, now)
+                        .await?
+                else {
+                    let current = db::orders::find(txn, id)
+                        .await?
+                        .map(|o| o.version)
+                        .unwrap_or(expected);
+                    return Err(AppError::PreconditionFailed {
+                        current_etag: etag(current),
+                    });
+                };
+                let detail = serde_json::json!({ "public_figure": change.public_figure });
+                audit::record(
+                    txn,
+                    &actor,
+                    "order.public_figure_set",
+                    Target::order(id),
+                    request_id.as_deref(),
+                    detail,
+                )
+                .await?;
+                Ok(updated)
+            })
+        })
+        .await?;
+    let mut response = Json(report(&state, &updated).await?).into_response();
+    if let Ok(value) = HeaderValue::from_str(&etag(updated.version)) {
+        response.headers_mut().insert(header::ETAG, value);
+    }
+    Ok(response)
 }

@@ -266,6 +266,15 @@ async fn every_route_answers_every_caller_as_the_matrix_says() {
             probe(format!("{o}/screening"), [401, 403, 404, 200, 200, 200]),
         ),
         (
+            Method::PATCH,
+            "/api/v1/orders/{id}/screening",
+            Probe {
+                headers: stale(),
+                body: Some(json!({ "public_figure": false })),
+                ..probe(format!("{o}/screening"), [401, 403, 404, 412, 412, 412])
+            },
+        ),
+        (
             Method::GET,
             "/api/v1/orders/{id}/sufficiency",
             probe(format!("{o}/sufficiency"), [401, 200, 404, 200, 200, 200]),

@@ -71,3 +71,64 @@ async fn a_living_minor_who_is_not_the_customer_raises_two_flags() {
     );
     assert!(report.body["days_since_death"].is_null());
 }
+
+#[tokio::test]
+async fn the_studio_marks_a_public_figure_with_if_match_and_an_audit_record() {
+    let app = TestApp::spawn().await;
+    let order = app.create_order(&order_body("machine_driven")).await["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let staff = app
+        .studio_member("staff@studio.example", &[Role::Staff])
+        .await;
+    let path = format!("/api/v1/orders/{order}/screening");
+    let mark = json!({ "public_figure": true });
+
+    let without = app
+        .send(
+            Method::PATCH,
+            &path,
+            &[("authorization", &staff)],
+            Some(&mark),
+        )
+        .await;
+    assert_eq!(without.status, StatusCode::PRECONDITION_REQUIRED);
+    let marked = app
+        .send(
+            Method::PATCH,
+            &path,
+            &[("authorization", &staff), ("if-match", "\"v1\"")],
+            Some(&mark),
+        )
+        .await;
+    assert_eq!(marked.status, StatusCode::OK, "{:?}", marked.body);
+    assert_eq!(
+        marked.body["risk_flags"],
+        json!(["public_figure", "evidence_missing"])
+    );
+    assert_eq!(marked.etag(), "\"v2\"");
+    let stale = app
+        .send(
+            Method::PATCH,
+            &path,
+            &[("authorization", &staff), ("if-match", "\"v1\"")],
+            Some(&mark),
+        )
+        .await;
+    assert_eq!(stale.status, StatusCode::PRECONDITION_FAILED);
+
+    let by_customer = app
+        .send(Method::PATCH, &path, &[("if-match", "\"v2\"")], Some(&mark))
+        .await;
+    assert_eq!(by_customer.code(), "studio_only");
+    let order_view = app.get(&format!("/api/v1/orders/{order}")).await;
+    assert!(
+        order_view.body.get("public_figure").is_none(),
+        "the studio's mark is not shown to the customer"
+    );
+    let events = keepsake::audit::events_for(&app.state.db, order.parse().unwrap())
+        .await
+        .unwrap();
+    assert!(events.iter().any(|e| e.action == "order.public_figure_set"));
+}

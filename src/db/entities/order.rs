@@ -17,6 +17,8 @@ pub struct Model {
     pub subject_death_date: Option<Date>,
     pub subject_living: bool,
     pub living_twin: bool,
+    /// Set by the studio: the subject is a public figure.
+    pub public_figure: bool,
     pub intake: Json,
     pub version: i32,
     pub created_at: DateTimeUtc,
