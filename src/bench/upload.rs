@@ -50,6 +50,7 @@ pub async fn run(args: UploadBench) -> BenchResult<()> {
         .timeout(Duration::from_secs(3600))
         .build()?;
     let store = server.store()?;
+    let token = bench_customer(&client, &server.base).await?;
 
     // Warm up (connections, migrations, first allocations), then read the idle RSS.
     let video = SyntheticVideo::new(args.size_mib * MIB);
@@ -58,6 +59,7 @@ pub async fn run(args: UploadBench) -> BenchResult<()> {
     flow_upload(
         &client,
         &server.base,
+        &token,
         &warm,
         &warm.sha256(),
         args.parallel_parts,
@@ -67,7 +69,15 @@ pub async fn run(args: UploadBench) -> BenchResult<()> {
     let idle_kib = server.rss_kib()?;
 
     let started = Instant::now();
-    let phases = flow_upload(&client, &server.base, &video, &sha, args.parallel_parts).await?;
+    let phases = flow_upload(
+        &client,
+        &server.base,
+        &token,
+        &video,
+        &sha,
+        args.parallel_parts,
+    )
+    .await?;
     let flow_secs = started.elapsed().as_secs_f64();
 
     let started = Instant::now();
@@ -121,6 +131,7 @@ pub async fn run(args: UploadBench) -> BenchResult<()> {
     let peak_kib = concurrent_peak(
         &client,
         &server,
+        &token,
         &video,
         &sha,
         args.concurrent,
@@ -260,6 +271,32 @@ impl Server {
     }
 }
 
+/// Register a customer for the benchmark and log in; returns the session token.
+async fn bench_customer(client: &reqwest::Client, base: &str) -> BenchResult<String> {
+    let credentials =
+        json!({ "email": "bench@keepsake.invalid", "password": "benchmark passphrase 2026" });
+    json_ok(
+        client
+            .post(format!("{base}/api/v1/auth/register"))
+            .json(&credentials)
+            .send()
+            .await?,
+    )
+    .await?;
+    let session = json_ok(
+        client
+            .post(format!("{base}/api/v1/auth/login"))
+            .json(&credentials)
+            .send()
+            .await?,
+    )
+    .await?;
+    Ok(session["token"]
+        .as_str()
+        .ok_or("no session token")?
+        .to_owned())
+}
+
 async fn json_ok(resp: reqwest::Response) -> BenchResult<Value> {
     let status = resp.status();
     let body: Value = resp.json().await?;
@@ -281,6 +318,7 @@ struct Phases {
 async fn flow_upload(
     client: &reqwest::Client,
     base: &str,
+    token: &str,
     video: &SyntheticVideo,
     sha: &[u8; 32],
     parallel: usize,
@@ -289,6 +327,7 @@ async fn flow_upload(
     let order = json_ok(
         client
             .post(format!("{base}/api/v1/orders"))
+            .bearer_auth(token)
             .header("idempotency-key", uuid::Uuid::new_v4().to_string())
             .json(&json!({
                 "subject": { "name": "Bench", "requester_relationship": "child", "living": false, "death_date": "2026-01-01" },
@@ -302,6 +341,7 @@ async fn flow_upload(
     let started = json_ok(
         client
             .post(format!("{base}/api/v1/orders/{order_id}/samples"))
+            .bearer_auth(token)
             .json(&json!({ "kind": "video", "file_name": "bench.mp4", "size": video.len(), "sha256": hex::encode(sha), "content_type": "video/mp4" }))
             .send()
             .await?,
@@ -342,6 +382,7 @@ async fn flow_upload(
             .post(format!(
                 "{base}/api/v1/orders/{order_id}/samples/{sample_id}/complete"
             ))
+            .bearer_auth(token)
             .send()
             .await?,
     )
@@ -454,6 +495,7 @@ async fn raw_put(
 async fn concurrent_peak(
     client: &reqwest::Client,
     server: &Server,
+    token: &str,
     video: &SyntheticVideo,
     sha: &[u8; 32],
     n: usize,
@@ -480,7 +522,7 @@ async fn concurrent_peak(
         })
     };
     let uploads = (0..n).map(|_| async {
-        flow_upload(client, &server.base, video, sha, parallel)
+        flow_upload(client, &server.base, token, video, sha, parallel)
             .await
             .map(|_| ())
     });

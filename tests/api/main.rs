@@ -6,6 +6,7 @@ mod helpers;
 mod access;
 mod accounts;
 mod audit_log;
+mod bench_smoke;
 mod consent_texts;
 mod external_s3;
 mod health_and_docs;

@@ -1,0 +1,37 @@
+//! `keepsake bench upload` still runs end to end (small sizes; the numbers are not judged here —
+//! they belong in the issue notes, measured on a release build).
+
+#[test]
+fn the_upload_benchmark_runs_against_a_real_server() {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_keepsake"))
+        .args([
+            "bench",
+            "upload",
+            "--size-mib",
+            "40",
+            "--concurrent",
+            "2",
+            "--probe-mib",
+            "8",
+            "--parallel-parts",
+            "2",
+        ])
+        .env("RUST_LOG", "warn")
+        .output()
+        .expect("run the benchmark");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "stdout:\n{stdout}\nstderr:\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    for line in [
+        "through the whole flow",
+        "raw presigned PUT",
+        "raw multipart upload",
+        "server RSS",
+        "bytes read from the store",
+    ] {
+        assert!(stdout.contains(line), "missing {line:?} in:\n{stdout}");
+    }
+}
