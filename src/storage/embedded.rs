@@ -1,6 +1,7 @@
 //! The embedded object store: an S3-compatible server (s3s + s3s-fs over `{data_dir}/objects`)
 //! started inside the process on its own loopback port, so a fresh clone runs with no services.
 //!
+//! Browsers may talk to it directly (CORS allowed for presigned GET/PUT, `ETag` exposed).
 //! It is reached exactly like production storage — through `aws-sdk-s3` over HTTP with SigV4 —
 //! so there is no second "local" code path. Its credentials are generated on first start and
 //! kept (mode 0600) in `{data_dir}/s3-credentials.json`, so presigned URLs survive restarts.
@@ -8,8 +9,10 @@
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
+use axum::http::{Method, header};
 use hyper_util::rt::{TokioExecutor, TokioIo};
 use hyper_util::server::conn::auto::Builder as ConnBuilder;
+use hyper_util::service::TowerToHyperService;
 use rand::Rng;
 use s3s::auth::SimpleAuth;
 use s3s::service::S3ServiceBuilder;
@@ -17,6 +20,8 @@ use serde::{Deserialize, Serialize};
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
+use tower::ServiceBuilder;
+use tower_http::cors::{Any, CorsLayer};
 
 use super::StorageError;
 use crate::config::Secret;
@@ -52,7 +57,18 @@ impl EmbeddedStore {
             creds.access_key_id.clone(),
             creds.secret_access_key.clone(),
         ));
-        let service = builder.build();
+        // Browsers upload and download straight to this store with presigned URLs, from the
+        // app's pages on another origin: answer CORS preflights and let scripts read the ETag
+        // (needed to complete a multipart upload). The presigned signature is the authority,
+        // so any origin may ask.
+        let cors = CorsLayer::new()
+            .allow_origin(Any)
+            .allow_methods([Method::GET, Method::PUT, Method::HEAD])
+            .allow_headers(Any)
+            .expose_headers([header::ETAG])
+            .max_age(std::time::Duration::from_secs(600));
+        let service =
+            TowerToHyperService::new(ServiceBuilder::new().layer(cors).service(builder.build()));
 
         let listener = TcpListener::bind(listen)
             .await

@@ -264,3 +264,61 @@ async fn the_embedded_store_serves_exact_ranges_and_whole_objects() {
         sha256_hex(&video)
     );
 }
+
+#[tokio::test]
+async fn a_browser_may_upload_to_the_embedded_store_from_another_origin() {
+    let app = TestApp::spawn().await;
+    let order = new_order(&app).await;
+    let photo = samples::jpeg(640, 640);
+    let started = app
+        .start_upload(&order, "photo", "image/jpeg", &photo)
+        .await;
+    let url = started.body["upload"]["put"]["url"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+
+    let preflight = app
+        .client
+        .request(Method::OPTIONS, &url)
+        .header("origin", "https://studio.example")
+        .header("access-control-request-method", "PUT")
+        .header(
+            "access-control-request-headers",
+            "content-type,x-amz-checksum-sha256,if-none-match",
+        )
+        .send()
+        .await
+        .unwrap();
+    assert!(preflight.status().is_success(), "{}", preflight.status());
+    assert_eq!(preflight.headers()["access-control-allow-origin"], "*");
+    assert!(
+        preflight.headers()["access-control-allow-methods"]
+            .to_str()
+            .unwrap()
+            .contains("PUT")
+    );
+
+    let mut put = app
+        .client
+        .put(&url)
+        .header("origin", "https://studio.example")
+        .body(photo.clone());
+    for (k, v) in started.body["upload"]["put"]["headers"]
+        .as_object()
+        .unwrap()
+    {
+        put = put.header(k.as_str(), v.as_str().unwrap());
+    }
+    let resp = put.send().await.unwrap();
+    assert!(resp.status().is_success());
+    assert!(
+        resp.headers()["access-control-expose-headers"]
+            .to_str()
+            .unwrap()
+            .to_lowercase()
+            .contains("etag")
+    );
+    let sample_id = started.body["sample"]["id"].as_str().unwrap();
+    assert_eq!(app.complete(&order, sample_id).await.status, StatusCode::OK);
+}
