@@ -454,6 +454,21 @@ async fn update_order(
     Ok(order_response(StatusCode::OK, &updated))
 }
 
+/// The answer when a conditional update found the order at another version than `expected`:
+/// 412 naming the version it is at now.
+pub(crate) async fn lost_race(
+    conn: &impl sea_orm::ConnectionTrait,
+    id: Uuid,
+    expected: i32,
+) -> AppError {
+    match db::orders::find(conn, id).await {
+        Ok(current) => AppError::PreconditionFailed {
+            current_etag: etag(current.map_or(expected, |o| o.version)),
+        },
+        Err(err) => err.into(),
+    }
+}
+
 pub(crate) fn check_version(order: &OrderRecord, expected: i32) -> AppResult<()> {
     if order.version == expected {
         Ok(())
@@ -485,13 +500,7 @@ async fn apply_change(
                 let Some(updated) =
                     db::orders::update_if_version(txn, id, expected, change).await?
                 else {
-                    let current = db::orders::find(txn, id)
-                        .await?
-                        .map(|o| o.version)
-                        .unwrap_or(expected);
-                    return Err(AppError::PreconditionFailed {
-                        current_etag: etag(current),
-                    });
+                    return Err(lost_race(txn, id, expected).await);
                 };
                 audit::record(
                     txn,

@@ -15,7 +15,7 @@ use sea_orm::TransactionTrait;
 use serde::Deserialize;
 
 use super::extract::{ApiJson, ApiPath, IfMatch, RequestId, etag};
-use super::orders::{OrderView, check_version, load_order};
+use super::orders::{OrderView, check_version, load_order, lost_race};
 use super::session::{Caller, refuse};
 use crate::app::AppState;
 use crate::audit::{self, Target};
@@ -137,13 +137,7 @@ async fn mark_screening(
                     db::orders::set_public_figure(txn, id, expected, change.public_figure, now)
                         .await?
                 else {
-                    let current = db::orders::find(txn, id)
-                        .await?
-                        .map(|o| o.version)
-                        .unwrap_or(expected);
-                    return Err(AppError::PreconditionFailed {
-                        current_etag: etag(current),
-                    });
+                    return Err(lost_race(txn, id, expected).await);
                 };
                 let detail = serde_json::json!({ "public_figure": change.public_figure });
                 audit::record(
