@@ -143,3 +143,22 @@ pub async fn events_for(
         .all(conn)
         .await
 }
+
+/// Has `actor` (the same user, whatever roles they held then) recorded any of `actions` on
+/// `target_id`? Separation of duties asks this of the staff history.
+pub async fn acted_on(
+    conn: &impl ConnectionTrait,
+    actor: &Actor,
+    target_id: Uuid,
+    actions: &[&str],
+) -> Result<bool, DbErr> {
+    use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
+    let count = audit_event::Entity::find()
+        .filter(audit_event::Column::TargetId.eq(target_id))
+        .filter(audit_event::Column::Actor.eq(actor.name.as_str()))
+        .filter(audit_event::Column::Outcome.eq(Outcome::Success.as_str()))
+        .filter(audit_event::Column::Action.is_in(actions.iter().copied()))
+        .count(conn)
+        .await?;
+    Ok(count > 0)
+}

@@ -15,6 +15,7 @@ pub mod domain;
 pub mod error;
 pub mod http;
 pub mod jobs;
+pub mod ledger;
 pub mod media;
 pub mod storage;
 pub mod telemetry;

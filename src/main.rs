@@ -39,6 +39,11 @@ enum Command {
         #[command(subcommand)]
         action: UserCommand,
     },
+    /// Check the consent ledger.
+    Ledger {
+        #[command(subcommand)]
+        action: LedgerCommand,
+    },
     /// Measure the service on this machine.
     Bench {
         #[command(subcommand)]
@@ -56,6 +61,13 @@ enum UserCommand {
         #[arg(long = "role", required = true, value_parser = parse_role)]
         roles: Vec<keepsake::domain::account::Role>,
     },
+}
+
+#[derive(Subcommand)]
+enum LedgerCommand {
+    /// Recompute every event's hash and both chains; print the result as JSON and exit 1 when
+    /// a link is broken (naming the first).
+    Verify,
 }
 
 fn parse_role(text: &str) -> Result<keepsake::domain::account::Role, String> {
@@ -109,6 +121,23 @@ async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
             keepsake::db::migrate(&db).await?;
             tracing::info!("migrations applied");
             Ok(())
+        }
+        Command::Ledger {
+            action: LedgerCommand::Verify,
+        } => {
+            let db = keepsake::db::connect(&settings.effective_database_url()).await?;
+            let report = keepsake::ledger::verify(&db).await?;
+            println!("{}", serde_json::to_string_pretty(&report)?);
+            if report.ok {
+                Ok(())
+            } else {
+                Err(format!(
+                    "the ledger is broken at event seq {} ({:?})",
+                    report.first_broken.as_ref().map_or(0, |b| b.seq),
+                    report.first_broken.as_ref().map(|b| b.fault)
+                )
+                .into())
+            }
         }
         Command::Bench { which } => keepsake::bench::run(which, settings).await,
         Command::User {

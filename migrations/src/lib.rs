@@ -18,6 +18,9 @@ mod m20261128_000009_create_login_failures;
 mod m20261128_000010_audit_role_and_outcome;
 mod m20261128_000011_create_consent_texts;
 mod m20261128_000012_add_order_public_figure;
+mod m20261128_000013_order_review_columns;
+mod m20261128_000014_create_ledger;
+mod m20261128_000015_create_consents;
 
 pub struct Migrator;
 
@@ -37,6 +40,9 @@ impl MigratorTrait for Migrator {
             Box::new(m20261128_000010_audit_role_and_outcome::Migration),
             Box::new(m20261128_000011_create_consent_texts::Migration),
             Box::new(m20261128_000012_add_order_public_figure::Migration),
+            Box::new(m20261128_000013_order_review_columns::Migration),
+            Box::new(m20261128_000014_create_ledger::Migration),
+            Box::new(m20261128_000015_create_consents::Migration),
         ]
     }
 }

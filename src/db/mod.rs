@@ -7,6 +7,7 @@ pub mod connect;
 pub mod consent_texts;
 pub mod entities;
 pub mod idempotency;
+pub mod ledger;
 pub mod login_failures;
 pub mod orders;
 pub mod samples;

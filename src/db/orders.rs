@@ -30,6 +30,14 @@ pub struct OrderRecord {
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     pub submitted_at: Option<DateTime<Utc>>,
+    /// The status a `needs_info` or `on_hold` order returns to.
+    pub resume_status: Option<OrderStatus>,
+    pub hold_reason: Option<String>,
+    pub queued_at: Option<DateTime<Utc>>,
+    pub due_at: Option<DateTime<Utc>>,
+    pub promised_at: Option<DateTime<Utc>>,
+    pub withdrawn_at: Option<DateTime<Utc>>,
+    pub erasure_due_at: Option<DateTime<Utc>>,
 }
 
 /// Everything needed to create an order besides what the database assigns.
@@ -56,6 +64,11 @@ impl TryFrom<order::Model> for OrderRecord {
             .ok_or_else(|| corrupt("mode", &m.delivery_mode))?;
         let requester_relationship = Relationship::parse(&m.requester_relationship)
             .ok_or_else(|| corrupt("relationship", &m.requester_relationship))?;
+        let resume_status = m
+            .resume_status
+            .as_deref()
+            .map(|s| OrderStatus::parse(s).ok_or_else(|| corrupt("resume status", s)))
+            .transpose()?;
         let intake: IntakeAnswers = serde_json::from_value(m.intake)
             .map_err(|e| DbErr::Custom(format!("stored intake is unreadable: {e}")))?;
         Ok(Self {
@@ -79,6 +92,13 @@ impl TryFrom<order::Model> for OrderRecord {
             created_at: m.created_at,
             updated_at: m.updated_at,
             submitted_at: m.submitted_at,
+            resume_status,
+            hold_reason: m.hold_reason,
+            queued_at: m.queued_at,
+            due_at: m.due_at,
+            promised_at: m.promised_at,
+            withdrawn_at: m.withdrawn_at,
+            erasure_due_at: m.erasure_due_at,
         })
     }
 }
@@ -131,6 +151,13 @@ pub async fn insert(conn: &impl ConnectionTrait, new: NewOrder) -> Result<OrderR
         created_at: Set(new.now),
         updated_at: Set(new.now),
         submitted_at: Set(None),
+        resume_status: Set(None),
+        hold_reason: Set(None),
+        queued_at: Set(None),
+        due_at: Set(None),
+        promised_at: Set(None),
+        withdrawn_at: Set(None),
+        erasure_due_at: Set(None),
     };
     model.insert(conn).await?.try_into()
 }
@@ -189,6 +216,11 @@ pub struct OrderChange {
     pub subject: Subject,
     pub intake: IntakeAnswers,
     pub submitted_at: Option<DateTime<Utc>>,
+    pub resume_status: Option<OrderStatus>,
+    pub hold_reason: Option<String>,
+    pub queued_at: Option<DateTime<Utc>>,
+    pub due_at: Option<DateTime<Utc>>,
+    pub promised_at: Option<DateTime<Utc>>,
     pub now: DateTime<Utc>,
 }
 
@@ -234,6 +266,14 @@ pub async fn update_if_version(
         )
         .col_expr(order::Column::Intake, Expr::value(intake))
         .col_expr(order::Column::SubmittedAt, Expr::value(change.submitted_at))
+        .col_expr(
+            order::Column::ResumeStatus,
+            Expr::value(change.resume_status.map(OrderStatus::as_str)),
+        )
+        .col_expr(order::Column::HoldReason, Expr::value(change.hold_reason))
+        .col_expr(order::Column::QueuedAt, Expr::value(change.queued_at))
+        .col_expr(order::Column::DueAt, Expr::value(change.due_at))
+        .col_expr(order::Column::PromisedAt, Expr::value(change.promised_at))
         .col_expr(order::Column::UpdatedAt, Expr::value(change.now))
         .col_expr(
             order::Column::Version,
@@ -260,6 +300,11 @@ impl OrderRecord {
             subject: self.subject.clone(),
             intake: self.intake.clone(),
             submitted_at: self.submitted_at,
+            resume_status: self.resume_status,
+            hold_reason: self.hold_reason.clone(),
+            queued_at: self.queued_at,
+            due_at: self.due_at,
+            promised_at: self.promised_at,
             now,
         }
     }
@@ -289,4 +334,63 @@ pub async fn set_public_figure(
     } else {
         Ok(None)
     }
+}
+
+/// Stop an order after a consent was withdrawn: `withdrawn` from any status in `from`, whatever
+/// its version (a withdrawal needs no If-Match: it must never lose a race), with the time its
+/// erasure falls due. `Ok(None)`: the order was not in one of those statuses.
+pub async fn withdraw(
+    conn: &impl ConnectionTrait,
+    id: Uuid,
+    from: &[OrderStatus],
+    erasure_due_at: DateTime<Utc>,
+    now: DateTime<Utc>,
+) -> Result<Option<OrderRecord>, DbErr> {
+    let result = Orders::update_many()
+        .col_expr(
+            order::Column::Status,
+            Expr::value(OrderStatus::Withdrawn.as_str()),
+        )
+        .col_expr(
+            order::Column::ResumeStatus,
+            Expr::value(Option::<String>::None),
+        )
+        .col_expr(order::Column::WithdrawnAt, Expr::value(now))
+        .col_expr(order::Column::ErasureDueAt, Expr::value(erasure_due_at))
+        .col_expr(order::Column::UpdatedAt, Expr::value(now))
+        .col_expr(
+            order::Column::Version,
+            Expr::col(order::Column::Version).add(1),
+        )
+        .filter(order::Column::Id.eq(id))
+        .filter(order::Column::Status.is_in(from.iter().map(|s| s.as_str())))
+        .exec(conn)
+        .await?;
+    if result.rows_affected == 1 {
+        find(conn, id).await
+    } else {
+        Ok(None)
+    }
+}
+
+/// Schedule erasure for an order that is already stopped (declined, cancelled, closed): the
+/// earliest schedule stands.
+pub async fn schedule_erasure(
+    conn: &impl ConnectionTrait,
+    id: Uuid,
+    erasure_due_at: DateTime<Utc>,
+    now: DateTime<Utc>,
+) -> Result<(), DbErr> {
+    Orders::update_many()
+        .col_expr(order::Column::ErasureDueAt, Expr::value(erasure_due_at))
+        .col_expr(order::Column::UpdatedAt, Expr::value(now))
+        .col_expr(
+            order::Column::Version,
+            Expr::col(order::Column::Version).add(1),
+        )
+        .filter(order::Column::Id.eq(id))
+        .filter(order::Column::ErasureDueAt.is_null())
+        .exec(conn)
+        .await?;
+    Ok(())
 }

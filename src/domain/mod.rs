@@ -6,6 +6,7 @@ pub mod access;
 pub mod account;
 pub mod consent;
 pub mod intake;
+pub mod ledger;
 pub mod order;
 pub mod reference;
 pub mod risk;

@@ -69,12 +69,52 @@ string_enum!(
 );
 
 string_enum!(
-    /// What a customer or staff member asks an order to do.
+    /// What a customer, staff member or reviewer asks an order to do.
     OrderAction {
         Submit => "submit",
         Cancel => "cancel",
+        Hold => "hold",
+        Resume => "resume",
+        StartScreening => "start_screening",
     }
 );
+
+string_enum!(
+    /// A reviewer's screening decision (PRODUCT.md, "Screening").
+    ScreeningDecision {
+        Proceed => "proceed",
+        Decline => "decline",
+        Refer => "refer",
+        NeedsInfo => "needs_info",
+    }
+);
+
+string_enum!(
+    /// A reviewer's decision on an order's consents.
+    ReviewDecision {
+        Approve => "approve",
+        Reject => "reject",
+        NeedsInfo => "needs_info",
+    }
+);
+
+/// Who may ask for an action.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ActionBy {
+    Customer,
+    Staff,
+    Reviewer,
+}
+
+impl OrderAction {
+    pub fn by(self) -> ActionBy {
+        match self {
+            Self::Submit | Self::Cancel => ActionBy::Customer,
+            Self::Hold | Self::Resume => ActionBy::Staff,
+            Self::StartScreening => ActionBy::Reviewer,
+        }
+    }
+}
 
 impl OrderStatus {
     /// The customer may still change the intake.
@@ -89,6 +129,35 @@ impl OrderStatus {
             Self::Draft | Self::NeedsInfo | Self::Submitted | Self::Screening | Self::ConsentReview
         )
     }
+
+    /// Still going somewhere: a withdrawal stops it (PRODUCT.md, "withdrawn").
+    pub fn is_active(self) -> bool {
+        !matches!(
+            self,
+            Self::Closed | Self::Declined | Self::Cancelled | Self::Withdrawn
+        )
+    }
+
+    pub fn active() -> Vec<Self> {
+        Self::ALL
+            .iter()
+            .copied()
+            .filter(|s| s.is_active())
+            .collect()
+    }
+
+    /// Consents may be signed or invited while the order has not reached production.
+    pub fn accepts_consents(self) -> bool {
+        matches!(
+            self,
+            Self::Draft
+                | Self::Submitted
+                | Self::Screening
+                | Self::ConsentReview
+                | Self::NeedsInfo
+                | Self::OnHold
+        )
+    }
 }
 
 /// Why a transition was refused: answered as 409 with this text.
@@ -98,24 +167,116 @@ pub struct Refusal {
     pub reason: String,
 }
 
-/// The status `action` leads to from `from`, or why it may not happen.
-pub fn next_status(from: OrderStatus, action: OrderAction) -> Result<OrderStatus, Refusal> {
+fn refused(reason: String) -> Refusal {
+    Refusal {
+        code: "invalid_transition",
+        reason,
+    }
+}
+
+/// Where a move leads: the new status and, for `needs_info`/`on_hold`, the status to return to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Move {
+    pub to: OrderStatus,
+    pub resume_status: Option<OrderStatus>,
+}
+
+impl Move {
+    fn to(to: OrderStatus) -> Self {
+        Self {
+            to,
+            resume_status: None,
+        }
+    }
+    fn pause(to: OrderStatus, resume: OrderStatus) -> Self {
+        Self {
+            to,
+            resume_status: Some(resume),
+        }
+    }
+}
+
+/// Statuses that are paused for someone and return to `resume_status`.
+const BEFORE_PRODUCTION: [OrderStatus; 4] = [
+    OrderStatus::Submitted,
+    OrderStatus::Screening,
+    OrderStatus::ConsentReview,
+    OrderStatus::Queued,
+];
+
+/// The move `action` makes from `from` (with the status a paused order returns to).
+pub fn next_status(
+    from: OrderStatus,
+    resume: Option<OrderStatus>,
+    action: OrderAction,
+) -> Result<Move, Refusal> {
     use OrderStatus::*;
     match (action, from) {
-        (OrderAction::Submit, Draft) => Ok(Submitted),
+        (OrderAction::Submit, Draft) => Ok(Move::to(Submitted)),
+        (OrderAction::Submit, NeedsInfo) => Ok(Move::to(resume.unwrap_or(Submitted))),
+        (OrderAction::Submit, _) => Err(refused(format!(
+            "only a draft (or an order waiting on information) can be submitted; this order is {from}"
+        ))),
         (
             OrderAction::Cancel,
             Draft | Submitted | Screening | ConsentReview | NeedsInfo | Queued,
-        ) => Ok(Cancelled),
-        (OrderAction::Cancel, _) => Err(Refusal {
-            code: "invalid_transition",
-            reason: format!("an order that is {from} can no longer be cancelled"),
-        }),
-        (OrderAction::Submit, _) => Err(Refusal {
-            code: "invalid_transition",
-            reason: format!("only a draft can be submitted; this order is {from}"),
-        }),
+        ) => Ok(Move::to(Cancelled)),
+        (OrderAction::Cancel, OnHold) if resume.is_some_and(|r| BEFORE_PRODUCTION.contains(&r)) => {
+            Ok(Move::to(Cancelled))
+        }
+        (OrderAction::Cancel, _) => Err(refused(format!(
+            "an order that is {from} can no longer be cancelled"
+        ))),
+        (
+            OrderAction::Hold,
+            Submitted | Screening | ConsentReview | Queued | InProduction | QualityCheck,
+        ) => Ok(Move::pause(OnHold, from)),
+        (OrderAction::Hold, _) => Err(refused(format!(
+            "an order that is {from} cannot be put on hold"
+        ))),
+        (OrderAction::Resume, OnHold) => resume
+            .map(Move::to)
+            .ok_or_else(|| refused("this hold does not say where to return to".into())),
+        (OrderAction::Resume, _) => Err(refused(format!(
+            "only an order on hold can resume; this one is {from}"
+        ))),
+        (OrderAction::StartScreening, Submitted) => Ok(Move::to(Screening)),
+        (OrderAction::StartScreening, _) => Err(refused(format!(
+            "only a submitted order can go to screening; this one is {from}"
+        ))),
     }
+}
+
+/// The move a screening decision makes (only while the order is in `screening`). `refer` pauses
+/// the order (on hold, counselling suggested) and returns it to screening when resumed.
+pub fn after_screening(from: OrderStatus, decision: ScreeningDecision) -> Result<Move, Refusal> {
+    use OrderStatus::*;
+    if from != Screening {
+        return Err(refused(format!(
+            "screening decisions are made while the order is in screening; this one is {from}"
+        )));
+    }
+    Ok(match decision {
+        ScreeningDecision::Proceed => Move::to(ConsentReview),
+        ScreeningDecision::Decline => Move::to(Declined),
+        ScreeningDecision::Refer => Move::pause(OnHold, Screening),
+        ScreeningDecision::NeedsInfo => Move::pause(NeedsInfo, Screening),
+    })
+}
+
+/// The move a consent review decision makes (only in `consent_review`).
+pub fn after_review(from: OrderStatus, decision: ReviewDecision) -> Result<Move, Refusal> {
+    use OrderStatus::*;
+    if from != ConsentReview {
+        return Err(refused(format!(
+            "consent decisions are made while the order is in consent review; this one is {from}"
+        )));
+    }
+    Ok(match decision {
+        ReviewDecision::Approve => Move::to(Queued),
+        ReviewDecision::Reject => Move::to(Declined),
+        ReviewDecision::NeedsInfo => Move::pause(NeedsInfo, ConsentReview),
+    })
 }
 
 #[cfg(test)]
@@ -125,8 +286,8 @@ mod tests {
     #[test]
     fn submit_only_from_draft() {
         for &status in OrderStatus::ALL {
-            let result = next_status(status, OrderAction::Submit);
-            if status == OrderStatus::Draft {
+            let result = next_status(status, None, OrderAction::Submit).map(|m| m.to);
+            if status == OrderStatus::Draft || status == OrderStatus::NeedsInfo {
                 assert_eq!(result, Ok(OrderStatus::Submitted));
             } else {
                 assert_eq!(
@@ -149,9 +310,91 @@ mod tests {
             OrderStatus::Queued,
         ];
         for &status in OrderStatus::ALL {
-            let result = next_status(status, OrderAction::Cancel);
+            let result = next_status(status, None, OrderAction::Cancel);
             assert_eq!(result.is_ok(), allowed.contains(&status), "{status}");
         }
+    }
+
+    #[test]
+    fn needs_info_returns_to_the_state_that_asked() {
+        for asked in [OrderStatus::Screening, OrderStatus::ConsentReview] {
+            let back = next_status(OrderStatus::NeedsInfo, Some(asked), OrderAction::Submit);
+            assert_eq!(back.map(|m| m.to), Ok(asked));
+        }
+    }
+
+    #[test]
+    fn hold_and_resume_round_trip() {
+        let held = next_status(OrderStatus::InProduction, None, OrderAction::Hold).unwrap();
+        assert_eq!(
+            held,
+            Move::pause(OrderStatus::OnHold, OrderStatus::InProduction)
+        );
+        let resumed = next_status(OrderStatus::OnHold, held.resume_status, OrderAction::Resume);
+        assert_eq!(resumed.map(|m| m.to), Ok(OrderStatus::InProduction));
+        assert!(next_status(OrderStatus::Draft, None, OrderAction::Hold).is_err());
+        assert!(
+            next_status(
+                OrderStatus::OnHold,
+                Some(OrderStatus::InProduction),
+                OrderAction::Cancel
+            )
+            .is_err(),
+            "a hold during production is not a way around the cancel rule"
+        );
+        assert!(
+            next_status(
+                OrderStatus::OnHold,
+                Some(OrderStatus::Screening),
+                OrderAction::Cancel
+            )
+            .is_ok()
+        );
+    }
+
+    #[test]
+    fn screening_decisions_lead_where_product_says() {
+        use ScreeningDecision::*;
+        let cases = [
+            (Proceed, Move::to(OrderStatus::ConsentReview)),
+            (Decline, Move::to(OrderStatus::Declined)),
+            (
+                Refer,
+                Move::pause(OrderStatus::OnHold, OrderStatus::Screening),
+            ),
+            (
+                NeedsInfo,
+                Move::pause(OrderStatus::NeedsInfo, OrderStatus::Screening),
+            ),
+        ];
+        for (decision, expected) in cases {
+            assert_eq!(
+                after_screening(OrderStatus::Screening, decision),
+                Ok(expected)
+            );
+            assert!(after_screening(OrderStatus::Submitted, decision).is_err());
+        }
+    }
+
+    #[test]
+    fn review_decisions_lead_where_product_says() {
+        use ReviewDecision::*;
+        assert_eq!(
+            after_review(OrderStatus::ConsentReview, Approve),
+            Ok(Move::to(OrderStatus::Queued))
+        );
+        assert_eq!(
+            after_review(OrderStatus::ConsentReview, Reject),
+            Ok(Move::to(OrderStatus::Declined))
+        );
+        assert_eq!(
+            after_review(OrderStatus::ConsentReview, NeedsInfo),
+            Ok(Move::pause(
+                OrderStatus::NeedsInfo,
+                OrderStatus::ConsentReview
+            ))
+        );
+        assert!(after_review(OrderStatus::Screening, Approve).is_err());
     }
 
     #[test]

@@ -5,8 +5,10 @@
 pub mod audit_log;
 pub mod auth;
 pub mod consent_texts;
+pub mod decisions;
 pub mod extract;
 pub mod health;
+pub mod ledger;
 pub mod orders;
 pub mod samples;
 pub mod screening;
@@ -54,6 +56,7 @@ pub fn router(state: AppState) -> axum::Router {
         .merge(samples::router())
         .merge(sufficiency::router())
         .merge(screening::router())
+        .merge(ledger::router())
         .merge(users::router())
         .merge(health::router())
         .split_for_parts();

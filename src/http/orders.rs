@@ -14,14 +14,17 @@ use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::{router::OpenApiRouter, routes};
 use uuid::Uuid;
 
-use super::extract::{ApiJson, ApiPath, ApiQuery, IdempotencyKey, IfMatch, RequestId, etag};
+use super::extract::{
+    ApiJson, ApiPath, ApiQuery, IdempotencyKey, IfMatch, OptionalJson, RequestId, etag,
+};
 use super::session::{Caller, refuse};
 use crate::app::AppState;
 use crate::audit::{self, Target};
 use crate::db::{self, idempotency::Claim, orders::OrderRecord};
 use crate::domain::access;
+use crate::domain::account::Role;
 use crate::domain::intake::{self, IntakeAnswers, Subject};
-use crate::domain::order::{DeliveryMode, OrderAction, OrderStatus, next_status};
+use crate::domain::order::{ActionBy, DeliveryMode, OrderAction, OrderStatus, next_status};
 use crate::error::{AppError, AppResult, Problem};
 
 pub fn router() -> OpenApiRouter<AppState> {
@@ -481,7 +484,7 @@ pub(crate) fn check_version(order: &OrderRecord, expected: i32) -> AppResult<()>
 
 /// One transaction: the conditional update and its audit event.
 #[allow(clippy::too_many_arguments)]
-async fn apply_change(
+pub(crate) async fn apply_change(
     state: &AppState,
     caller: &Caller,
     order: &OrderRecord,
@@ -518,23 +521,64 @@ async fn apply_change(
         .map_err(Into::into)
 }
 
-/// Move the order through its lifecycle: `submit` (guard: intake complete and at least one
-/// verified sample) or `cancel` (before production).
+/// What some actions take: `hold` needs a reason (kept in the order's hold reason).
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ActionBody {
+    pub reason: Option<String>,
+}
+
+const MAX_REASON_CHARS: usize = 2000;
+
+/// A reason text: present, not blank, not too long.
+pub(crate) fn required_text(
+    value: Option<&str>,
+    field: &'static str,
+    what: &str,
+) -> AppResult<String> {
+    let text = value.map(str::trim).unwrap_or_default();
+    if text.is_empty() {
+        return Err(AppError::Unprocessable {
+            code: "reason_required",
+            detail: format!("{what} needs `{field}`"),
+            extra: Some(serde_json::Map::from_iter([(
+                "field".to_owned(),
+                field.into(),
+            )])),
+        });
+    }
+    if text.chars().count() > MAX_REASON_CHARS {
+        return Err(AppError::unprocessable(
+            "reason_too_long",
+            format!("`{field}` is longer than {MAX_REASON_CHARS} characters"),
+        ));
+    }
+    Ok(text.to_owned())
+}
+
+/// Move the order through its lifecycle. The customer `submit`s (guard: intake complete and at
+/// least one verified sample; from `needs_info` it returns to the state that asked) and
+/// `cancel`s (before production); staff `hold` (with a reason) and `resume`; a reviewer
+/// `start_screening` on a submitted order.
 #[utoipa::path(
     post, path = "/api/v1/orders/{id}/actions/{action}", tag = "orders",
+    request_body(content = Option<ActionBody>, description = "`{\"reason\": …}` for hold"),
     params(
         ("id" = Uuid, Path, description = "Order id"),
-        ("action" = String, Path, description = "submit | cancel"),
+        ("action" = String, Path, description = "submit | cancel | hold | resume | start_screening"),
         ("If-Match" = String, Header, description = "The ETag last read"),
     ),
     responses(
         (status = 401, description = "Not logged in", body = Problem),
         (status = 403, description = "Not the order's customer (or not a customer account)", body = Problem),
         (status = 200, description = "The order after the action", body = OrderView),
-        (status = 400, description = "Malformed If-Match", body = Problem),
+        (status = 400, description = "Malformed If-Match or body", body = Problem),
         (status = 404, description = "No such order or action", body = Problem),
         (status = 409, description = "Refused: the reason says why (e.g. intake incomplete, no verified sample)", body = Problem),
         (status = 412, description = "The order changed since it was read", body = Problem),
+        (status = 413, description = "Body too large", body = Problem),
+        (status = 415, description = "Body is not JSON", body = Problem),
+        (status = 422, description = "A hold without a reason", body = Problem),
         (status = 428, description = "If-Match missing", body = Problem),
     )
 )]
@@ -544,6 +588,7 @@ async fn order_action(
     ApiPath((id, action)): ApiPath<(Uuid, String)>,
     if_match: IfMatch,
     request_id: RequestId,
+    OptionalJson(body): OptionalJson<ActionBody>,
 ) -> AppResult<Response> {
     let action = OrderAction::parse(&action).ok_or_else(|| {
         AppError::not_found(
@@ -552,26 +597,37 @@ async fn order_action(
         )
     })?;
     let expected = if_match.required()?;
-    let order = load_own_order(&state, &caller, id).await?;
+    let order = load_for_action(&state, &caller, id, action.by()).await?;
     check_version(&order, expected)?;
-    let to = next_status(order.status, action).map_err(|r| AppError::conflict(r.code, r.reason))?;
+    let hold_reason = match action {
+        OrderAction::Hold => Some(required_text(
+            body.as_ref().and_then(|b| b.reason.as_deref()),
+            "reason",
+            "a hold",
+        )?),
+        _ => None,
+    };
+    let step = next_status(order.status, order.resume_status, action)
+        .map_err(|r| AppError::conflict(r.code, r.reason))?;
     if action == OrderAction::Submit {
         check_submit_guard(&state, &order).await?;
     }
     let now = db::now();
     let mut change = order.unchanged(now);
-    change.status = to;
-    if action == OrderAction::Submit {
+    change.status = step.to;
+    change.resume_status = step.resume_status;
+    change.hold_reason = hold_reason;
+    if order.status == OrderStatus::Draft && action == OrderAction::Submit {
         change.submitted_at = Some(now);
     }
-    let detail = serde_json::json!({ "from": order.status, "to": to });
+    let detail = serde_json::json!({ "from": order.status, "to": step.to });
     let updated = apply_change(
         &state,
         &caller,
         &order,
         expected,
         change,
-        action_event(action),
+        action_event(action, order.status),
         detail,
         request_id.as_deref(),
     )
@@ -579,10 +635,74 @@ async fn order_action(
     Ok(order_response(StatusCode::OK, &updated))
 }
 
-fn action_event(action: OrderAction) -> &'static str {
+/// The audit actions that count as working on an order as staff (separation of duties: such a
+/// person never reviews it). Production work joins this list as it is built.
+pub(crate) const STAFF_WORK: &[&str] = &["order.held", "order.resumed"];
+
+/// The order, if the caller may take this kind of action on it (403 otherwise, 404 if they may
+/// not even see it).
+async fn load_for_action(
+    state: &AppState,
+    caller: &Caller,
+    id: Uuid,
+    by: ActionBy,
+) -> AppResult<OrderRecord> {
+    match by {
+        ActionBy::Customer => load_own_order(state, caller, id).await,
+        ActionBy::Staff => {
+            let order = load_order(state, caller, id).await?;
+            if caller.user.has(Role::Staff) || caller.user.has(Role::Admin) {
+                Ok(order)
+            } else {
+                let refusal = AppError::Forbidden {
+                    code: "staff_only",
+                    detail: "only studio staff put orders on hold or resume them".into(),
+                };
+                Err(refuse(state, caller, Target::order(id), refusal).await)
+            }
+        }
+        ActionBy::Reviewer => load_for_review(state, caller, id).await,
+    }
+}
+
+/// The order, if the caller may make reviewer decisions on it: a reviewer who did not place it
+/// and never worked on it as staff.
+pub(crate) async fn load_for_review(
+    state: &AppState,
+    caller: &Caller,
+    id: Uuid,
+) -> AppResult<OrderRecord> {
+    let order = load_order(state, caller, id).await?;
+    let worked_on = audit::acted_on(&state.db, &caller.actor(), id, STAFF_WORK).await?;
+    if access::may_review(caller.who(), order.customer_id, worked_on) {
+        return Ok(order);
+    }
+    let detail = if !caller.user.has(Role::Reviewer) {
+        "only reviewers decide on screening and consent"
+    } else if worked_on {
+        "you worked on this order as staff, so another reviewer must decide"
+    } else {
+        "you cannot review your own order"
+    };
+    let refusal = AppError::Forbidden {
+        code: if caller.user.has(Role::Reviewer) {
+            "separation_of_duties"
+        } else {
+            "reviewers_only"
+        },
+        detail: detail.into(),
+    };
+    Err(refuse(state, caller, Target::order(id), refusal).await)
+}
+
+fn action_event(action: OrderAction, from: OrderStatus) -> &'static str {
     match action {
+        OrderAction::Submit if from == OrderStatus::NeedsInfo => "order.resubmitted",
         OrderAction::Submit => "order.submitted",
         OrderAction::Cancel => "order.cancelled",
+        OrderAction::Hold => "order.held",
+        OrderAction::Resume => "order.resumed",
+        OrderAction::StartScreening => "screening.started",
     }
 }
 

@@ -14,20 +14,26 @@ use axum::response::{IntoResponse, Response};
 use sea_orm::TransactionTrait;
 use serde::Deserialize;
 
+use super::decisions::{self, Decision};
 use super::extract::{ApiJson, ApiPath, IfMatch, RequestId, etag};
-use super::orders::{OrderView, check_version, load_order, lost_race};
+use super::orders::{
+    OrderView, check_version, load_for_review, load_order, lost_race, order_response, required_text,
+};
 use super::session::{Caller, refuse};
 use crate::app::AppState;
 use crate::audit::{self, Target};
 use crate::db::{self, orders::OrderRecord};
 use crate::domain::account::Role;
+use crate::domain::order::{ScreeningDecision, after_screening};
 use crate::domain::risk::{self, RiskFlag};
 use crate::domain::sample::SampleKind;
 use crate::domain::sufficiency::SufficiencyReport;
 use crate::error::{AppError, AppResult, Problem};
 
 pub fn router() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new().routes(routes!(get_screening, mark_screening))
+    OpenApiRouter::new()
+        .routes(routes!(get_screening, mark_screening))
+        .routes(routes!(decide_screening))
 }
 
 /// What the studio may record on the screening view.
@@ -158,4 +164,123 @@ async fn mark_screening(
         response.headers_mut().insert(header::ETAG, value);
     }
     Ok(response)
+}
+
+/// A reviewer's screening decision.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ScreeningDecisionRequest {
+    pub decision: ScreeningDecision,
+    /// Required for `decline`, `refer` and `needs_info` (for `needs_info` it is what the customer
+    /// is asked for, shown in their timeline).
+    pub reason: Option<String>,
+    /// Required to `proceed` when the sufficiency report fails: why the samples suffice anyway.
+    pub sufficiency_override_reason: Option<String>,
+}
+
+/// Record the screening decision (reviewer; never on an order they placed or worked on as
+/// staff): `proceed` → `consent_review`, `decline` → `declined`, `refer` → `on_hold` (counselling
+/// suggested; staff resume it to screening), `needs_info` → `needs_info` (returns to screening
+/// when the customer resubmits).
+#[utoipa::path(
+    post, path = "/api/v1/orders/{id}/screening/decision", tag = "screening",
+    request_body = ScreeningDecisionRequest,
+    params(("id" = Uuid, Path, description = "Order id"), ("If-Match" = String, Header, description = "The order's ETag")),
+    responses(
+        (status = 200, description = "The order after the decision", body = OrderView),
+        (status = 400, description = "Malformed JSON or If-Match", body = Problem),
+        (status = 401, description = "Not logged in", body = Problem),
+        (status = 403, description = "Not a reviewer, or a reviewer who placed or worked on this order", body = Problem),
+        (status = 404, description = "No such order", body = Problem),
+        (status = 409, description = "Not in screening, or the sufficiency report fails without an override", body = Problem),
+        (status = 412, description = "The order changed since it was read", body = Problem),
+        (status = 413, description = "Body too large", body = Problem),
+        (status = 415, description = "Body is not JSON", body = Problem),
+        (status = 422, description = "A reason is missing", body = Problem),
+        (status = 428, description = "If-Match missing", body = Problem),
+    )
+)]
+async fn decide_screening(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiPath(id): ApiPath<Uuid>,
+    if_match: IfMatch,
+    request_id: RequestId,
+    ApiJson(req): ApiJson<ScreeningDecisionRequest>,
+) -> AppResult<Response> {
+    let expected = if_match.required()?;
+    let order = load_for_review(&state, &caller, id).await?;
+    check_version(&order, expected)?;
+    let step = after_screening(order.status, req.decision)
+        .map_err(|r| AppError::conflict(r.code, r.reason))?;
+    let reason = match req.decision {
+        ScreeningDecision::Proceed => req
+            .reason
+            .as_deref()
+            .map(|r| required_text(Some(r), "reason", "a decision"))
+            .transpose()?,
+        other => Some(required_text(
+            req.reason.as_deref(),
+            "reason",
+            &format!("`{other}`"),
+        )?),
+    };
+    let screened = report(&state, &order).await?;
+    let override_reason =
+        if req.decision == ScreeningDecision::Proceed && !screened.sufficiency.passed {
+            Some(
+                required_text(
+                    req.sufficiency_override_reason.as_deref(),
+                    "sufficiency_override_reason",
+                    "proceeding with samples that fail the sufficiency report",
+                )
+                .map_err(|_| {
+                    AppError::conflict(
+                        "sufficiency_not_met",
+                        format!(
+                            "the samples do not pass the sufficiency report ({}); give \
+                         `sufficiency_override_reason` to proceed anyway",
+                            screened.sufficiency.summary
+                        ),
+                    )
+                })?,
+            )
+        } else {
+            None
+        };
+    let now = db::now();
+    let mut change = order.unchanged(now);
+    change.status = step.to;
+    change.resume_status = step.resume_status;
+    change.hold_reason = (req.decision == ScreeningDecision::Refer)
+        .then(|| "referred: counselling suggested".to_owned());
+    let decision = Decision {
+        kind: "screening.decided",
+        content: serde_json::json!({
+            "decision": req.decision,
+            "reviewer_id": caller.user.id,
+            "from": order.status,
+            "to": step.to,
+            "sufficiency_passed": screened.sufficiency.passed,
+            "sufficiency_overridden": override_reason.is_some(),
+            "risk_flags": screened.risk_flags,
+        }),
+        personal: (reason.is_some() || override_reason.is_some()).then(|| {
+            serde_json::json!({
+                "reason": reason,
+                "sufficiency_override_reason": override_reason,
+            })
+        }),
+    };
+    let (updated, _) = decisions::commit(
+        &state,
+        &caller,
+        &order,
+        expected,
+        change,
+        decision,
+        request_id.as_deref(),
+    )
+    .await?;
+    Ok(order_response(axum::http::StatusCode::OK, &updated))
 }

@@ -275,6 +275,26 @@ async fn every_route_answers_every_caller_as_the_matrix_says() {
             },
         ),
         (
+            Method::POST,
+            "/api/v1/orders/{id}/screening/decision",
+            Probe {
+                headers: stale(),
+                body: Some(json!({ "decision": "proceed" })),
+                ..probe(
+                    format!("{o}/screening/decision"),
+                    [401, 403, 404, 403, 412, 403],
+                )
+            },
+        ),
+        (
+            Method::GET,
+            "/api/v1/ledger/verify",
+            probe(
+                "/api/v1/ledger/verify".into(),
+                [401, 403, 403, 403, 200, 200],
+            ),
+        ),
+        (
             Method::GET,
             "/api/v1/orders/{id}/sufficiency",
             probe(format!("{o}/sufficiency"), [401, 200, 404, 200, 200, 200]),

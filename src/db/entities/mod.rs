@@ -2,8 +2,11 @@
 //! constraints in the migrations) and parsed into domain enums at the edge of `db`.
 
 pub mod audit_event;
+pub mod consent;
+pub mod consent_invitation;
 pub mod consent_text;
 pub mod idempotency_key;
+pub mod ledger_event;
 pub mod login_failure;
 pub mod order;
 pub mod sample;

@@ -24,6 +24,16 @@ pub struct Model {
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
     pub submitted_at: Option<DateTimeUtc>,
+    /// The status a `needs_info` or `on_hold` order returns to.
+    pub resume_status: Option<String>,
+    pub hold_reason: Option<String>,
+    pub queued_at: Option<DateTimeUtc>,
+    /// Delivery target (queued + the mode's target days).
+    pub due_at: Option<DateTimeUtc>,
+    /// Delivery promise (queued + the mode's promise days).
+    pub promised_at: Option<DateTimeUtc>,
+    pub withdrawn_at: Option<DateTimeUtc>,
+    pub erasure_due_at: Option<DateTimeUtc>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -1,0 +1,44 @@
+//! `GET /api/v1/ledger/verify`: recompute the consent ledger's hash chains and name the first
+//! broken link (reviewers and admins; the same routine as `keepsake ledger verify`).
+
+use axum::Json;
+use axum::extract::State;
+use utoipa_axum::{router::OpenApiRouter, routes};
+
+use super::session::{Caller, refuse};
+use crate::app::AppState;
+use crate::audit::Target;
+use crate::domain::account::Role;
+use crate::error::{AppError, AppResult, Problem};
+use crate::ledger::{self, VerifyReport};
+
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(verify_ledger))
+}
+
+/// Verify the whole ledger: every event's hash, both chains, and the global head.
+#[utoipa::path(
+    get, path = "/api/v1/ledger/verify", tag = "consent",
+    responses(
+        (status = 200, description = "The verification result (`ok: false` names the first broken event)", body = VerifyReport),
+        (status = 401, description = "Not logged in", body = Problem),
+        (status = 403, description = "Reviewers and admins only", body = Problem),
+    )
+)]
+async fn verify_ledger(
+    State(state): State<AppState>,
+    caller: Caller,
+) -> AppResult<Json<VerifyReport>> {
+    if !(caller.user.has(Role::Reviewer) || caller.user.has(Role::Admin)) {
+        let refusal = AppError::Forbidden {
+            code: "reviewers_and_admins_only",
+            detail: "ledger verification is for reviewers and admins".into(),
+        };
+        return Err(refuse(&state, &caller, Target::user(caller.user.id), refusal).await);
+    }
+    let report = ledger::verify(&state.db).await?;
+    if let Some(broken) = &report.first_broken {
+        tracing::error!(seq = broken.seq, fault = ?broken.fault, "the consent ledger does not verify");
+    }
+    Ok(Json(report))
+}
