@@ -31,6 +31,13 @@ impl Actor {
             roles: None,
         }
     }
+    /// Someone acting through a consent invitation link (no account).
+    pub fn invitee(invitation_id: Uuid) -> Self {
+        Self {
+            name: format!("invitation:{invitation_id}"),
+            roles: None,
+        }
+    }
     pub fn user(id: Uuid, roles: &[crate::domain::account::Role]) -> Self {
         let roles = roles
             .iter()

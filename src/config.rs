@@ -45,6 +45,9 @@ pub struct Settings {
     pub uploads: UploadSettings,
     pub sufficiency: SufficiencySettings,
     pub auth: AuthSettings,
+    pub consent: ConsentSettings,
+    pub sla: SlaSettings,
+    pub studio: StudioSettings,
     /// Largest JSON request body accepted, in bytes.
     pub max_json_body_bytes: usize,
 }
@@ -59,6 +62,9 @@ impl Default for Settings {
             uploads: UploadSettings::default(),
             sufficiency: SufficiencySettings::default(),
             auth: AuthSettings::default(),
+            consent: ConsentSettings::default(),
+            sla: SlaSettings::default(),
+            studio: StudioSettings::default(),
             max_json_body_bytes: 64 * 1024,
         }
     }
@@ -160,6 +166,84 @@ impl Default for AuthSettings {
             max_failures_per_client: 30,
             failure_window_secs: 15 * 60,
             client_address_header: None,
+        }
+    }
+}
+
+/// Consent invitations and what a withdrawal schedules.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ConsentSettings {
+    /// An invitation link can be used for this long (hours).
+    pub invitation_ttl_hours: u32,
+    /// Erasure falls due this many days after a withdrawal (the legal "without undue delay":
+    /// one month leaves time for a hold on disputed orders, never for more processing).
+    pub erasure_after_days: u32,
+}
+
+impl Default for ConsentSettings {
+    fn default() -> Self {
+        Self {
+            invitation_ttl_hours: 7 * 24,
+            erasure_after_days: 30,
+        }
+    }
+}
+
+/// Delivery targets per mode (PRODUCT.md, "Order lifecycle": queuing sets the due time).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct SlaSettings {
+    pub machine_driven: ModeSla,
+    pub human_driven: ModeSla,
+}
+
+#[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct ModeSla {
+    /// The studio's target (days after approval).
+    pub target_days: u32,
+    /// The promise made to the customer (days after approval).
+    pub promise_days: u32,
+}
+
+impl Default for SlaSettings {
+    fn default() -> Self {
+        let days = ModeSla {
+            target_days: 5,
+            promise_days: 7,
+        };
+        Self {
+            machine_driven: days,
+            human_driven: days,
+        }
+    }
+}
+
+impl SlaSettings {
+    pub fn for_mode(&self, mode: crate::domain::order::DeliveryMode) -> ModeSla {
+        match mode {
+            crate::domain::order::DeliveryMode::MachineDriven => self.machine_driven,
+            crate::domain::order::DeliveryMode::HumanDriven => self.human_driven,
+        }
+    }
+}
+
+/// Who the studio is, as named on consent receipts (the data controller).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct StudioSettings {
+    pub name: String,
+    pub contact_email: String,
+    pub privacy_policy_url: String,
+}
+
+impl Default for StudioSettings {
+    fn default() -> Self {
+        Self {
+            name: "Keepsake Studio".into(),
+            contact_email: "privacy@keepsake.example".into(),
+            privacy_policy_url: "https://keepsake.example/privacy".into(),
         }
     }
 }
@@ -328,6 +412,21 @@ impl Settings {
             return Err(ConfigError::Invalid(
                 "S3_ENDPOINT needs S3_ACCESS_KEY_ID and S3_SECRET_ACCESS_KEY".into(),
             ));
+        }
+        if self.consent.invitation_ttl_hours == 0 {
+            return Err(ConfigError::Invalid(
+                "consent.invitation_ttl_hours must be at least 1".into(),
+            ));
+        }
+        for (mode, sla) in [
+            ("machine_driven", self.sla.machine_driven),
+            ("human_driven", self.sla.human_driven),
+        ] {
+            if sla.target_days == 0 || sla.promise_days < sla.target_days {
+                return Err(ConfigError::Invalid(format!(
+                    "sla.{mode}: target_days must be at least 1 and promise_days at least target_days"
+                )));
+            }
         }
         Ok(())
     }

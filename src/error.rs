@@ -34,6 +34,9 @@ pub enum AppError {
     NotFound { code: &'static str, detail: String },
     #[error("{detail}")]
     Conflict { code: &'static str, detail: String },
+    /// The thing existed and is no longer usable (a used or expired invitation link).
+    #[error("{detail}")]
+    Gone { code: &'static str, detail: String },
     #[error("{detail}")]
     Unprocessable {
         code: &'static str,
@@ -103,6 +106,7 @@ impl AppError {
             Self::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
             Self::Forbidden { .. } => StatusCode::FORBIDDEN,
             Self::Conflict { .. } => StatusCode::CONFLICT,
+            Self::Gone { .. } => StatusCode::GONE,
             Self::Unprocessable { .. } => StatusCode::UNPROCESSABLE_ENTITY,
             Self::PreconditionRequired => StatusCode::PRECONDITION_REQUIRED,
             Self::PreconditionFailed { .. } => StatusCode::PRECONDITION_FAILED,
@@ -119,6 +123,7 @@ impl AppError {
             Self::BadRequest { code, .. }
             | Self::NotFound { code, .. }
             | Self::Conflict { code, .. }
+            | Self::Gone { code, .. }
             | Self::Unprocessable { code, .. }
             | Self::Forbidden { code, .. } => code,
             Self::Unauthorized(_) => "unauthenticated",

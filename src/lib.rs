@@ -10,6 +10,7 @@ pub mod audit;
 pub mod auth;
 pub mod bench;
 pub mod config;
+pub mod consents;
 pub mod db;
 pub mod domain;
 pub mod error;

@@ -143,6 +143,17 @@ impl MigrationTrait for Migration {
                     .to_owned(),
             )
             .await?;
+        // One live consent per party per account: a repeated or concurrent signature of the
+        // same party by the same customer cannot create a second record (partial index: both
+        // backends support `WHERE`).
+        manager
+            .get_connection()
+            .execute_unprepared(
+                "CREATE UNIQUE INDEX ux_consents_live_by_account ON consents \
+                 (order_id, party, signer_user_id) \
+                 WHERE withdrawn_at IS NULL AND signer_user_id IS NOT NULL",
+            )
+            .await?;
         manager
             .create_index(
                 Index::create()

@@ -5,6 +5,7 @@
 
 pub mod connect;
 pub mod consent_texts;
+pub mod consents;
 pub mod entities;
 pub mod idempotency;
 pub mod ledger;

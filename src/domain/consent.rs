@@ -15,6 +15,102 @@ string_enum!(
     }
 );
 
+impl ConsentParty {
+    /// Parties who sign through an invitation link the customer sends them.
+    pub fn signs_by_invitation(self) -> bool {
+        matches!(self, Self::Relative | Self::Actor | Self::LivingSubject)
+    }
+}
+
+string_enum!(
+    /// What of the person is processed.
+    Modality {
+        Face => "face",
+        Voice => "voice",
+    }
+);
+
+string_enum!(
+    /// What the processing is for.
+    Purpose {
+        Training => "training",
+        Avatar => "avatar",
+        LiveCall => "live_call",
+        FamilySharing => "family_sharing",
+        Iterations => "iterations",
+    }
+);
+
+string_enum!(
+    /// How the likeness may be used. Public and commercial use only when explicitly granted.
+    UseScope {
+        PrivateViewing => "private_viewing",
+        InteractiveChat => "interactive_chat",
+        LiveVideoCall => "live_video_call",
+        FamilySharing => "family_sharing",
+        Public => "public",
+        Commercial => "commercial",
+    }
+);
+
+string_enum!(
+    /// The party's answer.
+    ConsentDecision {
+        Given => "given",
+        Refused => "refused",
+    }
+);
+
+string_enum!(
+    /// What an evidence document proves.
+    DocumentType {
+        DeathCertificate => "death_certificate",
+        ProofOfRelationship => "proof_of_relationship",
+        Identity => "identity",
+        WrittenWishes => "written_wishes",
+    }
+);
+
+/// What a consent grants: each modality, purpose and use listed is given; anything not listed
+/// is not.
+#[derive(
+    Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize, utoipa::ToSchema,
+)]
+#[serde(deny_unknown_fields)]
+pub struct Grants {
+    pub modalities: Vec<Modality>,
+    pub purposes: Vec<Purpose>,
+    #[serde(default)]
+    pub scope: Vec<UseScope>,
+}
+
+impl Grants {
+    /// Sorted and without repeats, so equal grants store and hash alike.
+    pub fn normalized(mut self) -> Self {
+        fn tidy<T: Copy + Ord>(v: &mut Vec<T>) {
+            v.sort();
+            v.dedup();
+        }
+        tidy(&mut self.modalities);
+        tidy(&mut self.purposes);
+        tidy(&mut self.scope);
+        self
+    }
+
+    pub fn covers(&self, modalities: &[Modality], purposes: &[Purpose]) -> bool {
+        modalities.iter().all(|m| self.modalities.contains(m))
+            && purposes.iter().all(|p| self.purposes.contains(p))
+    }
+}
+
+/// An evidence document cited by a consent: a verified document sample of the order.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Evidence {
+    pub sample_id: uuid::Uuid,
+    pub document_type: DocumentType,
+}
+
 /// The hash a consent record cites: SHA-256 of the text's exact UTF-8 bytes, hex.
 pub fn text_hash(body: &str) -> String {
     hex::encode(Sha256::digest(body.as_bytes()))

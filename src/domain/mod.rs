@@ -5,6 +5,7 @@
 pub mod access;
 pub mod account;
 pub mod consent;
+pub mod consent_policy;
 pub mod intake;
 pub mod ledger;
 pub mod order;

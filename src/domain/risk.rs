@@ -18,6 +18,16 @@ pub enum RiskFlag {
     PublicFigure,
     /// No verified document (death certificate, proof of relationship) for a deceased subject.
     EvidenceMissing,
+    /// The subject's documented wishes refuse a likeness (it blocks the order).
+    SubjectRefused,
+}
+
+/// Facts besides the subject that raise flags.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Findings {
+    pub public_figure: bool,
+    pub verified_documents: u64,
+    pub subject_refused: bool,
 }
 
 /// Whole years between two dates.
@@ -29,12 +39,12 @@ fn age_on(birth: NaiveDate, day: NaiveDate) -> i32 {
     years
 }
 
-pub fn flags(
-    subject: &Subject,
-    public_figure: bool,
-    today: NaiveDate,
-    verified_documents: u64,
-) -> Vec<RiskFlag> {
+pub fn flags(subject: &Subject, findings: Findings, today: NaiveDate) -> Vec<RiskFlag> {
+    let Findings {
+        public_figure,
+        verified_documents,
+        subject_refused,
+    } = findings;
     let mut flags = Vec::new();
     if subject.living && !subject.living_twin {
         flags.push(RiskFlag::LivingSubjectNotCustomer);
@@ -51,6 +61,9 @@ pub fn flags(
     }
     if !subject.living && verified_documents == 0 {
         flags.push(RiskFlag::EvidenceMissing);
+    }
+    if subject_refused {
+        flags.push(RiskFlag::SubjectRefused);
     }
     flags
 }
@@ -79,9 +92,31 @@ mod tests {
     fn a_child_who_died_at_seventeen_is_a_minor_and_one_day_past_eighteen_is_not() {
         let today = d(2026, 11, 28);
         let minor = deceased(d(2008, 6, 2), d(2026, 6, 1));
-        assert_eq!(flags(&minor, false, today, 1), vec![RiskFlag::MinorSubject]);
+        assert_eq!(
+            flags(
+                &minor,
+                Findings {
+                    public_figure: false,
+                    verified_documents: 1,
+                    subject_refused: false
+                },
+                today
+            ),
+            vec![RiskFlag::MinorSubject]
+        );
         let adult = deceased(d(2008, 6, 2), d(2026, 6, 2));
-        assert_eq!(flags(&adult, false, today, 1), vec![]);
+        assert_eq!(
+            flags(
+                &adult,
+                Findings {
+                    public_figure: false,
+                    verified_documents: 1,
+                    subject_refused: false
+                },
+                today
+            ),
+            vec![]
+        );
     }
 
     #[test]
@@ -89,7 +124,15 @@ mod tests {
         let today = d(2026, 11, 28);
         let parent = deceased(d(1950, 1, 1), d(2026, 1, 1));
         assert_eq!(
-            flags(&parent, false, today, 0),
+            flags(
+                &parent,
+                Findings {
+                    public_figure: false,
+                    verified_documents: 0,
+                    subject_refused: false
+                },
+                today
+            ),
             vec![RiskFlag::EvidenceMissing]
         );
         let living_other = Subject {
@@ -98,7 +141,15 @@ mod tests {
             ..parent.clone()
         };
         assert_eq!(
-            flags(&living_other, false, today, 0),
+            flags(
+                &living_other,
+                Findings {
+                    public_figure: false,
+                    verified_documents: 0,
+                    subject_refused: false
+                },
+                today
+            ),
             vec![RiskFlag::LivingSubjectNotCustomer]
         );
         let twin = Subject {
@@ -109,9 +160,23 @@ mod tests {
             ..parent
         };
         assert_eq!(
-            flags(&twin, true, today, 0),
+            flags(
+                &twin,
+                Findings {
+                    public_figure: true,
+                    verified_documents: 0,
+                    subject_refused: false
+                },
+                today
+            ),
             vec![RiskFlag::PublicFigure],
             "a living twin needs no death evidence"
         );
+        let refused = Findings {
+            verified_documents: 1,
+            subject_refused: true,
+            ..Findings::default()
+        };
+        assert_eq!(flags(&twin, refused, today), vec![RiskFlag::SubjectRefused]);
     }
 }

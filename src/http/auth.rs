@@ -308,7 +308,7 @@ async fn login(
 }
 
 /// The client's address: the configured proxy header's first entry, else the TCP peer.
-fn client_address(
+pub(crate) fn client_address(
     headers: &HeaderMap,
     peer: SocketAddr,
     auth: &crate::config::AuthSettings,

@@ -4,7 +4,11 @@
 
 pub mod audit_log;
 pub mod auth;
+pub mod consent_invitations;
+pub mod consent_receipt;
+pub mod consent_review;
 pub mod consent_texts;
+pub mod consents;
 pub mod decisions;
 pub mod extract;
 pub mod health;
@@ -52,6 +56,10 @@ pub fn router(state: AppState) -> axum::Router {
         .merge(auth::router())
         .merge(audit_log::router())
         .merge(consent_texts::router())
+        .merge(consents::router())
+        .merge(consent_invitations::router())
+        .merge(consent_receipt::router())
+        .merge(consent_review::router())
         .merge(orders::router())
         .merge(samples::router())
         .merge(sufficiency::router())

@@ -49,6 +49,17 @@ pub struct OrderView {
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     pub submitted_at: Option<DateTime<Utc>>,
+    /// While `needs_info` or `on_hold`: the status it returns to.
+    pub resume_status: Option<OrderStatus>,
+    /// While `on_hold`: why.
+    pub hold_reason: Option<String>,
+    /// Set when consent review approves: queued, the studio's target and the promise.
+    pub queued_at: Option<DateTime<Utc>>,
+    pub due_at: Option<DateTime<Utc>>,
+    pub promised_at: Option<DateTime<Utc>>,
+    /// Set when a withdrawal stopped the order, with the time its erasure falls due.
+    pub withdrawn_at: Option<DateTime<Utc>>,
+    pub erasure_due_at: Option<DateTime<Utc>>,
 }
 
 impl From<&OrderRecord> for OrderView {
@@ -65,6 +76,13 @@ impl From<&OrderRecord> for OrderView {
             created_at: o.created_at,
             updated_at: o.updated_at,
             submitted_at: o.submitted_at,
+            resume_status: o.resume_status,
+            hold_reason: o.hold_reason.clone(),
+            queued_at: o.queued_at,
+            due_at: o.due_at,
+            promised_at: o.promised_at,
+            withdrawn_at: o.withdrawn_at,
+            erasure_due_at: o.erasure_due_at,
         }
     }
 }

@@ -93,12 +93,18 @@ async fn report(state: &AppState, order: &OrderRecord) -> AppResult<ScreeningRep
     let documents =
         db::samples::count_verified_of_kind(&state.db, order.id, SampleKind::Document).await?;
     let sufficiency = super::sufficiency::report_for(state, order).await?;
+    let consents = super::consents::status_of(state, order).await?;
+    let findings = risk::Findings {
+        public_figure: order.public_figure,
+        verified_documents: documents,
+        subject_refused: consents.blocked.is_some(),
+    };
     Ok(ScreeningReport {
         days_since_death: order
             .subject
             .death_date
             .map(|death| (today - death).num_days()),
-        risk_flags: risk::flags(&order.subject, order.public_figure, today, documents),
+        risk_flags: risk::flags(&order.subject, findings, today),
         sufficiency,
         order: OrderView::from(order),
     })
@@ -226,6 +232,14 @@ async fn decide_screening(
         )?),
     };
     let screened = report(&state, &order).await?;
+    if req.decision == ScreeningDecision::Proceed
+        && screened.risk_flags.contains(&RiskFlag::SubjectRefused)
+    {
+        return Err(AppError::conflict(
+            "subject_refused",
+            "the subject's documented wishes refuse a likeness: the order cannot proceed",
+        ));
+    }
     let override_reason =
         if req.decision == ScreeningDecision::Proceed && !screened.sufficiency.passed {
             Some(

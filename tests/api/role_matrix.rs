@@ -98,6 +98,20 @@ async fn every_route_answers_every_caller_as_the_matrix_says() {
         .unwrap()
         .to_owned();
     let o = format!("/api/v1/orders/{order}");
+    let invitation = app
+        .invite(
+            &order,
+            &json!({ "party": "relative", "relationship": "parent", "invitee_name": "Chen Hua" }),
+        )
+        .await;
+    assert_eq!(
+        invitation.status,
+        StatusCode::CREATED,
+        "{:?}",
+        invitation.body
+    );
+    let link = invitation.body["path"].as_str().unwrap().to_owned();
+    let wrong_signature = json!({ "party": "relative", "text_id": text, "signer_name": "x", "grants": { "modalities": [], "purposes": [] } });
     let s = format!("{o}/samples/{sample}");
     let stale = || vec![("if-match", "\"v999\"".to_owned())];
     let rows: Vec<(Method, &str, Probe)> = vec![
@@ -282,6 +296,94 @@ async fn every_route_answers_every_caller_as_the_matrix_says() {
                 body: Some(json!({ "decision": "proceed" })),
                 ..probe(
                     format!("{o}/screening/decision"),
+                    [401, 403, 404, 403, 412, 403],
+                )
+            },
+        ),
+        (
+            Method::POST,
+            "/api/v1/orders/{id}/consents",
+            Probe {
+                body: Some(wrong_signature.clone()),
+                ..probe(format!("{o}/consents"), [401, 422, 404, 403, 403, 403])
+            },
+        ),
+        (
+            Method::GET,
+            "/api/v1/orders/{id}/consents",
+            probe(format!("{o}/consents"), [401, 200, 404, 200, 200, 200]),
+        ),
+        (
+            Method::POST,
+            "/api/v1/orders/{id}/consents/{cid}/withdraw",
+            probe(
+                format!("{o}/consents/{}/withdraw", uuid::Uuid::now_v7()),
+                [401, 404, 404, 404, 404, 404],
+            ),
+        ),
+        (
+            Method::GET,
+            "/api/v1/orders/{id}/consent-status",
+            probe(
+                format!("{o}/consent-status"),
+                [401, 200, 404, 200, 200, 200],
+            ),
+        ),
+        (
+            Method::GET,
+            "/api/v1/orders/{id}/consent-receipt",
+            probe(
+                format!("{o}/consent-receipt"),
+                [401, 409, 404, 409, 409, 409],
+            ),
+        ),
+        (
+            Method::POST,
+            "/api/v1/orders/{id}/consent-invitations",
+            Probe {
+                body: Some(json!({ "party": "requester", "invitee_name": "x" })),
+                ..probe(
+                    format!("{o}/consent-invitations"),
+                    [401, 422, 404, 403, 403, 403],
+                )
+            },
+        ),
+        (
+            Method::GET,
+            "/api/v1/orders/{id}/consent-invitations",
+            probe(
+                format!("{o}/consent-invitations"),
+                [401, 200, 404, 200, 200, 200],
+            ),
+        ),
+        (
+            Method::GET,
+            "/api/v1/orders/{id}/consent-invitations/{token}",
+            probe(link.clone(), [200; 6]),
+        ),
+        (
+            Method::POST,
+            "/api/v1/orders/{id}/consent-invitations/{token}/sign",
+            Probe {
+                body: Some(
+                    json!({ "text_id": text, "signer_name": "x", "grants": { "modalities": ["face"], "purposes": ["training"] } }),
+                ),
+                ..probe(format!("{link}/sign"), [422; 6])
+            },
+        ),
+        (
+            Method::POST,
+            "/api/v1/orders/{id}/consent-invitations/{token}/withdraw",
+            probe(format!("{link}/withdraw"), [409; 6]),
+        ),
+        (
+            Method::POST,
+            "/api/v1/orders/{id}/consent-review",
+            Probe {
+                headers: stale(),
+                body: Some(json!({ "decision": "approve" })),
+                ..probe(
+                    format!("{o}/consent-review"),
                     [401, 403, 404, 403, 412, 403],
                 )
             },

@@ -115,4 +115,107 @@ impl TestApp {
         assert_eq!(reply.status, StatusCode::OK, "{:?}", reply.body);
         reply.body
     }
+
+    /// Publish a CN consent text for every party (as a fresh admin); returns party → text id.
+    pub async fn publish_consent_texts(&self) -> std::collections::HashMap<String, String> {
+        let admin = self
+            .studio_member(
+                &format!("texts-{}@studio.example", uuid::Uuid::new_v4().simple()),
+                &[Role::Admin],
+            )
+            .await;
+        let mut ids = std::collections::HashMap::new();
+        for party in [
+            "requester",
+            "relative",
+            "subject_wishes",
+            "living_subject",
+            "actor",
+        ] {
+            let reply = self
+                .send(
+                    Method::POST,
+                    "/api/v1/consent-texts",
+                    &[("authorization", &admin)],
+                    Some(&json!({ "jurisdiction": "CN", "party": party, "language": "en", "body": format!("I, the {party}, agree as written here.") })),
+                )
+                .await;
+            assert_eq!(reply.status, StatusCode::CREATED, "{:?}", reply.body);
+            ids.insert(
+                party.to_owned(),
+                reply.body["id"].as_str().unwrap().to_owned(),
+            );
+        }
+        ids
+    }
+
+    /// The verified document samples of an order (ids), oldest first.
+    pub async fn document_ids(&self, order: &str) -> Vec<String> {
+        let list = self.get(&format!("/api/v1/orders/{order}/samples")).await;
+        list.body["items"]
+            .as_array()
+            .or(list.body.as_array())
+            .unwrap()
+            .iter()
+            .filter(|s| s["kind"] == "document" && s["status"] == "verified")
+            .map(|s| s["id"].as_str().unwrap().to_owned())
+            .collect()
+    }
+
+    /// The customer signs as requester for everything `mode` needs, citing the order's first
+    /// document as death certificate and proof of relationship.
+    pub async fn sign_requester(&self, order: &str, text: &str, mode: &str) -> Reply {
+        let purposes = if mode == "human_driven" {
+            json!(["training", "live_call"])
+        } else {
+            json!(["training", "avatar"])
+        };
+        let mut docs = self.document_ids(order).await;
+        while docs.len() < 2 {
+            let upload = self
+                .upload_sample(order, "document", "application/pdf", &samples::pdf())
+                .await;
+            assert_eq!(upload.status, StatusCode::OK, "{:?}", upload.body);
+            docs = self.document_ids(order).await;
+        }
+        let evidence = vec![
+            json!({ "sample_id": docs[0], "document_type": "death_certificate" }),
+            json!({ "sample_id": docs[1], "document_type": "proof_of_relationship" }),
+        ];
+        self.post(
+            &format!("/api/v1/orders/{order}/consents"),
+            &json!({
+                "party": "requester",
+                "text_id": text,
+                "signer_name": "Chen Jun",
+                "grants": { "modalities": ["face", "voice"], "purposes": purposes, "scope": ["private_viewing", "interactive_chat"] },
+                "evidence": evidence,
+            }),
+        )
+        .await
+    }
+
+    /// Invite a party; returns the created invitation (with its token and path).
+    pub async fn invite(&self, order: &str, body: &Value) -> Reply {
+        self.post(&format!("/api/v1/orders/{order}/consent-invitations"), body)
+            .await
+    }
+
+    /// Sign through an invitation path (no session).
+    pub async fn sign_invitation(&self, path: &str, body: &Value) -> Reply {
+        self.send_anonymous(Method::POST, &format!("{path}/sign"), &[], Some(body))
+            .await
+    }
+
+    /// `POST …/consent-review` as `token` with the current ETag.
+    pub async fn review_consents(&self, order: &str, token: &str, body: &Value) -> Reply {
+        let etag = self.etag_of(order, Some(token)).await;
+        self.send(
+            Method::POST,
+            &format!("/api/v1/orders/{order}/consent-review"),
+            &[("authorization", token), ("if-match", &etag)],
+            Some(body),
+        )
+        .await
+    }
 }

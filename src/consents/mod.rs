@@ -1,0 +1,12 @@
+//! The consent desk: recording a signature (by the customer or through an invitation link) and
+//! a withdrawal, each as one transaction that writes the consent record, its ledger event and
+//! its audit event — and, for a withdrawal, stops the order and schedules its erasure.
+//!
+//! The HTTP handlers (`http::consents`, `http::consent_invitations`) decide who is signing;
+//! this module decides whether the signature is acceptable and records it.
+
+mod sign;
+mod withdraw;
+
+pub use sign::{Signature, Signer, record_signature};
+pub use withdraw::{Withdrawal, withdraw};

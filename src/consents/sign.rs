@@ -1,0 +1,271 @@
+//! Checking and recording one signature.
+
+use sea_orm::TransactionTrait;
+use serde::Serialize;
+use uuid::Uuid;
+
+use crate::app::AppState;
+use crate::audit::{self, Actor, Target};
+use crate::db::{self, consents::ConsentRow, orders::OrderRecord};
+use crate::domain::consent::{ConsentDecision, ConsentParty, DocumentType, Evidence, Grants};
+use crate::domain::sample::{SampleKind, SampleStatus};
+use crate::error::{AppError, AppResult};
+
+/// Who signs and how they were identified.
+#[derive(Debug, Clone)]
+pub struct Signer {
+    pub name: String,
+    /// The account, when the customer signs logged in.
+    pub user_id: Option<Uuid>,
+    /// The invitation used, when a party signs through a link.
+    pub invitation_id: Option<Uuid>,
+    /// `account_session` or `invitation_link`.
+    pub verification_method: &'static str,
+    pub ip: Option<String>,
+    pub user_agent: Option<String>,
+    pub actor: Actor,
+}
+
+/// What is signed.
+#[derive(Debug, Clone)]
+pub struct Signature {
+    pub party: ConsentParty,
+    /// The party's relationship to the subject (`spouse`, … `self`, `actor`, `subject`).
+    pub relationship: String,
+    pub text_id: Uuid,
+    pub decision: ConsentDecision,
+    pub grants: Grants,
+    pub evidence: Vec<Evidence>,
+}
+
+const MAX_NAME_CHARS: usize = 200;
+
+fn invalid(code: &'static str, detail: impl Into<String>) -> AppError {
+    AppError::unprocessable(code, detail)
+}
+
+/// The evidence as hashed into the ledger: which verified file, of what type.
+#[derive(Serialize)]
+struct EvidenceRecord {
+    sample_id: Uuid,
+    document_type: DocumentType,
+    sha256: String,
+}
+
+async fn check_evidence(
+    state: &AppState,
+    order: &OrderRecord,
+    evidence: &[Evidence],
+) -> AppResult<Vec<EvidenceRecord>> {
+    let mut records = Vec::with_capacity(evidence.len());
+    for item in evidence {
+        if records
+            .iter()
+            .any(|r: &EvidenceRecord| r.sample_id == item.sample_id)
+        {
+            return Err(invalid(
+                "invalid_evidence",
+                format!("sample {} is cited twice", item.sample_id),
+            ));
+        }
+        let sample = db::samples::find(&state.db, order.id, item.sample_id)
+            .await?
+            .filter(|s| {
+                s.kind == SampleKind::Document.as_str()
+                    && s.status == SampleStatus::Verified.as_str()
+            })
+            .ok_or_else(|| {
+                invalid(
+                    "invalid_evidence",
+                    format!(
+                        "sample {} is not a verified document of this order",
+                        item.sample_id
+                    ),
+                )
+            })?;
+        records.push(EvidenceRecord {
+            sample_id: sample.id,
+            document_type: item.document_type,
+            sha256: sample.declared_sha256,
+        });
+    }
+    Ok(records)
+}
+
+/// Check `signature` against the order, the consent texts and the evidence, then record it.
+/// A signature through an invitation uses the invitation up in the same transaction.
+pub async fn record_signature(
+    state: &AppState,
+    order: &OrderRecord,
+    signer: Signer,
+    signature: Signature,
+    request_id: Option<&str>,
+) -> AppResult<ConsentRow> {
+    if !order.status.accepts_consents() {
+        return Err(AppError::conflict(
+            "consents_closed",
+            format!(
+                "consents are signed before production; this order is {}",
+                order.status
+            ),
+        ));
+    }
+    let name = signer.name.trim().to_owned();
+    if name.is_empty() || name.chars().count() > MAX_NAME_CHARS {
+        return Err(invalid(
+            "invalid_signer_name",
+            format!("signer_name must be 1 to {MAX_NAME_CHARS} characters"),
+        ));
+    }
+    let text = db::consent_texts::find(&state.db, signature.text_id)
+        .await?
+        .ok_or_else(|| invalid("unknown_consent_text", "no consent text has this id"))?;
+    if text.party != signature.party.as_str() || text.jurisdiction != order.jurisdiction {
+        return Err(invalid(
+            "wrong_consent_text",
+            format!(
+                "this order needs a {} text for {}; text {} is a {} text for {}",
+                signature.party, order.jurisdiction, text.id, text.party, text.jurisdiction
+            ),
+        ));
+    }
+    let current = db::consent_texts::current(&state.db, Some(&order.jurisdiction)).await?;
+    if !current.iter().any(|t| t.id == text.id) {
+        return Err(AppError::conflict(
+            "consent_text_outdated",
+            "a newer version of this consent text was published; read and sign that one",
+        ));
+    }
+    let grants = signature.grants.normalized();
+    if signature.decision == ConsentDecision::Given
+        && signature.party != ConsentParty::SubjectWishes
+        && (grants.modalities.is_empty() || grants.purposes.is_empty())
+    {
+        return Err(invalid(
+            "empty_grant",
+            "a consent grants at least one modality and one purpose",
+        ));
+    }
+    if signature.party == ConsentParty::SubjectWishes
+        && !signature
+            .evidence
+            .iter()
+            .any(|e| e.document_type == DocumentType::WrittenWishes)
+    {
+        return Err(invalid(
+            "evidence_required",
+            "the subject's wishes are recorded from a document: cite it as `written_wishes` evidence",
+        ));
+    }
+    let evidence = check_evidence(state, order, &signature.evidence).await?;
+
+    let consent_id = Uuid::now_v7();
+    let now = db::now();
+    let content = serde_json::json!({
+        "consent_id": consent_id,
+        "party": signature.party,
+        "relationship": signature.relationship,
+        "decision": signature.decision,
+        "grants": grants,
+        "evidence": evidence,
+        "text": { "id": text.id, "version": text.version, "language": text.language, "sha256": text.sha256 },
+        "verification_method": signer.verification_method,
+        "invitation_id": signer.invitation_id,
+    });
+    let personal = serde_json::json!({
+        "signer_name": name,
+        "signer_user_id": signer.user_id,
+        "ip": signer.ip,
+        "user_agent": signer.user_agent,
+    });
+    let new = db::consents::NewConsent {
+        id: consent_id,
+        order_id: order.id,
+        party: signature.party,
+        relationship: signature.relationship,
+        decision: signature.decision,
+        text_id: text.id,
+        text_hash: text.sha256.clone(),
+        text_version: text.version,
+        language: text.language.clone(),
+        grants,
+        evidence: signature.evidence,
+        signer_name: name,
+        signer_user_id: signer.user_id,
+        invitation_id: signer.invitation_id,
+        verification_method: signer.verification_method.to_owned(),
+        signer_ip: signer.ip,
+        signer_user_agent: signer.user_agent,
+        signed_at: now,
+        ledger_event_id: Uuid::nil(),
+    };
+    let (order_id, actor, party, decision) =
+        (order.id, signer.actor, signature.party, signature.decision);
+    let invitation_id = signer.invitation_id;
+    let request_id = request_id.map(str::to_owned);
+    state
+        .db
+        .transaction::<_, ConsentRow, AppError>(|txn| {
+            Box::pin(async move {
+                if let Some(invitation) = invitation_id
+                    && !db::consents::use_invitation(txn, invitation, consent_id, now).await?
+                {
+                    return Err(AppError::Gone {
+                        code: "invitation_used",
+                        detail: "this invitation link was already used or has expired".into(),
+                    });
+                }
+                let event = db::ledger::append(
+                    txn,
+                    db::ledger::NewEvent {
+                        order_id,
+                        kind: "consent.signed",
+                        content: &content,
+                        personal: Some(&personal),
+                        now,
+                    },
+                )
+                .await?;
+                let row = db::consents::insert(
+                    txn,
+                    db::consents::NewConsent {
+                        ledger_event_id: event.id,
+                        ..new
+                    },
+                )
+                .await
+                .map_err(|err| {
+                    if db::is_unique_violation(&err) {
+                        already_signed(party)
+                    } else {
+                        err.into()
+                    }
+                })?;
+                let detail = serde_json::json!({
+                    "consent_id": consent_id,
+                    "party": party,
+                    "decision": decision,
+                    "ledger_event_id": event.id,
+                });
+                audit::record(
+                    txn,
+                    &actor,
+                    "consent.signed",
+                    Target::order(order_id),
+                    request_id.as_deref(),
+                    detail,
+                )
+                .await?;
+                Ok(row)
+            })
+        })
+        .await
+        .map_err(Into::into)
+}
+
+fn already_signed(party: ConsentParty) -> AppError {
+    AppError::conflict(
+        "already_signed",
+        format!("you already signed as {party} on this order; withdraw that consent to sign again"),
+    )
+}

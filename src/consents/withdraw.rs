@@ -1,0 +1,136 @@
+//! A withdrawal: the consent is marked withdrawn, the order stops at once (`withdrawn`, from
+//! any active status, whatever its version) and its erasure is scheduled — or, for an order
+//! that had already stopped, only the erasure is scheduled.
+
+use sea_orm::TransactionTrait;
+use uuid::Uuid;
+
+use crate::app::AppState;
+use crate::audit::{self, Actor, Target};
+use crate::db::{self, consents::ConsentRow, orders::OrderRecord};
+use crate::domain::consent::ConsentDecision;
+use crate::domain::order::OrderStatus;
+use crate::error::{AppError, AppResult};
+
+/// What a withdrawal did.
+#[derive(Debug, Clone)]
+pub struct Withdrawal {
+    pub consent_id: Uuid,
+    pub ledger_event_id: Uuid,
+    /// The order after the withdrawal.
+    pub order: OrderRecord,
+    /// The order was active and is now `withdrawn`.
+    pub stopped_order: bool,
+}
+
+pub async fn withdraw(
+    state: &AppState,
+    consent: &ConsentRow,
+    actor: Actor,
+    reason: Option<String>,
+    request_id: Option<&str>,
+) -> AppResult<Withdrawal> {
+    if consent.withdrawn_at.is_some() {
+        return Err(already_withdrawn());
+    }
+    if consent.decision != ConsentDecision::Given.as_str() {
+        return Err(AppError::conflict(
+            "nothing_to_withdraw",
+            "this record is a refusal; there is no consent to withdraw",
+        ));
+    }
+    let now = db::now();
+    let erasure_due_at =
+        now + chrono::Duration::days(i64::from(state.settings.consent.erasure_after_days));
+    let (consent_id, order_id, signed_event) =
+        (consent.id, consent.order_id, consent.ledger_event_id);
+    let party = consent.party.clone();
+    let request_id = request_id.map(str::to_owned);
+    state
+        .db
+        .transaction::<_, Withdrawal, AppError>(|txn| {
+            Box::pin(async move {
+                let stopped = db::orders::withdraw(
+                    txn,
+                    order_id,
+                    &OrderStatus::active(),
+                    erasure_due_at,
+                    now,
+                )
+                .await?;
+                let stopped_order = stopped.is_some();
+                if !stopped_order {
+                    db::orders::schedule_erasure(txn, order_id, erasure_due_at, now).await?;
+                }
+                let order = db::orders::find(txn, order_id)
+                    .await?
+                    .ok_or_else(|| AppError::internal("the consent's order is missing"))?;
+                let content = serde_json::json!({
+                    "consent_id": consent_id,
+                    "party": party,
+                    "signed_event_id": signed_event,
+                    "order_stopped": stopped_order,
+                    "order_status": order.status,
+                    "erasure_due_at": order.erasure_due_at,
+                });
+                let personal = reason.as_ref().map(|r| serde_json::json!({ "reason": r }));
+                let event = db::ledger::append(
+                    txn,
+                    db::ledger::NewEvent {
+                        order_id,
+                        kind: "consent.withdrawn",
+                        content: &content,
+                        personal: personal.as_ref(),
+                        now,
+                    },
+                )
+                .await?;
+                if !db::consents::mark_withdrawn(txn, consent_id, event.id, now).await? {
+                    return Err(already_withdrawn());
+                }
+                let detail = serde_json::json!({
+                    "consent_id": consent_id,
+                    "party": party,
+                    "ledger_event_id": event.id,
+                    "order_stopped": stopped_order,
+                });
+                audit::record(
+                    txn,
+                    &actor,
+                    "consent.withdrawn",
+                    Target::order(order_id),
+                    request_id.as_deref(),
+                    detail,
+                )
+                .await?;
+                if stopped_order {
+                    let detail = serde_json::json!({
+                        "to": OrderStatus::Withdrawn,
+                        "consent_id": consent_id,
+                        "erasure_due_at": order.erasure_due_at,
+                    });
+                    audit::record(
+                        txn,
+                        &actor,
+                        "order.withdrawn",
+                        Target::order(order_id),
+                        request_id.as_deref(),
+                        detail,
+                    )
+                    .await?;
+                }
+                Ok(Withdrawal {
+                    consent_id,
+                    ledger_event_id: event.id,
+                    order,
+                    stopped_order,
+                })
+            })
+        })
+        .await
+        .map_err(Into::into)
+}
+
+fn already_withdrawn() -> AppError {
+    AppError::conflict("already_withdrawn", "this consent was already withdrawn")
+}

@@ -1,0 +1,442 @@
+//! Invitation links: the customer invites another party (a close relative, the actor of a live
+//! call, a living subject) to sign; the party opens the link without an account, reads the
+//! consent text, signs once, and can withdraw through the same link later.
+//!
+//! A link is `/api/v1/orders/{id}/consent-invitations/{token}`: the token is 256 random bits,
+//! stored only as its SHA-256, usable once for signing and only until it expires. A token that
+//! belongs to another order answers exactly like an unknown one.
+
+use std::net::SocketAddr;
+
+use axum::Json;
+use axum::extract::{ConnectInfo, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use chrono::{DateTime, Utc};
+use sea_orm::TransactionTrait;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use utoipa_axum::{router::OpenApiRouter, routes};
+use uuid::Uuid;
+
+use super::consent_texts::ConsentText;
+use super::consents::{
+    ConsentView, WithdrawRequest, WithdrawnView, client_facts, given, withdraw_reason,
+    withdrawn_view,
+};
+use super::extract::{ApiJson, ApiPath, OptionalJson, RequestId};
+use super::orders::{load_order, load_own_order};
+use super::session::Caller;
+use crate::app::AppState;
+use crate::audit::{self, Actor, Target};
+use crate::auth::token;
+use crate::consents::{self, Signature, Signer};
+use crate::db::{self, consents::InvitationRow, orders::OrderRecord};
+use crate::domain::consent::{ConsentDecision, ConsentParty, Grants};
+use crate::domain::order::{DeliveryMode, Relationship};
+use crate::error::{AppError, AppResult, Problem};
+
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(create_invitation, list_invitations))
+        .routes(routes!(open_invitation))
+        .routes(routes!(sign_invitation))
+        .routes(routes!(withdraw_through_invitation))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateInvitation {
+    /// `relative`, `actor` or `living_subject`.
+    pub party: ConsentParty,
+    /// For a relative: their relationship to the subject.
+    pub relationship: Option<Relationship>,
+    /// Who the link is for (shown to them; kept with the order's personal data).
+    pub invitee_name: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CreatedInvitation {
+    pub id: Uuid,
+    pub party: ConsentParty,
+    pub relationship: String,
+    pub invitee_name: String,
+    pub expires_at: DateTime<Utc>,
+    /// Shown once: send it to the invitee. Only its hash is stored.
+    pub token: String,
+    /// The link's path (prefix it with the studio's address).
+    pub path: String,
+    /// Earlier unused links for the same party and invitee, now revoked.
+    pub revoked_earlier: u64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum InvitationState {
+    Pending,
+    Used,
+    Expired,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct InvitationView {
+    pub id: Uuid,
+    pub party: ConsentParty,
+    pub relationship: String,
+    pub invitee_name: String,
+    pub created_at: DateTime<Utc>,
+    pub expires_at: DateTime<Utc>,
+    pub used_at: Option<DateTime<Utc>>,
+    pub consent_id: Option<Uuid>,
+    pub state: InvitationState,
+}
+
+fn state_of(row: &InvitationRow, now: DateTime<Utc>) -> InvitationState {
+    if row.used_at.is_some() {
+        InvitationState::Used
+    } else if row.expires_at <= now {
+        InvitationState::Expired
+    } else {
+        InvitationState::Pending
+    }
+}
+
+impl InvitationView {
+    fn new(row: &InvitationRow, now: DateTime<Utc>) -> Self {
+        Self {
+            id: row.id,
+            party: ConsentParty::parse(&row.party).unwrap_or(ConsentParty::Relative),
+            relationship: row.relationship.clone(),
+            invitee_name: row.invitee_name.clone(),
+            created_at: row.created_at,
+            expires_at: row.expires_at,
+            used_at: row.used_at,
+            consent_id: row.consent_id,
+            state: state_of(row, now),
+        }
+    }
+}
+
+fn not_invitable(detail: impl Into<String>) -> AppError {
+    AppError::unprocessable("party_not_invitable", detail)
+}
+
+/// The relationship an invitation records, or why this party cannot be invited here.
+fn invited_relationship(order: &OrderRecord, req: &CreateInvitation) -> AppResult<String> {
+    match req.party {
+        ConsentParty::Relative => match req.relationship {
+            Some(Relationship::OneSelf) | None => Err(AppError::unprocessable(
+                "relationship_required",
+                "a relative's invitation names their relationship to the subject",
+            )),
+            Some(r) => Ok(r.as_str().to_owned()),
+        },
+        ConsentParty::Actor if order.delivery_mode == DeliveryMode::HumanDriven => {
+            Ok("actor".into())
+        }
+        ConsentParty::Actor => Err(not_invitable("only a human_driven order has an actor")),
+        ConsentParty::LivingSubject if order.subject.living && !order.subject.living_twin => {
+            Ok("self".into())
+        }
+        ConsentParty::LivingSubject => Err(not_invitable(
+            "only a living subject who is not the customer is invited (a living twin signs themself)",
+        )),
+        other => Err(not_invitable(format!(
+            "the {other} signs on the order, not through an invitation"
+        ))),
+    }
+}
+
+/// Invite a party to sign (the order's customer).
+#[utoipa::path(
+    post, path = "/api/v1/orders/{id}/consent-invitations", tag = "consent",
+    request_body = CreateInvitation,
+    params(("id" = Uuid, Path, description = "Order id")),
+    responses(
+        (status = 201, description = "The link (its token is shown only now)", body = CreatedInvitation),
+        (status = 400, description = "Malformed JSON", body = Problem),
+        (status = 401, description = "Not logged in", body = Problem),
+        (status = 403, description = "Not the order's customer", body = Problem),
+        (status = 404, description = "No such order", body = Problem),
+        (status = 409, description = "Consents are closed for this order", body = Problem),
+        (status = 413, description = "Body too large", body = Problem),
+        (status = 415, description = "Body is not JSON", body = Problem),
+        (status = 422, description = "This party is not invited on this order, or a field is missing", body = Problem),
+    )
+)]
+async fn create_invitation(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiPath(id): ApiPath<Uuid>,
+    request_id: RequestId,
+    ApiJson(req): ApiJson<CreateInvitation>,
+) -> AppResult<Response> {
+    let order = load_own_order(&state, &caller, id).await?;
+    if !order.status.accepts_consents() {
+        return Err(AppError::conflict(
+            "consents_closed",
+            format!(
+                "consents are signed before production; this order is {}",
+                order.status
+            ),
+        ));
+    }
+    let relationship = invited_relationship(&order, &req)?;
+    let invitee_name = req.invitee_name.trim().to_owned();
+    if invitee_name.is_empty() || invitee_name.chars().count() > 200 {
+        return Err(AppError::unprocessable(
+            "invalid_invitee_name",
+            "invitee_name must be 1 to 200 characters",
+        ));
+    }
+    let token = token::new_token();
+    let now = db::now();
+    let ttl = chrono::Duration::hours(i64::from(state.settings.consent.invitation_ttl_hours));
+    let new = db::consents::NewInvitation {
+        id: Uuid::now_v7(),
+        order_id: order.id,
+        party: req.party,
+        relationship,
+        invitee_name,
+        token_hash: token::digest(&token),
+        created_by: caller.user.id,
+        now,
+        expires_at: now + ttl,
+    };
+    let (actor, request_id) = (caller.actor(), request_id.0);
+    let (row, revoked) = state
+        .db
+        .transaction::<_, (InvitationRow, u64), AppError>(|txn| {
+            Box::pin(async move {
+                let (row, revoked) = db::consents::insert_invitation(txn, new).await?;
+                let detail = serde_json::json!({ "invitation_id": row.id, "party": row.party, "revoked_earlier": revoked });
+                audit::record(txn, &actor, "consent.invitation_created", Target::order(row.order_id), request_id.as_deref(), detail)
+                    .await?;
+                Ok((row, revoked))
+            })
+        })
+        .await?;
+    let body = CreatedInvitation {
+        id: row.id,
+        party: req.party,
+        relationship: row.relationship,
+        invitee_name: row.invitee_name,
+        expires_at: row.expires_at,
+        path: format!("/api/v1/orders/{}/consent-invitations/{token}", order.id),
+        token,
+        revoked_earlier: revoked,
+    };
+    Ok((StatusCode::CREATED, Json(body)).into_response())
+}
+
+/// The order's invitations (no tokens).
+#[utoipa::path(
+    get, path = "/api/v1/orders/{id}/consent-invitations", tag = "consent",
+    params(("id" = Uuid, Path, description = "Order id")),
+    responses(
+        (status = 200, description = "Invitations, oldest first", body = Vec<InvitationView>),
+        (status = 401, description = "Not logged in", body = Problem),
+        (status = 404, description = "No such order", body = Problem),
+    )
+)]
+async fn list_invitations(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiPath(id): ApiPath<Uuid>,
+) -> AppResult<Json<Vec<InvitationView>>> {
+    let order = load_order(&state, &caller, id).await?;
+    let now = db::now();
+    let rows = db::consents::invitations_for_order(&state.db, order.id).await?;
+    Ok(Json(
+        rows.iter().map(|r| InvitationView::new(r, now)).collect(),
+    ))
+}
+
+/// The invitation behind `token`, if it belongs to order `id` (else 404, as if unknown).
+async fn find_invitation(
+    state: &AppState,
+    id: Uuid,
+    token: &str,
+) -> AppResult<(InvitationRow, OrderRecord)> {
+    let not_found =
+        || AppError::not_found("invitation_not_found", "no such invitation for this order");
+    let invitation = db::consents::invitation_by_token(&state.db, &token::digest(token))
+        .await?
+        .filter(|i| i.order_id == id)
+        .ok_or_else(not_found)?;
+    let order = db::orders::find(&state.db, id)
+        .await?
+        .ok_or_else(not_found)?;
+    Ok((invitation, order))
+}
+
+/// What the invitee sees when they open the link.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct OpenedInvitation {
+    pub invitation: InvitationView,
+    pub order_reference: String,
+    pub subject_name: String,
+    pub delivery_mode: DeliveryMode,
+    pub jurisdiction: String,
+    /// The current consent texts for this party, one per language: sign one of them.
+    pub texts: Vec<ConsentText>,
+    /// What was signed through this link, once it was used.
+    pub consent: Option<ConsentView>,
+}
+
+/// Open an invitation link (no account needed).
+#[utoipa::path(
+    get, path = "/api/v1/orders/{id}/consent-invitations/{token}", tag = "consent",
+    params(("id" = Uuid, Path, description = "Order id"), ("token" = String, Path, description = "The invitation token")),
+    responses(
+        (status = 200, description = "The invitation, the order it is about and the texts to sign", body = OpenedInvitation),
+        (status = 404, description = "No such invitation for this order", body = Problem),
+    )
+)]
+async fn open_invitation(
+    State(state): State<AppState>,
+    ApiPath((id, token)): ApiPath<(Uuid, String)>,
+) -> AppResult<Json<OpenedInvitation>> {
+    let (invitation, order) = find_invitation(&state, id, &token).await?;
+    let texts = db::consent_texts::current(&state.db, Some(&order.jurisdiction))
+        .await?
+        .into_iter()
+        .filter(|t| t.party == invitation.party)
+        .map(ConsentText::try_from)
+        .collect::<AppResult<Vec<_>>>()?;
+    let consent = match invitation.consent_id {
+        Some(cid) => db::consents::find(&state.db, cid)
+            .await?
+            .map(|c| ConsentView::from(&c)),
+        None => None,
+    };
+    Ok(Json(OpenedInvitation {
+        invitation: InvitationView::new(&invitation, db::now()),
+        order_reference: order.reference,
+        subject_name: order.subject.name,
+        delivery_mode: order.delivery_mode,
+        jurisdiction: order.jurisdiction,
+        texts,
+        consent,
+    }))
+}
+
+/// The invitee's signature.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct InviteeSignature {
+    pub text_id: Uuid,
+    pub signer_name: String,
+    #[serde(default = "given")]
+    pub decision: ConsentDecision,
+    pub grants: Grants,
+}
+
+/// Sign through the link (once, before it expires).
+#[utoipa::path(
+    post, path = "/api/v1/orders/{id}/consent-invitations/{token}/sign", tag = "consent",
+    request_body = InviteeSignature,
+    params(("id" = Uuid, Path, description = "Order id"), ("token" = String, Path, description = "The invitation token")),
+    responses(
+        (status = 201, description = "Recorded", body = ConsentView),
+        (status = 400, description = "Malformed JSON", body = Problem),
+        (status = 404, description = "No such invitation for this order", body = Problem),
+        (status = 409, description = "Consents closed or the text is outdated", body = Problem),
+        (status = 410, description = "The link was already used or has expired", body = Problem),
+        (status = 413, description = "Body too large", body = Problem),
+        (status = 415, description = "Body is not JSON", body = Problem),
+        (status = 422, description = "Wrong text or grants", body = Problem),
+    )
+)]
+async fn sign_invitation(
+    State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    ApiPath((id, token)): ApiPath<(Uuid, String)>,
+    request_id: RequestId,
+    ApiJson(req): ApiJson<InviteeSignature>,
+) -> AppResult<Response> {
+    let (invitation, order) = find_invitation(&state, id, &token).await?;
+    match state_of(&invitation, db::now()) {
+        InvitationState::Used => {
+            return Err(AppError::Gone {
+                code: "invitation_used",
+                detail: "this invitation link was already used".into(),
+            });
+        }
+        InvitationState::Expired => {
+            return Err(AppError::Gone {
+                code: "invitation_expired",
+                detail: "this invitation link has expired; ask for a new one".into(),
+            });
+        }
+        InvitationState::Pending => {}
+    }
+    let party = ConsentParty::parse(&invitation.party)
+        .ok_or_else(|| AppError::internal("stored invitation has an unknown party"))?;
+    let (ip, user_agent) = client_facts(&state, &headers, peer);
+    let signer = Signer {
+        name: req.signer_name,
+        user_id: None,
+        invitation_id: Some(invitation.id),
+        verification_method: "invitation_link",
+        ip,
+        user_agent,
+        actor: Actor::invitee(invitation.id),
+    };
+    let signature = Signature {
+        party,
+        relationship: invitation.relationship.clone(),
+        text_id: req.text_id,
+        decision: req.decision,
+        grants: req.grants,
+        evidence: Vec::new(),
+    };
+    let row = consents::record_signature(&state, &order, signer, signature, request_id.as_deref())
+        .await?;
+    Ok((StatusCode::CREATED, Json(ConsentView::from(&row))).into_response())
+}
+
+/// Withdraw what was signed through the link (works after the link expired for signing).
+#[utoipa::path(
+    post, path = "/api/v1/orders/{id}/consent-invitations/{token}/withdraw", tag = "consent",
+    request_body(content = Option<WithdrawRequest>, description = "Optional reason"),
+    params(("id" = Uuid, Path, description = "Order id"), ("token" = String, Path, description = "The invitation token")),
+    responses(
+        (status = 200, description = "Withdrawn: the order stopped and its erasure is scheduled", body = WithdrawnView),
+        (status = 400, description = "Malformed JSON", body = Problem),
+        (status = 404, description = "No such invitation for this order", body = Problem),
+        (status = 409, description = "Nothing was signed through this link, or it was already withdrawn", body = Problem),
+        (status = 413, description = "Body too large", body = Problem),
+        (status = 415, description = "Body is not JSON", body = Problem),
+        (status = 422, description = "Reason too long", body = Problem),
+    )
+)]
+async fn withdraw_through_invitation(
+    State(state): State<AppState>,
+    ApiPath((id, token)): ApiPath<(Uuid, String)>,
+    request_id: RequestId,
+    OptionalJson(body): OptionalJson<WithdrawRequest>,
+) -> AppResult<Json<WithdrawnView>> {
+    let (invitation, _) = find_invitation(&state, id, &token).await?;
+    let nothing = || {
+        AppError::conflict(
+            "nothing_to_withdraw",
+            "nothing was signed through this link",
+        )
+    };
+    let consent_id = invitation.consent_id.ok_or_else(nothing)?;
+    let consent = db::consents::find(&state.db, consent_id)
+        .await?
+        .ok_or_else(nothing)?;
+    let reason = withdraw_reason(body)?;
+    let done = consents::withdraw(
+        &state,
+        &consent,
+        Actor::invitee(invitation.id),
+        reason,
+        request_id.as_deref(),
+    )
+    .await?;
+    Ok(Json(withdrawn_view(&done)))
+}
