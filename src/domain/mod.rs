@@ -14,3 +14,4 @@ pub mod risk;
 pub mod sample;
 pub mod sufficiency;
 pub mod throttle;
+pub mod timeline;

@@ -18,6 +18,7 @@ pub mod samples;
 pub mod screening;
 pub mod session;
 pub mod sufficiency;
+pub mod timeline;
 pub mod users;
 
 use axum::Json;
@@ -63,6 +64,7 @@ pub fn router(state: AppState) -> axum::Router {
         .merge(orders::router())
         .merge(samples::router())
         .merge(sufficiency::router())
+        .merge(timeline::router())
         .merge(screening::router())
         .merge(ledger::router())
         .merge(users::router())

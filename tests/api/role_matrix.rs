@@ -323,6 +323,11 @@ async fn every_route_answers_every_caller_as_the_matrix_says() {
         ),
         (
             Method::GET,
+            "/api/v1/orders/{id}/events",
+            probe(format!("{o}/events"), [401, 200, 404, 200, 200, 200]),
+        ),
+        (
+            Method::GET,
             "/api/v1/orders/{id}/consent-status",
             probe(
                 format!("{o}/consent-status"),

@@ -151,6 +151,29 @@ async fn decline_refer_and_needs_info_need_reasons_and_lead_where_they_should() 
         )
         .await;
     assert_eq!(reply.body["status"], "needs_info", "{:?}", reply.body);
+    let timeline = app.get(&format!("/api/v1/orders/{asked}/events")).await;
+    assert_eq!(timeline.status, StatusCode::OK, "{:?}", timeline.body);
+    let last = timeline.body.as_array().unwrap().last().unwrap().clone();
+    assert_eq!(last["kind"], "screening.decided");
+    assert_eq!(last["status"], "needs_info");
+    assert_eq!(
+        last["message"],
+        "The studio asks: please upload proof that you are her son"
+    );
+    assert!(
+        last.get("actor").is_none(),
+        "the customer is not told who decided"
+    );
+    let studio_view = app
+        .send(
+            Method::GET,
+            &format!("/api/v1/orders/{asked}/events"),
+            &[("authorization", &staff)],
+            None,
+        )
+        .await;
+    let studio_last = studio_view.body.as_array().unwrap().last().unwrap().clone();
+    assert!(studio_last["actor"].as_str().unwrap().starts_with("user:"));
     let etag = app.etag_of(&asked, None).await;
     let edited = app
         .send(
