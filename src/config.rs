@@ -483,6 +483,20 @@ mod tests {
     }
 
     #[test]
+    fn the_documented_file_parses_and_validates() {
+        let doc = include_str!("../docs/configuration.md");
+        let block = doc
+            .split("```toml\n")
+            .nth(1)
+            .and_then(|rest| rest.split("```").next())
+            .expect("docs/configuration.md has a toml example");
+        let settings: Settings = toml::from_str(block).expect("the documented file parses");
+        settings.validate().expect("and is valid");
+        assert_eq!(settings.consent.erasure_after_days, 30);
+        assert_eq!(settings.sla.human_driven.promise_days, 7);
+    }
+
+    #[test]
     fn unknown_file_keys_are_refused() {
         let dir = std::env::temp_dir().join(format!("ks-config-{}", uuid::Uuid::new_v4()));
         std::fs::create_dir_all(&dir).unwrap();
