@@ -1,6 +1,7 @@
 //! `keepsake bench …`: measurements run on demand, never as timed tests (machines are noisy).
 //! Each bench prints its numbers; the issue notes quote them.
 
+mod ledger;
 mod synthetic;
 mod upload;
 
@@ -13,6 +14,8 @@ pub enum BenchCommand {
     /// Upload throughput through the whole flow vs a raw PUT, the server's peak RSS under
     /// concurrent uploads, and the bytes read from the store to probe a large video.
     Upload(upload::UploadBench),
+    /// Consent ledger appends (concurrent writers) and a full verify: rates and memory.
+    Ledger(ledger::LedgerBench),
 }
 
 pub async fn run(
@@ -21,5 +24,6 @@ pub async fn run(
 ) -> Result<(), Box<dyn std::error::Error>> {
     match which {
         BenchCommand::Upload(args) => upload::run(args).await,
+        BenchCommand::Ledger(args) => ledger::run(args).await,
     }
 }

@@ -35,3 +35,32 @@ fn the_upload_benchmark_runs_against_a_real_server() {
         assert!(stdout.contains(line), "missing {line:?} in:\n{stdout}");
     }
 }
+
+#[test]
+fn the_ledger_benchmark_appends_and_verifies() {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_keepsake"))
+        .args([
+            "bench",
+            "ledger",
+            "--events",
+            "200",
+            "--orders",
+            "20",
+            "--writers",
+            "2",
+        ])
+        .env("RUST_LOG", "warn")
+        .output()
+        .expect("run the benchmark");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "stdout:\n{stdout}\nstderr:\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(stdout.contains("append: 200 events"), "{stdout}");
+    assert!(
+        stdout.contains("verify: 200 events") && stdout.contains("ok = true"),
+        "{stdout}"
+    );
+}
