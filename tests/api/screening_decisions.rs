@@ -282,3 +282,29 @@ async fn a_hold_needs_a_reason() {
     assert_eq!(reply.code(), "reason_required");
     assert_eq!(app.status_of(&order).await, "submitted");
 }
+
+#[tokio::test]
+async fn a_reviewer_never_screens_their_own_order() {
+    let app = TestApp::spawn().await;
+    let order = app.submitted_order("machine_driven").await;
+    let admin = app
+        .studio_member("admin@studio.example", &[Role::Admin])
+        .await;
+    let me = app.get("/api/v1/me").await.body["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let promoted = app
+        .send(
+            Method::PATCH,
+            &format!("/api/v1/users/{me}"),
+            &[("authorization", &admin)],
+            Some(&json!({ "roles": ["customer", "reviewer"] })),
+        )
+        .await;
+    assert_eq!(promoted.status, StatusCode::OK, "{:?}", promoted.body);
+    let own = app.act(&order, "start_screening", &app.auth, None).await;
+    assert_eq!(own.status, StatusCode::FORBIDDEN, "{:?}", own.body);
+    assert_eq!(own.code(), "separation_of_duties");
+    assert_eq!(app.status_of(&order).await, "submitted");
+}
