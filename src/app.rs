@@ -95,7 +95,11 @@ impl Application {
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> std::io::Result<()> {
         let (stop, stopped) = watch::channel(false);
-        let sweeper = tokio::spawn(jobs::upload_sweeper::run(self.state.clone(), stopped));
+        let sweeper = tokio::spawn(jobs::upload_sweeper::run(
+            self.state.clone(),
+            stopped.clone(),
+        ));
+        let sla_sweeper = tokio::spawn(jobs::sla_sweeper::run(self.state.clone(), stopped));
         let router = http::router(self.state.clone());
         // The peer address feeds login throttling per client.
         let service = router.into_make_service_with_connect_info::<SocketAddr>();
@@ -104,6 +108,7 @@ impl Application {
             .await;
         let _ = stop.send(true);
         let _ = sweeper.await;
+        let _ = sla_sweeper.await;
         if let Some(embedded) = self.embedded {
             embedded.shutdown().await;
         }

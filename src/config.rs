@@ -196,6 +196,10 @@ impl Default for ConsentSettings {
 pub struct SlaSettings {
     pub machine_driven: ModeSla,
     pub human_driven: ModeSla,
+    /// How often the SLA sweeper looks for orders due for a check (seconds).
+    pub sweep_interval_secs: u64,
+    /// How long a sweeper's claim on an order lasts before another may take it over (seconds).
+    pub lease_secs: u64,
 }
 
 #[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq)]
@@ -216,6 +220,8 @@ impl Default for SlaSettings {
         Self {
             machine_driven: days,
             human_driven: days,
+            sweep_interval_secs: 60,
+            lease_secs: 300,
         }
     }
 }

@@ -21,6 +21,10 @@ mod m20261128_000012_add_order_public_figure;
 mod m20261128_000013_order_review_columns;
 mod m20261128_000014_create_ledger;
 mod m20261128_000015_create_consents;
+mod m20261128_000016_create_stage_templates;
+mod m20261128_000017_order_production_columns;
+mod m20261128_000018_create_order_stages;
+mod m20261128_000019_create_outbox;
 
 pub struct Migrator;
 
@@ -43,6 +47,10 @@ impl MigratorTrait for Migrator {
             Box::new(m20261128_000013_order_review_columns::Migration),
             Box::new(m20261128_000014_create_ledger::Migration),
             Box::new(m20261128_000015_create_consents::Migration),
+            Box::new(m20261128_000016_create_stage_templates::Migration),
+            Box::new(m20261128_000017_order_production_columns::Migration),
+            Box::new(m20261128_000018_create_order_stages::Migration),
+            Box::new(m20261128_000019_create_outbox::Migration),
         ]
     }
 }

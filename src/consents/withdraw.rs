@@ -46,6 +46,10 @@ pub async fn withdraw(
         (consent.id, consent.order_id, consent.ledger_event_id);
     let party = consent.party.clone();
     let request_id = request_id.map(str::to_owned);
+    // For the customer's notification only; the update below decides on the status it finds.
+    let from_status = db::orders::find(&state.db, order_id)
+        .await?
+        .map_or(OrderStatus::Withdrawn, |o| o.status);
     state
         .db
         .transaction::<_, Withdrawal, AppError>(|txn| {
@@ -104,6 +108,14 @@ pub async fn withdraw(
                 )
                 .await?;
                 if stopped_order {
+                    crate::outbox::status_changed(
+                        txn,
+                        order_id,
+                        &order.reference,
+                        from_status,
+                        OrderStatus::Withdrawn,
+                    )
+                    .await?;
                     let detail = serde_json::json!({
                         "to": OrderStatus::Withdrawn,
                         "consent_id": consent_id,

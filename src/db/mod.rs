@@ -11,8 +11,10 @@ pub mod idempotency;
 pub mod ledger;
 pub mod login_failures;
 pub mod orders;
+pub mod production;
 pub mod samples;
 pub mod sessions;
+pub mod sla;
 pub mod users;
 
 pub use connect::{connect, migrate};

@@ -38,6 +38,21 @@ pub struct OrderRecord {
     pub promised_at: Option<DateTime<Utc>>,
     pub withdrawn_at: Option<DateTime<Utc>>,
     pub erasure_due_at: Option<DateTime<Utc>>,
+    pub production: Production,
+}
+
+/// Production facts of an order (all empty before it is queued).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Production {
+    pub template_id: Option<Uuid>,
+    pub assignee_id: Option<Uuid>,
+    pub stage_index: Option<i32>,
+    pub at_risk: bool,
+    pub overdue: bool,
+    pub sla_next_check_at: Option<DateTime<Utc>>,
+    pub held_at: Option<DateTime<Utc>>,
+    pub qc_signed_off_at: Option<DateTime<Utc>>,
+    pub qc_signed_off_by: Option<Uuid>,
 }
 
 /// Everything needed to create an order besides what the database assigns.
@@ -99,6 +114,17 @@ impl TryFrom<order::Model> for OrderRecord {
             promised_at: m.promised_at,
             withdrawn_at: m.withdrawn_at,
             erasure_due_at: m.erasure_due_at,
+            production: Production {
+                template_id: m.template_id,
+                assignee_id: m.assignee_id,
+                stage_index: m.stage_index,
+                at_risk: m.at_risk,
+                overdue: m.overdue,
+                sla_next_check_at: m.sla_next_check_at,
+                held_at: m.held_at,
+                qc_signed_off_at: m.qc_signed_off_at,
+                qc_signed_off_by: m.qc_signed_off_by,
+            },
         })
     }
 }
@@ -158,6 +184,17 @@ pub async fn insert(conn: &impl ConnectionTrait, new: NewOrder) -> Result<OrderR
         promised_at: Set(None),
         withdrawn_at: Set(None),
         erasure_due_at: Set(None),
+        template_id: Set(None),
+        assignee_id: Set(None),
+        stage_index: Set(None),
+        at_risk: Set(false),
+        overdue: Set(false),
+        sla_next_check_at: Set(None),
+        sla_lease_owner: Set(None),
+        sla_lease_until: Set(None),
+        held_at: Set(None),
+        qc_signed_off_at: Set(None),
+        qc_signed_off_by: Set(None),
     };
     model.insert(conn).await?.try_into()
 }
@@ -221,6 +258,7 @@ pub struct OrderChange {
     pub queued_at: Option<DateTime<Utc>>,
     pub due_at: Option<DateTime<Utc>>,
     pub promised_at: Option<DateTime<Utc>>,
+    pub production: Production,
     pub now: DateTime<Utc>,
 }
 
@@ -274,6 +312,42 @@ pub async fn update_if_version(
         .col_expr(order::Column::QueuedAt, Expr::value(change.queued_at))
         .col_expr(order::Column::DueAt, Expr::value(change.due_at))
         .col_expr(order::Column::PromisedAt, Expr::value(change.promised_at))
+        .col_expr(
+            order::Column::TemplateId,
+            Expr::value(change.production.template_id),
+        )
+        .col_expr(
+            order::Column::AssigneeId,
+            Expr::value(change.production.assignee_id),
+        )
+        .col_expr(
+            order::Column::StageIndex,
+            Expr::value(change.production.stage_index),
+        )
+        .col_expr(
+            order::Column::AtRisk,
+            Expr::value(change.production.at_risk),
+        )
+        .col_expr(
+            order::Column::Overdue,
+            Expr::value(change.production.overdue),
+        )
+        .col_expr(
+            order::Column::SlaNextCheckAt,
+            Expr::value(change.production.sla_next_check_at),
+        )
+        .col_expr(
+            order::Column::HeldAt,
+            Expr::value(change.production.held_at),
+        )
+        .col_expr(
+            order::Column::QcSignedOffAt,
+            Expr::value(change.production.qc_signed_off_at),
+        )
+        .col_expr(
+            order::Column::QcSignedOffBy,
+            Expr::value(change.production.qc_signed_off_by),
+        )
         .col_expr(order::Column::UpdatedAt, Expr::value(change.now))
         .col_expr(
             order::Column::Version,
@@ -305,6 +379,7 @@ impl OrderRecord {
             queued_at: self.queued_at,
             due_at: self.due_at,
             promised_at: self.promised_at,
+            production: self.production.clone(),
             now,
         }
     }

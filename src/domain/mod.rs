@@ -9,6 +9,7 @@ pub mod consent_policy;
 pub mod intake;
 pub mod ledger;
 pub mod order;
+pub mod production;
 pub mod reference;
 pub mod risk;
 pub mod sample;

@@ -76,6 +76,9 @@ string_enum!(
         Hold => "hold",
         Resume => "resume",
         StartScreening => "start_screening",
+        StartProduction => "start_production",
+        Advance => "advance",
+        SignOffQuality => "sign_off_quality",
     }
 );
 
@@ -110,8 +113,8 @@ impl OrderAction {
     pub fn by(self) -> ActionBy {
         match self {
             Self::Submit | Self::Cancel => ActionBy::Customer,
-            Self::Hold | Self::Resume => ActionBy::Staff,
-            Self::StartScreening => ActionBy::Reviewer,
+            Self::Hold | Self::Resume | Self::StartProduction | Self::Advance => ActionBy::Staff,
+            Self::StartScreening | Self::SignOffQuality => ActionBy::Reviewer,
         }
     }
 }
@@ -244,6 +247,37 @@ pub fn next_status(
         (OrderAction::StartScreening, _) => Err(refused(format!(
             "only a submitted order can go to screening; this one is {from}"
         ))),
+        (OrderAction::StartProduction, Queued) => Ok(Move::to(InProduction)),
+        (OrderAction::StartProduction, _) => Err(refused(format!(
+            "only a queued order goes into production; this one is {from}"
+        ))),
+        // Which stage comes next (or quality check) is `advance_stage`'s to say.
+        (OrderAction::Advance, InProduction) => Ok(Move::to(InProduction)),
+        (OrderAction::Advance, _) => Err(refused(format!(
+            "only an order in production advances through stages; this one is {from}"
+        ))),
+        (OrderAction::SignOffQuality, QualityCheck) => Ok(Move::to(QualityCheck)),
+        (OrderAction::SignOffQuality, _) => Err(refused(format!(
+            "quality is signed off in quality check; this order is {from}"
+        ))),
+    }
+}
+
+/// After the stage at `position` of `count` is done: the next stage's position, or `None`
+/// when it was the last (the order goes to quality check).
+pub fn advance_stage(position: i32, count: usize) -> Option<i32> {
+    let next = position + 1;
+    (usize::try_from(next).is_ok_and(|n| n < count)).then_some(next)
+}
+
+impl OrderStatus {
+    /// The delivery promise is watched (queued until delivered, and while such an order is held).
+    pub fn under_sla(self, resume: Option<OrderStatus>) -> bool {
+        match self {
+            Self::Queued | Self::InProduction | Self::QualityCheck => true,
+            Self::OnHold => resume.is_some_and(|r| r.under_sla(None)),
+            _ => false,
+        }
     }
 }
 
@@ -395,6 +429,24 @@ mod tests {
             ))
         );
         assert!(after_review(OrderStatus::Screening, Approve).is_err());
+    }
+
+    #[test]
+    fn stages_advance_in_order_then_to_quality_check() {
+        assert_eq!(advance_stage(0, 4), Some(1));
+        assert_eq!(advance_stage(2, 4), Some(3));
+        assert_eq!(advance_stage(3, 4), None);
+        assert_eq!(
+            next_status(OrderStatus::Queued, None, OrderAction::Advance).map_err(|r| r.code),
+            Err("invalid_transition"),
+            "no stage can be skipped: production starts first"
+        );
+        assert_eq!(
+            next_status(OrderStatus::Queued, None, OrderAction::StartProduction).map(|m| m.to),
+            Ok(OrderStatus::InProduction)
+        );
+        assert!(OrderStatus::OnHold.under_sla(Some(OrderStatus::InProduction)));
+        assert!(!OrderStatus::OnHold.under_sla(Some(OrderStatus::Screening)));
     }
 
     #[test]

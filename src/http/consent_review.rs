@@ -109,6 +109,7 @@ async fn review_consents(
         change.queued_at = Some(now);
         change.due_at = Some(now + chrono::Duration::days(i64::from(sla.target_days)));
         change.promised_at = Some(now + chrono::Duration::days(i64::from(sla.promise_days)));
+        change.production.sla_next_check_at = Some(now);
     }
     let consent_ids: Vec<Uuid> = status
         .requirements

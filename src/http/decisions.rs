@@ -42,6 +42,8 @@ pub async fn commit(
                 else {
                     return Err(lost_race(txn, id, expected_version).await);
                 };
+                crate::outbox::status_changed(txn, id, &updated.reference, from, updated.status)
+                    .await?;
                 let event = db::ledger::append(
                     txn,
                     db::ledger::NewEvent {

@@ -14,6 +14,7 @@ pub mod extract;
 pub mod health;
 pub mod ledger;
 pub mod orders;
+pub mod production;
 pub mod samples;
 pub mod screening;
 pub mod session;
@@ -45,6 +46,7 @@ use crate::error::{AppError, Problem};
         (name = "consent", description = "Consent texts and (later) consent records"),
         (name = "screening", description = "The reviewer's view of a request"),
         (name = "orders", description = "Memorial orders and their lifecycle"),
+        (name = "production", description = "Stages, assignment, notes and templates"),
         (name = "samples", description = "Photos, voice, video and documents, uploaded straight to object storage"),
         (name = "health", description = "Liveness and readiness"),
     )
@@ -62,6 +64,7 @@ pub fn router(state: AppState) -> axum::Router {
         .merge(consent_receipt::router())
         .merge(consent_review::router())
         .merge(orders::router())
+        .merge(production::router())
         .merge(samples::router())
         .merge(sufficiency::router())
         .merge(timeline::router())

@@ -512,7 +512,46 @@ pub(crate) async fn apply_change(
     detail: serde_json::Value,
     request_id: Option<&str>,
 ) -> AppResult<OrderRecord> {
-    let (id, actor) = (order.id, caller.actor());
+    apply_with(
+        state,
+        caller,
+        order,
+        expected,
+        change,
+        SideWork::None,
+        action,
+        detail,
+        request_id,
+    )
+    .await
+}
+
+/// Production bookkeeping that commits with an order change.
+pub(crate) enum SideWork {
+    None,
+    /// Copy the template's stages onto the order, the first started now.
+    StartStages(Vec<crate::domain::production::StageSpec>),
+    /// Complete the stage at this position and start the next.
+    CompleteStage(i32),
+    /// A hold ended: move the open stage's due time later by the time it lasted.
+    ExtendStage(i32, chrono::Duration),
+}
+
+/// [`apply_change`] with production bookkeeping in the same transaction.
+#[allow(clippy::too_many_arguments)]
+pub(crate) async fn apply_with(
+    state: &AppState,
+    caller: &Caller,
+    order: &OrderRecord,
+    expected: i32,
+    change: db::orders::OrderChange,
+    side: SideWork,
+    action: &'static str,
+    detail: serde_json::Value,
+    request_id: Option<&str>,
+) -> AppResult<OrderRecord> {
+    let (user_id, now) = (caller.user.id, change.now);
+    let (id, actor, from) = (order.id, caller.actor(), order.status);
     let request_id = request_id.map(str::to_owned);
     state
         .db
@@ -523,6 +562,22 @@ pub(crate) async fn apply_change(
                 else {
                     return Err(lost_race(txn, id, expected).await);
                 };
+                crate::outbox::status_changed(txn, id, &updated.reference, from, updated.status)
+                    .await?;
+                match side {
+                    SideWork::None => {}
+                    SideWork::StartStages(stages) => {
+                        db::production::create_stages(txn, id, &stages, now).await?;
+                    }
+                    SideWork::CompleteStage(position) => {
+                        if !db::production::complete_stage(txn, id, position, user_id, now).await? {
+                            return Err(lost_race(txn, id, expected).await);
+                        }
+                    }
+                    SideWork::ExtendStage(position, by) => {
+                        db::production::extend_open_stage(txn, id, position, by).await?;
+                    }
+                }
                 audit::record(
                     txn,
                     &actor,
@@ -543,7 +598,10 @@ pub(crate) async fn apply_change(
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ActionBody {
+    /// `hold`: why (required).
     pub reason: Option<String>,
+    /// `advance`: the stage being completed (must be the current one: no stage is skipped).
+    pub stage: Option<String>,
 }
 
 const MAX_REASON_CHARS: usize = 2000;
@@ -580,10 +638,10 @@ pub(crate) fn required_text(
 /// `start_screening` on a submitted order.
 #[utoipa::path(
     post, path = "/api/v1/orders/{id}/actions/{action}", tag = "orders",
-    request_body(content = Option<ActionBody>, description = "`{\"reason\": …}` for hold"),
+    request_body(content = Option<ActionBody>, description = "`{\"reason\": …}` for hold, `{\"stage\": …}` for advance"),
     params(
         ("id" = Uuid, Path, description = "Order id"),
-        ("action" = String, Path, description = "submit | cancel | hold | resume | start_screening"),
+        ("action" = String, Path, description = "submit | cancel | hold | resume | start_screening | start_production | advance | sign_off_quality"),
         ("If-Match" = String, Header, description = "The ETag last read"),
     ),
     responses(
@@ -638,13 +696,24 @@ async fn order_action(
     if order.status == OrderStatus::Draft && action == OrderAction::Submit {
         change.submitted_at = Some(now);
     }
-    let detail = serde_json::json!({ "from": order.status, "to": step.to });
-    let updated = apply_change(
+    let mut detail = serde_json::json!({ "from": order.status, "to": step.to });
+    let side = super::production::plan(
+        &state,
+        &caller,
+        &order,
+        action,
+        body.as_ref(),
+        &mut change,
+        &mut detail,
+    )
+    .await?;
+    let updated = apply_with(
         &state,
         &caller,
         &order,
         expected,
         change,
+        side,
         action_event(action, order.status),
         detail,
         request_id.as_deref(),
@@ -655,7 +724,14 @@ async fn order_action(
 
 /// The audit actions that count as working on an order as staff (separation of duties: such a
 /// person never reviews it). Production work joins this list as it is built.
-pub(crate) const STAFF_WORK: &[&str] = &["order.held", "order.resumed"];
+pub(crate) const STAFF_WORK: &[&str] = &[
+    "order.held",
+    "order.resumed",
+    "order.assigned",
+    "production.started",
+    "production.stage_completed",
+    "order.note_added",
+];
 
 /// The order, if the caller may take this kind of action on it (403 otherwise, 404 if they may
 /// not even see it).
@@ -691,7 +767,8 @@ pub(crate) async fn load_for_review(
     id: Uuid,
 ) -> AppResult<OrderRecord> {
     let order = load_order(state, caller, id).await?;
-    let worked_on = audit::acted_on(&state.db, &caller.actor(), id, STAFF_WORK).await?;
+    let worked_on = order.production.assignee_id == Some(caller.user.id)
+        || audit::acted_on(&state.db, &caller.actor(), id, STAFF_WORK).await?;
     if access::may_review(caller.who(), order.customer_id, worked_on) {
         return Ok(order);
     }
@@ -721,6 +798,9 @@ fn action_event(action: OrderAction, from: OrderStatus) -> &'static str {
         OrderAction::Hold => "order.held",
         OrderAction::Resume => "order.resumed",
         OrderAction::StartScreening => "screening.started",
+        OrderAction::StartProduction => "production.started",
+        OrderAction::Advance => "production.stage_completed",
+        OrderAction::SignOffQuality => "quality.signed_off",
     }
 }
 

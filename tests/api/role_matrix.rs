@@ -394,6 +394,52 @@ async fn every_route_answers_every_caller_as_the_matrix_says() {
             },
         ),
         (
+            Method::POST,
+            "/api/v1/orders/{id}/assign",
+            Probe {
+                headers: stale(),
+                body: Some(json!({ "assignee_id": null })),
+                ..probe(format!("{o}/assign"), [401, 403, 404, 412, 403, 412])
+            },
+        ),
+        (
+            Method::POST,
+            "/api/v1/orders/{id}/notes",
+            Probe {
+                body: Some(json!({ "body": " " })),
+                ..probe(format!("{o}/notes"), [401, 403, 404, 422, 422, 422])
+            },
+        ),
+        (
+            Method::GET,
+            "/api/v1/orders/{id}/notes",
+            probe(format!("{o}/notes"), [401, 403, 404, 200, 200, 200]),
+        ),
+        (
+            Method::GET,
+            "/api/v1/orders/{id}/production",
+            probe(format!("{o}/production"), [401, 403, 404, 200, 200, 200]),
+        ),
+        (
+            Method::GET,
+            "/api/v1/stage-templates",
+            probe(
+                "/api/v1/stage-templates".into(),
+                [401, 403, 403, 200, 200, 200],
+            ),
+        ),
+        (
+            Method::POST,
+            "/api/v1/stage-templates",
+            Probe {
+                body: Some(json!({ "delivery_mode": "machine_driven", "stages": [] })),
+                ..probe(
+                    "/api/v1/stage-templates".into(),
+                    [401, 403, 403, 403, 403, 422],
+                )
+            },
+        ),
+        (
             Method::GET,
             "/api/v1/ledger/verify",
             probe(

@@ -218,4 +218,51 @@ impl TestApp {
         )
         .await
     }
+
+    /// A `{mode}` order taken all the way to `queued` (screened by `reviewer`, consents signed,
+    /// approved).
+    pub async fn queued_order(
+        &self,
+        mode: &str,
+        reviewer: &str,
+        texts: &std::collections::HashMap<String, String>,
+    ) -> String {
+        let order = self.screened_order(mode, reviewer).await;
+        let signed = self.sign_requester(&order, &texts["requester"], mode).await;
+        assert_eq!(signed.status, StatusCode::CREATED, "{:?}", signed.body);
+        if mode == "human_driven" {
+            let invitation = self
+                .invite(
+                    &order,
+                    &json!({ "party": "actor", "invitee_name": "Actor Wang" }),
+                )
+                .await;
+            let actor = self
+                .sign_invitation(
+                    invitation.body["path"].as_str().unwrap(),
+                    &json!({ "text_id": texts["actor"], "signer_name": "Wang Lei", "grants": { "modalities": ["face", "voice"], "purposes": ["live_call"] } }),
+                )
+                .await;
+            assert_eq!(actor.status, StatusCode::CREATED, "{:?}", actor.body);
+        }
+        let approved = self
+            .review_consents(&order, reviewer, &json!({ "decision": "approve" }))
+            .await;
+        assert_eq!(approved.body["status"], "queued", "{:?}", approved.body);
+        order
+    }
+
+    /// `GET …/production` as `token`.
+    pub async fn production_of(&self, order: &str, token: &str) -> Value {
+        let reply = self
+            .send(
+                Method::GET,
+                &format!("/api/v1/orders/{order}/production"),
+                &[("authorization", token)],
+                None,
+            )
+            .await;
+        assert_eq!(reply.status, StatusCode::OK, "{:?}", reply.body);
+        reply.body
+    }
 }

@@ -34,6 +34,21 @@ pub struct Model {
     pub promised_at: Option<DateTimeUtc>,
     pub withdrawn_at: Option<DateTimeUtc>,
     pub erasure_due_at: Option<DateTimeUtc>,
+    /// The stage template production started with.
+    pub template_id: Option<Uuid>,
+    pub assignee_id: Option<Uuid>,
+    /// Position of the current production stage (0-based).
+    pub stage_index: Option<i32>,
+    pub at_risk: bool,
+    pub overdue: bool,
+    /// When the SLA sweeper must look at this order again (none: nothing left to watch).
+    pub sla_next_check_at: Option<DateTimeUtc>,
+    pub sla_lease_owner: Option<String>,
+    pub sla_lease_until: Option<DateTimeUtc>,
+    /// When the current hold began (the stage clock is paused while held).
+    pub held_at: Option<DateTimeUtc>,
+    pub qc_signed_off_at: Option<DateTimeUtc>,
+    pub qc_signed_off_by: Option<Uuid>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

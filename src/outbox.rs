@@ -1,0 +1,75 @@
+//! The transactional outbox (ARCHITECTURE.md: one transaction = the change + its audit event +
+//! its outbox message). `enqueue` writes a message with the connection it is given — always the
+//! change's transaction — so a notification exists exactly when its change committed. Sending
+//! (SMTP, leases, retries) is the notifications issue's relay.
+
+use sea_orm::{ActiveModelTrait, ActiveValue::Set, ConnectionTrait, DbErr};
+use uuid::Uuid;
+
+use crate::db::entities::outbox_message;
+
+/// Who a message is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Audience {
+    /// The order's customer.
+    Customer,
+    /// The studio (SLA alerts).
+    Staff,
+}
+
+impl Audience {
+    fn as_str(self) -> &'static str {
+        match self {
+            Self::Customer => "customer",
+            Self::Staff => "staff",
+        }
+    }
+}
+
+pub async fn enqueue(
+    conn: &impl ConnectionTrait,
+    kind: &str,
+    order_id: Option<Uuid>,
+    audience: Audience,
+    payload: serde_json::Value,
+) -> Result<(), DbErr> {
+    let now = crate::db::now();
+    outbox_message::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        kind: Set(kind.to_owned()),
+        order_id: Set(order_id),
+        audience: Set(audience.as_str().to_owned()),
+        payload: Set(payload),
+        created_at: Set(now),
+        available_at: Set(now),
+        attempts: Set(0),
+        lease_owner: Set(None),
+        lease_until: Set(None),
+        sent_at: Set(None),
+    }
+    .insert(conn)
+    .await?;
+    Ok(())
+}
+
+/// The message every customer-visible status change sends.
+pub async fn status_changed(
+    conn: &impl ConnectionTrait,
+    order_id: Uuid,
+    reference: &str,
+    from: crate::domain::order::OrderStatus,
+    to: crate::domain::order::OrderStatus,
+) -> Result<(), DbErr> {
+    if from == to {
+        return Ok(());
+    }
+    let payload = serde_json::json!({ "reference": reference, "from": from, "to": to });
+    enqueue(
+        conn,
+        "order.status_changed",
+        Some(order_id),
+        Audience::Customer,
+        payload,
+    )
+    .await
+}
