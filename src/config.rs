@@ -242,6 +242,32 @@ pub struct StudioSettings {
     pub name: String,
     pub contact_email: String,
     pub privacy_policy_url: String,
+    /// The studio's time zone as a UTC offset (`+08:00`: Asia/Shanghai, which keeps no DST);
+    /// the board shows times in it beside the stored UTC.
+    pub utc_offset: String,
+}
+
+impl StudioSettings {
+    pub fn zone(&self) -> chrono::FixedOffset {
+        use chrono::Offset;
+        // `validate` refuses an offset that does not parse; UTC is only a formal fallback.
+        parse_offset(&self.utc_offset).unwrap_or_else(|| chrono::Utc.fix())
+    }
+}
+
+/// `+08:00` / `-05:30` → the offset.
+fn parse_offset(text: &str) -> Option<chrono::FixedOffset> {
+    let (sign, rest) = match text.as_bytes().first()? {
+        b'+' => (1, &text[1..]),
+        b'-' => (-1, &text[1..]),
+        _ => return None,
+    };
+    let (h, m) = rest.split_once(':')?;
+    let (h, m): (i32, i32) = (h.parse().ok()?, m.parse().ok()?);
+    if !(0..=14).contains(&h) || !(0..60).contains(&m) {
+        return None;
+    }
+    chrono::FixedOffset::east_opt(sign * (h * 3600 + m * 60))
 }
 
 impl Default for StudioSettings {
@@ -250,6 +276,7 @@ impl Default for StudioSettings {
             name: "Keepsake Studio".into(),
             contact_email: "privacy@keepsake.example".into(),
             privacy_policy_url: "https://keepsake.example/privacy".into(),
+            utc_offset: "+08:00".into(),
         }
     }
 }
@@ -417,6 +444,11 @@ impl Settings {
         {
             return Err(ConfigError::Invalid(
                 "S3_ENDPOINT needs S3_ACCESS_KEY_ID and S3_SECRET_ACCESS_KEY".into(),
+            ));
+        }
+        if parse_offset(&self.studio.utc_offset).is_none() {
+            return Err(ConfigError::Invalid(
+                "studio.utc_offset must look like +08:00".into(),
             ));
         }
         if self.consent.invitation_ttl_hours == 0 {

@@ -25,6 +25,7 @@ mod m20261128_000016_create_stage_templates;
 mod m20261128_000017_order_production_columns;
 mod m20261128_000018_create_order_stages;
 mod m20261128_000019_create_outbox;
+mod m20261128_000020_board_columns;
 
 pub struct Migrator;
 
@@ -51,6 +52,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261128_000017_order_production_columns::Migration),
             Box::new(m20261128_000018_create_order_stages::Migration),
             Box::new(m20261128_000019_create_outbox::Migration),
+            Box::new(m20261128_000020_board_columns::Migration),
         ]
     }
 }

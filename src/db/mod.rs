@@ -3,6 +3,7 @@
 //! Every query function takes `&impl ConnectionTrait` so it runs inside the caller's
 //! transaction: a state change, its audit record and (later) its outbox message commit together.
 
+pub mod board;
 pub mod connect;
 pub mod consent_texts;
 pub mod consents;

@@ -53,6 +53,7 @@ pub struct Production {
     pub held_at: Option<DateTime<Utc>>,
     pub qc_signed_off_at: Option<DateTime<Utc>>,
     pub qc_signed_off_by: Option<Uuid>,
+    pub current_stage: Option<String>,
 }
 
 /// Everything needed to create an order besides what the database assigns.
@@ -124,6 +125,7 @@ impl TryFrom<order::Model> for OrderRecord {
                 held_at: m.held_at,
                 qc_signed_off_at: m.qc_signed_off_at,
                 qc_signed_off_by: m.qc_signed_off_by,
+                current_stage: m.current_stage,
             },
         })
     }
@@ -195,6 +197,7 @@ pub async fn insert(conn: &impl ConnectionTrait, new: NewOrder) -> Result<OrderR
         held_at: Set(None),
         qc_signed_off_at: Set(None),
         qc_signed_off_by: Set(None),
+        current_stage: Set(None),
     };
     model.insert(conn).await?.try_into()
 }
@@ -347,6 +350,10 @@ pub async fn update_if_version(
         .col_expr(
             order::Column::QcSignedOffBy,
             Expr::value(change.production.qc_signed_off_by),
+        )
+        .col_expr(
+            order::Column::CurrentStage,
+            Expr::value(change.production.current_stage.clone()),
         )
         .col_expr(order::Column::UpdatedAt, Expr::value(change.now))
         .col_expr(

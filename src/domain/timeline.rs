@@ -18,6 +18,8 @@ pub struct EventFacts<'a> {
     pub party: Option<&'a str>,
     /// The reviewer's request or reason, where the customer is meant to read it.
     pub request: Option<&'a str>,
+    /// The production stage an event is about.
+    pub stage: Option<&'a str>,
 }
 
 /// The entry for one event, or `None` when this audience does not see it.
@@ -51,6 +53,11 @@ pub fn describe(event: &EventFacts<'_>, audience: Audience) -> Option<String> {
         ("consent_review.decided", Some("approve")) => "Consents approved; the order is queued for production.".to_owned(),
         ("consent_review.decided", Some("reject")) => "The studio could not accept the consents; the order is declined.".to_owned(),
         ("consent_review.decided", Some("needs_info")) => asked(),
+        ("production.started", _) => "Work on the likeness has started.".to_owned(),
+        ("production.stage_completed", _) => {
+            format!("A production step is finished ({}).", event.stage.unwrap_or("a stage").replace('_', " "))
+        }
+        ("quality.signed_off", _) => "The likeness passed its quality check; delivery is being prepared.".to_owned(),
         (other, _) if audience == Audience::Studio => other.to_owned(),
         _ => return None,
     };

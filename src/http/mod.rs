@@ -4,6 +4,7 @@
 
 pub mod audit_log;
 pub mod auth;
+pub mod board;
 pub mod consent_invitations;
 pub mod consent_receipt;
 pub mod consent_review;
@@ -65,6 +66,7 @@ pub fn router(state: AppState) -> axum::Router {
         .merge(consent_review::router())
         .merge(orders::router())
         .merge(production::router())
+        .merge(board::router())
         .merge(samples::router())
         .merge(sufficiency::router())
         .merge(timeline::router())

@@ -56,6 +56,7 @@ pub(crate) async fn plan(
             change.production.template_id = Some(template.id);
             change.production.stage_index = Some(0);
             change.production.assignee_id = order.production.assignee_id.or(Some(caller.user.id));
+            change.production.current_stage = template.stages.first().map(|s| s.name.clone());
             detail["template_version"] = template.version.into();
             detail["stage"] = template.stages.first().map(|s| s.name.clone()).into();
             SideWork::StartStages(template.stages)
@@ -81,13 +82,20 @@ pub(crate) async fn plan(
             match advance_stage(position, stages.len()) {
                 Some(next) => {
                     change.production.stage_index = Some(next);
+                    change.production.current_stage = stages
+                        .iter()
+                        .find(|s| s.position == next)
+                        .map(|s| s.name.clone());
                     detail["next_stage"] = stages
                         .iter()
                         .find(|s| s.position == next)
                         .map(|s| s.name.clone())
                         .into();
                 }
-                None => change.status = OrderStatus::QualityCheck,
+                None => {
+                    change.status = OrderStatus::QualityCheck;
+                    change.production.current_stage = None;
+                }
             }
             detail["to"] = serde_json::to_value(change.status).map_err(AppError::internal)?;
             SideWork::CompleteStage(position)

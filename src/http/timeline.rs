@@ -89,6 +89,7 @@ async fn order_events(
                 decision,
                 party: detail["party"].as_str(),
                 request: request.as_deref(),
+                stage: detail["stage"].as_str(),
             };
             let message = timeline::describe(&facts, audience)?;
             Some(TimelineEntry {

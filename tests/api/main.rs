@@ -7,6 +7,7 @@ mod access;
 mod accounts;
 mod audit_log;
 mod bench_smoke;
+mod board;
 mod consent_receipt;
 mod consent_review;
 mod consent_texts;

@@ -422,6 +422,11 @@ async fn every_route_answers_every_caller_as_the_matrix_says() {
         ),
         (
             Method::GET,
+            "/api/v1/board",
+            probe("/api/v1/board".into(), [401, 403, 403, 200, 200, 200]),
+        ),
+        (
+            Method::GET,
             "/api/v1/stage-templates",
             probe(
                 "/api/v1/stage-templates".into(),

@@ -49,6 +49,8 @@ pub struct Model {
     pub held_at: Option<DateTimeUtc>,
     pub qc_signed_off_at: Option<DateTimeUtc>,
     pub qc_signed_off_by: Option<Uuid>,
+    /// The current production stage's name (kept for the board).
+    pub current_stage: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
