@@ -1,6 +1,7 @@
 //! `keepsake bench …`: measurements run on demand, never as timed tests (machines are noisy).
 //! Each bench prints its numbers; the issue notes quote them.
 
+mod board;
 mod ledger;
 mod synthetic;
 mod upload;
@@ -14,6 +15,8 @@ pub enum BenchCommand {
     /// Upload throughput through the whole flow vs a raw PUT, the server's peak RSS under
     /// concurrent uploads, and the bytes read from the store to probe a large video.
     Upload(upload::UploadBench),
+    /// The board query's p50/p95 as the order history grows, and the SLA sweeper's cost.
+    Board(board::BoardBench),
     /// Consent ledger appends (concurrent writers) and a full verify: rates and memory.
     Ledger(ledger::LedgerBench),
 }
@@ -25,5 +28,6 @@ pub async fn run(
     match which {
         BenchCommand::Upload(args) => upload::run(args).await,
         BenchCommand::Ledger(args) => ledger::run(args).await,
+        BenchCommand::Board(args) => board::run(args).await,
     }
 }

@@ -64,3 +64,39 @@ fn the_ledger_benchmark_appends_and_verifies() {
         "{stdout}"
     );
 }
+
+#[test]
+fn the_board_benchmark_seeds_measures_and_sweeps() {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_keepsake"))
+        .args([
+            "bench",
+            "board",
+            "--sizes",
+            "500,1500",
+            "--open",
+            "200",
+            "--samples",
+            "12",
+            "--sweep-open",
+            "300",
+            "--due",
+            "50",
+        ])
+        .env("RUST_LOG", "warn")
+        .output()
+        .expect("run the benchmark");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "stdout:\n{stdout}\nstderr:\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    for line in [
+        "board at 500 orders",
+        "board at 1500 orders",
+        "p95 ratio",
+        "looked at 50 in",
+    ] {
+        assert!(stdout.contains(line), "missing {line:?} in:\n{stdout}");
+    }
+}
