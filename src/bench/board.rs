@@ -47,7 +47,7 @@ const STAGES: [&str; 4] = ["data_prep", "training", "avatar_build", "qa"];
 fn seed_order(i: u64, open: bool, assignees: &[Uuid]) -> order::ActiveModel {
     let now = Utc::now();
     let created = now - Duration::minutes(i64::try_from(i % 500_000).unwrap_or(0));
-    let mode = if i % 3 == 0 {
+    let mode = if i.is_multiple_of(3) {
         DeliveryMode::HumanDriven
     } else {
         DeliveryMode::MachineDriven
@@ -103,8 +103,8 @@ fn seed_order(i: u64, open: bool, assignees: &[Uuid]) -> order::ActiveModel {
         template_id: Set(None),
         assignee_id: Set(open.then(|| assignees[usize::try_from(i).unwrap_or(0) % assignees.len()])),
         stage_index: Set(stage.map(|_| 0)),
-        at_risk: Set(open && i % 10 == 0),
-        overdue: Set(open && i % 33 == 0),
+        at_risk: Set(open && i.is_multiple_of(10)),
+        overdue: Set(open && i.is_multiple_of(33)),
         sla_next_check_at: Set(None),
         sla_lease_owner: Set(None),
         sla_lease_until: Set(None),
