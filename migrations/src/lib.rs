@@ -26,6 +26,7 @@ mod m20261128_000017_order_production_columns;
 mod m20261128_000018_create_order_stages;
 mod m20261128_000019_create_outbox;
 mod m20261128_000020_board_columns;
+mod m20261128_000021_order_delivered_at;
 
 pub struct Migrator;
 
@@ -53,6 +54,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261128_000018_create_order_stages::Migration),
             Box::new(m20261128_000019_create_outbox::Migration),
             Box::new(m20261128_000020_board_columns::Migration),
+            Box::new(m20261128_000021_order_delivered_at::Migration),
         ]
     }
 }

@@ -112,6 +112,10 @@ fn seed_order(i: u64, open: bool, assignees: &[Uuid]) -> order::ActiveModel {
         qc_signed_off_at: Set(None),
         qc_signed_off_by: Set(None),
         current_stage: Set(stage.map(str::to_owned)),
+        delivered_at: Set(
+            matches!(status, OrderStatus::Delivered | OrderStatus::Closed)
+                .then(|| created + Duration::days(6)),
+        ),
     }
 }
 

@@ -13,6 +13,7 @@ pub mod ledger;
 pub mod login_failures;
 pub mod orders;
 pub mod production;
+pub mod reports;
 pub mod samples;
 pub mod sessions;
 pub mod sla;

@@ -198,6 +198,7 @@ pub async fn insert(conn: &impl ConnectionTrait, new: NewOrder) -> Result<OrderR
         qc_signed_off_at: Set(None),
         qc_signed_off_by: Set(None),
         current_stage: Set(None),
+        delivered_at: Set(None),
     };
     model.insert(conn).await?.try_into()
 }

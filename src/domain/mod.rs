@@ -11,6 +11,7 @@ pub mod ledger;
 pub mod order;
 pub mod production;
 pub mod reference;
+pub mod reports;
 pub mod risk;
 pub mod sample;
 pub mod sufficiency;

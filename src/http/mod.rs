@@ -16,6 +16,7 @@ pub mod health;
 pub mod ledger;
 pub mod orders;
 pub mod production;
+pub mod reports;
 pub mod samples;
 pub mod screening;
 pub mod session;
@@ -67,6 +68,7 @@ pub fn router(state: AppState) -> axum::Router {
         .merge(orders::router())
         .merge(production::router())
         .merge(board::router())
+        .merge(reports::router())
         .merge(samples::router())
         .merge(sufficiency::router())
         .merge(timeline::router())

@@ -18,6 +18,7 @@ mod idempotency;
 mod ledger;
 mod orders;
 mod production;
+mod reports;
 mod role_matrix;
 mod sample_rejections;
 mod sample_uploads;

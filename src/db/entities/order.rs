@@ -51,6 +51,7 @@ pub struct Model {
     pub qc_signed_off_by: Option<Uuid>,
     /// The current production stage's name (kept for the board).
     pub current_stage: Option<String>,
+    pub delivered_at: Option<DateTimeUtc>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -1,0 +1,164 @@
+//! `/api/v1/reports/*` (the studio): the SLA report — on-time delivery rate and turnaround
+//! (approval → delivery) per mode — and the funnel from inquiry to delivery with where orders
+//! stopped, over `[from, to)`.
+
+use axum::Json;
+use axum::extract::State;
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use utoipa_axum::{router::OpenApiRouter, routes};
+
+use super::extract::ApiQuery;
+use super::session::{Caller, refuse};
+use crate::app::AppState;
+use crate::audit::Target;
+use crate::db;
+use crate::domain::account::Role;
+use crate::domain::order::DeliveryMode;
+use crate::domain::reports::{self, SlaSummary};
+use crate::error::{AppError, AppResult, Problem};
+
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(sla_report))
+        .routes(routes!(funnel_report))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct Range {
+    /// Start of the range (RFC 3339, inclusive).
+    pub from: DateTime<Utc>,
+    /// End of the range (RFC 3339, exclusive).
+    pub to: DateTime<Utc>,
+}
+
+async fn studio_range(state: &AppState, caller: &Caller, range: &Range) -> AppResult<()> {
+    if ![Role::Staff, Role::Reviewer, Role::Admin]
+        .iter()
+        .any(|r| caller.user.has(*r))
+    {
+        let refusal = AppError::Forbidden {
+            code: "studio_only",
+            detail: "reports are the studio's".into(),
+        };
+        return Err(refuse(state, caller, Target::user(caller.user.id), refusal).await);
+    }
+    if range.to <= range.from {
+        return Err(AppError::unprocessable(
+            "invalid_range",
+            "`to` must be after `from`",
+        ));
+    }
+    Ok(())
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SlaReport {
+    pub from: DateTime<Utc>,
+    pub to: DateTime<Utc>,
+    pub machine_driven: SlaSummary,
+    pub human_driven: SlaSummary,
+}
+
+/// On-time delivery rate and turnaround per mode, for orders delivered in the range.
+#[utoipa::path(
+    get, path = "/api/v1/reports/sla", tag = "production",
+    params(Range),
+    responses(
+        (status = 200, description = "The SLA report", body = SlaReport),
+        (status = 400, description = "Malformed dates", body = Problem),
+        (status = 401, description = "Not logged in", body = Problem),
+        (status = 403, description = "Not the studio", body = Problem),
+        (status = 422, description = "`to` is not after `from`", body = Problem),
+    )
+)]
+async fn sla_report(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiQuery(range): ApiQuery<Range>,
+) -> AppResult<Json<SlaReport>> {
+    studio_range(&state, &caller, &range).await?;
+    let mut by_mode = Vec::new();
+    for mode in [DeliveryMode::MachineDriven, DeliveryMode::HumanDriven] {
+        let deliveries = db::reports::deliveries(&state.db, mode, range.from, range.to).await?;
+        by_mode.push(reports::summarize(&deliveries));
+    }
+    let human_driven = by_mode
+        .pop()
+        .ok_or_else(|| AppError::internal("report missing"))?;
+    let machine_driven = by_mode
+        .pop()
+        .ok_or_else(|| AppError::internal("report missing"))?;
+    Ok(Json(SlaReport {
+        from: range.from,
+        to: range.to,
+        machine_driven,
+        human_driven,
+    }))
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct FunnelReport {
+    pub from: DateTime<Utc>,
+    pub to: DateTime<Utc>,
+    /// Orders created in the range …
+    pub inquiries: i64,
+    /// … submitted for screening,
+    pub submitted: i64,
+    /// … that a reviewer let through screening,
+    pub screened_in: i64,
+    /// … whose consents were approved,
+    pub consent_approved: i64,
+    /// … and that were delivered.
+    pub delivered: i64,
+    /// Where the others stopped.
+    pub stopped: StoppedCounts,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct StoppedCounts {
+    pub declined_at_screening: i64,
+    pub referred_at_screening: i64,
+    pub rejected_at_consent_review: i64,
+    pub cancelled: i64,
+    pub withdrawn: i64,
+}
+
+/// The funnel for orders created in the range.
+#[utoipa::path(
+    get, path = "/api/v1/reports/funnel", tag = "production",
+    params(Range),
+    responses(
+        (status = 200, description = "The funnel", body = FunnelReport),
+        (status = 400, description = "Malformed dates", body = Problem),
+        (status = 401, description = "Not logged in", body = Problem),
+        (status = 403, description = "Not the studio", body = Problem),
+        (status = 422, description = "`to` is not after `from`", body = Problem),
+    )
+)]
+async fn funnel_report(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiQuery(range): ApiQuery<Range>,
+) -> AppResult<Json<FunnelReport>> {
+    studio_range(&state, &caller, &range).await?;
+    let f = db::reports::funnel(&state.db, range.from, range.to).await?;
+    Ok(Json(FunnelReport {
+        from: range.from,
+        to: range.to,
+        inquiries: f.inquiries,
+        submitted: f.submitted,
+        screened_in: f.screened_in,
+        consent_approved: f.consent_approved,
+        delivered: f.delivered,
+        stopped: StoppedCounts {
+            declined_at_screening: f.declined_at_screening,
+            referred_at_screening: f.referred_at_screening,
+            rejected_at_consent_review: f.rejected_at_consent_review,
+            cancelled: f.cancelled,
+            withdrawn: f.withdrawn,
+        },
+    }))
+}
