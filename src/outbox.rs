@@ -73,3 +73,40 @@ pub async fn status_changed(
     )
     .await
 }
+
+/// The message an action sends besides a status change: progress within production for the
+/// customer (a stage done; which stage, never who), and the assignment for the studio.
+pub async fn for_action(
+    conn: &impl ConnectionTrait,
+    action: &str,
+    order: &crate::db::orders::OrderRecord,
+    detail: &serde_json::Value,
+) -> Result<(), DbErr> {
+    match action {
+        "production.stage_completed"
+            if order.status == crate::domain::order::OrderStatus::InProduction =>
+        {
+            let payload = serde_json::json!({ "reference": order.reference, "stage_completed": detail["stage"], "next_stage": detail["next_stage"] });
+            enqueue(
+                conn,
+                "order.progress",
+                Some(order.id),
+                Audience::Customer,
+                payload,
+            )
+            .await
+        }
+        "order.assigned" => {
+            let payload = serde_json::json!({ "reference": order.reference, "assignee_id": detail["assignee_id"] });
+            enqueue(
+                conn,
+                "order.assigned",
+                Some(order.id),
+                Audience::Staff,
+                payload,
+            )
+            .await
+        }
+        _ => Ok(()),
+    }
+}

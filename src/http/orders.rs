@@ -564,6 +564,7 @@ pub(crate) async fn apply_with(
                 };
                 crate::outbox::status_changed(txn, id, &updated.reference, from, updated.status)
                     .await?;
+                crate::outbox::for_action(txn, action, &updated, &detail).await?;
                 match side {
                     SideWork::None => {}
                     SideWork::StartStages(stages) => {

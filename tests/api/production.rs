@@ -147,6 +147,12 @@ async fn a_job_goes_through_every_stage_in_order_to_a_signed_off_quality_check()
         6,
         "submitted, screening, consent_review, queued, in_production, quality_check"
     );
+    assert_eq!(
+        outbox_count(&app, "order.progress", &order).await,
+        3,
+        "the three stages finished inside production (the last one moved the status)"
+    );
+    assert_eq!(outbox_count(&app, "order.assigned", &order).await, 1);
 }
 
 #[tokio::test]
