@@ -14,7 +14,7 @@ use uuid::Uuid;
 use super::consents::status_of;
 use super::decisions::{self, Decision};
 use super::extract::{ApiJson, ApiPath, IfMatch, RequestId};
-use super::orders::{OrderView, check_version, load_for_review, order_response, required_text};
+use super::orders::{OrderView, check_version, decision_reason, load_for_review, order_response};
 use super::session::Caller;
 use crate::app::AppState;
 use crate::db;
@@ -65,18 +65,11 @@ async fn review_consents(
     check_version(&order, expected)?;
     let step = after_review(order.status, req.decision)
         .map_err(|r| AppError::conflict(r.code, r.reason))?;
-    let reason = match req.decision {
-        ReviewDecision::Approve => req
-            .reason
-            .as_deref()
-            .map(|r| required_text(Some(r), "reason", "a decision"))
-            .transpose()?,
-        other => Some(required_text(
-            req.reason.as_deref(),
-            "reason",
-            &format!("`{other}`"),
-        )?),
-    };
+    let reason = decision_reason(
+        req.reason.as_deref(),
+        req.decision != ReviewDecision::Approve,
+        req.decision.as_str(),
+    )?;
     let status = status_of(&state, &order).await?;
     if req.decision == ReviewDecision::Approve {
         if let Some(blocked) = &status.blocked {

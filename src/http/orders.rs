@@ -633,6 +633,20 @@ pub(crate) fn required_text(
     Ok(text.to_owned())
 }
 
+/// A reviewer decision's reason: optional for the decision that lets the order go on,
+/// required (and checked like any reason) for the others.
+pub(crate) fn decision_reason(
+    reason: Option<&str>,
+    required: bool,
+    decision: &str,
+) -> AppResult<Option<String>> {
+    match (reason, required) {
+        (None, false) => Ok(None),
+        (given, true) => required_text(given, "reason", &format!("`{decision}`")).map(Some),
+        (Some(r), false) => required_text(Some(r), "reason", "a decision").map(Some),
+    }
+}
+
 /// Move the order through its lifecycle. The customer `submit`s (guard: intake complete and at
 /// least one verified sample; from `needs_info` it returns to the state that asked) and
 /// `cancel`s (before production); staff `hold` (with a reason) and `resume`; a reviewer

@@ -17,7 +17,8 @@ use serde::Deserialize;
 use super::decisions::{self, Decision};
 use super::extract::{ApiJson, ApiPath, IfMatch, RequestId, etag};
 use super::orders::{
-    OrderView, check_version, load_for_review, load_order, lost_race, order_response, required_text,
+    OrderView, check_version, decision_reason, load_for_review, load_order, lost_race,
+    order_response, required_text,
 };
 use super::session::{Caller, refuse};
 use crate::app::AppState;
@@ -219,18 +220,11 @@ async fn decide_screening(
     check_version(&order, expected)?;
     let step = after_screening(order.status, req.decision)
         .map_err(|r| AppError::conflict(r.code, r.reason))?;
-    let reason = match req.decision {
-        ScreeningDecision::Proceed => req
-            .reason
-            .as_deref()
-            .map(|r| required_text(Some(r), "reason", "a decision"))
-            .transpose()?,
-        other => Some(required_text(
-            req.reason.as_deref(),
-            "reason",
-            &format!("`{other}`"),
-        )?),
-    };
+    let reason = decision_reason(
+        req.reason.as_deref(),
+        req.decision != ScreeningDecision::Proceed,
+        req.decision.as_str(),
+    )?;
     let screened = report(&state, &order).await?;
     if req.decision == ScreeningDecision::Proceed
         && screened.risk_flags.contains(&RiskFlag::SubjectRefused)
