@@ -99,7 +99,8 @@ impl Application {
             self.state.clone(),
             stopped.clone(),
         ));
-        let sla_sweeper = tokio::spawn(jobs::sla_sweeper::run(self.state.clone(), stopped));
+        let sla_sweeper = tokio::spawn(jobs::sla_sweeper::run(self.state.clone(), stopped.clone()));
+        let retention = tokio::spawn(jobs::retention::run(self.state.clone(), stopped));
         let router = http::router(self.state.clone());
         // The peer address feeds login throttling per client.
         let service = router.into_make_service_with_connect_info::<SocketAddr>();
@@ -109,6 +110,7 @@ impl Application {
         let _ = stop.send(true);
         let _ = sweeper.await;
         let _ = sla_sweeper.await;
+        let _ = retention.await;
         if let Some(embedded) = self.embedded {
             embedded.shutdown().await;
         }

@@ -48,6 +48,7 @@ pub struct Settings {
     pub consent: ConsentSettings,
     pub sla: SlaSettings,
     pub studio: StudioSettings,
+    pub delivery: DeliverySettings,
     /// Largest JSON request body accepted, in bytes.
     pub max_json_body_bytes: usize,
 }
@@ -65,6 +66,7 @@ impl Default for Settings {
             consent: ConsentSettings::default(),
             sla: SlaSettings::default(),
             studio: StudioSettings::default(),
+            delivery: DeliverySettings::default(),
             max_json_body_bytes: 64 * 1024,
         }
     }
@@ -281,6 +283,34 @@ impl Default for StudioSettings {
     }
 }
 
+/// Delivery and retention (PRODUCT.md, "Delivery, retention, erasure").
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct DeliverySettings {
+    /// The visible AI-generated-content label recorded for a deliverable unless staff give
+    /// another text.
+    pub ai_label_text: String,
+    /// The provider named in each deliverable's metadata label (an ASCII token: it travels in
+    /// an object metadata header).
+    pub label_provider: String,
+    /// Raw samples are purged this many days after delivery unless the customer keeps them
+    /// for follow-up iterations.
+    pub sample_retention_days: u32,
+    /// How often the retention and erasure job looks for due work (seconds).
+    pub retention_interval_secs: u64,
+}
+
+impl Default for DeliverySettings {
+    fn default() -> Self {
+        Self {
+            ai_label_text: "本内容由人工智能生成 / AI-generated content".into(),
+            label_provider: "keepsake-studio".into(),
+            sample_retention_days: 30,
+            retention_interval_secs: 3600,
+        }
+    }
+}
+
 /// Sample sufficiency thresholds per delivery mode (PRODUCT.md, "Samples").
 #[derive(Debug, Clone, Deserialize)]
 #[serde(default, deny_unknown_fields)]
@@ -444,6 +474,17 @@ impl Settings {
         {
             return Err(ConfigError::Invalid(
                 "S3_ENDPOINT needs S3_ACCESS_KEY_ID and S3_SECRET_ACCESS_KEY".into(),
+            ));
+        }
+        if !crate::domain::delivery::is_label_token(&self.delivery.label_provider) {
+            return Err(ConfigError::Invalid(
+                "delivery.label_provider must be 1-64 ASCII letters, digits, '.', '_' or '-'"
+                    .into(),
+            ));
+        }
+        if self.delivery.ai_label_text.trim().is_empty() {
+            return Err(ConfigError::Invalid(
+                "delivery.ai_label_text must not be empty".into(),
             ));
         }
         if parse_offset(&self.studio.utc_offset).is_none() {

@@ -27,6 +27,9 @@ mod m20261128_000018_create_order_stages;
 mod m20261128_000019_create_outbox;
 mod m20261128_000020_board_columns;
 mod m20261128_000021_order_delivered_at;
+mod m20261128_000022_create_deliverables;
+mod m20261128_000026_retention_and_erasure;
+mod m20261128_000028_create_iterations;
 
 pub struct Migrator;
 
@@ -55,6 +58,9 @@ impl MigratorTrait for Migrator {
             Box::new(m20261128_000019_create_outbox::Migration),
             Box::new(m20261128_000020_board_columns::Migration),
             Box::new(m20261128_000021_order_delivered_at::Migration),
+            Box::new(m20261128_000022_create_deliverables::Migration),
+            Box::new(m20261128_000026_retention_and_erasure::Migration),
+            Box::new(m20261128_000028_create_iterations::Migration),
         ]
     }
 }

@@ -116,6 +116,10 @@ fn seed_order(i: u64, open: bool, assignees: &[Uuid]) -> order::ActiveModel {
             matches!(status, OrderStatus::Delivered | OrderStatus::Closed)
                 .then(|| created + Duration::days(6)),
         ),
+        keep_samples: Set(false),
+        samples_purged_at: Set(None),
+        erasure_reason: Set(None),
+        erased_at: Set(None),
     }
 }
 

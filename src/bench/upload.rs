@@ -439,7 +439,7 @@ async fn raw_multipart(
 ) -> BenchResult<()> {
     const PART: u64 = 16 * MIB;
     let upload_id = store
-        .create_multipart(key, "application/octet-stream")
+        .create_multipart(key, "application/octet-stream", &Default::default())
         .await?;
     let count = u32::try_from(video.len().div_ceil(PART))?;
     let puts = (1..=count).map(|number| {
@@ -478,7 +478,14 @@ async fn raw_put(
     video: &SyntheticVideo,
 ) -> BenchResult<()> {
     let request = store
-        .presign_put(key, None, None, false, Duration::from_secs(900))
+        .presign_put(
+            key,
+            None,
+            None,
+            false,
+            &Default::default(),
+            Duration::from_secs(900),
+        )
         .await?;
     put_stream(
         client,

@@ -36,6 +36,8 @@ pub struct Signature {
     pub decision: ConsentDecision,
     pub grants: Grants,
     pub evidence: Vec<Evidence>,
+    /// Fresh consent for this follow-up iteration of a delivered order.
+    pub iteration_id: Option<Uuid>,
 }
 
 const MAX_NAME_CHARS: usize = 200;
@@ -68,21 +70,25 @@ async fn check_evidence(
                 format!("sample {} is cited twice", item.sample_id),
             ));
         }
-        let sample = db::samples::find(&state.db, order.id, item.sample_id)
-            .await?
-            .filter(|s| {
-                s.kind == SampleKind::Document.as_str()
-                    && s.status == SampleStatus::Verified.as_str()
-            })
-            .ok_or_else(|| {
-                invalid(
-                    "invalid_evidence",
-                    format!(
-                        "sample {} is not a verified document of this order",
-                        item.sample_id
-                    ),
-                )
-            })?;
+        let sample = db::samples::find_of(
+            &state.db,
+            crate::domain::sample::UploadPurpose::Sample,
+            order.id,
+            item.sample_id,
+        )
+        .await?
+        .filter(|s| {
+            s.kind == SampleKind::Document.as_str() && s.status == SampleStatus::Verified.as_str()
+        })
+        .ok_or_else(|| {
+            invalid(
+                "invalid_evidence",
+                format!(
+                    "sample {} is not a verified document of this order",
+                    item.sample_id
+                ),
+            )
+        })?;
         records.push(EvidenceRecord {
             sample_id: sample.id,
             document_type: item.document_type,
@@ -90,6 +96,41 @@ async fn check_evidence(
         });
     }
     Ok(records)
+}
+
+/// Consents are signed before production — or, for a follow-up iteration waiting for fresh
+/// consent, while that iteration has not started.
+async fn check_open(
+    state: &AppState,
+    order: &OrderRecord,
+    iteration: Option<Uuid>,
+) -> AppResult<()> {
+    let Some(iteration_id) = iteration else {
+        if order.status.accepts_consents() {
+            return Ok(());
+        }
+        return Err(AppError::conflict(
+            "consents_closed",
+            format!(
+                "consents are signed before production; this order is {}",
+                order.status
+            ),
+        ));
+    };
+    let iteration = db::iterations::find(&state.db, order.id, iteration_id)
+        .await?
+        .ok_or_else(|| AppError::not_found("iteration_not_found", "no such iteration"))?;
+    if iteration.status()?.takes_consent() && order.status.is_active() {
+        Ok(())
+    } else {
+        Err(AppError::conflict(
+            "consents_closed",
+            format!(
+                "fresh consent is given before an iteration starts; this one is {}",
+                iteration.status
+            ),
+        ))
+    }
 }
 
 /// Check `signature` against the order, the consent texts and the evidence, then record it.
@@ -101,15 +142,7 @@ pub async fn record_signature(
     signature: Signature,
     request_id: Option<&str>,
 ) -> AppResult<ConsentRow> {
-    if !order.status.accepts_consents() {
-        return Err(AppError::conflict(
-            "consents_closed",
-            format!(
-                "consents are signed before production; this order is {}",
-                order.status
-            ),
-        ));
-    }
+    check_open(state, order, signature.iteration_id).await?;
     let name = signer.name.trim().to_owned();
     if name.is_empty() || name.chars().count() > MAX_NAME_CHARS {
         return Err(invalid(
@@ -161,7 +194,7 @@ pub async fn record_signature(
 
     let consent_id = Uuid::now_v7();
     let now = db::now();
-    let content = serde_json::json!({
+    let mut content = serde_json::json!({
         "consent_id": consent_id,
         "party": signature.party,
         "relationship": signature.relationship,
@@ -172,6 +205,9 @@ pub async fn record_signature(
         "verification_method": signer.verification_method,
         "invitation_id": signer.invitation_id,
     });
+    if let Some(iteration_id) = signature.iteration_id {
+        content["iteration_id"] = iteration_id.to_string().into();
+    }
     let personal = serde_json::json!({
         "signer_name": name,
         "signer_user_id": signer.user_id,
@@ -198,6 +234,7 @@ pub async fn record_signature(
         signer_user_agent: signer.user_agent,
         signed_at: now,
         ledger_event_id: Uuid::nil(),
+        iteration_id: signature.iteration_id,
     };
     let (order_id, actor, party, decision) =
         (order.id, signer.actor, signature.party, signature.decision);

@@ -59,12 +59,14 @@ pub async fn withdraw(
                     order_id,
                     &OrderStatus::active(),
                     erasure_due_at,
+                    "withdrawal",
                     now,
                 )
                 .await?;
                 let stopped_order = stopped.is_some();
                 if !stopped_order {
-                    db::orders::schedule_erasure(txn, order_id, erasure_due_at, now).await?;
+                    db::orders::schedule_erasure(txn, order_id, erasure_due_at, "withdrawal", now)
+                        .await?;
                 }
                 let order = db::orders::find(txn, order_id)
                     .await?

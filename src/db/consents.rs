@@ -39,6 +39,7 @@ pub struct NewConsent {
     pub signer_user_agent: Option<String>,
     pub signed_at: DateTime<Utc>,
     pub ledger_event_id: Uuid,
+    pub iteration_id: Option<Uuid>,
 }
 
 fn to_json<T: serde::Serialize>(value: &T) -> Result<serde_json::Value, DbErr> {
@@ -68,6 +69,7 @@ pub async fn insert(conn: &impl ConnectionTrait, new: NewConsent) -> Result<Cons
         ledger_event_id: Set(new.ledger_event_id),
         withdrawn_at: Set(None),
         withdrawal_ledger_event_id: Set(None),
+        iteration_id: Set(new.iteration_id),
     }
     .insert(conn)
     .await

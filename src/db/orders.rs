@@ -38,6 +38,11 @@ pub struct OrderRecord {
     pub promised_at: Option<DateTime<Utc>>,
     pub withdrawn_at: Option<DateTime<Utc>>,
     pub erasure_due_at: Option<DateTime<Utc>>,
+    pub delivered_at: Option<DateTime<Utc>>,
+    pub keep_samples: bool,
+    pub samples_purged_at: Option<DateTime<Utc>>,
+    pub erasure_reason: Option<String>,
+    pub erased_at: Option<DateTime<Utc>>,
     pub production: Production,
 }
 
@@ -115,6 +120,11 @@ impl TryFrom<order::Model> for OrderRecord {
             promised_at: m.promised_at,
             withdrawn_at: m.withdrawn_at,
             erasure_due_at: m.erasure_due_at,
+            delivered_at: m.delivered_at,
+            keep_samples: m.keep_samples,
+            samples_purged_at: m.samples_purged_at,
+            erasure_reason: m.erasure_reason,
+            erased_at: m.erased_at,
             production: Production {
                 template_id: m.template_id,
                 assignee_id: m.assignee_id,
@@ -199,6 +209,10 @@ pub async fn insert(conn: &impl ConnectionTrait, new: NewOrder) -> Result<OrderR
         qc_signed_off_by: Set(None),
         current_stage: Set(None),
         delivered_at: Set(None),
+        keep_samples: Set(false),
+        samples_purged_at: Set(None),
+        erasure_reason: Set(None),
+        erased_at: Set(None),
     };
     model.insert(conn).await?.try_into()
 }
@@ -262,6 +276,8 @@ pub struct OrderChange {
     pub queued_at: Option<DateTime<Utc>>,
     pub due_at: Option<DateTime<Utc>>,
     pub promised_at: Option<DateTime<Utc>>,
+    pub delivered_at: Option<DateTime<Utc>>,
+    pub keep_samples: bool,
     pub production: Production,
     pub now: DateTime<Utc>,
 }
@@ -316,6 +332,8 @@ pub async fn update_if_version(
         .col_expr(order::Column::QueuedAt, Expr::value(change.queued_at))
         .col_expr(order::Column::DueAt, Expr::value(change.due_at))
         .col_expr(order::Column::PromisedAt, Expr::value(change.promised_at))
+        .col_expr(order::Column::DeliveredAt, Expr::value(change.delivered_at))
+        .col_expr(order::Column::KeepSamples, Expr::value(change.keep_samples))
         .col_expr(
             order::Column::TemplateId,
             Expr::value(change.production.template_id),
@@ -387,6 +405,8 @@ impl OrderRecord {
             queued_at: self.queued_at,
             due_at: self.due_at,
             promised_at: self.promised_at,
+            delivered_at: self.delivered_at,
+            keep_samples: self.keep_samples,
             production: self.production.clone(),
             now,
         }
@@ -427,9 +447,11 @@ pub async fn withdraw(
     id: Uuid,
     from: &[OrderStatus],
     erasure_due_at: DateTime<Utc>,
+    erasure_reason: &str,
     now: DateTime<Utc>,
 ) -> Result<Option<OrderRecord>, DbErr> {
     let result = Orders::update_many()
+        .col_expr(order::Column::ErasureReason, Expr::value(erasure_reason))
         .col_expr(
             order::Column::Status,
             Expr::value(OrderStatus::Withdrawn.as_str()),
@@ -457,23 +479,51 @@ pub async fn withdraw(
 }
 
 /// Schedule erasure for an order that is already stopped (declined, cancelled, closed): the
-/// earliest schedule stands.
+/// earliest schedule stands (a later request never postpones one; an earlier one brings it
+/// forward, with its reason). Erased orders are left alone.
 pub async fn schedule_erasure(
     conn: &impl ConnectionTrait,
     id: Uuid,
     erasure_due_at: DateTime<Utc>,
+    erasure_reason: &str,
     now: DateTime<Utc>,
 ) -> Result<(), DbErr> {
+    use sea_orm::Condition;
     Orders::update_many()
         .col_expr(order::Column::ErasureDueAt, Expr::value(erasure_due_at))
+        .col_expr(order::Column::ErasureReason, Expr::value(erasure_reason))
         .col_expr(order::Column::UpdatedAt, Expr::value(now))
         .col_expr(
             order::Column::Version,
             Expr::col(order::Column::Version).add(1),
         )
         .filter(order::Column::Id.eq(id))
-        .filter(order::Column::ErasureDueAt.is_null())
+        .filter(order::Column::ErasedAt.is_null())
+        .filter(
+            Condition::any()
+                .add(order::Column::ErasureDueAt.is_null())
+                .add(order::Column::ErasureDueAt.gt(erasure_due_at)),
+        )
         .exec(conn)
         .await?;
     Ok(())
+}
+
+/// Orders whose erasure is due and not done, oldest due first.
+pub async fn erasure_due(
+    conn: &impl ConnectionTrait,
+    now: DateTime<Utc>,
+    limit: u64,
+) -> Result<Vec<Uuid>, DbErr> {
+    use sea_orm::QuerySelect;
+    Orders::find()
+        .select_only()
+        .column(order::Column::Id)
+        .filter(order::Column::ErasureDueAt.lte(now))
+        .filter(order::Column::ErasedAt.is_null())
+        .order_by_asc(order::Column::ErasureDueAt)
+        .limit(limit)
+        .into_tuple()
+        .all(conn)
+        .await
 }

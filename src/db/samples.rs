@@ -10,7 +10,7 @@ use sea_orm::{
 use uuid::Uuid;
 
 use super::entities::sample::{self, Entity as Samples};
-use crate::domain::sample::{SampleKind, SampleStatus, UploadMode};
+use crate::domain::sample::{SampleKind, SampleStatus, UploadMode, UploadPurpose};
 use crate::domain::sufficiency::SampleFacts;
 use crate::media::MediaMetadata;
 
@@ -25,6 +25,10 @@ impl SampleRow {
         SampleStatus::parse(&self.status)
             .ok_or_else(|| DbErr::Custom(format!("unknown sample status {:?}", self.status)))
     }
+    pub fn purpose(&self) -> Result<UploadPurpose, DbErr> {
+        UploadPurpose::parse(&self.purpose)
+            .ok_or_else(|| DbErr::Custom(format!("unknown upload purpose {:?}", self.purpose)))
+    }
     pub fn upload_mode(&self) -> Result<UploadMode, DbErr> {
         UploadMode::parse(&self.upload_mode)
             .ok_or_else(|| DbErr::Custom(format!("unknown upload mode {:?}", self.upload_mode)))
@@ -34,6 +38,7 @@ impl SampleRow {
 #[derive(Debug, Clone)]
 pub struct NewSample {
     pub id: Uuid,
+    pub purpose: UploadPurpose,
     pub order_id: Uuid,
     pub kind: SampleKind,
     pub file_name: String,
@@ -78,11 +83,13 @@ pub async fn insert(conn: &impl ConnectionTrait, new: NewSample) -> Result<Sampl
         updated_at: Set(new.now),
         completed_at: Set(None),
         purged_at: Set(None),
+        purpose: Set(new.purpose.as_str().to_owned()),
     }
     .insert(conn)
     .await
 }
 
+/// An upload of the order, sample or deliverable (the upload machinery serves both).
 pub async fn find(
     conn: &impl ConnectionTrait,
     order_id: Uuid,
@@ -94,7 +101,36 @@ pub async fn find(
         .await
 }
 
+/// An upload of the order with this purpose (a deliverable is not a sample, and back).
+pub async fn find_of(
+    conn: &impl ConnectionTrait,
+    purpose: UploadPurpose,
+    order_id: Uuid,
+    id: Uuid,
+) -> Result<Option<SampleRow>, DbErr> {
+    Samples::find_by_id(id)
+        .filter(sample::Column::OrderId.eq(order_id))
+        .filter(sample::Column::Purpose.eq(purpose.as_str()))
+        .one(conn)
+        .await
+}
+
+/// The order's uploads of one purpose, oldest first.
 pub async fn list_for_order(
+    conn: &impl ConnectionTrait,
+    purpose: UploadPurpose,
+    order_id: Uuid,
+) -> Result<Vec<SampleRow>, DbErr> {
+    Samples::find()
+        .filter(sample::Column::OrderId.eq(order_id))
+        .filter(sample::Column::Purpose.eq(purpose.as_str()))
+        .order_by_asc(sample::Column::Id)
+        .all(conn)
+        .await
+}
+
+/// Every upload row of the order, whatever its purpose or state (erasure).
+pub async fn all_of_order(
     conn: &impl ConnectionTrait,
     order_id: Uuid,
 ) -> Result<Vec<SampleRow>, DbErr> {
@@ -108,6 +144,7 @@ pub async fn list_for_order(
 pub async fn count_verified(conn: &impl ConnectionTrait, order_id: Uuid) -> Result<u64, DbErr> {
     Samples::find()
         .filter(sample::Column::OrderId.eq(order_id))
+        .filter(sample::Column::Purpose.eq(UploadPurpose::Sample.as_str()))
         .filter(sample::Column::Status.eq(SampleStatus::Verified.as_str()))
         .count(conn)
         .await
@@ -120,6 +157,7 @@ pub async fn count_verified_of_kind(
 ) -> Result<u64, DbErr> {
     Samples::find()
         .filter(sample::Column::OrderId.eq(order_id))
+        .filter(sample::Column::Purpose.eq(UploadPurpose::Sample.as_str()))
         .filter(sample::Column::Kind.eq(kind.as_str()))
         .filter(sample::Column::Status.eq(SampleStatus::Verified.as_str()))
         .count(conn)
@@ -133,6 +171,7 @@ pub async fn verified_facts(
 ) -> Result<Vec<SampleFacts>, DbErr> {
     let rows = Samples::find()
         .filter(sample::Column::OrderId.eq(order_id))
+        .filter(sample::Column::Purpose.eq(UploadPurpose::Sample.as_str()))
         .filter(sample::Column::Status.eq(SampleStatus::Verified.as_str()))
         .all(conn)
         .await?;

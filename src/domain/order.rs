@@ -79,6 +79,8 @@ string_enum!(
         StartProduction => "start_production",
         Advance => "advance",
         SignOffQuality => "sign_off_quality",
+        Deliver => "deliver",
+        Close => "close",
     }
 );
 
@@ -113,7 +115,12 @@ impl OrderAction {
     pub fn by(self) -> ActionBy {
         match self {
             Self::Submit | Self::Cancel => ActionBy::Customer,
-            Self::Hold | Self::Resume | Self::StartProduction | Self::Advance => ActionBy::Staff,
+            Self::Hold
+            | Self::Resume
+            | Self::StartProduction
+            | Self::Advance
+            | Self::Deliver
+            | Self::Close => ActionBy::Staff,
             Self::StartScreening | Self::SignOffQuality => ActionBy::Reviewer,
         }
     }
@@ -259,6 +266,15 @@ pub fn next_status(
         (OrderAction::SignOffQuality, QualityCheck) => Ok(Move::to(QualityCheck)),
         (OrderAction::SignOffQuality, _) => Err(refused(format!(
             "quality is signed off in quality check; this order is {from}"
+        ))),
+        // The delivery gate (signed-off quality, labeled deliverables) is `delivery`'s to check.
+        (OrderAction::Deliver, QualityCheck) => Ok(Move::to(Delivered)),
+        (OrderAction::Deliver, _) => Err(refused(format!(
+            "only an order in quality check can be delivered; this one is {from}"
+        ))),
+        (OrderAction::Close, Delivered) => Ok(Move::to(Closed)),
+        (OrderAction::Close, _) => Err(refused(format!(
+            "only a delivered order can be closed; this one is {from}"
         ))),
     }
 }

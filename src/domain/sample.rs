@@ -4,7 +4,7 @@
 use crate::config::UploadSettings;
 use crate::media::MediaType;
 
-use super::order::string_enum;
+use super::order::{OrderStatus, string_enum};
 
 string_enum!(
     /// What a sample is evidence of.
@@ -102,9 +102,49 @@ pub fn parse_sha256_hex(text: &str) -> Option<[u8; 32]> {
     Some(out)
 }
 
+string_enum!(
+    /// Whose file an upload is: the customer's evidence, or the studio's delivery. Both go
+    /// through the same verified upload path; they differ in who may upload, when, and where
+    /// the object lives.
+    UploadPurpose {
+        Sample => "sample",
+        Deliverable => "deliverable",
+    }
+);
+
+impl UploadPurpose {
+    /// Whether an order in `status` takes uploads of this purpose: samples until production
+    /// starts, deliverables while the likeness is being produced and checked.
+    pub fn open_for(self, status: OrderStatus) -> bool {
+        match self {
+            Self::Sample => status.accepts_samples(),
+            Self::Deliverable => {
+                matches!(
+                    status,
+                    OrderStatus::InProduction | OrderStatus::QualityCheck
+                )
+            }
+        }
+    }
+
+    /// The audit action for `what` happening to an upload of this purpose.
+    pub fn event(self, what: &str) -> String {
+        format!("{}.{what}", self.as_str())
+    }
+}
+
+/// Every object of an order lives under this prefix (erasure lists it to prove it empty).
+pub fn order_prefix(order_id: uuid::Uuid) -> String {
+    format!("orders/{order_id}/")
+}
+
 /// Keys are generated from ids, never from anything a client sent.
-pub fn object_key(order_id: uuid::Uuid, sample_id: uuid::Uuid) -> String {
-    format!("orders/{order_id}/samples/{sample_id}")
+pub fn object_key(purpose: UploadPurpose, order_id: uuid::Uuid, id: uuid::Uuid) -> String {
+    let folder = match purpose {
+        UploadPurpose::Sample => "samples",
+        UploadPurpose::Deliverable => "deliverables",
+    };
+    format!("{}{folder}/{id}", order_prefix(order_id))
 }
 
 #[cfg(test)]

@@ -391,6 +391,7 @@ async fn sign_invitation(
         decision: req.decision,
         grants: req.grants,
         evidence: Vec::new(),
+        iteration_id: None,
     };
     let row = consents::record_signature(&state, &order, signer, signature, request_id.as_deref())
         .await?;

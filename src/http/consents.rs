@@ -173,6 +173,7 @@ async fn sign_consent(
         decision: req.decision,
         grants: req.grants,
         evidence: req.evidence,
+        iteration_id: None,
     };
     let row = consents::record_signature(&state, &order, signer, signature, request_id.as_deref())
         .await?;

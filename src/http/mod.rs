@@ -11,10 +11,13 @@ pub mod consent_review;
 pub mod consent_texts;
 pub mod consents;
 pub mod decisions;
+pub mod deliverables;
 pub mod extract;
 pub mod health;
+pub mod iterations;
 pub mod ledger;
 pub mod orders;
+pub mod privacy;
 pub mod production;
 pub mod reports;
 pub mod samples;
@@ -49,6 +52,9 @@ use crate::error::{AppError, Problem};
         (name = "screening", description = "The reviewer's view of a request"),
         (name = "orders", description = "Memorial orders and their lifecycle"),
         (name = "production", description = "Stages, assignment, notes and templates"),
+        (name = "delivery", description = "Deliverables with their AI-generated-content label, and downloads"),
+        (name = "iterations", description = "Follow-up iterations of a delivered order, with fresh consent when they need more"),
+        (name = "privacy", description = "Sample retention, erasure and the certificate of destruction"),
         (name = "samples", description = "Photos, voice, video and documents, uploaded straight to object storage"),
         (name = "health", description = "Liveness and readiness"),
     )
@@ -70,6 +76,9 @@ pub fn router(state: AppState) -> axum::Router {
         .merge(board::router())
         .merge(reports::router())
         .merge(samples::router())
+        .merge(deliverables::router())
+        .merge(privacy::router())
+        .merge(iterations::router())
         .merge(sufficiency::router())
         .merge(timeline::router())
         .merge(screening::router())

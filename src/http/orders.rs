@@ -535,6 +535,8 @@ pub(crate) enum SideWork {
     CompleteStage(i32),
     /// A hold ended: move the open stage's due time later by the time it lasted.
     ExtendStage(i32, chrono::Duration),
+    /// Delivery: these deliverables' metadata labels were read back and matched.
+    LabelsChecked(Vec<Uuid>),
 }
 
 /// [`apply_change`] with production bookkeeping in the same transaction.
@@ -577,6 +579,9 @@ pub(crate) async fn apply_with(
                     }
                     SideWork::ExtendStage(position, by) => {
                         db::production::extend_open_stage(txn, id, position, by).await?;
+                    }
+                    SideWork::LabelsChecked(ids) => {
+                        db::deliverables::mark_checked(txn, &ids, now).await?;
                     }
                 }
                 audit::record(
@@ -656,7 +661,7 @@ pub(crate) fn decision_reason(
     request_body(content = Option<ActionBody>, description = "`{\"reason\": …}` for hold, `{\"stage\": …}` for advance"),
     params(
         ("id" = Uuid, Path, description = "Order id"),
-        ("action" = String, Path, description = "submit | cancel | hold | resume | start_screening | start_production | advance | sign_off_quality"),
+        ("action" = String, Path, description = "submit | cancel | hold | resume | start_screening | start_production | advance | sign_off_quality | deliver | close"),
         ("If-Match" = String, Header, description = "The ETag last read"),
     ),
     responses(
@@ -758,20 +763,28 @@ async fn load_for_action(
 ) -> AppResult<OrderRecord> {
     match by {
         ActionBy::Customer => load_own_order(state, caller, id).await,
-        ActionBy::Staff => {
-            let order = load_order(state, caller, id).await?;
-            if caller.user.has(Role::Staff) || caller.user.has(Role::Admin) {
-                Ok(order)
-            } else {
-                let refusal = AppError::Forbidden {
-                    code: "staff_only",
-                    detail: "only studio staff put orders on hold or resume them".into(),
-                };
-                Err(refuse(state, caller, Target::order(id), refusal).await)
-            }
-        }
+        ActionBy::Staff => load_staff_order(state, caller, id, "only studio staff do this").await,
         ActionBy::Reviewer => load_for_review(state, caller, id).await,
     }
+}
+
+/// The order, if the caller is studio staff or an admin (403 `staff_only` for anyone else who
+/// may see it).
+pub(crate) async fn load_staff_order(
+    state: &AppState,
+    caller: &Caller,
+    id: Uuid,
+    detail: &str,
+) -> AppResult<OrderRecord> {
+    let order = load_order(state, caller, id).await?;
+    if caller.user.has(Role::Staff) || caller.user.has(Role::Admin) {
+        return Ok(order);
+    }
+    let refusal = AppError::Forbidden {
+        code: "staff_only",
+        detail: detail.into(),
+    };
+    Err(refuse(state, caller, Target::order(id), refusal).await)
 }
 
 /// The order, if the caller may make reviewer decisions on it: a reviewer who did not place it
@@ -816,6 +829,8 @@ fn action_event(action: OrderAction, from: OrderStatus) -> &'static str {
         OrderAction::StartProduction => "production.started",
         OrderAction::Advance => "production.stage_completed",
         OrderAction::SignOffQuality => "quality.signed_off",
+        OrderAction::Deliver => "order.delivered",
+        OrderAction::Close => "order.closed",
     }
 }
 

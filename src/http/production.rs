@@ -129,6 +129,12 @@ pub(crate) async fn plan(
             change.production.qc_signed_off_by = Some(caller.user.id);
             SideWork::None
         }
+        OrderAction::Deliver => {
+            let checked = crate::delivery::check_gate(state, order).await?;
+            change.delivered_at = Some(now);
+            detail["deliverables"] = checked.len().into();
+            SideWork::LabelsChecked(checked)
+        }
         _ => SideWork::None,
     };
     if change.status.under_sla(change.resume_status) {

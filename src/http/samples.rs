@@ -15,7 +15,7 @@ use super::orders::{load_order, load_own_order};
 use super::session::Caller;
 use crate::app::AppState;
 use crate::db::{self, samples::SampleRow};
-use crate::domain::sample::{SampleKind, SampleStatus, UploadMode};
+use crate::domain::sample::{SampleKind, SampleStatus, UploadMode, UploadPurpose};
 use crate::error::{AppError, AppResult, Problem};
 use crate::uploads::{self, ListedPart, StartUpload, UploadInstructions};
 
@@ -123,7 +123,7 @@ async fn load_open_sample(
 }
 
 async fn load_sample(state: &AppState, order_id: Uuid, sample_id: Uuid) -> AppResult<SampleRow> {
-    db::samples::find(&state.db, order_id, sample_id)
+    db::samples::find_of(&state.db, UploadPurpose::Sample, order_id, sample_id)
         .await?
         .ok_or_else(|| AppError::not_found("sample_not_found", "no such sample"))
 }
@@ -153,8 +153,15 @@ async fn start_upload(
     ApiJson(req): ApiJson<StartUpload>,
 ) -> AppResult<(StatusCode, Json<StartedUpload>)> {
     let order = load_own_order(&state, &caller, order_id).await?;
-    let (row, upload) =
-        uploads::start(&state, &order, req, &caller.actor(), request_id.as_deref()).await?;
+    let (row, upload) = uploads::start(
+        &state,
+        &order,
+        req,
+        uploads::UploadFor::Sample,
+        &caller.actor(),
+        request_id.as_deref(),
+    )
+    .await?;
     Ok((
         StatusCode::CREATED,
         Json(StartedUpload {
@@ -180,7 +187,7 @@ async fn list_samples(
     ApiPath(order_id): ApiPath<Uuid>,
 ) -> AppResult<Json<SampleList>> {
     load_order(&state, &caller, order_id).await?;
-    let rows = db::samples::list_for_order(&state.db, order_id).await?;
+    let rows = db::samples::list_for_order(&state.db, UploadPurpose::Sample, order_id).await?;
     let items = rows
         .iter()
         .map(SampleView::try_from)
@@ -304,22 +311,47 @@ async fn download_sample(
             ),
         ));
     }
-    let ttl = std::time::Duration::from_secs(state.settings.uploads.url_ttl_secs);
-    let request = state.store.presign_get(&row.object_key, ttl).await?;
-    let expires_at =
-        crate::db::now() + chrono::Duration::seconds(i64::try_from(ttl.as_secs()).unwrap_or(900));
-    let detail = serde_json::json!({ "order_id": order_id, "expires_at": expires_at });
-    crate::audit::record(
-        &state.db,
-        &caller.actor(),
+    let detail = serde_json::json!({ "order_id": order_id });
+    let download = issue_download(
+        &state,
+        &caller,
+        &row,
         "sample.download_url_issued",
         crate::audit::Target::sample(sample_id),
         request_id.as_deref(),
         detail,
     )
     .await?;
-    Ok(Json(Download {
+    Ok(Json(download))
+}
+
+/// A presigned GET for a stored object (the uploads' URL lifetime, at most 15 minutes), with
+/// its audit event: who got a URL to which file, and until when.
+pub(crate) async fn issue_download(
+    state: &AppState,
+    caller: &Caller,
+    row: &SampleRow,
+    action: &str,
+    target: crate::audit::Target,
+    request_id: Option<&str>,
+    mut detail: serde_json::Value,
+) -> AppResult<Download> {
+    let ttl = std::time::Duration::from_secs(state.settings.uploads.url_ttl_secs);
+    let request = state.store.presign_get(&row.object_key, ttl).await?;
+    let expires_at =
+        crate::db::now() + chrono::Duration::seconds(i64::try_from(ttl.as_secs()).unwrap_or(900));
+    detail["expires_at"] = serde_json::to_value(expires_at).map_err(AppError::internal)?;
+    crate::audit::record(
+        &state.db,
+        &caller.actor(),
+        action,
+        target,
+        request_id,
+        detail,
+    )
+    .await?;
+    Ok(Download {
         request,
         expires_at,
-    }))
+    })
 }

@@ -3,4 +3,7 @@
 //! rows with conditional updates), plus a loop that calls it on an interval until shutdown.
 
 pub mod sla_sweeper;
+
+/// The retention job lives with the rules it applies.
+pub use crate::privacy::retention;
 pub mod upload_sweeper;

@@ -4,7 +4,8 @@
 //! GetObject at roughly 100–150 MB/s here. Verifying a sample reads it whole once, and
 //! customers will download through the same path, so `get_object` keeps s3s-fs's answer (its
 //! headers, range handling, ETag and checksums) but replaces the body with a stream of 256 KiB
-//! reads of the same byte range. Every other operation is s3s-fs's own.
+//! reads of the same byte range. `delete_object` also removes the sidecar files s3s-fs leaves
+//! behind. Every other operation is s3s-fs's own.
 
 use std::io::SeekFrom;
 use std::path::PathBuf;
@@ -24,6 +25,25 @@ pub struct EmbeddedFs {
 impl EmbeddedFs {
     pub fn new(inner: FileSystem, root: PathBuf) -> Self {
         Self { inner, root }
+    }
+}
+
+impl EmbeddedFs {
+    /// s3s-fs keeps an object's attributes (content type, user metadata) and its checksums in
+    /// sidecar files beside the data and leaves them behind on DeleteObject. A deleted object
+    /// must leave nothing (erasure promises it), so they go with it.
+    async fn remove_sidecars(&self, bucket: &str, key: &str) -> S3Result<()> {
+        use base64::Engine;
+        let encode = |s: &str| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(s);
+        for suffix in ["metadata.json", "internal.json"] {
+            let name = format!(".bucket-{}.object-{}.{suffix}", encode(bucket), encode(key));
+            match tokio::fs::remove_file(self.root.join(name)).await {
+                Ok(()) => {}
+                Err(err) if err.kind() == std::io::ErrorKind::NotFound => {}
+                Err(err) => return Err(s3_error!(InternalError, "removing sidecar: {err}")),
+            }
+        }
+        Ok(())
     }
 }
 
@@ -71,7 +91,10 @@ impl S3 for EmbeddedFs {
         &self,
         req: S3Request<DeleteObjectInput>,
     ) -> S3Result<S3Response<DeleteObjectOutput>> {
-        self.inner.delete_object(req).await
+        let (bucket, key) = (req.input.bucket.clone(), req.input.key.clone());
+        let out = self.inner.delete_object(req).await?;
+        self.remove_sidecars(&bucket, &key).await?;
+        Ok(out)
     }
 
     async fn list_objects_v2(

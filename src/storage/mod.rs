@@ -77,6 +77,8 @@ pub struct ObjectHead {
     pub etag: Option<String>,
     /// Base64 SHA-256 the store verified on write, when it keeps one.
     pub sha256_base64: Option<String>,
+    /// The object's user metadata (`x-amz-meta-…`, keys without the prefix).
+    pub metadata: std::collections::HashMap<String, String>,
 }
 
 /// One uploaded part of a multipart upload.
@@ -182,12 +184,15 @@ impl ObjectStore {
     /// verifies the body against it. With `create_only`, `If-None-Match: *` is signed too: the
     /// URL can create the object but never overwrite it. (Sample uploads use both;
     /// `keepsake bench upload` uses a bare PUT as the store's baseline speed.)
+    /// `metadata` becomes signed `x-amz-meta-…` headers: the object is stored with exactly
+    /// these values or not at all.
     pub async fn presign_put(
         &self,
         key: &str,
         content_type: Option<&str>,
         sha256: Option<&[u8; 32]>,
         create_only: bool,
+        metadata: &std::collections::BTreeMap<String, String>,
         ttl: Duration,
     ) -> Result<PresignedRequest, StorageError> {
         let presigned = self
@@ -195,6 +200,7 @@ impl ObjectStore {
             .put_object()
             .bucket(&self.bucket)
             .key(key)
+            .set_metadata(user_metadata(metadata))
             .set_if_none_match(create_only.then(|| "*".to_owned()))
             .set_content_type(content_type.map(str::to_owned))
             .set_checksum_sha256(sha256.map(|s| base64_of(s)))
@@ -221,10 +227,12 @@ impl ObjectStore {
         Ok(to_presigned(&presigned))
     }
 
+    /// `metadata` is kept by the store and given to the object the parts assemble into.
     pub async fn create_multipart(
         &self,
         key: &str,
         content_type: &str,
+        metadata: &std::collections::BTreeMap<String, String>,
     ) -> Result<String, StorageError> {
         let out = self
             .client
@@ -232,6 +240,7 @@ impl ObjectStore {
             .bucket(&self.bucket)
             .key(key)
             .content_type(content_type)
+            .set_metadata(user_metadata(metadata))
             .send()
             .await
             .map_err(|e| StorageError::sdk("create multipart upload", e))?;
@@ -380,6 +389,7 @@ impl ObjectStore {
                     .and_then(|n| u64::try_from(n).ok())
                     .unwrap_or(0),
                 sha256_base64: out.checksum_sha256().map(str::to_owned),
+                metadata: out.metadata().cloned().unwrap_or_default(),
             })),
             Err(err) if err.as_service_error().is_some_and(|e| e.is_not_found()) => Ok(None),
             Err(err) => Err(StorageError::sdk("head object", err)),
@@ -483,6 +493,12 @@ impl ObjectStore {
         }
         Ok(keys)
     }
+}
+
+fn user_metadata(
+    metadata: &std::collections::BTreeMap<String, String>,
+) -> Option<std::collections::HashMap<String, String>> {
+    (!metadata.is_empty()).then(|| metadata.clone().into_iter().collect())
 }
 
 pub fn base64_of(bytes: &[u8]) -> String {

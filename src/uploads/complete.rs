@@ -16,7 +16,7 @@ use super::verify::{Inspection, Proven, inspect};
 use crate::app::AppState;
 use crate::audit::{self, Actor, Target};
 use crate::db::{self, samples::SampleRow};
-use crate::domain::sample::{SampleStatus, UploadMode};
+use crate::domain::sample::{SampleStatus, UploadMode, UploadPurpose};
 use crate::error::{AppError, AppResult};
 
 /// How long a verification may run before another completion may take the sample over.
@@ -27,6 +27,8 @@ pub const VERIFY_LEASE: chrono::Duration = chrono::Duration::minutes(30);
 struct Caller {
     actor: Actor,
     request_id: Option<String>,
+    /// Sample or deliverable: names the audit events.
+    purpose: UploadPurpose,
 }
 
 pub async fn complete(
@@ -39,6 +41,7 @@ pub async fn complete(
     let caller = Caller {
         actor: actor.clone(),
         request_id: request_id.map(str::to_owned),
+        purpose: row.purpose()?,
     };
     claim(state, &row, &caller).await?;
     let task = tokio::spawn(run(state.clone(), row, listed_parts, caller));
@@ -127,7 +130,7 @@ async fn claim(state: &AppState, row: &SampleRow, caller: &Caller) -> AppResult<
                     audit::record(
                         txn,
                         &caller_tx.actor,
-                        "sample.verification_started",
+                        &caller_tx.purpose.event("verification_started"),
                         Target::sample(id),
                         caller_tx.request_id.as_deref(),
                         serde_json::json!({}),
@@ -171,7 +174,7 @@ async fn release(state: &AppState, row: &SampleRow, caller: &Caller, why: &str) 
                     audit::record(
                         txn,
                         &caller.actor,
-                        "sample.verification_released",
+                        &caller.purpose.event("verification_released"),
                         Target::sample(id),
                         caller.request_id.as_deref(),
                         detail,
@@ -198,7 +201,7 @@ async fn record_assembled(state: &AppState, row: &SampleRow, caller: &Caller) ->
                 audit::record(
                     txn,
                     &caller.actor,
-                    "sample.parts_assembled",
+                    &caller.purpose.event("parts_assembled"),
                     Target::sample(id),
                     caller.request_id.as_deref(),
                     serde_json::json!({}),
@@ -245,7 +248,7 @@ async fn record_verified(
                 audit::record(
                     txn,
                     &caller.actor,
-                    "sample.verified",
+                    &caller.purpose.event("verified"),
                     Target::sample(id),
                     caller.request_id.as_deref(),
                     detail,
@@ -286,7 +289,7 @@ async fn record_rejected(
                     audit::record(
                         txn,
                         &caller.actor,
-                        "sample.rejected",
+                        &caller.purpose.event("rejected"),
                         Target::sample(id),
                         caller.request_id.as_deref(),
                         detail,

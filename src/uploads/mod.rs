@@ -14,7 +14,9 @@ mod verify;
 
 pub use assemble::ListedPart;
 pub use complete::{VERIFY_LEASE, complete, discard};
-pub use start::{PartInstruction, StartUpload, UploadInstructions, resume, start};
+pub use start::{
+    PartInstruction, StartUpload, UploadFor, UploadInstructions, closed_for, resume, start,
+};
 pub use stored_object::StoredObject;
 
 use crate::media::MediaType;

@@ -1,5 +1,6 @@
 //! Starting and resuming an upload.
 
+use std::collections::BTreeMap;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
@@ -11,7 +12,8 @@ use uuid::Uuid;
 use crate::app::AppState;
 use crate::audit::{self, Actor, Target};
 use crate::db::{self, orders::OrderRecord, samples::SampleRow};
-use crate::domain::sample::{self, SampleKind, UploadMode, UploadPlan};
+use crate::domain::delivery::AiLabel;
+use crate::domain::sample::{self, SampleKind, UploadMode, UploadPlan, UploadPurpose};
 use crate::error::{AppError, AppResult};
 use crate::media::MediaType;
 use crate::storage::{PresignedRequest, UploadedPart};
@@ -108,35 +110,91 @@ fn check_declaration(req: &StartUpload, state: &AppState) -> AppResult<Declared>
     Ok(Declared { sha256, media })
 }
 
-pub async fn start(
-    state: &AppState,
-    order: &OrderRecord,
-    req: StartUpload,
-    actor: &Actor,
-    request_id: Option<&str>,
-) -> AppResult<(SampleRow, UploadInstructions)> {
-    if !order.status.accepts_samples() {
-        return Err(AppError::conflict(
+/// What an upload is for. A deliverable carries its visible AI label text (its metadata label
+/// is made here: the provider from the settings, a fresh content id).
+pub enum UploadFor {
+    Sample,
+    Deliverable { label_text: String, staff_id: Uuid },
+}
+
+impl UploadFor {
+    fn purpose(&self) -> UploadPurpose {
+        match self {
+            Self::Sample => UploadPurpose::Sample,
+            Self::Deliverable { .. } => UploadPurpose::Deliverable,
+        }
+    }
+}
+
+/// The refusal when `order` takes no uploads of `purpose` in its status.
+pub fn closed_for(purpose: UploadPurpose, order: &OrderRecord) -> AppError {
+    match purpose {
+        UploadPurpose::Sample => AppError::conflict(
             "order_not_accepting_samples",
             format!(
                 "samples can no longer be added to an order that is {}",
                 order.status
             ),
-        ));
+        ),
+        UploadPurpose::Deliverable => AppError::conflict(
+            "order_not_accepting_deliverables",
+            format!(
+                "deliverables are uploaded while the order is in production or quality check; it is {}",
+                order.status
+            ),
+        ),
+    }
+}
+
+pub async fn start(
+    state: &AppState,
+    order: &OrderRecord,
+    req: StartUpload,
+    upload_for: UploadFor,
+    actor: &Actor,
+    request_id: Option<&str>,
+) -> AppResult<(SampleRow, UploadInstructions)> {
+    let purpose = upload_for.purpose();
+    if !purpose.open_for(order.status) {
+        return Err(closed_for(purpose, order));
     }
     let declared = check_declaration(&req, state)?;
     let plan = sample::plan_upload(req.size, &state.settings.uploads);
     let sample_id = Uuid::now_v7();
-    let key = sample::object_key(order.id, sample_id);
+    let key = sample::object_key(purpose, order.id, sample_id);
     let content_type = declared.media.mime();
+    let label = match &upload_for {
+        UploadFor::Sample => None,
+        UploadFor::Deliverable {
+            label_text,
+            staff_id,
+        } => Some((
+            AiLabel::new(
+                sample_id,
+                label_text.clone(),
+                state.settings.delivery.label_provider.clone(),
+            ),
+            *staff_id,
+        )),
+    };
+    let metadata = label
+        .as_ref()
+        .map(|(l, _)| l.object_metadata())
+        .unwrap_or_default();
     let upload_id = match plan.mode {
         UploadMode::Single => None,
-        UploadMode::Multipart => Some(state.store.create_multipart(&key, content_type).await?),
+        UploadMode::Multipart => Some(
+            state
+                .store
+                .create_multipart(&key, content_type, &metadata)
+                .await?,
+        ),
     };
 
     let now = db::now();
     let new = db::samples::NewSample {
         id: sample_id,
+        purpose,
         order_id: order.id,
         kind: req.kind,
         file_name: req.file_name.clone(),
@@ -150,20 +208,28 @@ pub async fn start(
         part_count: plan.part_count,
         now,
     };
-    let detail = serde_json::json!({
+    let mut detail = serde_json::json!({
         "order_id": order.id, "kind": req.kind, "size": req.size, "mode": plan.mode,
         "content_type": content_type,
     });
+    if let Some((label, _)) = &label {
+        detail["content_id"] = label.content_id.clone().into();
+    }
+    let order_id = order.id;
     let (actor, request_id) = (actor.clone(), request_id.map(str::to_owned));
     let saved = state
         .db
         .transaction::<_, SampleRow, AppError>(|txn| {
             Box::pin(async move {
                 let row = db::samples::insert(txn, new).await?;
+                if let Some((label, staff_id)) = &label {
+                    db::deliverables::insert(txn, sample_id, order_id, label, *staff_id, now)
+                        .await?;
+                }
                 audit::record(
                     txn,
                     &actor,
-                    "sample.upload_started",
+                    &purpose.event("upload_started"),
                     Target::sample(sample_id),
                     request_id.as_deref(),
                     detail,
@@ -182,7 +248,7 @@ pub async fn start(
             return Err(err.into());
         }
     };
-    let instructions = instructions_for(state, &row, plan, declared.sha256, &[]).await?;
+    let instructions = instructions_for(state, &row, plan, declared.sha256, &metadata, &[]).await?;
     Ok((row, instructions))
 }
 
@@ -215,7 +281,19 @@ pub async fn resume(state: &AppState, row: &SampleRow) -> AppResult<UploadInstru
         }
         _ => Vec::new(),
     };
-    instructions_for(state, row, plan, sha256, &uploaded).await
+    let metadata = stored_metadata(state, row).await?;
+    instructions_for(state, row, plan, sha256, &metadata, &uploaded).await
+}
+
+/// The object metadata an upload must be stored with: a deliverable's metadata label.
+async fn stored_metadata(state: &AppState, row: &SampleRow) -> AppResult<BTreeMap<String, String>> {
+    if row.purpose()? == UploadPurpose::Sample {
+        return Ok(BTreeMap::new());
+    }
+    let deliverable = db::deliverables::find(&state.db, row.id)
+        .await?
+        .ok_or_else(|| AppError::internal("a deliverable upload has no label"))?;
+    Ok(deliverable.label().object_metadata())
 }
 
 pub(crate) fn plan_of(row: &SampleRow) -> AppResult<UploadPlan> {
@@ -231,6 +309,7 @@ async fn instructions_for(
     row: &SampleRow,
     plan: UploadPlan,
     sha256: [u8; 32],
+    metadata: &BTreeMap<String, String>,
     uploaded: &[UploadedPart],
 ) -> AppResult<UploadInstructions> {
     let ttl = Duration::from_secs(state.settings.uploads.url_ttl_secs);
@@ -256,6 +335,7 @@ async fn instructions_for(
                         Some(&row.declared_content_type),
                         Some(&sha256),
                         true,
+                        metadata,
                         ttl,
                     )
                     .await?,

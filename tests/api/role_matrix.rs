@@ -113,6 +113,9 @@ async fn every_route_answers_every_caller_as_the_matrix_says() {
     let link = invitation.body["path"].as_str().unwrap().to_owned();
     let wrong_signature = json!({ "party": "relative", "text_id": text, "signer_name": "x", "grants": { "modalities": [], "purposes": [] } });
     let s = format!("{o}/samples/{sample}");
+    // No deliverable exists on a draft: every caller who may look learns only that.
+    let d = format!("{o}/deliverables/{}", uuid::Uuid::nil());
+    let it = format!("{o}/iterations/{}", uuid::Uuid::nil());
     let stale = || vec![("if-match", "\"v999\"".to_owned())];
     let rows: Vec<(Method, &str, Probe)> = vec![
         (Method::GET, "/healthz", probe("/healthz".into(), [200; 6])),
@@ -273,6 +276,110 @@ async fn every_route_answers_every_caller_as_the_matrix_says() {
             Method::GET,
             "/api/v1/orders/{id}/samples/{sid}/download",
             probe(format!("{s}/download"), [401, 200, 404, 200, 200, 200]),
+        ),
+        (
+            Method::GET,
+            "/api/v1/orders/{id}/deliverables",
+            probe(format!("{o}/deliverables"), [401, 200, 404, 200, 200, 200]),
+        ),
+        (
+            Method::POST,
+            "/api/v1/orders/{id}/deliverables",
+            Probe {
+                body: Some(
+                    json!({ "kind": "video", "file_name": "a.mp4", "size": 0, "sha256": "a".repeat(64), "content_type": "video/mp4" }),
+                ),
+                ..probe(format!("{o}/deliverables"), [401, 403, 404, 409, 403, 409])
+            },
+        ),
+        (
+            Method::GET,
+            "/api/v1/orders/{id}/deliverables/{did}",
+            probe(d.clone(), [401, 404, 404, 404, 404, 404]),
+        ),
+        (
+            Method::GET,
+            "/api/v1/orders/{id}/deliverables/{did}/upload",
+            probe(format!("{d}/upload"), [401, 403, 404, 404, 403, 404]),
+        ),
+        (
+            Method::POST,
+            "/api/v1/orders/{id}/deliverables/{did}/complete",
+            probe(format!("{d}/complete"), [401, 403, 404, 404, 403, 404]),
+        ),
+        (
+            Method::GET,
+            "/api/v1/orders/{id}/deliverables/{did}/download",
+            probe(format!("{d}/download"), [401, 404, 404, 404, 404, 404]),
+        ),
+        (
+            Method::PUT,
+            "/api/v1/orders/{id}/sample-retention",
+            Probe {
+                headers: stale(),
+                body: Some(json!({ "keep_for_iterations": true })),
+                ..probe(
+                    format!("{o}/sample-retention"),
+                    [401, 412, 404, 403, 403, 403],
+                )
+            },
+        ),
+        (
+            Method::POST,
+            "/api/v1/orders/{id}/erasure",
+            Probe {
+                body: Some(json!({ "confirm_reference": "not the reference" })),
+                ..probe(format!("{o}/erasure"), [401, 422, 404, 403, 403, 403])
+            },
+        ),
+        (
+            Method::GET,
+            "/api/v1/orders/{id}/destruction-certificate",
+            probe(
+                format!("{o}/destruction-certificate"),
+                [401, 404, 404, 404, 404, 404],
+            ),
+        ),
+        (
+            Method::GET,
+            "/api/v1/orders/{id}/iterations",
+            probe(format!("{o}/iterations"), [401, 200, 404, 200, 200, 200]),
+        ),
+        (
+            Method::POST,
+            "/api/v1/orders/{id}/iterations",
+            Probe {
+                body: Some(
+                    json!({ "description": "a new clip", "needs": { "modalities": ["voice"] } }),
+                ),
+                ..probe(format!("{o}/iterations"), [401, 403, 404, 409, 403, 409])
+            },
+        ),
+        (
+            Method::GET,
+            "/api/v1/orders/{id}/iterations/{iid}",
+            probe(it.clone(), [401, 404, 404, 404, 404, 404]),
+        ),
+        (
+            Method::POST,
+            "/api/v1/orders/{id}/iterations/{iid}/actions/{action}",
+            Probe {
+                headers: stale(),
+                ..probe(
+                    format!("{it}/actions/start"),
+                    [401, 403, 404, 404, 403, 404],
+                )
+            },
+        ),
+        (
+            Method::POST,
+            "/api/v1/orders/{id}/iterations/{iid}/consents",
+            Probe {
+                body: Some(
+                    json!({ "party": "requester", "text_id": uuid::Uuid::nil(), "signer_name": "x", "grants": { "modalities": ["face"], "purposes": ["training"] } }),
+                ),
+                ..probe(format!("{it}/consents"), [401, 404, 404, 403, 403, 403])
+            },
         ),
         (
             Method::GET,

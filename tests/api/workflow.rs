@@ -265,4 +265,85 @@ impl TestApp {
         assert_eq!(reply.status, StatusCode::OK, "{:?}", reply.body);
         reply.body
     }
+
+    /// A `{mode}` order taken through every production stage by `staff`, waiting in quality
+    /// check (not signed off).
+    pub async fn order_in_quality_check(
+        &self,
+        mode: &str,
+        reviewer: &str,
+        staff: &str,
+        texts: &std::collections::HashMap<String, String>,
+    ) -> String {
+        let order = self.queued_order(mode, reviewer, texts).await;
+        let started = self.act(&order, "start_production", staff, None).await;
+        assert_eq!(started.status, StatusCode::OK, "{:?}", started.body);
+        loop {
+            let view = self.production_of(&order, staff).await;
+            let Some(stage) = view["current_stage"].as_str() else {
+                break;
+            };
+            let stage = stage.to_owned();
+            let advanced = self
+                .act(&order, "advance", staff, Some(&json!({ "stage": stage })))
+                .await;
+            assert_eq!(advanced.status, StatusCode::OK, "{:?}", advanced.body);
+        }
+        assert_eq!(self.status_of(&order).await, "quality_check");
+        order
+    }
+
+    /// Upload `bytes` as a deliverable (a video unless `kind` says otherwise) as `staff`:
+    /// start, PUT with the instructed headers, complete. Returns the completion reply.
+    pub async fn upload_deliverable(
+        &self,
+        order: &str,
+        staff: &str,
+        kind: &str,
+        content_type: &str,
+        bytes: &[u8],
+    ) -> Reply {
+        let started = self
+            .send(
+                Method::POST,
+                &format!("/api/v1/orders/{order}/deliverables"),
+                &[("authorization", staff)],
+                Some(&json!({ "kind": kind, "file_name": "likeness.mp4", "size": bytes.len(), "sha256": crate::helpers::sha256_hex(bytes), "content_type": content_type })),
+            )
+            .await;
+        assert_eq!(started.status, StatusCode::CREATED, "{:?}", started.body);
+        let parts = self.put_all(&started.body["upload"], bytes).await;
+        let id = started.body["deliverable"]["id"].as_str().unwrap();
+        self.send(
+            Method::POST,
+            &format!("/api/v1/orders/{order}/deliverables/{id}/complete"),
+            &[("authorization", staff)],
+            Some(&json!({ "parts": if parts.is_empty() { Value::Null } else { Value::from(parts) } })),
+        )
+        .await
+    }
+
+    /// A machine-driven order delivered with one verified, labeled video; returns
+    /// (order id, deliverable id).
+    pub async fn delivered_order(
+        &self,
+        reviewer: &str,
+        staff: &str,
+        texts: &std::collections::HashMap<String, String>,
+    ) -> (String, String) {
+        let order = self
+            .order_in_quality_check("machine_driven", reviewer, staff, texts)
+            .await;
+        let signed = self.act(&order, "sign_off_quality", reviewer, None).await;
+        assert_eq!(signed.status, StatusCode::OK, "{:?}", signed.body);
+        let video = samples::mp4(640, 480, 2_000, true, 4096);
+        let verified = self
+            .upload_deliverable(&order, staff, "video", "video/mp4", &video)
+            .await;
+        assert_eq!(verified.status, StatusCode::OK, "{:?}", verified.body);
+        let delivered = self.act(&order, "deliver", staff, None).await;
+        assert_eq!(delivered.status, StatusCode::OK, "{:?}", delivered.body);
+        let id = verified.body["id"].as_str().unwrap().to_owned();
+        (order, id)
+    }
 }

@@ -25,6 +25,8 @@ pub struct Model {
     pub ledger_event_id: Uuid,
     pub withdrawn_at: Option<DateTimeUtc>,
     pub withdrawal_ledger_event_id: Option<Uuid>,
+    /// Fresh consent given for one follow-up iteration (none: the order's own consent).
+    pub iteration_id: Option<Uuid>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -52,6 +52,13 @@ pub struct Model {
     /// The current production stage's name (kept for the board).
     pub current_stage: Option<String>,
     pub delivered_at: Option<DateTimeUtc>,
+    /// The customer keeps the raw samples for follow-up iterations (no retention purge).
+    pub keep_samples: bool,
+    pub samples_purged_at: Option<DateTimeUtc>,
+    /// Why the order is due for erasure: withdrawal, customer_request, data_rights_request.
+    pub erasure_reason: Option<String>,
+    /// The order was erased: objects deleted, personal data scrubbed; the row is a tombstone.
+    pub erased_at: Option<DateTimeUtc>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

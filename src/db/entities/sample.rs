@@ -31,6 +31,8 @@ pub struct Model {
     /// When the bytes of a rejected or aborted sample were finally removed (after every URL
     /// that could recreate them had expired).
     pub purged_at: Option<DateTimeUtc>,
+    /// `sample` (the customer's evidence) or `deliverable` (the studio's delivery).
+    pub purpose: String,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -1,0 +1,80 @@
+//! Deliverable labels. The upload itself is a `samples` row with purpose `deliverable`; this
+//! table holds the AI-generated-content label recorded for it and when the metadata label was
+//! last read back from the stored object.
+
+use chrono::{DateTime, Utc};
+use sea_orm::sea_query::Expr;
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait,
+    QueryFilter, QueryOrder,
+};
+use uuid::Uuid;
+
+use super::entities::deliverable::{self, Entity as Deliverables};
+use crate::domain::delivery::AiLabel;
+
+pub use deliverable::Model as DeliverableRow;
+
+impl DeliverableRow {
+    pub fn label(&self) -> AiLabel {
+        AiLabel {
+            content_id: self.content_id.clone(),
+            text: self.label_text.clone(),
+            provider: self.label_provider.clone(),
+        }
+    }
+}
+
+pub async fn insert(
+    conn: &impl ConnectionTrait,
+    id: Uuid,
+    order_id: Uuid,
+    label: &AiLabel,
+    created_by: Uuid,
+    now: DateTime<Utc>,
+) -> Result<DeliverableRow, DbErr> {
+    deliverable::ActiveModel {
+        id: Set(id),
+        order_id: Set(order_id),
+        content_id: Set(label.content_id.clone()),
+        label_text: Set(label.text.clone()),
+        label_provider: Set(label.provider.clone()),
+        label_checked_at: Set(None),
+        created_by: Set(Some(created_by)),
+        created_at: Set(now),
+    }
+    .insert(conn)
+    .await
+}
+
+pub async fn find(conn: &impl ConnectionTrait, id: Uuid) -> Result<Option<DeliverableRow>, DbErr> {
+    Deliverables::find_by_id(id).one(conn).await
+}
+
+pub async fn list_for_order(
+    conn: &impl ConnectionTrait,
+    order_id: Uuid,
+) -> Result<Vec<DeliverableRow>, DbErr> {
+    Deliverables::find()
+        .filter(deliverable::Column::OrderId.eq(order_id))
+        .order_by_asc(deliverable::Column::Id)
+        .all(conn)
+        .await
+}
+
+/// Record that these deliverables' metadata labels were read back and matched at `now`.
+pub async fn mark_checked(
+    conn: &impl ConnectionTrait,
+    ids: &[Uuid],
+    now: DateTime<Utc>,
+) -> Result<(), DbErr> {
+    if ids.is_empty() {
+        return Ok(());
+    }
+    Deliverables::update_many()
+        .col_expr(deliverable::Column::LabelCheckedAt, Expr::value(now))
+        .filter(deliverable::Column::Id.is_in(ids.iter().copied()))
+        .exec(conn)
+        .await?;
+    Ok(())
+}

@@ -1,0 +1,61 @@
+//! The delivery gate (PRODUCT.md: "quality_check → delivered: a deliverable is uploaded and its
+//! AI-generated-content label is recorded"). Before an order may be delivered, quality must
+//! be signed off, at least one deliverable must be verified, and every verified deliverable's
+//! metadata label is read back from the stored object's own record and compared with the label
+//! recorded for it. Any mismatch refuses the delivery and names the file.
+
+use uuid::Uuid;
+
+use crate::app::AppState;
+use crate::db::{self, orders::OrderRecord};
+use crate::domain::sample::{SampleStatus, UploadPurpose};
+use crate::error::{AppError, AppResult};
+
+/// Check the gate; the deliverables whose labels were read back and matched.
+pub async fn check_gate(state: &AppState, order: &OrderRecord) -> AppResult<Vec<Uuid>> {
+    if order.production.qc_signed_off_at.is_none() {
+        return Err(AppError::conflict(
+            "quality_not_signed_off",
+            "a reviewer must sign off quality before the order is delivered",
+        ));
+    }
+    let uploads =
+        db::samples::list_for_order(&state.db, UploadPurpose::Deliverable, order.id).await?;
+    let verified: Vec<_> = uploads
+        .iter()
+        .filter(|row| row.status == SampleStatus::Verified.as_str())
+        .collect();
+    if verified.is_empty() {
+        return Err(AppError::conflict(
+            "no_deliverable",
+            "upload the deliverable and let it be verified before delivering",
+        ));
+    }
+    let mut checked = Vec::with_capacity(verified.len());
+    for row in verified {
+        let label = db::deliverables::find(&state.db, row.id)
+            .await?
+            .ok_or_else(|| AppError::internal("a verified deliverable has no label"))?
+            .label();
+        let Some(head) = state.store.head(&row.object_key).await? else {
+            return Err(AppError::conflict(
+                "deliverable_missing",
+                format!(
+                    "deliverable {} ({}) is no longer in the store",
+                    row.id, row.file_name
+                ),
+            ));
+        };
+        if let Some(problem) = label.mismatch(&head.metadata) {
+            return Err(AppError::conflict(
+                "label_metadata_mismatch",
+                format!(
+                    "deliverable {} ({}) does not carry its AI-generated-content label: {problem}",
+                    row.id, row.file_name
+                ),
+            ));
+        }
+        checked.push(row.id);
+    }
+    Ok(checked)
+}

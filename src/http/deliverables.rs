@@ -1,0 +1,373 @@
+//! `/api/v1/orders/{id}/deliverables`: the studio uploads the likeness through the same
+//! verified path as samples, with its AI-generated-content label; the customer downloads it
+//! once the order is delivered. Every download URL issued is audited.
+
+use axum::Json;
+use axum::extract::State;
+use axum::http::StatusCode;
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use utoipa_axum::{router::OpenApiRouter, routes};
+use uuid::Uuid;
+
+use super::extract::{ApiJson, ApiPath, OptionalJson, RequestId};
+use super::orders::{load_order, load_staff_order};
+use super::samples::{CompleteUpload, Download, SampleView};
+use super::session::Caller;
+use crate::app::AppState;
+use crate::audit::Target;
+use crate::db::{self, deliverables::DeliverableRow, orders::OrderRecord, samples::SampleRow};
+use crate::domain::account::Role;
+use crate::domain::delivery;
+use crate::domain::order::OrderStatus;
+use crate::domain::sample::{SampleKind, SampleStatus, UploadPurpose};
+use crate::error::{AppError, AppResult, Problem};
+use crate::uploads::{self, StartUpload, UploadFor, UploadInstructions};
+
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(start_deliverable, list_deliverables))
+        .routes(routes!(get_deliverable))
+        .routes(routes!(resume_deliverable))
+        .routes(routes!(complete_deliverable))
+        .routes(routes!(download_deliverable))
+}
+
+/// The AI-generated-content label of a deliverable.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct LabelView {
+    /// Shown with the likeness.
+    pub text: String,
+    /// Metadata label: who generated it …
+    pub provider: String,
+    /// … and this content's id; both are stored in the object's own metadata.
+    pub content_id: String,
+    /// When the metadata was last read back from the stored object and matched (at delivery).
+    pub checked_at: Option<DateTime<Utc>>,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct DeliverableView {
+    #[serde(flatten)]
+    pub file: SampleView,
+    pub label: LabelView,
+}
+
+fn view(row: &SampleRow, label: &DeliverableRow) -> AppResult<DeliverableView> {
+    Ok(DeliverableView {
+        file: SampleView::try_from(row)?,
+        label: LabelView {
+            text: label.label_text.clone(),
+            provider: label.label_provider.clone(),
+            content_id: label.content_id.clone(),
+            checked_at: label.label_checked_at,
+        },
+    })
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct StartedDeliverable {
+    pub deliverable: DeliverableView,
+    pub upload: UploadInstructions,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct DeliverableList {
+    pub items: Vec<DeliverableView>,
+}
+
+/// A deliverable to upload: the file's declaration (as for samples) and, optionally, the
+/// visible AI label text (the studio's configured text otherwise).
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct StartDeliverable {
+    /// photo, voice or video (documents are not deliverables).
+    pub kind: SampleKind,
+    pub file_name: String,
+    pub size: u64,
+    pub sha256: String,
+    pub content_type: String,
+    pub label_text: Option<String>,
+}
+
+fn is_studio(caller: &Caller) -> bool {
+    [Role::Staff, Role::Reviewer, Role::Admin]
+        .iter()
+        .any(|r| caller.user.has(*r))
+}
+
+/// The customer sees deliverables once the order is delivered; the studio always.
+fn visible_to(caller: &Caller, order: &OrderRecord, row: &SampleRow) -> bool {
+    is_studio(caller)
+        || (matches!(order.status, OrderStatus::Delivered | OrderStatus::Closed)
+            && row.status == SampleStatus::Verified.as_str())
+}
+
+async fn load_deliverable(
+    state: &AppState,
+    order_id: Uuid,
+    id: Uuid,
+) -> AppResult<(SampleRow, DeliverableRow)> {
+    let not_found = || AppError::not_found("deliverable_not_found", "no such deliverable");
+    let row = db::samples::find_of(&state.db, UploadPurpose::Deliverable, order_id, id)
+        .await?
+        .ok_or_else(not_found)?;
+    let label = db::deliverables::find(&state.db, id)
+        .await?
+        .ok_or_else(not_found)?;
+    Ok((row, label))
+}
+
+/// A deliverable the studio may still upload to: its order must be in production or QC.
+async fn load_open_deliverable(
+    state: &AppState,
+    caller: &Caller,
+    order_id: Uuid,
+    id: Uuid,
+) -> AppResult<(OrderRecord, SampleRow, DeliverableRow)> {
+    let order = load_staff_order(
+        state,
+        caller,
+        order_id,
+        "only studio staff upload deliverables",
+    )
+    .await?;
+    let (row, label) = load_deliverable(state, order_id, id).await?;
+    if !UploadPurpose::Deliverable.open_for(order.status) {
+        return Err(uploads::closed_for(UploadPurpose::Deliverable, &order));
+    }
+    Ok((order, row, label))
+}
+
+/// Start uploading a deliverable (staff): declare it, get presigned URLs. The object's
+/// metadata label (provider, content id) is part of the signed upload: the store keeps it or
+/// refuses the upload.
+#[utoipa::path(
+    post, path = "/api/v1/orders/{id}/deliverables", tag = "delivery",
+    request_body = StartDeliverable,
+    params(("id" = Uuid, Path, description = "Order id")),
+    responses(
+        (status = 401, description = "Not logged in", body = Problem),
+        (status = 403, description = "Not studio staff", body = Problem),
+        (status = 201, description = "Upload started: PUT the bytes as instructed (with the given headers), then complete", body = StartedDeliverable),
+        (status = 400, description = "Malformed JSON", body = Problem),
+        (status = 404, description = "No such order", body = Problem),
+        (status = 409, description = "The order is not in production or quality check", body = Problem),
+        (status = 413, description = "Body too large", body = Problem),
+        (status = 415, description = "Body is not JSON", body = Problem),
+        (status = 422, description = "Declaration refused (as for samples), kind_not_deliverable, invalid_label_text", body = Problem),
+    )
+)]
+async fn start_deliverable(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiPath(order_id): ApiPath<Uuid>,
+    request_id: RequestId,
+    ApiJson(req): ApiJson<StartDeliverable>,
+) -> AppResult<(StatusCode, Json<StartedDeliverable>)> {
+    let order = load_staff_order(
+        &state,
+        &caller,
+        order_id,
+        "only studio staff upload deliverables",
+    )
+    .await?;
+    if req.kind == SampleKind::Document {
+        return Err(AppError::unprocessable(
+            "kind_not_deliverable",
+            "a deliverable is a photo, voice recording or video",
+        ));
+    }
+    let label_text = req
+        .label_text
+        .unwrap_or_else(|| state.settings.delivery.ai_label_text.clone());
+    if !delivery::valid_label_text(&label_text) {
+        return Err(AppError::unprocessable(
+            "invalid_label_text",
+            "label_text must be 1 to 500 printable characters",
+        ));
+    }
+    let declaration = StartUpload {
+        kind: req.kind,
+        file_name: req.file_name,
+        size: req.size,
+        sha256: req.sha256,
+        content_type: req.content_type,
+    };
+    let upload_for = UploadFor::Deliverable {
+        label_text: label_text.trim().to_owned(),
+        staff_id: caller.user.id,
+    };
+    let (row, upload) = uploads::start(
+        &state,
+        &order,
+        declaration,
+        upload_for,
+        &caller.actor(),
+        request_id.as_deref(),
+    )
+    .await?;
+    let (_, label) = load_deliverable(&state, order_id, row.id).await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(StartedDeliverable {
+            deliverable: view(&row, &label)?,
+            upload,
+        }),
+    ))
+}
+
+/// The order's deliverables: all of them for the studio; the verified ones for the customer
+/// once the order is delivered.
+#[utoipa::path(
+    get, path = "/api/v1/orders/{id}/deliverables", tag = "delivery",
+    params(("id" = Uuid, Path, description = "Order id")),
+    responses(
+        (status = 401, description = "Not logged in", body = Problem),
+        (status = 200, description = "Deliverables", body = DeliverableList),
+        (status = 404, description = "No such order", body = Problem),
+    )
+)]
+async fn list_deliverables(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiPath(order_id): ApiPath<Uuid>,
+) -> AppResult<Json<DeliverableList>> {
+    let order = load_order(&state, &caller, order_id).await?;
+    let rows = db::samples::list_for_order(&state.db, UploadPurpose::Deliverable, order_id).await?;
+    let labels = db::deliverables::list_for_order(&state.db, order_id).await?;
+    let mut items = Vec::new();
+    for row in rows.iter().filter(|r| visible_to(&caller, &order, r)) {
+        if let Some(label) = labels.iter().find(|l| l.id == row.id) {
+            items.push(view(row, label)?);
+        }
+    }
+    Ok(Json(DeliverableList { items }))
+}
+
+#[utoipa::path(
+    get, path = "/api/v1/orders/{id}/deliverables/{did}", tag = "delivery",
+    params(("id" = Uuid, Path, description = "Order id"), ("did" = Uuid, Path, description = "Deliverable id")),
+    responses(
+        (status = 401, description = "Not logged in", body = Problem),
+        (status = 200, description = "The deliverable", body = DeliverableView),
+        (status = 404, description = "No such order or deliverable (or not delivered yet, for the customer)", body = Problem),
+    )
+)]
+async fn get_deliverable(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiPath((order_id, id)): ApiPath<(Uuid, Uuid)>,
+) -> AppResult<Json<DeliverableView>> {
+    let order = load_order(&state, &caller, order_id).await?;
+    let (row, label) = load_deliverable(&state, order_id, id).await?;
+    if !visible_to(&caller, &order, &row) {
+        return Err(AppError::not_found(
+            "deliverable_not_found",
+            "no such deliverable",
+        ));
+    }
+    Ok(Json(view(&row, &label)?))
+}
+
+/// Resume a deliverable's upload (staff): what the store holds, fresh URLs for the rest.
+#[utoipa::path(
+    get, path = "/api/v1/orders/{id}/deliverables/{did}/upload", tag = "delivery",
+    params(("id" = Uuid, Path, description = "Order id"), ("did" = Uuid, Path, description = "Deliverable id")),
+    responses(
+        (status = 401, description = "Not logged in", body = Problem),
+        (status = 403, description = "Not studio staff", body = Problem),
+        (status = 200, description = "What is uploaded and what is left", body = UploadInstructions),
+        (status = 404, description = "No such order or deliverable", body = Problem),
+        (status = 409, description = "The upload is finished, or the order no longer takes deliverables", body = Problem),
+    )
+)]
+async fn resume_deliverable(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiPath((order_id, id)): ApiPath<(Uuid, Uuid)>,
+) -> AppResult<Json<UploadInstructions>> {
+    let (_, row, _) = load_open_deliverable(&state, &caller, order_id, id).await?;
+    Ok(Json(uploads::resume(&state, &row).await?))
+}
+
+/// Finish a deliverable's upload (staff): verified exactly like a sample (size, SHA-256, real
+/// type, metadata); a failed verification rejects it and deletes the object.
+#[utoipa::path(
+    post, path = "/api/v1/orders/{id}/deliverables/{did}/complete", tag = "delivery",
+    params(("id" = Uuid, Path, description = "Order id"), ("did" = Uuid, Path, description = "Deliverable id")),
+    request_body(content = Option<CompleteUpload>, description = "Optional: the uploaded parts and their ETags"),
+    responses(
+        (status = 401, description = "Not logged in", body = Problem),
+        (status = 403, description = "Not studio staff", body = Problem),
+        (status = 200, description = "Verified", body = DeliverableView),
+        (status = 404, description = "No such order or deliverable", body = Problem),
+        (status = 409, description = "Not uploaded yet, already completed, or the order no longer takes deliverables", body = Problem),
+        (status = 413, description = "Body too large", body = Problem),
+        (status = 415, description = "A body was sent that is not JSON", body = Problem),
+        (status = 422, description = "Rejected (size_mismatch, checksum_mismatch, type_mismatch, …) or parts missing", body = Problem),
+    )
+)]
+async fn complete_deliverable(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiPath((order_id, id)): ApiPath<(Uuid, Uuid)>,
+    request_id: RequestId,
+    OptionalJson(body): OptionalJson<CompleteUpload>,
+) -> AppResult<Json<DeliverableView>> {
+    let (_, row, label) = load_open_deliverable(&state, &caller, order_id, id).await?;
+    let parts = body.and_then(|b| b.parts);
+    let verified =
+        uploads::complete(&state, row, parts, &caller.actor(), request_id.as_deref()).await?;
+    Ok(Json(view(&verified, &label)?))
+}
+
+/// A short-lived download URL (≤ 15 minutes) for a verified deliverable: the customer once
+/// the order is delivered, the studio any time. Every URL issued is an audit event.
+#[utoipa::path(
+    get, path = "/api/v1/orders/{id}/deliverables/{did}/download", tag = "delivery",
+    params(("id" = Uuid, Path, description = "Order id"), ("did" = Uuid, Path, description = "Deliverable id")),
+    responses(
+        (status = 401, description = "Not logged in", body = Problem),
+        (status = 200, description = "A presigned GET, valid at most 15 minutes", body = Download),
+        (status = 404, description = "No such order or deliverable (or not delivered yet, for the customer)", body = Problem),
+        (status = 409, description = "The deliverable is not verified", body = Problem),
+    )
+)]
+async fn download_deliverable(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiPath((order_id, id)): ApiPath<(Uuid, Uuid)>,
+    request_id: RequestId,
+) -> AppResult<Json<Download>> {
+    let order = load_order(&state, &caller, order_id).await?;
+    let (row, label) = load_deliverable(&state, order_id, id).await?;
+    if !visible_to(&caller, &order, &row) {
+        return Err(AppError::not_found(
+            "deliverable_not_found",
+            "no such deliverable",
+        ));
+    }
+    if row.status()? != SampleStatus::Verified {
+        return Err(AppError::conflict(
+            "deliverable_not_verified",
+            format!(
+                "this deliverable is {}; only verified ones can be downloaded",
+                row.status
+            ),
+        ));
+    }
+    let detail = serde_json::json!({ "order_id": order_id, "content_id": label.content_id });
+    let download = super::samples::issue_download(
+        &state,
+        &caller,
+        &row,
+        "deliverable.download_url_issued",
+        Target::sample(id),
+        request_id.as_deref(),
+        detail,
+    )
+    .await?;
+    Ok(Json(download))
+}

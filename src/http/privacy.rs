@@ -1,0 +1,257 @@
+//! The customer's privacy controls on an order: keep the raw samples for follow-up iterations
+//! (or let the retention policy purge them), ask for erasure, and read the certificate of
+//! destruction afterwards.
+
+use axum::Json;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::Response;
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use utoipa::ToSchema;
+use utoipa_axum::{router::OpenApiRouter, routes};
+use uuid::Uuid;
+
+use super::extract::{ApiJson, ApiPath, IfMatch, RequestId};
+use super::orders::{apply_change, check_version, load_order, load_own_order, order_response};
+use super::session::Caller;
+use crate::app::AppState;
+use crate::audit::{self, Target};
+use crate::db::{self, erasure::DeletedObject};
+use crate::error::{AppError, AppResult, Problem};
+use crate::privacy::erasure::{self, Outcome};
+
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(set_sample_retention))
+        .routes(routes!(request_erasure))
+        .routes(routes!(destruction_certificate))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SampleRetention {
+    /// Keep the raw samples after delivery for follow-up iterations (no retention purge).
+    pub keep_for_iterations: bool,
+}
+
+/// Choose whether the raw samples outlive the retention period after delivery (the customer;
+/// If-Match). Refused once they are purged or the order is erased.
+#[utoipa::path(
+    put, path = "/api/v1/orders/{id}/sample-retention", tag = "privacy",
+    request_body = SampleRetention,
+    params(("id" = Uuid, Path, description = "Order id"), ("If-Match" = String, Header, description = "The ETag last read")),
+    responses(
+        (status = 401, description = "Not logged in", body = Problem),
+        (status = 403, description = "Not the order's customer", body = Problem),
+        (status = 200, description = "The order with the choice recorded", body = super::orders::OrderView),
+        (status = 400, description = "Malformed JSON or If-Match", body = Problem),
+        (status = 404, description = "No such order", body = Problem),
+        (status = 409, description = "samples_already_purged, order_erased", body = Problem),
+        (status = 412, description = "The order changed since it was read", body = Problem),
+        (status = 413, description = "Body too large", body = Problem),
+        (status = 415, description = "Body is not JSON", body = Problem),
+        (status = 422, description = "Invalid body", body = Problem),
+        (status = 428, description = "If-Match missing", body = Problem),
+    )
+)]
+async fn set_sample_retention(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiPath(id): ApiPath<Uuid>,
+    if_match: IfMatch,
+    request_id: RequestId,
+    ApiJson(req): ApiJson<SampleRetention>,
+) -> AppResult<Response> {
+    let expected = if_match.required()?;
+    let order = load_own_order(&state, &caller, id).await?;
+    check_version(&order, expected)?;
+    if order.erased_at.is_some() {
+        return Err(AppError::conflict("order_erased", "this order was erased"));
+    }
+    if order.samples_purged_at.is_some() {
+        return Err(AppError::conflict(
+            "samples_already_purged",
+            "the raw samples were already purged under the retention policy",
+        ));
+    }
+    let mut change = order.unchanged(db::now());
+    change.keep_samples = req.keep_for_iterations;
+    let detail = serde_json::json!({ "keep_for_iterations": req.keep_for_iterations });
+    let updated = apply_change(
+        &state,
+        &caller,
+        &order,
+        expected,
+        change,
+        "order.sample_retention_changed",
+        detail,
+        request_id.as_deref(),
+    )
+    .await?;
+    Ok(order_response(StatusCode::OK, &updated))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ErasureRequest {
+    /// The order's reference (`KS-2026-000123`), typed again: erasure cannot be undone.
+    pub confirm_reference: String,
+}
+
+/// Erase the order now (its customer): an active order stops (withdrawn), every object is
+/// deleted, personal data is scrubbed, and the certificate of destruction is returned.
+#[utoipa::path(
+    post, path = "/api/v1/orders/{id}/erasure", tag = "privacy",
+    request_body = ErasureRequest,
+    params(("id" = Uuid, Path, description = "Order id")),
+    responses(
+        (status = 401, description = "Not logged in", body = Problem),
+        (status = 403, description = "Not the order's customer", body = Problem),
+        (status = 200, description = "Erased: the certificate of destruction", body = DestructionCertificate),
+        (status = 400, description = "Malformed JSON", body = Problem),
+        (status = 404, description = "No such order", body = Problem),
+        (status = 409, description = "already_erased", body = Problem),
+        (status = 413, description = "Body too large", body = Problem),
+        (status = 415, description = "Body is not JSON", body = Problem),
+        (status = 422, description = "confirmation_mismatch, invalid_body", body = Problem),
+    )
+)]
+async fn request_erasure(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiPath(id): ApiPath<Uuid>,
+    request_id: RequestId,
+    ApiJson(req): ApiJson<ErasureRequest>,
+) -> AppResult<Json<DestructionCertificate>> {
+    let order = load_own_order(&state, &caller, id).await?;
+    if order.erased_at.is_some() {
+        return Err(already_erased());
+    }
+    if req.confirm_reference.trim() != order.reference {
+        return Err(AppError::unprocessable(
+            "confirmation_mismatch",
+            "confirm_reference must be the order's reference",
+        ));
+    }
+    let outcome = erasure::request(
+        &state,
+        id,
+        "customer_request",
+        &caller.actor(),
+        request_id.as_deref(),
+    )
+    .await?;
+    if outcome == Outcome::AlreadyErased {
+        return Err(already_erased());
+    }
+    Ok(Json(
+        certificate(&state, &caller, id, request_id.as_deref()).await?,
+    ))
+}
+
+fn already_erased() -> AppError {
+    AppError::conflict("already_erased", "this order was already erased")
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct EmptyPrefix {
+    /// Every object of the order lived under this prefix …
+    pub prefix: String,
+    /// … and listing it found nothing left at this time.
+    pub listed_empty_at: DateTime<Utc>,
+}
+
+/// What was destroyed, and when (object keys, kinds and sizes; never file names or content).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct DestructionCertificate {
+    pub certificate_id: Uuid,
+    pub order_id: Uuid,
+    pub reference: String,
+    /// withdrawal, customer_request or data_rights_request.
+    pub reason: String,
+    pub requested_at: DateTime<Utc>,
+    pub completed_at: DateTime<Utc>,
+    pub objects_deleted: Vec<DeletedObject>,
+    /// Rows whose personal fields were scrubbed, per table. The audit trail and the consent
+    /// ledger are kept without personal data; the ledger still verifies.
+    #[schema(value_type = Object)]
+    pub records_scrubbed: serde_json::Value,
+    pub verification: EmptyPrefix,
+    /// The data controller.
+    pub issued_by: String,
+    pub issued_at: DateTime<Utc>,
+    /// SHA-256 of this certificate's other fields (as JSON): quote it to prove a copy unaltered.
+    pub digest: String,
+}
+
+/// The certificate of destruction of an erased order (its customer and the studio); issuing
+/// it is audited.
+#[utoipa::path(
+    get, path = "/api/v1/orders/{id}/destruction-certificate", tag = "privacy",
+    params(("id" = Uuid, Path, description = "Order id")),
+    responses(
+        (status = 401, description = "Not logged in", body = Problem),
+        (status = 200, description = "The certificate", body = DestructionCertificate),
+        (status = 404, description = "No such order, or it is not erased (not_erased)", body = Problem),
+    )
+)]
+async fn destruction_certificate(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiPath(id): ApiPath<Uuid>,
+    request_id: RequestId,
+) -> AppResult<Json<DestructionCertificate>> {
+    load_order(&state, &caller, id).await?;
+    Ok(Json(
+        certificate(&state, &caller, id, request_id.as_deref()).await?,
+    ))
+}
+
+async fn certificate(
+    state: &AppState,
+    caller: &Caller,
+    order_id: Uuid,
+    request_id: Option<&str>,
+) -> AppResult<DestructionCertificate> {
+    let record = db::erasure::find(&state.db, order_id)
+        .await?
+        .ok_or_else(|| AppError::not_found("not_erased", "this order has not been erased"))?;
+    let order = db::orders::find(&state.db, order_id)
+        .await?
+        .ok_or_else(|| AppError::not_found("order_not_found", "no such order"))?;
+    let objects: Vec<DeletedObject> =
+        serde_json::from_value(record.objects_deleted).map_err(AppError::internal)?;
+    let mut cert = DestructionCertificate {
+        certificate_id: record.id,
+        order_id,
+        reference: order.reference,
+        reason: record.reason,
+        requested_at: record.requested_at,
+        completed_at: record.completed_at,
+        objects_deleted: objects,
+        records_scrubbed: record.records_scrubbed,
+        verification: EmptyPrefix {
+            prefix: crate::domain::sample::order_prefix(order_id),
+            listed_empty_at: record.prefix_empty_at,
+        },
+        issued_by: state.settings.studio.name.clone(),
+        issued_at: db::now(),
+        digest: String::new(),
+    };
+    let body = serde_json::to_vec(&cert).map_err(AppError::internal)?;
+    cert.digest = hex::encode(Sha256::digest(&body));
+    let detail =
+        serde_json::json!({ "certificate_id": cert.certificate_id, "digest": cert.digest });
+    audit::record(
+        &state.db,
+        &caller.actor(),
+        "order.destruction_certificate_issued",
+        Target::order(order_id),
+        request_id,
+        detail,
+    )
+    .await?;
+    Ok(cert)
+}

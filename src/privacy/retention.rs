@@ -1,0 +1,128 @@
+//! The retention job: erasures that fell due, and raw samples kept past their time.
+//!
+//! Raw samples are purged `delivery.sample_retention_days` after delivery unless the customer
+//! chose to keep them for follow-up iterations. An order is claimed first (its
+//! `samples_purged_at` set with a conditional update, audited in the same transaction); its
+//! sample objects are then deleted and each row marked purged. A run that dies half-way leaves
+//! rows unmarked under a claimed order, and the next run finishes them, so nothing is left
+//! behind and nothing is purged twice.
+
+use chrono::{DateTime, Utc};
+use sea_orm::TransactionTrait;
+use uuid::Uuid;
+
+use super::erasure;
+use crate::app::AppState;
+use crate::audit::{self, Actor, Target};
+use crate::db;
+use crate::error::{AppError, AppResult};
+
+/// What one run did.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct Swept {
+    pub erased: usize,
+    pub retention_orders: usize,
+    pub samples_purged: usize,
+    pub failures: usize,
+}
+
+const BATCH: u64 = 100;
+
+/// One pass at `now` (injectable, so tests move time instead of waiting).
+pub async fn sweep_once(state: &AppState, now: DateTime<Utc>) -> AppResult<Swept> {
+    let actor = Actor::system("retention");
+    let mut swept = Swept::default();
+    for order_id in db::orders::erasure_due(&state.db, now, BATCH).await? {
+        match erasure::erase(state, order_id, &actor, None, now).await {
+            Ok(erasure::Outcome::Erased { .. }) => swept.erased += 1,
+            Ok(erasure::Outcome::AlreadyErased) => {}
+            Err(err) => {
+                swept.failures += 1;
+                tracing::error!(%order_id, error = %err, "erasure failed; will retry");
+            }
+        }
+    }
+    let days = i64::from(state.settings.delivery.sample_retention_days);
+    let cutoff = now - chrono::Duration::days(days);
+    for order_id in db::retention::due(&state.db, cutoff, BATCH).await? {
+        if claim(state, &actor, order_id, now).await? {
+            swept.retention_orders += 1;
+        }
+    }
+    for row in db::retention::unpurged_samples(&state.db, BATCH).await? {
+        if let Some(upload_id) = &row.multipart_upload_id {
+            state
+                .store
+                .abort_multipart(&row.object_key, upload_id)
+                .await?;
+        }
+        state.store.delete(&row.object_key).await?;
+        if db::samples::mark_purged(&state.db, row.id, now).await? {
+            swept.samples_purged += 1;
+        }
+    }
+    Ok(swept)
+}
+
+/// Claim an order's samples for the purge, with its audit event. `false`: another run did, or
+/// the customer chose to keep them a moment ago.
+async fn claim(
+    state: &AppState,
+    actor: &Actor,
+    order_id: Uuid,
+    now: DateTime<Utc>,
+) -> AppResult<bool> {
+    let actor = actor.clone();
+    let days = state.settings.delivery.sample_retention_days;
+    state
+        .db
+        .transaction::<_, bool, AppError>(|txn| {
+            Box::pin(async move {
+                if !db::retention::claim(txn, order_id, now).await? {
+                    return Ok(false);
+                }
+                let samples = db::retention::samples_of(txn, order_id).await?;
+                let detail = serde_json::json!({
+                    "retention_days": days,
+                    "samples": samples.len(),
+                    "keys": samples.iter().map(|s| s.object_key.clone()).collect::<Vec<_>>(),
+                });
+                audit::record(
+                    txn,
+                    &actor,
+                    "order.samples_purged",
+                    Target::order(order_id),
+                    None,
+                    detail,
+                )
+                .await?;
+                Ok(true)
+            })
+        })
+        .await
+        .map_err(Into::into)
+}
+
+pub async fn run(state: AppState, mut stop: tokio::sync::watch::Receiver<bool>) {
+    let every =
+        std::time::Duration::from_secs(state.settings.delivery.retention_interval_secs.max(1));
+    let mut ticker = tokio::time::interval(every);
+    ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tokio::select! {
+            _ = ticker.tick() => {}
+            _ = stop.changed() => return,
+        }
+        match sweep_once(&state, db::now()).await {
+            Ok(swept) if swept == Swept::default() => {}
+            Ok(swept) => tracing::info!(
+                erased = swept.erased,
+                retention_orders = swept.retention_orders,
+                samples_purged = swept.samples_purged,
+                failures = swept.failures,
+                "retention sweep"
+            ),
+            Err(err) => tracing::error!(error = %err, "retention sweep failed"),
+        }
+    }
+}

@@ -1,0 +1,284 @@
+//! Delivery: deliverables upload through the verified path with their AI-generated-content
+//! label, the gate reads the label back from the stored object before `deliver`, and the
+//! customer's downloads are audited.
+
+use keepsake::domain::account::Role;
+use keepsake::media::samples;
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+
+use crate::helpers::TestApp;
+
+async fn audit_of(app: &TestApp, admin: &str, target: &str) -> Vec<Value> {
+    let trail = app
+        .send(
+            Method::GET,
+            &format!("/api/v1/audit?target_id={target}&limit=100"),
+            &[("authorization", admin)],
+            None,
+        )
+        .await;
+    assert_eq!(trail.status, StatusCode::OK, "{:?}", trail.body);
+    trail.body["items"].as_array().unwrap().clone()
+}
+
+#[tokio::test]
+async fn an_order_is_delivered_only_with_signed_off_quality_and_a_labeled_verified_deliverable() {
+    let app = TestApp::spawn().await;
+    let texts = app.publish_consent_texts().await;
+    let reviewer = app.reviewer("reviewer@studio.example").await;
+    let staff = app
+        .studio_member("staff@studio.example", &[Role::Staff])
+        .await;
+    let video = samples::mp4(640, 480, 2_000, false, 8192);
+
+    // Before production no deliverable is taken.
+    let queued = app.queued_order("machine_driven", &reviewer, &texts).await;
+    let early = app
+        .send(
+            Method::POST,
+            &format!("/api/v1/orders/{queued}/deliverables"),
+            &[("authorization", &staff)],
+            Some(&json!({ "kind": "video", "file_name": "x.mp4", "size": video.len(), "sha256": crate::helpers::sha256_hex(&video), "content_type": "video/mp4" })),
+        )
+        .await;
+    assert_eq!(early.code(), "order_not_accepting_deliverables");
+
+    let order = app
+        .order_in_quality_check("machine_driven", &reviewer, &staff, &texts)
+        .await;
+    let by_customer = app
+        .post(
+            &format!("/api/v1/orders/{order}/deliverables"),
+            &json!({ "kind": "video", "file_name": "x.mp4", "size": video.len(), "sha256": crate::helpers::sha256_hex(&video), "content_type": "video/mp4" }),
+        )
+        .await;
+    assert_eq!(by_customer.status, StatusCode::FORBIDDEN);
+    let document = app
+        .send(
+            Method::POST,
+            &format!("/api/v1/orders/{order}/deliverables"),
+            &[("authorization", &staff)],
+            Some(&json!({ "kind": "document", "file_name": "x.pdf", "size": 10, "sha256": "00".repeat(32), "content_type": "application/pdf" })),
+        )
+        .await;
+    assert_eq!(document.code(), "kind_not_deliverable");
+
+    let unsigned = app.act(&order, "deliver", &staff, None).await;
+    assert_eq!(unsigned.status, StatusCode::CONFLICT);
+    assert_eq!(unsigned.code(), "quality_not_signed_off");
+    let signed = app.act(&order, "sign_off_quality", &reviewer, None).await;
+    assert_eq!(signed.status, StatusCode::OK, "{:?}", signed.body);
+    let empty = app.act(&order, "deliver", &staff, None).await;
+    assert_eq!(empty.code(), "no_deliverable");
+
+    let verified = app
+        .upload_deliverable(&order, &staff, "video", "video/mp4", &video)
+        .await;
+    assert_eq!(verified.status, StatusCode::OK, "{:?}", verified.body);
+    assert_eq!(verified.body["status"], "verified");
+    assert_eq!(verified.body["metadata"]["width"], 640);
+    let content_id = verified.body["label"]["content_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert!(content_id.starts_with("ks-"));
+    assert_eq!(verified.body["label"]["provider"], "keepsake-studio");
+    assert!(
+        verified.body["label"]["text"]
+            .as_str()
+            .unwrap()
+            .contains("AI-generated")
+    );
+    assert!(verified.body["label"]["checked_at"].is_null());
+    let deliverable = verified.body["id"].as_str().unwrap().to_owned();
+    let key = format!("orders/{order}/deliverables/{deliverable}");
+    let head = app.state.store.head(&key).await.unwrap().unwrap();
+    assert_eq!(head.metadata["aigc-content-id"], content_id);
+    assert_eq!(head.metadata["aigc-label"], "ai-generated");
+
+    // The customer sees nothing before delivery; the studio does.
+    let customer_list = app
+        .get(&format!("/api/v1/orders/{order}/deliverables"))
+        .await;
+    assert_eq!(customer_list.body["items"].as_array().unwrap().len(), 0);
+    let early_download = app
+        .get(&format!(
+            "/api/v1/orders/{order}/deliverables/{deliverable}/download"
+        ))
+        .await;
+    assert_eq!(early_download.status, StatusCode::NOT_FOUND);
+    let studio_list = app
+        .send(
+            Method::GET,
+            &format!("/api/v1/orders/{order}/deliverables"),
+            &[("authorization", &staff)],
+            None,
+        )
+        .await;
+    assert_eq!(studio_list.body["items"].as_array().unwrap().len(), 1);
+    let sample_route = app
+        .get(&format!("/api/v1/orders/{order}/samples/{deliverable}"))
+        .await;
+    assert_eq!(
+        sample_route.status,
+        StatusCode::NOT_FOUND,
+        "a deliverable is not a sample"
+    );
+
+    let by_reviewer = app.act(&order, "deliver", &reviewer, None).await;
+    assert_eq!(by_reviewer.status, StatusCode::FORBIDDEN);
+    let delivered = app.act(&order, "deliver", &staff, None).await;
+    assert_eq!(delivered.status, StatusCode::OK, "{:?}", delivered.body);
+    assert_eq!(delivered.body["status"], "delivered");
+    let one = app
+        .get(&format!(
+            "/api/v1/orders/{order}/deliverables/{deliverable}"
+        ))
+        .await;
+    assert_eq!(one.status, StatusCode::OK, "{:?}", one.body);
+    assert!(
+        one.body["label"]["checked_at"].is_string(),
+        "read back at delivery"
+    );
+    let late = app
+        .send(
+            Method::POST,
+            &format!("/api/v1/orders/{order}/deliverables"),
+            &[("authorization", &staff)],
+            Some(&json!({ "kind": "video", "file_name": "x.mp4", "size": 10, "sha256": "00".repeat(32), "content_type": "video/mp4" })),
+        )
+        .await;
+    assert_eq!(late.code(), "order_not_accepting_deliverables");
+
+    // The customer downloads the delivered file; the URL is short-lived and audited.
+    let download = app
+        .get(&format!(
+            "/api/v1/orders/{order}/deliverables/{deliverable}/download"
+        ))
+        .await;
+    assert_eq!(download.status, StatusCode::OK, "{:?}", download.body);
+    let fetched = app
+        .client
+        .get(download.body["request"]["url"].as_str().unwrap())
+        .send()
+        .await
+        .unwrap();
+    assert!(fetched.status().is_success());
+    assert_eq!(fetched.bytes().await.unwrap().as_ref(), video.as_slice());
+    let expires: chrono::DateTime<chrono::Utc> = download.body["expires_at"]
+        .as_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!(expires <= chrono::Utc::now() + chrono::Duration::minutes(15));
+
+    let admin = app
+        .studio_member("admin@studio.example", &[Role::Admin])
+        .await;
+    let trail = audit_of(&app, &admin, &deliverable).await;
+    let downloads: Vec<&Value> = trail
+        .iter()
+        .filter(|e| e["action"] == "deliverable.download_url_issued")
+        .collect();
+    assert_eq!(downloads.len(), 1, "{trail:?}");
+    assert_eq!(downloads[0]["detail"]["content_id"], content_id);
+    assert!(
+        trail.iter().any(|e| e["action"] == "deliverable.verified"),
+        "{trail:?}"
+    );
+    let order_trail = audit_of(&app, &admin, &order).await;
+    assert!(order_trail.iter().any(|e| e["action"] == "order.delivered"));
+
+    let closed = app.act(&order, "close", &staff, None).await;
+    assert_eq!(closed.body["status"], "closed", "{:?}", closed.body);
+}
+
+#[tokio::test]
+async fn a_deliverable_whose_stored_object_lost_its_metadata_label_blocks_delivery() {
+    let app = TestApp::spawn().await;
+    let texts = app.publish_consent_texts().await;
+    let reviewer = app.reviewer("reviewer@studio.example").await;
+    let staff = app
+        .studio_member("staff@studio.example", &[Role::Staff])
+        .await;
+    let order = app
+        .order_in_quality_check("machine_driven", &reviewer, &staff, &texts)
+        .await;
+    app.act(&order, "sign_off_quality", &reviewer, None).await;
+    let video = samples::mp4(320, 240, 1_000, true, 2048);
+    let verified = app
+        .upload_deliverable(&order, &staff, "video", "video/mp4", &video)
+        .await;
+    assert_eq!(verified.status, StatusCode::OK, "{:?}", verified.body);
+    let deliverable = verified.body["id"].as_str().unwrap();
+
+    // Someone rewrites the stored object without its label (same bytes, no metadata).
+    let key = format!("orders/{order}/deliverables/{deliverable}");
+    let bare = app
+        .state
+        .store
+        .presign_put(
+            &key,
+            None,
+            None,
+            false,
+            &Default::default(),
+            std::time::Duration::from_secs(60),
+        )
+        .await
+        .unwrap();
+    let bare = serde_json::to_value(&bare).unwrap();
+    assert!(
+        app.put_presigned(&bare, video.clone())
+            .await
+            .status()
+            .is_success()
+    );
+
+    let refused = app.act(&order, "deliver", &staff, None).await;
+    assert_eq!(refused.status, StatusCode::CONFLICT);
+    assert_eq!(refused.code(), "label_metadata_mismatch");
+    assert!(
+        refused.body["detail"]
+            .as_str()
+            .unwrap()
+            .contains(deliverable),
+        "{:?}",
+        refused.body
+    );
+    assert_eq!(
+        app.status_of(&order).await,
+        "quality_check",
+        "nothing changed"
+    );
+}
+
+#[tokio::test]
+async fn a_multipart_deliverable_carries_its_label_into_the_assembled_object() {
+    let app = TestApp::spawn_with(|s| {
+        s.uploads.single_put_max_bytes = 64 * 1024;
+    })
+    .await;
+    let texts = app.publish_consent_texts().await;
+    let reviewer = app.reviewer("reviewer@studio.example").await;
+    let staff = app
+        .studio_member("staff@studio.example", &[Role::Staff])
+        .await;
+    let order = app
+        .order_in_quality_check("machine_driven", &reviewer, &staff, &texts)
+        .await;
+    app.act(&order, "sign_off_quality", &reviewer, None).await;
+    let video = samples::mp4(1280, 720, 3_000, true, 6 * 1024 * 1024);
+    let verified = app
+        .upload_deliverable(&order, &staff, "video", "video/mp4", &video)
+        .await;
+    assert_eq!(verified.status, StatusCode::OK, "{:?}", verified.body);
+    assert_eq!(verified.body["upload_mode"], "multipart");
+    let delivered = app.act(&order, "deliver", &staff, None).await;
+    assert_eq!(
+        delivered.body["status"], "delivered",
+        "{:?}",
+        delivered.body
+    );
+}

@@ -1,0 +1,366 @@
+//! Erasure and retention: every object of an order deleted (the prefix listed empty, no file
+//! left on the embedded store's disk), personal data scrubbed, a tombstone and a ledger that
+//! still verifies, the certificate of destruction; erasures due after a withdrawal; raw
+//! samples purged after delivery unless the customer keeps them. Time is injected.
+
+use base64::Engine;
+use chrono::{Duration, Utc};
+use keepsake::domain::account::Role;
+use keepsake::media::samples;
+use keepsake::privacy::retention;
+use reqwest::{Method, StatusCode};
+use sea_orm::{ConnectionTrait, Statement};
+use serde_json::{Value, json};
+
+use crate::helpers::{TestApp, order_body};
+
+/// Every file name under the embedded store's directory.
+fn files_on_disk(app: &TestApp) -> Vec<String> {
+    fn walk(dir: &std::path::Path, out: &mut Vec<String>) {
+        for entry in std::fs::read_dir(dir).unwrap().flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                walk(&path, out);
+            }
+            out.push(path.to_string_lossy().into_owned());
+        }
+    }
+    let mut out = Vec::new();
+    walk(&app.data_dir().join("objects"), &mut out);
+    out
+}
+
+async fn count(app: &TestApp, sql: &str, order: &str) -> i64 {
+    let backend = app.state.db.get_database_backend();
+    let sql = match backend {
+        sea_orm::DatabaseBackend::Postgres => sql.replace('?', "$1"),
+        _ => sql.to_owned(),
+    };
+    let id = uuid::Uuid::parse_str(order).unwrap();
+    let row = app
+        .state
+        .db
+        .query_one_raw(Statement::from_sql_and_values(backend, sql, [id.into()]))
+        .await
+        .unwrap()
+        .unwrap();
+    row.try_get::<i64>("", "n").unwrap()
+}
+
+async fn reference_of(app: &TestApp, order: &str) -> String {
+    app.get(&format!("/api/v1/orders/{order}")).await.body["reference"]
+        .as_str()
+        .unwrap()
+        .to_owned()
+}
+
+#[tokio::test]
+async fn a_customer_erases_a_delivered_order_leaving_no_object_and_a_verifying_ledger() {
+    let app = TestApp::spawn().await;
+    let texts = app.publish_consent_texts().await;
+    let reviewer = app.reviewer("reviewer@studio.example").await;
+    let staff = app
+        .studio_member("staff@studio.example", &[Role::Staff])
+        .await;
+    let admin = app
+        .studio_member("admin@studio.example", &[Role::Admin])
+        .await;
+    let (order, deliverable) = app.delivered_order(&reviewer, &staff, &texts).await;
+    let before = app.stored_keys(&order).await;
+    assert!(before.len() >= 3, "samples and the deliverable: {before:?}");
+    assert!(
+        count(
+            &app,
+            "SELECT COUNT(*) AS n FROM ledger_events WHERE order_id = ? AND personal IS NOT NULL",
+            &order
+        )
+        .await
+            > 0
+    );
+
+    let not_yet = app
+        .get(&format!("/api/v1/orders/{order}/destruction-certificate"))
+        .await;
+    assert_eq!(not_yet.code(), "not_erased");
+    let other = app.customer("other@example.com").await;
+    let reference = reference_of(&app, &order).await;
+    let by_other = app
+        .send(
+            Method::POST,
+            &format!("/api/v1/orders/{order}/erasure"),
+            &[("authorization", &other)],
+            Some(&json!({ "confirm_reference": reference })),
+        )
+        .await;
+    assert_eq!(by_other.status, StatusCode::NOT_FOUND);
+    let unconfirmed = app
+        .post(
+            &format!("/api/v1/orders/{order}/erasure"),
+            &json!({ "confirm_reference": "KS-0000-000000" }),
+        )
+        .await;
+    assert_eq!(unconfirmed.code(), "confirmation_mismatch");
+    assert_eq!(
+        app.stored_keys(&order).await.len(),
+        before.len(),
+        "nothing changed"
+    );
+
+    let erased = app
+        .post(
+            &format!("/api/v1/orders/{order}/erasure"),
+            &json!({ "confirm_reference": reference }),
+        )
+        .await;
+    assert_eq!(erased.status, StatusCode::OK, "{:?}", erased.body);
+    let cert = &erased.body;
+    assert_eq!(cert["reason"], "customer_request");
+    assert_eq!(cert["reference"], reference);
+    let listed: Vec<&str> = cert["objects_deleted"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| o["key"].as_str().unwrap())
+        .collect();
+    for key in &before {
+        assert!(
+            listed.contains(&key.as_str()),
+            "{key} is on the certificate"
+        );
+    }
+    assert!(
+        cert["objects_deleted"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|o| o["purpose"] == "deliverable"
+                && o["key"].as_str().unwrap().ends_with(&deliverable))
+    );
+    assert_eq!(cert["verification"]["prefix"], format!("orders/{order}/"));
+    assert!(cert["records_scrubbed"]["ledger_events"].as_u64().unwrap() > 0);
+    assert_eq!(
+        cert["records_scrubbed"]["idempotency_keys"], 1,
+        "the stored answer to the order's creation named the subject"
+    );
+    assert_eq!(cert["digest"].as_str().unwrap().len(), 64);
+
+    // Nothing left: not in a listing, not on disk (data files and s3s-fs's sidecars alike).
+    assert!(app.stored_keys(&order).await.is_empty());
+    let files = files_on_disk(&app);
+    let b64 = |s: &str| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(s);
+    for key in &before {
+        assert!(
+            !files
+                .iter()
+                .any(|f| f.contains(&b64(key)) || f.ends_with(key.as_str())),
+            "{key} left a file: {files:?}"
+        );
+    }
+
+    // A tombstone without personal data; the decision history survives and still verifies.
+    let tomb = app.get(&format!("/api/v1/orders/{order}")).await.body;
+    assert_eq!(tomb["status"], "withdrawn");
+    assert_eq!(tomb["subject"]["name"], "[erased]");
+    assert_eq!(
+        count(&app, "SELECT COUNT(*) AS n FROM ledger_events WHERE order_id = ? AND (personal IS NOT NULL OR personal_salt IS NOT NULL)", &order).await,
+        0
+    );
+    assert_eq!(
+        count(&app, "SELECT COUNT(*) AS n FROM consents WHERE order_id = ? AND (signer_name IS NOT NULL OR signer_ip IS NOT NULL OR signer_user_agent IS NOT NULL)", &order).await,
+        0
+    );
+    assert_eq!(
+        count(
+            &app,
+            "SELECT COUNT(*) AS n FROM samples WHERE order_id = ? AND file_name <> '[erased]'",
+            &order
+        )
+        .await,
+        0
+    );
+    let report = app.verify_ledger(&admin).await;
+    assert_eq!(report["ok"], true, "{report}");
+    let timeline = app.get(&format!("/api/v1/orders/{order}/events")).await;
+    assert_eq!(timeline.status, StatusCode::OK);
+    assert!(
+        !timeline.body.to_string().contains("Chen"),
+        "no names in the timeline after erasure"
+    );
+
+    let again = app
+        .post(
+            &format!("/api/v1/orders/{order}/erasure"),
+            &json!({ "confirm_reference": reference }),
+        )
+        .await;
+    assert_eq!(again.code(), "already_erased");
+    let by_staff = app
+        .send(
+            Method::GET,
+            &format!("/api/v1/orders/{order}/destruction-certificate"),
+            &[("authorization", &staff)],
+            None,
+        )
+        .await;
+    assert_eq!(by_staff.body["certificate_id"], cert["certificate_id"]);
+    assert_eq!(
+        count(
+            &app,
+            "SELECT COUNT(*) AS n FROM outbox WHERE order_id = ? AND kind = 'order.erased'",
+            &order
+        )
+        .await,
+        1
+    );
+    assert_eq!(
+        count(&app, "SELECT COUNT(*) AS n FROM audit_events WHERE target_id = ? AND action = 'order.erased'", &order).await,
+        1
+    );
+}
+
+/// A submitted order with a signed requester consent, withdrawn now.
+async fn withdrawn_order(
+    app: &TestApp,
+    texts: &std::collections::HashMap<String, String>,
+) -> String {
+    let order = app.create_order(&order_body("machine_driven")).await["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let uploaded = app
+        .upload_sample(&order, "photo", "image/jpeg", &samples::jpeg(600, 600))
+        .await;
+    assert_eq!(uploaded.status, StatusCode::OK, "{:?}", uploaded.body);
+    let signed = app
+        .sign_requester(&order, &texts["requester"], "machine_driven")
+        .await;
+    let cid = signed.body["id"].as_str().unwrap().to_owned();
+    let withdrawn = app
+        .post(
+            &format!("/api/v1/orders/{order}/consents/{cid}/withdraw"),
+            &json!({ "reason": "not ready" }),
+        )
+        .await;
+    assert_eq!(withdrawn.status, StatusCode::OK, "{:?}", withdrawn.body);
+    order
+}
+
+#[tokio::test]
+async fn a_withdrawal_is_erased_when_due_once_even_with_two_jobs_racing() {
+    let app = TestApp::spawn().await;
+    let texts = app.publish_consent_texts().await;
+    let first = withdrawn_order(&app, &texts).await;
+    let second = withdrawn_order(&app, &texts).await;
+
+    let early = retention::sweep_once(&app.state, Utc::now() + Duration::days(29))
+        .await
+        .unwrap();
+    assert_eq!(early.erased, 0);
+    assert!(!app.stored_keys(&first).await.is_empty());
+
+    let due = Utc::now() + Duration::days(31);
+    let (a, b) = tokio::join!(
+        retention::sweep_once(&app.state, due),
+        retention::sweep_once(&app.state, due)
+    );
+    let (a, b) = (a.unwrap(), b.unwrap());
+    assert_eq!(a.erased + b.erased, 2, "{a:?} {b:?}");
+    for order in [&first, &second] {
+        assert!(app.stored_keys(order).await.is_empty());
+        assert_eq!(
+            count(
+                &app,
+                "SELECT COUNT(*) AS n FROM erasures WHERE order_id = ?",
+                order
+            )
+            .await,
+            1
+        );
+        assert_eq!(
+            count(&app, "SELECT COUNT(*) AS n FROM audit_events WHERE target_id = ? AND action = 'order.erased'", order).await,
+            1
+        );
+        let cert = app
+            .get(&format!("/api/v1/orders/{order}/destruction-certificate"))
+            .await;
+        assert_eq!(cert.status, StatusCode::OK, "{:?}", cert.body);
+        assert_eq!(cert.body["reason"], "withdrawal");
+    }
+    let later = retention::sweep_once(&app.state, due).await.unwrap();
+    assert_eq!(later.erased, 0, "nothing is erased twice");
+}
+
+#[tokio::test]
+async fn raw_samples_are_purged_after_delivery_unless_the_customer_keeps_them() {
+    let app = TestApp::spawn().await;
+    let texts = app.publish_consent_texts().await;
+    let reviewer = app.reviewer("reviewer@studio.example").await;
+    let staff = app
+        .studio_member("staff@studio.example", &[Role::Staff])
+        .await;
+    let (purged, purged_deliverable) = app.delivered_order(&reviewer, &staff, &texts).await;
+    let (kept, _) = app.delivered_order(&reviewer, &staff, &texts).await;
+    let etag = app.etag_of(&kept, None).await;
+    let keep = app
+        .send(
+            Method::PUT,
+            &format!("/api/v1/orders/{kept}/sample-retention"),
+            &[("if-match", &etag)],
+            Some(&json!({ "keep_for_iterations": true })),
+        )
+        .await;
+    assert_eq!(keep.status, StatusCode::OK, "{:?}", keep.body);
+    let kept_before = app.stored_keys(&kept).await;
+
+    let quiet = retention::sweep_once(&app.state, Utc::now() + Duration::days(29))
+        .await
+        .unwrap();
+    assert_eq!(quiet.retention_orders, 0);
+
+    let swept = retention::sweep_once(&app.state, Utc::now() + Duration::days(31))
+        .await
+        .unwrap();
+    assert_eq!(swept.retention_orders, 1, "{swept:?}");
+    assert!(swept.samples_purged >= 2, "{swept:?}");
+    let left = app.stored_keys(&purged).await;
+    assert_eq!(
+        left,
+        vec![format!("orders/{purged}/deliverables/{purged_deliverable}")],
+        "only the deliverable stays"
+    );
+    assert_eq!(
+        app.stored_keys(&kept).await,
+        kept_before,
+        "kept for iterations"
+    );
+    assert_eq!(
+        count(&app, "SELECT COUNT(*) AS n FROM audit_events WHERE target_id = ? AND action = 'order.samples_purged'", &purged).await,
+        1
+    );
+
+    let etag = app.etag_of(&purged, None).await;
+    let too_late = app
+        .send(
+            Method::PUT,
+            &format!("/api/v1/orders/{purged}/sample-retention"),
+            &[("if-match", &etag)],
+            Some(&json!({ "keep_for_iterations": true })),
+        )
+        .await;
+    assert_eq!(too_late.code(), "samples_already_purged");
+
+    // Erasing later still lists the samples the purge removed, with the time they went.
+    let reference = reference_of(&app, &purged).await;
+    let erased = app
+        .post(
+            &format!("/api/v1/orders/{purged}/erasure"),
+            &json!({ "confirm_reference": reference }),
+        )
+        .await;
+    assert_eq!(erased.status, StatusCode::OK, "{:?}", erased.body);
+    let objects: &Vec<Value> = erased.body["objects_deleted"].as_array().unwrap();
+    assert!(
+        objects.iter().any(|o| o["purpose"] == "sample"),
+        "{objects:?}"
+    );
+}
