@@ -66,6 +66,7 @@ pub async fn claim(
 pub async fn scrub(
     conn: &impl ConnectionTrait,
     order_id: Uuid,
+    customer_id: Option<Uuid>,
     reference: &str,
     now: DateTime<Utc>,
 ) -> Result<Scrubbed, DbErr> {
@@ -133,21 +134,42 @@ pub async fn scrub(
         .await?;
     scrubbed.insert("order_notes", notes.rows_affected);
 
+    scrubbed.insert(
+        "data_requests",
+        super::data_requests::scrub_for_order(conn, order_id).await?,
+    );
+
     // The stored answer to the order's creation names the subject; keep only what a replay
-    // of that request needs to recognise the order.
-    let tombstone = serde_json::json!({ "id": order_id, "reference": reference, "erased": true });
-    let replays = idempotency_key::Entity::update_many()
-        .col_expr(
-            idempotency_key::Column::ResponseBody,
-            Expr::value(tombstone),
-        )
-        .filter(Expr::cust_with_values(
-            "response_body ->> 'id' = $1",
-            [order_id.to_string()],
-        ))
-        .exec(conn)
-        .await?;
-    scrubbed.insert("idempotency_keys", replays.rows_affected);
+    // of that request needs to recognise the order. The customer's keys are few (they
+    // expire), so they are matched here rather than with backend-specific JSON operators.
+    let mut replays = 0;
+    if let Some(owner) = customer_id {
+        let keys = idempotency_key::Entity::find()
+            .filter(idempotency_key::Column::Owner.eq(owner.to_string()))
+            .all(conn)
+            .await?;
+        let tombstone =
+            serde_json::json!({ "id": order_id, "reference": reference, "erased": true });
+        for row in keys.iter().filter(|k| {
+            k.response_body
+                .as_ref()
+                .and_then(|b| b.get("id"))
+                .and_then(|v| v.as_str())
+                == Some(order_id.to_string().as_str())
+        }) {
+            idempotency_key::Entity::update_many()
+                .col_expr(
+                    idempotency_key::Column::ResponseBody,
+                    Expr::value(tombstone.clone()),
+                )
+                .filter(idempotency_key::Column::Owner.eq(row.owner.clone()))
+                .filter(idempotency_key::Column::Key.eq(row.key.clone()))
+                .exec(conn)
+                .await?;
+            replays += 1;
+        }
+    }
+    scrubbed.insert("idempotency_keys", replays);
     Ok(scrubbed)
 }
 

@@ -7,6 +7,7 @@ pub mod board;
 pub mod connect;
 pub mod consent_texts;
 pub mod consents;
+pub mod data_requests;
 pub mod deliverables;
 pub mod entities;
 pub mod erasure;

@@ -217,6 +217,19 @@ pub async fn insert(conn: &impl ConnectionTrait, new: NewOrder) -> Result<OrderR
     model.insert(conn).await?.try_into()
 }
 
+/// The order a person names by its reference (`KS-2026-000123`).
+pub async fn find_by_reference(
+    conn: &impl ConnectionTrait,
+    reference: &str,
+) -> Result<Option<OrderRecord>, DbErr> {
+    Orders::find()
+        .filter(order::Column::Reference.eq(reference))
+        .one(conn)
+        .await?
+        .map(OrderRecord::try_from)
+        .transpose()
+}
+
 pub async fn find(conn: &impl ConnectionTrait, id: Uuid) -> Result<Option<OrderRecord>, DbErr> {
     Orders::find_by_id(id)
         .one(conn)

@@ -6,6 +6,7 @@ pub mod access;
 pub mod account;
 pub mod consent;
 pub mod consent_policy;
+pub mod data_rights;
 pub mod delivery;
 pub mod intake;
 pub mod iteration;

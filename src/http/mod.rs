@@ -10,6 +10,7 @@ pub mod consent_receipt;
 pub mod consent_review;
 pub mod consent_texts;
 pub mod consents;
+pub mod data_requests;
 pub mod decisions;
 pub mod deliverables;
 pub mod extract;
@@ -53,6 +54,7 @@ use crate::error::{AppError, Problem};
         (name = "orders", description = "Memorial orders and their lifecycle"),
         (name = "production", description = "Stages, assignment, notes and templates"),
         (name = "delivery", description = "Deliverables with their AI-generated-content label, and downloads"),
+        (name = "data-rights", description = "Access, copy, correction and erasure requests, verified and decided by reviewers"),
         (name = "iterations", description = "Follow-up iterations of a delivered order, with fresh consent when they need more"),
         (name = "privacy", description = "Sample retention, erasure and the certificate of destruction"),
         (name = "samples", description = "Photos, voice, video and documents, uploaded straight to object storage"),
@@ -79,6 +81,7 @@ pub fn router(state: AppState) -> axum::Router {
         .merge(deliverables::router())
         .merge(privacy::router())
         .merge(iterations::router())
+        .merge(data_requests::router())
         .merge(sufficiency::router())
         .merge(timeline::router())
         .merge(screening::router())

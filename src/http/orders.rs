@@ -130,7 +130,11 @@ pub struct OrderPage {
 const DEFAULT_PAGE: u32 = 20;
 const MAX_PAGE: u32 = 100;
 
-fn validate(subject: &Subject, intake: &IntakeAnswers, jurisdiction: &str) -> AppResult<()> {
+pub(crate) fn validate(
+    subject: &Subject,
+    intake: &IntakeAnswers,
+    jurisdiction: &str,
+) -> AppResult<()> {
     let today = Utc::now().date_naive();
     intake::validate_subject(subject, today)
         .and_then(|()| intake::validate_answers(intake))

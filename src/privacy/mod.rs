@@ -7,4 +7,5 @@
 //! conditional updates so exactly one run records it.
 
 pub mod erasure;
+pub mod export;
 pub mod retention;

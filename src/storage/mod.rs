@@ -445,6 +445,28 @@ impl ObjectStore {
         Ok(hasher.finalize().into())
     }
 
+    /// Store a small document the server made itself (an export), with its SHA-256 checked by
+    /// the store.
+    pub async fn put_small(
+        &self,
+        key: &str,
+        content_type: &str,
+        body: Vec<u8>,
+    ) -> Result<(), StorageError> {
+        let sha256: [u8; 32] = Sha256::digest(&body).into();
+        self.client
+            .put_object()
+            .bucket(&self.bucket)
+            .key(key)
+            .content_type(content_type)
+            .checksum_sha256(base64_of(&sha256))
+            .body(Bytes::from(body).into())
+            .send()
+            .await
+            .map_err(|e| StorageError::sdk("put object", e))?;
+        Ok(())
+    }
+
     /// Delete an object; one that is already gone counts as deleted.
     pub async fn delete(&self, key: &str) -> Result<(), StorageError> {
         match self

@@ -12,6 +12,7 @@ mod consent_receipt;
 mod consent_review;
 mod consent_texts;
 mod consents;
+mod data_requests;
 mod delivery;
 mod erasure;
 mod external_s3;

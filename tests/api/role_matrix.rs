@@ -116,6 +116,7 @@ async fn every_route_answers_every_caller_as_the_matrix_says() {
     // No deliverable exists on a draft: every caller who may look learns only that.
     let d = format!("{o}/deliverables/{}", uuid::Uuid::nil());
     let it = format!("{o}/iterations/{}", uuid::Uuid::nil());
+    let dr = format!("/api/v1/data-requests/{}", uuid::Uuid::nil());
     let stale = || vec![("if-match", "\"v999\"".to_owned())];
     let rows: Vec<(Method, &str, Probe)> = vec![
         (Method::GET, "/healthz", probe("/healthz".into(), [200; 6])),
@@ -380,6 +381,53 @@ async fn every_route_answers_every_caller_as_the_matrix_says() {
                 ),
                 ..probe(format!("{it}/consents"), [401, 404, 404, 403, 403, 403])
             },
+        ),
+        (
+            Method::POST,
+            "/api/v1/data-requests",
+            Probe {
+                body: Some(
+                    json!({ "kind": "access", "order_reference": "KS-1999-000001", "relationship_to_subject": "child" }),
+                ),
+                ..probe(
+                    "/api/v1/data-requests".into(),
+                    [401, 404, 404, 404, 404, 404],
+                )
+            },
+        ),
+        (
+            Method::GET,
+            "/api/v1/data-requests",
+            probe(
+                "/api/v1/data-requests".into(),
+                [401, 200, 200, 200, 200, 200],
+            ),
+        ),
+        (
+            Method::GET,
+            "/api/v1/data-requests/{rid}",
+            probe(dr.clone(), [401, 404, 404, 404, 404, 404]),
+        ),
+        (
+            Method::POST,
+            "/api/v1/data-requests/{rid}/identity",
+            Probe {
+                body: Some(json!({ "method": "id_document" })),
+                ..probe(format!("{dr}/identity"), [401, 404, 404, 404, 404, 404])
+            },
+        ),
+        (
+            Method::POST,
+            "/api/v1/data-requests/{rid}/decision",
+            Probe {
+                body: Some(json!({ "decision": "deny", "reason": "no" })),
+                ..probe(format!("{dr}/decision"), [401, 404, 404, 404, 404, 404])
+            },
+        ),
+        (
+            Method::GET,
+            "/api/v1/data-requests/{rid}/export",
+            probe(format!("{dr}/export"), [401, 404, 404, 404, 404, 404]),
         ),
         (
             Method::GET,

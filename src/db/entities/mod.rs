@@ -5,6 +5,7 @@ pub mod audit_event;
 pub mod consent;
 pub mod consent_invitation;
 pub mod consent_text;
+pub mod data_request;
 pub mod deliverable;
 pub mod erasure;
 pub mod idempotency_key;

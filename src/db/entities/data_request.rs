@@ -1,0 +1,34 @@
+use sea_orm::entity::prelude::*;
+
+#[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
+#[sea_orm(table_name = "data_requests")]
+pub struct Model {
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub id: Uuid,
+    pub kind: String,
+    pub order_id: Uuid,
+    pub requester_id: Uuid,
+    /// The requester's relationship to the subject (`self`, spouse, child, …).
+    pub relationship: String,
+    pub details: Option<String>,
+    /// For a correction: the subject fields to correct.
+    pub corrections: Option<Json>,
+    pub status: String,
+    pub identity_method: Option<String>,
+    pub identity_note: Option<String>,
+    pub identity_verified_by: Option<Uuid>,
+    pub identity_verified_at: Option<DateTimeUtc>,
+    pub decided_by: Option<Uuid>,
+    pub decided_at: Option<DateTimeUtc>,
+    pub decision_reason: Option<String>,
+    /// The stored export of an access or copy request.
+    pub export_key: Option<String>,
+    pub completed_at: Option<DateTimeUtc>,
+    pub created_at: DateTimeUtc,
+    pub updated_at: DateTimeUtc,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}

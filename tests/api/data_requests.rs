@@ -1,0 +1,389 @@
+//! Data-rights requests: filed by the customer or a close relative, the requester's identity
+//! verified and recorded, a reviewer's decision with its mandatory reason, and the outcome —
+//! an export with file links, a correction, an erasure.
+
+use keepsake::domain::account::Role;
+use keepsake::media::samples;
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+
+use crate::helpers::{Reply, TestApp, order_body};
+
+async fn file(app: &TestApp, token: &str, body: Value) -> Reply {
+    app.send(
+        Method::POST,
+        "/api/v1/data-requests",
+        &[("authorization", token)],
+        Some(&body),
+    )
+    .await
+}
+
+async fn step(app: &TestApp, token: &str, request: &str, what: &str, body: Value) -> Reply {
+    app.send(
+        Method::POST,
+        &format!("/api/v1/data-requests/{request}/{what}"),
+        &[("authorization", token)],
+        Some(&body),
+    )
+    .await
+}
+
+/// A submitted order with one verified photo; returns (id, reference).
+async fn order_with_a_photo(app: &TestApp) -> (String, String) {
+    let order = app.create_order(&order_body("machine_driven")).await;
+    let id = order["id"].as_str().unwrap().to_owned();
+    let photo = app
+        .upload_sample(&id, "photo", "image/jpeg", &samples::jpeg(600, 600))
+        .await;
+    assert_eq!(photo.status, StatusCode::OK, "{:?}", photo.body);
+    (id, order["reference"].as_str().unwrap().to_owned())
+}
+
+#[tokio::test]
+async fn a_relatives_access_request_is_verified_decided_and_exported() {
+    let app = TestApp::spawn().await;
+    let (order, reference) = order_with_a_photo(&app).await;
+    let reviewer = app.reviewer("reviewer@studio.example").await;
+    let staff = app
+        .studio_member("staff@studio.example", &[Role::Staff])
+        .await;
+    let sister = app.customer("sister@example.com").await;
+    let stranger = app.customer("stranger@example.com").await;
+
+    let unknown = file(&app, &sister, json!({ "kind": "access", "order_reference": "KS-2026-999999", "relationship_to_subject": "sibling" })).await;
+    assert_eq!(unknown.code(), "order_not_found");
+    let filed = file(&app, &sister, json!({ "kind": "access", "order_reference": reference, "relationship_to_subject": "sibling", "details": "what do you hold about our mother?" })).await;
+    assert_eq!(filed.status, StatusCode::CREATED, "{:?}", filed.body);
+    assert_eq!(filed.body["status"], "submitted");
+    let request = filed.body["id"].as_str().unwrap().to_owned();
+    let again = file(&app, &sister, json!({ "kind": "access", "order_reference": reference, "relationship_to_subject": "sibling" })).await;
+    assert_eq!(again.code(), "request_open");
+
+    let peek = app
+        .send(
+            Method::GET,
+            &format!("/api/v1/data-requests/{request}"),
+            &[("authorization", &stranger)],
+            None,
+        )
+        .await;
+    assert_eq!(peek.status, StatusCode::NOT_FOUND);
+    let too_early = step(
+        &app,
+        &reviewer,
+        &request,
+        "decision",
+        json!({ "decision": "approve", "reason": "ok" }),
+    )
+    .await;
+    assert_eq!(too_early.code(), "invalid_transition");
+    let by_staff = step(
+        &app,
+        &staff,
+        &request,
+        "identity",
+        json!({ "method": "id_document" }),
+    )
+    .await;
+    assert_eq!(
+        by_staff.status,
+        StatusCode::NOT_FOUND,
+        "the queue is not the staff's"
+    );
+    let admin = app
+        .studio_member("admin@studio.example", &[Role::Admin])
+        .await;
+    let by_admin = step(
+        &app,
+        &admin,
+        &request,
+        "identity",
+        json!({ "method": "id_document" }),
+    )
+    .await;
+    assert_eq!(
+        by_admin.code(),
+        "reviewers_only",
+        "admins see the queue; reviewers decide"
+    );
+    let login_only = step(
+        &app,
+        &reviewer,
+        &request,
+        "identity",
+        json!({ "method": "account_session" }),
+    )
+    .await;
+    assert_eq!(
+        login_only.code(),
+        "method_insufficient",
+        "a relative is not proven by signing in"
+    );
+    let verified = step(
+        &app,
+        &reviewer,
+        &request,
+        "identity",
+        json!({ "method": "id_document", "note": "passport and household register checked" }),
+    )
+    .await;
+    assert_eq!(verified.status, StatusCode::OK, "{:?}", verified.body);
+    assert_eq!(verified.body["status"], "identity_verified");
+    assert_eq!(verified.body["identity"]["method"], "id_document");
+    let reasonless = step(
+        &app,
+        &reviewer,
+        &request,
+        "decision",
+        json!({ "decision": "approve" }),
+    )
+    .await;
+    assert_eq!(reasonless.code(), "reason_required");
+    let approved = step(&app, &reviewer, &request, "decision", json!({ "decision": "approve", "reason": "close relative of the deceased, identity checked" })).await;
+    assert_eq!(approved.status, StatusCode::OK, "{:?}", approved.body);
+    assert_eq!(approved.body["status"], "completed");
+    assert_eq!(approved.body["export_ready"], true);
+    assert_eq!(
+        approved.body["decision"]["reason"],
+        "close relative of the deceased, identity checked"
+    );
+    let twice = step(
+        &app,
+        &reviewer,
+        &request,
+        "decision",
+        json!({ "decision": "deny", "reason": "changed my mind" }),
+    )
+    .await;
+    assert_eq!(twice.code(), "invalid_transition");
+
+    // The requester downloads the export: the JSON and a link to each file.
+    let by_reviewer = app
+        .send(
+            Method::GET,
+            &format!("/api/v1/data-requests/{request}/export"),
+            &[("authorization", &reviewer)],
+            None,
+        )
+        .await;
+    assert_eq!(
+        by_reviewer.status,
+        StatusCode::NOT_FOUND,
+        "the export is the requester's"
+    );
+    let export = app
+        .send(
+            Method::GET,
+            &format!("/api/v1/data-requests/{request}/export"),
+            &[("authorization", &sister)],
+            None,
+        )
+        .await;
+    assert_eq!(export.status, StatusCode::OK, "{:?}", export.body);
+    let document: Value = app
+        .client
+        .get(export.body["export"]["request"]["url"].as_str().unwrap())
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(document["order"]["reference"], reference);
+    assert_eq!(document["order"]["subject"]["name"], "Chen Mei");
+    assert_eq!(document["samples"].as_array().unwrap().len(), 1);
+    let files = export.body["files"].as_array().unwrap();
+    assert_eq!(files.len(), 1);
+    let photo = app
+        .client
+        .get(files[0]["download"]["request"]["url"].as_str().unwrap())
+        .send()
+        .await
+        .unwrap();
+    assert!(photo.status().is_success());
+    assert_eq!(
+        photo.bytes().await.unwrap().as_ref(),
+        samples::jpeg(600, 600).as_slice()
+    );
+
+    let mine = app
+        .send(
+            Method::GET,
+            "/api/v1/data-requests",
+            &[("authorization", &sister)],
+            None,
+        )
+        .await;
+    assert_eq!(mine.body["items"].as_array().unwrap().len(), 1);
+    let theirs = app
+        .send(
+            Method::GET,
+            "/api/v1/data-requests",
+            &[("authorization", &stranger)],
+            None,
+        )
+        .await;
+    assert_eq!(theirs.body["items"].as_array().unwrap().len(), 0);
+    let queue = app
+        .send(
+            Method::GET,
+            "/api/v1/data-requests?status=completed",
+            &[("authorization", &reviewer)],
+            None,
+        )
+        .await;
+    assert_eq!(queue.body["items"].as_array().unwrap().len(), 1);
+
+    let trail = app
+        .send(
+            Method::GET,
+            &format!("/api/v1/audit?target_id={order}&limit=100"),
+            &[("authorization", &admin)],
+            None,
+        )
+        .await;
+    let actions: Vec<&str> = trail.body["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["action"].as_str().unwrap())
+        .collect();
+    for expected in [
+        "data_request.filed",
+        "data_request.identity_verified",
+        "data_request.approved",
+        "data_request.completed",
+        "data_request.export_downloaded",
+    ] {
+        assert!(actions.contains(&expected), "{expected} in {actions:?}");
+    }
+}
+
+#[tokio::test]
+async fn a_correction_is_applied_a_denial_keeps_its_reason_and_an_erasure_erases() {
+    let app = TestApp::spawn().await;
+    let (order, reference) = order_with_a_photo(&app).await;
+    let reviewer = app.reviewer("reviewer@studio.example").await;
+
+    let incomplete = file(&app, &app.auth, json!({ "kind": "correction", "order_reference": reference, "relationship_to_subject": "child" })).await;
+    assert_eq!(incomplete.code(), "corrections_required");
+    let correction = file(&app, &app.auth, json!({ "kind": "correction", "order_reference": reference, "relationship_to_subject": "child", "corrections": { "name": "Chen Meihua" } })).await;
+    assert_eq!(
+        correction.status,
+        StatusCode::CREATED,
+        "{:?}",
+        correction.body
+    );
+    let id = correction.body["id"].as_str().unwrap();
+    let verified = step(
+        &app,
+        &reviewer,
+        id,
+        "identity",
+        json!({ "method": "account_session" }),
+    )
+    .await;
+    assert_eq!(
+        verified.status,
+        StatusCode::OK,
+        "the order's own customer: {:?}",
+        verified.body
+    );
+    let applied = step(
+        &app,
+        &reviewer,
+        id,
+        "decision",
+        json!({ "decision": "approve", "reason": "her registered name" }),
+    )
+    .await;
+    assert_eq!(applied.body["status"], "completed", "{:?}", applied.body);
+    let now = app.get(&format!("/api/v1/orders/{order}")).await;
+    assert_eq!(now.body["subject"]["name"], "Chen Meihua");
+
+    // A customer who is also a reviewer cannot handle their own request.
+    let access = file(&app, &app.auth, json!({ "kind": "access", "order_reference": reference, "relationship_to_subject": "child" })).await;
+    let access_id = access.body["id"].as_str().unwrap().to_owned();
+    step(
+        &app,
+        &reviewer,
+        &access_id,
+        "identity",
+        json!({ "method": "account_session" }),
+    )
+    .await;
+    step(
+        &app,
+        &reviewer,
+        &access_id,
+        "decision",
+        json!({ "decision": "approve", "reason": "the customer" }),
+    )
+    .await;
+
+    let denied_request = file(
+        &app,
+        &app.auth,
+        json!({ "kind": "copy", "order_reference": reference, "relationship_to_subject": "child" }),
+    )
+    .await;
+    let denied_id = denied_request.body["id"].as_str().unwrap();
+    let denied = step(
+        &app,
+        &reviewer,
+        denied_id,
+        "decision",
+        json!({ "decision": "deny", "reason": "an identical copy was just issued" }),
+    )
+    .await;
+    assert_eq!(denied.body["status"], "denied", "{:?}", denied.body);
+    assert_eq!(
+        denied.body["decision"]["reason"],
+        "an identical copy was just issued"
+    );
+
+    let erasure = file(&app, &app.auth, json!({ "kind": "erasure", "order_reference": reference, "relationship_to_subject": "child" })).await;
+    let erasure_id = erasure.body["id"].as_str().unwrap();
+    step(
+        &app,
+        &reviewer,
+        erasure_id,
+        "identity",
+        json!({ "method": "account_session" }),
+    )
+    .await;
+    let erased = step(
+        &app,
+        &reviewer,
+        erasure_id,
+        "decision",
+        json!({ "decision": "approve", "reason": "the customer asked" }),
+    )
+    .await;
+    assert_eq!(erased.body["status"], "completed", "{:?}", erased.body);
+    assert!(
+        app.stored_keys(&order).await.is_empty(),
+        "samples and the export are gone"
+    );
+    let cert = app
+        .get(&format!("/api/v1/orders/{order}/destruction-certificate"))
+        .await;
+    assert_eq!(cert.body["reason"], "data_rights_request");
+    let gone = app
+        .get(&format!("/api/v1/data-requests/{access_id}/export"))
+        .await;
+    assert_eq!(gone.status, StatusCode::GONE);
+    let request_after = app
+        .get(&format!(
+            "/api/v1/data-requests/{}",
+            correction.body["id"].as_str().unwrap()
+        ))
+        .await;
+    assert!(
+        request_after.body["corrections"].is_null(),
+        "scrubbed with the order"
+    );
+    let late = file(&app, &app.auth, json!({ "kind": "access", "order_reference": reference, "relationship_to_subject": "child" })).await;
+    assert_eq!(late.code(), "order_erased");
+}
