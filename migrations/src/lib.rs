@@ -27,6 +27,8 @@ mod m20261128_000018_create_order_stages;
 mod m20261128_000019_create_outbox;
 mod m20261128_000020_board_columns;
 mod m20261128_000021_order_delivered_at;
+mod m20261128_000023_create_payments;
+mod m20261128_000024_create_live_sessions;
 
 pub struct Migrator;
 
@@ -55,6 +57,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20261128_000019_create_outbox::Migration),
             Box::new(m20261128_000020_board_columns::Migration),
             Box::new(m20261128_000021_order_delivered_at::Migration),
+            Box::new(m20261128_000023_create_payments::Migration),
+            Box::new(m20261128_000024_create_live_sessions::Migration),
         ]
     }
 }

@@ -8,6 +8,8 @@ pub mod consent;
 pub mod consent_policy;
 pub mod intake;
 pub mod ledger;
+pub mod live_session;
+pub mod money;
 pub mod order;
 pub mod production;
 pub mod reference;

@@ -14,7 +14,9 @@ pub mod decisions;
 pub mod extract;
 pub mod health;
 pub mod ledger;
+pub mod live_sessions;
 pub mod orders;
+pub mod payments;
 pub mod production;
 pub mod reports;
 pub mod samples;
@@ -51,6 +53,8 @@ use crate::error::{AppError, Problem};
         (name = "production", description = "Stages, assignment, notes and templates"),
         (name = "samples", description = "Photos, voice, video and documents, uploaded straight to object storage"),
         (name = "health", description = "Liveness and readiness"),
+        (name = "money", description = "Quotes, deposits, payments and refunds; balances derived"),
+        (name = "live sessions", description = "human_driven live calls: booked, logged, reviewed"),
     )
 )]
 struct ApiDoc;
@@ -76,6 +80,8 @@ pub fn router(state: AppState) -> axum::Router {
         .merge(ledger::router())
         .merge(users::router())
         .merge(health::router())
+        .merge(payments::router())
+        .merge(live_sessions::router())
         .split_for_parts();
     let body_limit = state.settings.max_json_body_bytes;
     let request_id = HeaderName::from_static("x-request-id");
