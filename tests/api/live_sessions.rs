@@ -609,3 +609,43 @@ async fn a_session_with_the_label_shown_is_not_flagged_and_a_cancelled_one_is_no
         (StatusCode::NOT_FOUND, "session_not_found")
     );
 }
+
+#[tokio::test]
+async fn concurrent_logs_of_one_session_record_it_once() {
+    let app = TestApp::spawn().await;
+    let p = human_order_in_production(&app).await;
+    let session = schedule(&app, &p.staff, &p.order, &booking(&p.actor_consent))
+        .await
+        .body["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let logs = futures::future::join_all((0..6).map(|i| {
+        let body = json!({ "duration_minutes": 30 + i, "ai_label_shown": i % 2 == 0 });
+        let (app, staff, order, session) = (&app, &p.staff, &p.order, &session);
+        async move { log(app, staff, order, session, &body).await }
+    }))
+    .await;
+    let ok: Vec<&Reply> = logs.iter().filter(|r| r.status == StatusCode::OK).collect();
+    assert_eq!(ok.len(), 1, "{logs:?}");
+    assert!(
+        logs.iter()
+            .all(|r| r.status == StatusCode::OK || r.code() == "already_logged"),
+        "{logs:?}"
+    );
+    let stored = &sessions(&app, &p.staff, &p.order).await.body[0];
+    assert_eq!(stored["duration_minutes"], ok[0].body["duration_minutes"]);
+    let logged_events =
+        keepsake::audit::events_for(&app.state.db, uuid::Uuid::parse_str(&p.order).unwrap())
+            .await
+            .unwrap()
+            .into_iter()
+            .filter(|e| e.action == "live_session.logged")
+            .count();
+    assert_eq!(logged_events, 1);
+    let flagged = i64::from(ok[0].body["flagged_for_review"] == true);
+    assert_eq!(
+        outbox_count(&app, "live_session.flagged", &p.order).await,
+        flagged
+    );
+}
