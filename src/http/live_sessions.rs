@@ -4,7 +4,8 @@
 //! order records a review of it with a reason. The order's customer sees their sessions without
 //! the studio's notes and review; reviewers walk the studio-wide queue of flagged sessions.
 //!
-//! Booking and logging take the order's row lock first (`db::order_lock`), so they see a
+//! Booking takes an `Idempotency-Key` (a retried booking never books twice). Booking and
+//! logging take the order's row lock first (`db::order_lock`), so they see a
 //! withdrawal that stops the order, and a withdrawal that comes later sees the session.
 
 use axum::Json;
@@ -15,16 +16,18 @@ use base64::Engine;
 use chrono::{DateTime, Utc};
 use sea_orm::TransactionTrait;
 use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::{router::OpenApiRouter, routes};
 use uuid::Uuid;
 
-use super::extract::{ApiJson, ApiPath, ApiQuery, RequestId};
+use super::extract::{ApiJson, ApiPath, ApiQuery, IdempotencyKey, RequestId};
 use super::orders::{load_for_review, load_order, required_text};
+use super::payments::{key_in_progress, replay};
 use super::session::{Caller, refuse};
 use crate::app::AppState;
 use crate::audit::{self, Target};
-use crate::db::{self, live_sessions::SessionRow, orders::OrderRecord};
+use crate::db::{self, idempotency::Claim, live_sessions::SessionRow, orders::OrderRecord};
 use crate::domain::account::Role;
 use crate::domain::live_session::{self, Participant, SessionStatus};
 use crate::error::{AppError, AppResult, Problem};
@@ -164,7 +167,7 @@ async fn actor_consent_ok(
     )?))
 }
 
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewSession {
     /// In the future (at most a year ahead).
@@ -179,31 +182,50 @@ pub struct NewSession {
 #[utoipa::path(
     post, path = "/api/v1/orders/{id}/live-sessions", tag = "live sessions",
     request_body = NewSession,
-    params(("id" = Uuid, Path, description = "Order id")),
+    params(
+        ("id" = Uuid, Path, description = "Order id"),
+        ("Idempotency-Key" = String, Header, description = "Unique per intended booking; a retry with the same key and body returns the first response"),
+    ),
     responses(
         (status = 201, description = "Booked", body = SessionView),
-        (status = 400, description = "Malformed JSON", body = Problem),
+        (status = 400, description = "Missing or malformed Idempotency-Key, malformed JSON", body = Problem),
         (status = 401, description = "Not logged in", body = Problem),
         (status = 403, description = "Not staff", body = Problem),
         (status = 404, description = "No such order", body = Problem),
-        (status = 409, description = "not_human_driven, order_not_in_production or actor_consent_missing", body = Problem),
+        (status = 409, description = "not_human_driven, order_not_in_production or actor_consent_missing; or the key is still being processed", body = Problem),
         (status = 413, description = "Body too large", body = Problem),
         (status = 415, description = "Body is not JSON", body = Problem),
-        (status = 422, description = "invalid_schedule or invalid_participants", body = Problem),
+        (status = 422, description = "invalid_schedule or invalid_participants, or the key was used for a different request", body = Problem),
     )
 )]
 async fn schedule_session(
     State(state): State<AppState>,
     caller: Caller,
     ApiPath(id): ApiPath<Uuid>,
+    IdempotencyKey(key): IdempotencyKey,
     request_id: RequestId,
     ApiJson(req): ApiJson<NewSession>,
 ) -> AppResult<Response> {
     let order = load_for_staff(&state, &caller, id).await?;
     let now = db::now();
+    let hash = hex::encode(Sha256::digest(
+        serde_json::to_vec(&(order.id, &req)).map_err(AppError::internal)?,
+    ));
     let participants =
         live_session::validate_booking(req.scheduled_at, req.participants, now).map_err(invalid)?;
     live_session::schedulable(order.delivery_mode, order.status).map_err(refused)?;
+    let owner = format!("live-sessions:{}", caller.user.id);
+    let lease = match db::idempotency::claim(&state.db, &owner, &key, &hash, now).await? {
+        Claim::Fresh(lease) => lease,
+        Claim::Replay { status, body } => return Ok(replay(status, body)),
+        Claim::Mismatch => {
+            return Err(AppError::unprocessable(
+                "idempotency_key_reused",
+                "this Idempotency-Key was already used for a different request",
+            ));
+        }
+        Claim::InProgress => return Err(key_in_progress()),
+    };
     let new = db::live_sessions::NewSession {
         order_id: order.id,
         scheduled_at: db::truncate_to_micros(req.scheduled_at),
@@ -213,9 +235,10 @@ async fn schedule_session(
         now,
     };
     let (actor, request_id) = (caller.actor(), request_id.0);
-    let row = state
+    let (owner_tx, key_tx) = (owner.clone(), key.clone());
+    let booked = state
         .db
-        .transaction::<_, SessionRow, AppError>(|txn| {
+        .transaction::<_, SessionView, AppError>(|txn| {
             Box::pin(async move {
                 let order_id = new.order_id;
                 if !db::order_lock::lock(txn, order_id).await? {
@@ -239,11 +262,25 @@ async fn schedule_session(
                 audit::record(txn, &actor, "live_session.scheduled", Target::order(order_id), request_id.as_deref(), detail).await?;
                 let message = serde_json::json!({ "reference": order.reference, "session_id": row.id, "scheduled_at": row.scheduled_at });
                 outbox::enqueue(txn, "live_session.scheduled", Some(order_id), Audience::Customer, message).await?;
-                Ok(row)
+                let view = SessionView::new(row, true)?;
+                let body = serde_json::to_value(&view).map_err(AppError::internal)?;
+                if !db::idempotency::store_response(txn, &owner_tx, &key_tx, lease, StatusCode::CREATED.as_u16(), &body).await? {
+                    return Err(key_in_progress());
+                }
+                Ok(view)
             })
         })
-        .await?;
-    Ok((StatusCode::CREATED, Json(SessionView::new(row, true)?)).into_response())
+        .await;
+    match booked {
+        Ok(view) => Ok((StatusCode::CREATED, Json(view)).into_response()),
+        Err(err) => {
+            if let Err(release_err) = db::idempotency::release(&state.db, &owner, &key, lease).await
+            {
+                tracing::error!(error = %release_err, "could not release an idempotency key");
+            }
+            Err(err.into())
+        }
+    }
 }
 
 /// The order's live sessions by time (the order's customer, without the studio's notes and

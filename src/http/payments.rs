@@ -316,14 +316,15 @@ fn order_not_found() -> AppError {
     AppError::not_found("order_not_found", "no such order")
 }
 
-fn key_in_progress() -> AppError {
+pub(super) fn key_in_progress() -> AppError {
     AppError::conflict(
         "idempotency_request_in_progress",
         "a request with this Idempotency-Key is still being processed; retry shortly",
     )
 }
 
-fn replay(status: u16, body: serde_json::Value) -> Response {
+/// The stored answer to a repeated request, marked `Idempotent-Replayed: true`.
+pub(super) fn replay(status: u16, body: serde_json::Value) -> Response {
     let status = StatusCode::from_u16(status).unwrap_or(StatusCode::OK);
     let mut response = (status, Json(body)).into_response();
     response

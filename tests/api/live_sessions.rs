@@ -109,11 +109,21 @@ async fn call(
 }
 
 async fn schedule(app: &TestApp, token: &str, order: &str, body: &Value) -> Reply {
-    call(
-        app,
-        token,
+    let key = uuid::Uuid::new_v4().to_string();
+    schedule_with_key(app, token, order, body, &key).await
+}
+
+async fn schedule_with_key(
+    app: &TestApp,
+    token: &str,
+    order: &str,
+    body: &Value,
+    key: &str,
+) -> Reply {
+    app.send(
         Method::POST,
         &format!("/api/v1/orders/{order}/live-sessions"),
+        &[("authorization", token), ("idempotency-key", key)],
         Some(body),
     )
     .await
@@ -647,5 +657,48 @@ async fn concurrent_logs_of_one_session_record_it_once() {
     assert_eq!(
         outbox_count(&app, "live_session.flagged", &p.order).await,
         flagged
+    );
+}
+
+#[tokio::test]
+async fn a_retried_booking_books_once() {
+    let app = TestApp::spawn().await;
+    let p = human_order_in_production(&app).await;
+    let body = booking(&p.actor_consent);
+    let first = schedule_with_key(&app, &p.staff, &p.order, &body, "booking-1").await;
+    assert_eq!(first.status, StatusCode::CREATED, "{:?}", first.body);
+    let again = schedule_with_key(&app, &p.staff, &p.order, &body, "booking-1").await;
+    assert_eq!(again.status, StatusCode::CREATED);
+    assert_eq!(again.body, first.body);
+    assert_eq!(
+        again
+            .headers
+            .get("idempotent-replayed")
+            .and_then(|v| v.to_str().ok()),
+        Some("true")
+    );
+    let other_body = booking(&p.actor_consent);
+    let reused = schedule_with_key(&app, &p.staff, &p.order, &other_body, "booking-1").await;
+    assert_eq!(
+        (reused.status, reused.code()),
+        (StatusCode::UNPROCESSABLE_ENTITY, "idempotency_key_reused")
+    );
+    let keyless = app
+        .send(
+            Method::POST,
+            &format!("/api/v1/orders/{}/live-sessions", p.order),
+            &[("authorization", &p.staff)],
+            Some(&body),
+        )
+        .await;
+    assert_eq!(keyless.code(), "idempotency_key_required");
+    assert_eq!(
+        sessions(&app, &p.staff, &p.order)
+            .await
+            .body
+            .as_array()
+            .unwrap()
+            .len(),
+        1
     );
 }

@@ -493,6 +493,7 @@ async fn every_route_answers_every_caller_as_the_matrix_says() {
             Method::POST,
             "/api/v1/orders/{id}/live-sessions",
             Probe {
+                headers: vec![("idempotency-key", "{unique}".to_owned())],
                 body: Some(
                     json!({ "scheduled_at": "2020-01-01T00:00:00Z", "actor_consent_id": uuid::Uuid::nil(), "participants": [] }),
                 ),
