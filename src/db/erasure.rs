@@ -16,7 +16,8 @@ use sea_orm::{
 use uuid::Uuid;
 
 use super::entities::{
-    consent, consent_invitation, erasure, idempotency_key, ledger_event, order, order_note, sample,
+    consent, consent_invitation, erasure, idempotency_key, ledger_event, live_session, order,
+    order_note, payment, sample,
 };
 
 /// What replaces a personal text that cannot be null.
@@ -133,6 +134,37 @@ pub async fn scrub(
         .exec(conn)
         .await?;
     scrubbed.insert("order_notes", notes.rows_affected);
+
+    let sessions = live_session::Entity::update_many()
+        .col_expr(
+            live_session::Column::Participants,
+            Expr::value(serde_json::json!([])),
+        )
+        .col_expr(
+            live_session::Column::Notes,
+            Expr::value(Option::<String>::None),
+        )
+        .col_expr(
+            live_session::Column::CancelReason,
+            Expr::value(Option::<String>::None),
+        )
+        .col_expr(
+            live_session::Column::ReviewNote,
+            Expr::value(Option::<String>::None),
+        )
+        .filter(live_session::Column::OrderId.eq(order_id))
+        .exec(conn)
+        .await?;
+    scrubbed.insert("live_sessions", sessions.rows_affected);
+
+    // Amounts stay (money records are kept); the free-text notes go.
+    let payments = payment::Entity::update_many()
+        .col_expr(payment::Column::Note, Expr::value(Option::<String>::None))
+        .filter(payment::Column::OrderId.eq(order_id))
+        .filter(payment::Column::Note.is_not_null())
+        .exec(conn)
+        .await?;
+    scrubbed.insert("payments", payments.rows_affected);
 
     scrubbed.insert(
         "data_requests",

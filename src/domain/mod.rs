@@ -11,6 +11,8 @@ pub mod delivery;
 pub mod intake;
 pub mod iteration;
 pub mod ledger;
+pub mod live_session;
+pub mod money;
 pub mod order;
 pub mod production;
 pub mod reference;

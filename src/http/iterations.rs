@@ -23,6 +23,7 @@ use crate::consents::{self, Signature, Signer};
 use crate::db::{self, iterations::IterationRow, orders::OrderRecord};
 use crate::domain::consent::ConsentParty;
 use crate::domain::iteration::{self, IterationAction, IterationStatus, Needs};
+use crate::domain::money::{self, Currency, Entry, EntryKind};
 use crate::error::{AppError, AppResult, Problem};
 use crate::outbox::{self, Audience};
 
@@ -58,6 +59,8 @@ pub struct IterationView {
     pub created_at: DateTime<Utc>,
     /// `If-Match: "v{version}"` changes it.
     pub version: i32,
+    /// The quotes recorded for this iteration (its price), read from the money ledger.
+    pub price: Option<Price>,
 }
 
 async fn cover(state: &AppState, row: &IterationRow) -> AppResult<ConsentCover> {
@@ -70,7 +73,17 @@ async fn cover(state: &AppState, row: &IterationRow) -> AppResult<ConsentCover> 
 }
 
 async fn view(state: &AppState, row: &IterationRow) -> AppResult<IterationView> {
+    let quotes: Vec<_> = db::payments::for_order(&state.db, row.order_id)
+        .await?
+        .into_iter()
+        .filter(|p| p.iteration_id == Some(row.id) && p.kind == EntryKind::Quote.as_str())
+        .collect();
+    let price = quotes.first().map(|first| Price {
+        amount_minor: quotes.iter().map(|q| q.amount_minor).sum(),
+        currency: first.currency.clone(),
+    });
     Ok(IterationView {
+        price,
         id: row.id,
         order_id: row.order_id,
         number: row.number,
@@ -99,6 +112,17 @@ pub struct CreateIteration {
     /// What the customer asked for ("a new clip for the anniversary").
     pub description: String,
     pub needs: Needs,
+    /// The iteration's price: recorded as a quote in the order's money ledger, carrying the
+    /// iteration's id (so the order's balance includes it and nothing is stored twice).
+    pub price: Price,
+}
+
+/// An amount in minor units (fen) with its ISO 4217 currency.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Price {
+    pub amount_minor: i64,
+    pub currency: String,
 }
 
 const CREATE_ATTEMPTS: usize = 3;
@@ -120,7 +144,7 @@ const NUMBER_TAKEN: &str = "iteration_number_taken";
         (status = 409, description = "order_not_delivered (or erased)", body = Problem),
         (status = 413, description = "Body too large", body = Problem),
         (status = 415, description = "Body is not JSON", body = Problem),
-        (status = 422, description = "reason_required (description), reason_too_long, invalid_body", body = Problem),
+        (status = 422, description = "reason_required (description), reason_too_long, invalid_currency, invalid_amount, currency_mismatch (not the order's currency), invalid_body", body = Problem),
     )
 )]
 async fn create_iteration(
@@ -147,6 +171,12 @@ async fn create_iteration(
         ));
     }
     let description = required_text(Some(&req.description), "description", "an iteration")?;
+    let currency = Currency::parse(&req.price.currency).ok_or_else(|| {
+        AppError::unprocessable(
+            "invalid_currency",
+            "currency is an ISO 4217 code of three capital letters (CNY)",
+        )
+    })?;
     let needs = req.needs.normalized();
     let granted = db::iterations::granted(&state.db, order_id, Uuid::nil()).await?;
     let status = if iteration::missing(&needs, &granted).is_empty() {
@@ -164,6 +194,7 @@ async fn create_iteration(
             &description,
             &needs,
             status,
+            (req.price.amount_minor, currency.clone()),
             request_id.as_deref(),
         )
         .await
@@ -177,8 +208,9 @@ async fn create_iteration(
     Ok((StatusCode::CREATED, Json(view(&state, &row).await?)))
 }
 
-/// One attempt: the iteration (next number), its audit event and, when it waits for consent,
-/// the customer's notification.
+/// One attempt: the iteration (next number), its price as a quote in the money ledger, its
+/// audit event and, when it waits for consent, the customer's notification.
+#[allow(clippy::too_many_arguments)]
 async fn insert(
     state: &AppState,
     caller: &Caller,
@@ -186,6 +218,7 @@ async fn insert(
     description: &str,
     needs: &Needs,
     status: IterationStatus,
+    (amount_minor, currency): (i64, Currency),
     request_id: Option<&str>,
 ) -> AppResult<IterationRow> {
     let new = db::iterations::NewIteration {
@@ -198,11 +231,14 @@ async fn insert(
         now: db::now(),
     };
     let (actor, request_id) = (caller.actor(), request_id.map(str::to_owned));
-    let reference = order.reference.clone();
+    let (reference, order_status) = (order.reference.clone(), order.status);
+    let staff_id = caller.user.id;
     state
         .db
         .transaction::<_, IterationRow, AppError>(|txn| {
             Box::pin(async move {
+                // Serialised per order: the next number is read and used in one writer's turn.
+                db::order_lock::lock(txn, new.order_id).await?;
                 let row = db::iterations::insert(txn, new).await.map_err(|err| {
                     if db::is_unique_violation(&err) {
                         AppError::conflict(NUMBER_TAKEN, "another iteration took this number")
@@ -210,8 +246,35 @@ async fn insert(
                         err.into()
                     }
                 })?;
+                let quote = Entry {
+                    kind: EntryKind::Quote,
+                    amount_minor,
+                    currency: currency.clone(),
+                    iteration_id: Some(row.id),
+                };
+                let entries = db::payments::for_order(txn, row.order_id)
+                    .await?
+                    .iter()
+                    .map(db::payments::entry)
+                    .collect::<Result<Vec<_>, _>>()?;
+                money::check(&entries, &quote, order_status).map_err(super::payments::refusal)?;
+                db::payments::insert(
+                    txn,
+                    db::payments::NewPayment {
+                        order_id: row.order_id,
+                        iteration_id: Some(row.id),
+                        kind: EntryKind::Quote,
+                        amount_minor,
+                        currency: currency.clone(),
+                        note: None,
+                        recorded_by: staff_id,
+                        recorded_at: row.created_at,
+                    },
+                )
+                .await?;
                 let detail = serde_json::json!({
                     "iteration_id": row.id, "number": row.number, "status": row.status,
+                    "price_minor": amount_minor, "currency": currency.as_str(),
                 });
                 audit::record(
                     txn,

@@ -17,7 +17,9 @@ pub mod extract;
 pub mod health;
 pub mod iterations;
 pub mod ledger;
+pub mod live_sessions;
 pub mod orders;
+pub mod payments;
 pub mod privacy;
 pub mod production;
 pub mod reports;
@@ -59,6 +61,8 @@ use crate::error::{AppError, Problem};
         (name = "privacy", description = "Sample retention, erasure and the certificate of destruction"),
         (name = "samples", description = "Photos, voice, video and documents, uploaded straight to object storage"),
         (name = "health", description = "Liveness and readiness"),
+        (name = "money", description = "Quotes, deposits, payments and refunds; balances derived"),
+        (name = "live sessions", description = "human_driven live calls: booked, logged, reviewed"),
     )
 )]
 struct ApiDoc;
@@ -88,6 +92,8 @@ pub fn router(state: AppState) -> axum::Router {
         .merge(ledger::router())
         .merge(users::router())
         .merge(health::router())
+        .merge(payments::router())
+        .merge(live_sessions::router())
         .split_for_parts();
     let body_limit = state.settings.max_json_body_bytes;
     let request_id = HeaderName::from_static("x-request-id");

@@ -755,6 +755,9 @@ pub(crate) const STAFF_WORK: &[&str] = &[
     "production.started",
     "production.stage_completed",
     "order.note_added",
+    "live_session.scheduled",
+    "live_session.logged",
+    "live_session.cancelled",
 ];
 
 /// The order, if the caller may take this kind of action on it (403 otherwise, 404 if they may

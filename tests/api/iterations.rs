@@ -13,7 +13,7 @@ async fn create(app: &TestApp, order: &str, staff: &str, needs: Value) -> Reply 
         Method::POST,
         &format!("/api/v1/orders/{order}/iterations"),
         &[("authorization", staff)],
-        Some(&json!({ "description": "a new clip for her birthday", "needs": needs })),
+        Some(&json!({ "description": "a new clip for her birthday", "needs": needs, "price": { "amount_minor": 88_000, "currency": "CNY" } })),
     )
     .await
 }
@@ -57,7 +57,7 @@ async fn an_iteration_needing_more_than_the_consents_on_file_waits_for_fresh_con
     let by_customer = app
         .post(
             &format!("/api/v1/orders/{order}/iterations"),
-            &json!({ "description": "x", "needs": { "modalities": ["voice"] } }),
+            &json!({ "description": "x", "needs": { "modalities": ["voice"] }, "price": { "amount_minor": 1, "currency": "CNY" } }),
         )
         .await;
     assert_eq!(by_customer.status, StatusCode::FORBIDDEN);
@@ -75,6 +75,15 @@ async fn an_iteration_needing_more_than_the_consents_on_file_waits_for_fresh_con
     .await;
     assert_eq!(it.status, StatusCode::CREATED, "{:?}", it.body);
     assert_eq!(it.body["number"], 2);
+    assert_eq!(it.body["price"]["amount_minor"], 88_000);
+    assert_eq!(it.body["price"]["currency"], "CNY");
+    let money = app.get(&format!("/api/v1/orders/{order}/payments")).await;
+    assert_eq!(money.status, StatusCode::OK, "{:?}", money.body);
+    assert_eq!(
+        money.body["summary"]["quoted"], 176_000,
+        "both iterations' prices are quotes in the order's ledger: {:?}",
+        money.body
+    );
     assert_eq!(it.body["status"], "awaiting_consent");
     assert_eq!(it.body["consent"]["covered"], false);
     let missing: Vec<&str> = it.body["consent"]["missing"]

@@ -351,7 +351,7 @@ async fn every_route_answers_every_caller_as_the_matrix_says() {
             "/api/v1/orders/{id}/iterations",
             Probe {
                 body: Some(
-                    json!({ "description": "a new clip", "needs": { "modalities": ["voice"] } }),
+                    json!({ "description": "a new clip", "needs": { "modalities": ["voice"] }, "price": { "amount_minor": 100, "currency": "CNY" } }),
                 ),
                 ..probe(format!("{o}/iterations"), [401, 403, 404, 409, 403, 409])
             },
@@ -627,6 +627,79 @@ async fn every_route_answers_every_caller_as_the_matrix_says() {
             Method::GET,
             "/api/v1/orders/{id}/sufficiency",
             probe(format!("{o}/sufficiency"), [401, 200, 404, 200, 200, 200]),
+        ),
+        (
+            Method::POST,
+            "/api/v1/payments",
+            Probe {
+                headers: vec![("idempotency-key", "{unique}".to_owned())],
+                body: Some(
+                    json!({ "order_id": order, "kind": "deposit", "amount_minor": 0, "currency": "CNY" }),
+                ),
+                ..probe("/api/v1/payments".into(), [401, 403, 403, 422, 403, 422])
+            },
+        ),
+        (
+            Method::GET,
+            "/api/v1/orders/{id}/payments",
+            probe(format!("{o}/payments"), [401, 200, 404, 200, 200, 200]),
+        ),
+        (
+            Method::POST,
+            "/api/v1/orders/{id}/live-sessions",
+            Probe {
+                headers: vec![("idempotency-key", "{unique}".to_owned())],
+                body: Some(
+                    json!({ "scheduled_at": "2020-01-01T00:00:00Z", "actor_consent_id": uuid::Uuid::nil(), "participants": [] }),
+                ),
+                ..probe(format!("{o}/live-sessions"), [401, 403, 404, 422, 403, 422])
+            },
+        ),
+        (
+            Method::GET,
+            "/api/v1/orders/{id}/live-sessions",
+            probe(format!("{o}/live-sessions"), [401, 200, 404, 200, 200, 200]),
+        ),
+        (
+            Method::POST,
+            "/api/v1/orders/{id}/live-sessions/{sid}/log",
+            Probe {
+                body: Some(json!({ "duration_minutes": 30, "ai_label_shown": true })),
+                ..probe(
+                    format!("{o}/live-sessions/{}/log", uuid::Uuid::nil()),
+                    [401, 403, 404, 404, 403, 404],
+                )
+            },
+        ),
+        (
+            Method::POST,
+            "/api/v1/orders/{id}/live-sessions/{sid}/cancel",
+            Probe {
+                body: Some(json!({ "reason": "probe" })),
+                ..probe(
+                    format!("{o}/live-sessions/{}/cancel", uuid::Uuid::nil()),
+                    [401, 403, 404, 404, 403, 404],
+                )
+            },
+        ),
+        (
+            Method::POST,
+            "/api/v1/orders/{id}/live-sessions/{sid}/review",
+            Probe {
+                body: Some(json!({ "reason": "probe" })),
+                ..probe(
+                    format!("{o}/live-sessions/{}/review", uuid::Uuid::nil()),
+                    [401, 403, 404, 403, 404, 403],
+                )
+            },
+        ),
+        (
+            Method::GET,
+            "/api/v1/live-sessions",
+            probe(
+                "/api/v1/live-sessions?flagged=true".into(),
+                [401, 403, 403, 200, 200, 200],
+            ),
         ),
     ];
 
