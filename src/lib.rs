@@ -18,6 +18,7 @@ pub mod http;
 pub mod jobs;
 pub mod ledger;
 pub mod media;
+pub mod notifications;
 pub mod outbox;
 pub mod storage;
 pub mod telemetry;

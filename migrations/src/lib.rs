@@ -27,6 +27,7 @@ mod m20261128_000018_create_order_stages;
 mod m20261128_000019_create_outbox;
 mod m20261128_000020_board_columns;
 mod m20261128_000021_order_delivered_at;
+mod m20261128_000025_outbox_delivery;
 
 pub struct Migrator;
 
@@ -55,6 +56,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261128_000019_create_outbox::Migration),
             Box::new(m20261128_000020_board_columns::Migration),
             Box::new(m20261128_000021_order_delivered_at::Migration),
+            Box::new(m20261128_000025_outbox_delivery::Migration),
         ]
     }
 }

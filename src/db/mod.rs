@@ -12,6 +12,7 @@ pub mod idempotency;
 pub mod ledger;
 pub mod login_failures;
 pub mod orders;
+pub mod outbox;
 pub mod production;
 pub mod reports;
 pub mod samples;

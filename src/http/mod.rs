@@ -15,6 +15,7 @@ pub mod extract;
 pub mod health;
 pub mod ledger;
 pub mod orders;
+pub mod outbox;
 pub mod production;
 pub mod reports;
 pub mod samples;
@@ -48,6 +49,7 @@ use crate::error::{AppError, Problem};
         (name = "consent", description = "Consent texts and (later) consent records"),
         (name = "screening", description = "The reviewer's view of a request"),
         (name = "orders", description = "Memorial orders and their lifecycle"),
+        (name = "notifications", description = "The outbox of mail owed and sent"),
         (name = "production", description = "Stages, assignment, notes and templates"),
         (name = "samples", description = "Photos, voice, video and documents, uploaded straight to object storage"),
         (name = "health", description = "Liveness and readiness"),
@@ -66,6 +68,7 @@ pub fn router(state: AppState) -> axum::Router {
         .merge(consent_receipt::router())
         .merge(consent_review::router())
         .merge(orders::router())
+        .merge(outbox::router())
         .merge(production::router())
         .merge(board::router())
         .merge(reports::router())
