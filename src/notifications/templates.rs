@@ -189,7 +189,7 @@ fn status_mail(
                 format!(
                     "To go on with order {reference}, the studio needs something more from you."
                 ),
-                format!("Sign in to see what is needed: {}", facts_timeline(page)),
+                format!("Sign in to see what is needed: {}", timeline(page)),
             ],
         ),
         (ConsentReview, Queued) => {
@@ -220,10 +220,7 @@ fn status_mail(
             format!("Order {reference}: the studio's decision"),
             vec![
                 format!("The studio has decided not to go ahead with order {reference}."),
-                format!(
-                    "Sign in to see your order's history: {}",
-                    facts_timeline(page)
-                ),
+                format!("Sign in to see your order's history: {}", timeline(page)),
             ],
         ),
         (_, Withdrawn) => customer(
@@ -243,7 +240,7 @@ fn status_mail(
 }
 
 /// Where the customer reads what the studio asked or decided.
-fn facts_timeline(page: &str) -> String {
+fn timeline(page: &str) -> String {
     format!("{page}/events")
 }
 

@@ -393,6 +393,33 @@ async fn temporary_refusals_are_retried_with_backoff_until_accepted() {
 }
 
 #[tokio::test]
+async fn an_unreachable_server_is_a_temporary_failure() {
+    let app = app().await;
+    // A port nothing listens on any more.
+    let closed = {
+        let socket = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        socket.local_addr().unwrap().port()
+    };
+    let smtp = SmtpSettings {
+        host: Some("127.0.0.1".into()),
+        port: Some(closed),
+        tls: SmtpTls::None,
+        from: Some(FROM.into()),
+        timeout_secs: Some(5),
+        ..SmtpSettings::default()
+    };
+    let mailer = Mailer::from_settings(&smtp).unwrap().unwrap();
+    let id = enqueue_received(&app, 1).await[0];
+    let relayed = relay_once(&app.state, &mailer, "a", Utc::now() + Duration::seconds(5))
+        .await
+        .unwrap();
+    assert_eq!(relayed.retried, 1, "{relayed:?}");
+    let queued = row(&app, id).await;
+    assert_eq!((queued.status.as_str(), queued.attempts), ("queued", 1));
+    assert!(queued.last_error.is_some());
+}
+
+#[tokio::test]
 async fn after_the_last_try_a_message_fails_and_stays_visible() {
     let app = app().await;
     let listener = SmtpListener::start().await;
