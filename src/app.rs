@@ -1,5 +1,6 @@
 //! Assembling the service: settings → object store (external, or embedded) → database
-//! (migrated) → router + background jobs, served on a listener until a shutdown signal.
+//! (migrated) → router + background jobs (the outbox relay only when SMTP is configured),
+//! served on a listener until a shutdown signal.
 //!
 //! `Application::build` binds the listener before returning, so tests can ask for port 0 and
 //! read the real address, and the binary can log where it listens before serving.
@@ -13,6 +14,7 @@ use tokio::net::TcpListener;
 use tokio::sync::watch;
 
 use crate::config::Settings;
+use crate::notifications::mailer::Mailer;
 use crate::storage::embedded::EmbeddedStore;
 use crate::storage::{ObjectStore, StoreConfig};
 use crate::{db, http, jobs};
@@ -41,12 +43,16 @@ pub enum StartupError {
     Database(#[from] sea_orm::DbErr),
     #[error("object store: {0}")]
     Storage(#[from] crate::storage::StorageError),
+    #[error("{0}")]
+    Mailer(#[from] crate::notifications::mailer::MailerError),
 }
 
 pub struct Application {
     listener: TcpListener,
     state: AppState,
     embedded: Option<EmbeddedStore>,
+    /// Set when SMTP is configured: the outbox relay runs with it.
+    mailer: Option<Mailer>,
 }
 
 impl Application {
@@ -55,6 +61,7 @@ impl Application {
             path: settings.data_dir.display().to_string(),
             source,
         })?;
+        let mailer = Mailer::from_settings(&settings.smtp)?;
         let (store_config, embedded) = object_store_config(&settings).await?;
         let store = ObjectStore::new(&store_config);
         store.ensure_bucket().await?;
@@ -78,6 +85,7 @@ impl Application {
             listener,
             state,
             embedded,
+            mailer,
         })
     }
 
@@ -100,7 +108,19 @@ impl Application {
             stopped.clone(),
         ));
         let sla_sweeper = tokio::spawn(jobs::sla_sweeper::run(self.state.clone(), stopped.clone()));
-        let retention = tokio::spawn(jobs::retention::run(self.state.clone(), stopped));
+        let retention = tokio::spawn(jobs::retention::run(self.state.clone(), stopped.clone()));
+        // Without SMTP configured, messages stay queued (and visible to admins).
+        let relay = match self.mailer {
+            Some(mailer) => Some(tokio::spawn(jobs::outbox_relay::run(
+                self.state.clone(),
+                mailer,
+                stopped,
+            ))),
+            None => {
+                tracing::info!("SMTP is not configured: outbox messages stay queued");
+                None
+            }
+        };
         let router = http::router(self.state.clone());
         // The peer address feeds login throttling per client.
         let service = router.into_make_service_with_connect_info::<SocketAddr>();
@@ -111,6 +131,9 @@ impl Application {
         let _ = sweeper.await;
         let _ = sla_sweeper.await;
         let _ = retention.await;
+        if let Some(relay) = relay {
+            let _ = relay.await;
+        }
         if let Some(embedded) = self.embedded {
             embedded.shutdown().await;
         }

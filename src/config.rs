@@ -49,6 +49,8 @@ pub struct Settings {
     pub sla: SlaSettings,
     pub studio: StudioSettings,
     pub delivery: DeliverySettings,
+    pub smtp: SmtpSettings,
+    pub notifications: NotificationSettings,
     /// Largest JSON request body accepted, in bytes.
     pub max_json_body_bytes: usize,
 }
@@ -67,6 +69,8 @@ impl Default for Settings {
             sla: SlaSettings::default(),
             studio: StudioSettings::default(),
             delivery: DeliverySettings::default(),
+            smtp: SmtpSettings::default(),
+            notifications: NotificationSettings::default(),
             max_json_body_bytes: 64 * 1024,
         }
     }
@@ -311,6 +315,100 @@ impl Default for DeliverySettings {
     }
 }
 
+/// The SMTP server the outbox relay hands mail to. Without `host` SMTP is not configured: the
+/// relay does not run and messages stay queued (visible to admins at `GET /api/v1/outbox`).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct SmtpSettings {
+    pub host: Option<String>,
+    /// Default by `tls`: 25 (none), 587 (starttls), 465 (tls).
+    pub port: Option<u16>,
+    pub tls: SmtpTls,
+    pub username: Option<String>,
+    pub password: Option<Secret>,
+    /// The sender, e.g. `Keepsake Studio <noreply@keepsake.example>`; its domain also names
+    /// every message's `Message-ID`.
+    pub from: Option<String>,
+    /// Longest wait for the server on one step of the conversation (seconds).
+    pub timeout_secs: Option<u64>,
+}
+
+/// How the SMTP connection is protected.
+#[derive(Debug, Clone, Copy, Default, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum SmtpTls {
+    /// Plain text (a relay on the same host or private network only).
+    None,
+    /// Plain connection upgraded with STARTTLS, which is required (submission, port 587).
+    #[default]
+    Starttls,
+    /// TLS from the first byte (implicit TLS, port 465).
+    Tls,
+}
+
+impl SmtpTls {
+    fn parse(text: &str) -> Option<Self> {
+        match text {
+            "none" => Some(Self::None),
+            "starttls" => Some(Self::Starttls),
+            "tls" => Some(Self::Tls),
+            _ => None,
+        }
+    }
+}
+
+impl SmtpSettings {
+    pub fn configured(&self) -> bool {
+        self.host.is_some()
+    }
+    pub fn effective_port(&self) -> u16 {
+        self.port.unwrap_or(match self.tls {
+            SmtpTls::None => 25,
+            SmtpTls::Starttls => 587,
+            SmtpTls::Tls => 465,
+        })
+    }
+    pub fn effective_timeout_secs(&self) -> u64 {
+        self.timeout_secs.unwrap_or(30)
+    }
+}
+
+/// Who gets which mail, and how the outbox relay retries.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct NotificationSettings {
+    /// Where staff alerts (SLA at risk / overdue) go; required when SMTP is configured.
+    pub staff_email: Option<String>,
+    /// Put before the link paths in mails (e.g. `https://desk.keepsake.example`); empty: the
+    /// paths alone.
+    pub public_base_url: String,
+    /// How often the relay looks for messages due to be sent (seconds).
+    pub poll_interval_secs: u64,
+    /// How long a relay's claim on a message lasts before another may take it over (seconds);
+    /// longer than one SMTP conversation.
+    pub lease_secs: u64,
+    /// Tries before a message is given up as `failed`.
+    pub max_attempts: u32,
+    /// Wait after the first failed try (seconds); doubled after each further one…
+    pub backoff_base_secs: u64,
+    /// …up to this (seconds).
+    pub backoff_cap_secs: u64,
+}
+
+impl Default for NotificationSettings {
+    fn default() -> Self {
+        Self {
+            staff_email: None,
+            public_base_url: String::new(),
+            poll_interval_secs: 15,
+            lease_secs: 300,
+            max_attempts: 8,
+            backoff_base_secs: 60,
+            backoff_cap_secs: 6 * 3600,
+        }
+    }
+}
+
 /// Sample sufficiency thresholds per delivery mode (PRODUCT.md, "Samples").
 #[derive(Debug, Clone, Deserialize)]
 #[serde(default, deny_unknown_fields)]
@@ -437,6 +535,34 @@ impl Settings {
         if let Some(v) = env.var("S3_SECRET_ACCESS_KEY") {
             s3.secret_access_key = Some(Secret::new(v));
         }
+        let smtp = &mut self.smtp;
+        if let Some(v) = env.var("SMTP_HOST") {
+            smtp.host = Some(v);
+        }
+        if let Some(v) = env.var("SMTP_PORT") {
+            smtp.port = Some(v.parse().map_err(|e| ConfigError::Env {
+                name: "SMTP_PORT",
+                reason: format!("{e}"),
+            })?);
+        }
+        if let Some(v) = env.var("SMTP_TLS") {
+            smtp.tls = SmtpTls::parse(&v).ok_or_else(|| ConfigError::Env {
+                name: "SMTP_TLS",
+                reason: format!("{v:?} is not none, starttls or tls"),
+            })?;
+        }
+        if let Some(v) = env.var("SMTP_USERNAME") {
+            smtp.username = Some(v);
+        }
+        if let Some(v) = env.var("SMTP_PASSWORD") {
+            smtp.password = Some(Secret::new(v));
+        }
+        if let Some(v) = env.var("SMTP_FROM") {
+            smtp.from = Some(v);
+        }
+        if let Some(v) = env.var("KEEPSAKE_STAFF_EMAIL") {
+            self.notifications.staff_email = Some(v);
+        }
         Ok(())
     }
 
@@ -497,6 +623,7 @@ impl Settings {
                 "consent.invitation_ttl_hours must be at least 1".into(),
             ));
         }
+        self.validate_notifications()?;
         for (mode, sla) in [
             ("machine_driven", self.sla.machine_driven),
             ("human_driven", self.sla.human_driven),
@@ -505,6 +632,54 @@ impl Settings {
                 return Err(ConfigError::Invalid(format!(
                     "sla.{mode}: target_days must be at least 1 and promise_days at least target_days"
                 )));
+            }
+        }
+        Ok(())
+    }
+
+    fn validate_notifications(&self) -> Result<(), ConfigError> {
+        let (smtp, n) = (&self.smtp, &self.notifications);
+        let invalid = |text: &str| Err(ConfigError::Invalid(text.into()));
+        if n.poll_interval_secs == 0 || n.lease_secs == 0 || n.max_attempts == 0 {
+            return invalid(
+                "notifications.poll_interval_secs, lease_secs and max_attempts must be at least 1",
+            );
+        }
+        if n.backoff_base_secs == 0 || n.backoff_cap_secs < n.backoff_base_secs {
+            return invalid(
+                "notifications.backoff_base_secs must be at least 1 and backoff_cap_secs at least backoff_base_secs",
+            );
+        }
+        if !smtp.configured() {
+            return Ok(());
+        }
+        if smtp.effective_timeout_secs() == 0 || n.lease_secs <= smtp.effective_timeout_secs() {
+            return invalid(
+                "notifications.lease_secs must be longer than smtp.timeout_secs (at least 1)",
+            );
+        }
+        if smtp.username.is_some() != smtp.password.is_some() {
+            return invalid("smtp.username and smtp.password go together");
+        }
+        if smtp.username.is_some() && smtp.tls == SmtpTls::None {
+            return invalid(
+                "smtp: a password is never sent without TLS (set tls to starttls or tls)",
+            );
+        }
+        match smtp.from.as_deref() {
+            Some(from) if crate::notifications::mailer::mailbox(from).is_some() => {}
+            _ => {
+                return invalid(
+                    "smtp.from must be a mail address (e.g. Keepsake <noreply@studio.example>)",
+                );
+            }
+        }
+        match n.staff_email.as_deref() {
+            Some(to) if crate::notifications::mailer::mailbox(to).is_some() => {}
+            _ => {
+                return invalid(
+                    "notifications.staff_email must be a mail address when smtp.host is set (SLA alerts go there)",
+                );
             }
         }
         Ok(())
@@ -573,6 +748,69 @@ mod tests {
         settings.validate().expect("and is valid");
         assert_eq!(settings.consent.erasure_after_days, 30);
         assert_eq!(settings.sla.human_driven.promise_days, 7);
+    }
+
+    #[test]
+    fn smtp_from_the_environment_keeps_its_password_hidden() {
+        let env = MapEnv(HashMap::from([
+            ("SMTP_HOST", "smtp.studio.example"),
+            ("SMTP_USERNAME", "keepsake"),
+            ("SMTP_PASSWORD", "mail-hunter2"),
+            ("SMTP_FROM", "Keepsake <noreply@studio.example>"),
+            ("KEEPSAKE_STAFF_EMAIL", "studio@studio.example"),
+        ]));
+        let s = Settings::load(Some(Path::new("/dev/null")), &env).unwrap();
+        assert!(s.smtp.configured());
+        assert_eq!(
+            (s.smtp.tls, s.smtp.effective_port()),
+            (SmtpTls::Starttls, 587)
+        );
+        let shown = format!("{s:?}");
+        assert!(!shown.contains("mail-hunter2"), "{shown}");
+    }
+
+    #[test]
+    fn smtp_needs_a_sender_and_a_staff_address_and_tls_for_a_password() {
+        let base = [
+            ("SMTP_HOST", "smtp.studio.example"),
+            ("SMTP_FROM", "Keepsake <noreply@studio.example>"),
+            ("KEEPSAKE_STAFF_EMAIL", "studio@studio.example"),
+        ];
+        let load = |drop: &str, extra: &[(&'static str, &'static str)]| {
+            let mut vars: HashMap<&'static str, &'static str> =
+                base.iter().copied().filter(|(k, _)| *k != drop).collect();
+            vars.extend(extra.iter().copied());
+            Settings::load(Some(Path::new("/dev/null")), &MapEnv(vars))
+        };
+        assert!(load("", &[]).is_ok());
+        assert!(
+            load("SMTP_FROM", &[])
+                .unwrap_err()
+                .to_string()
+                .contains("smtp.from")
+        );
+        assert!(
+            load("KEEPSAKE_STAFF_EMAIL", &[])
+                .unwrap_err()
+                .to_string()
+                .contains("staff_email")
+        );
+        let plain = [
+            ("SMTP_TLS", "none"),
+            ("SMTP_USERNAME", "u"),
+            ("SMTP_PASSWORD", "p"),
+        ];
+        assert!(load("", &plain).unwrap_err().to_string().contains("TLS"));
+        assert!(matches!(
+            load("", &[("SMTP_TLS", "ssl")]),
+            Err(ConfigError::Env {
+                name: "SMTP_TLS",
+                ..
+            })
+        ));
+        // Without a host nothing else is required: SMTP is simply not configured.
+        let none = Settings::load(Some(Path::new("/dev/null")), &MapEnv(HashMap::new())).unwrap();
+        assert!(!none.smtp.configured());
     }
 
     #[test]

@@ -19,6 +19,7 @@ pub mod http;
 pub mod jobs;
 pub mod ledger;
 pub mod media;
+pub mod notifications;
 pub mod outbox;
 pub mod privacy;
 pub mod storage;

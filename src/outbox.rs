@@ -1,7 +1,7 @@
 //! The transactional outbox (ARCHITECTURE.md: one transaction = the change + its audit event +
 //! its outbox message). `enqueue` writes a message with the connection it is given — always the
 //! change's transaction — so a notification exists exactly when its change committed. Sending
-//! (SMTP, leases, retries) is the notifications issue's relay.
+//! (SMTP, leases, retries) is `jobs::outbox_relay`'s.
 
 use sea_orm::{ActiveModelTrait, ActiveValue::Set, ConnectionTrait, DbErr};
 use uuid::Uuid;
@@ -18,10 +18,17 @@ pub enum Audience {
 }
 
 impl Audience {
-    fn as_str(self) -> &'static str {
+    pub fn as_str(self) -> &'static str {
         match self {
             Self::Customer => "customer",
             Self::Staff => "staff",
+        }
+    }
+    pub fn parse(text: &str) -> Option<Self> {
+        match text {
+            "customer" => Some(Self::Customer),
+            "staff" => Some(Self::Staff),
+            _ => None,
         }
     }
 }
@@ -46,6 +53,10 @@ pub async fn enqueue(
         lease_owner: Set(None),
         lease_until: Set(None),
         sent_at: Set(None),
+        status: Set("queued".into()),
+        last_error: Set(None),
+        last_attempt_at: Set(None),
+        skip_reason: Set(None),
     }
     .insert(conn)
     .await?;

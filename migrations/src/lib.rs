@@ -30,6 +30,7 @@ mod m20261128_000021_order_delivered_at;
 mod m20261128_000022_create_deliverables;
 mod m20261128_000023_create_payments;
 mod m20261128_000024_create_live_sessions;
+mod m20261128_000025_outbox_delivery;
 mod m20261128_000026_retention_and_erasure;
 mod m20261128_000028_create_iterations;
 mod m20261128_000029_create_data_requests;
@@ -64,6 +65,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261128_000022_create_deliverables::Migration),
             Box::new(m20261128_000023_create_payments::Migration),
             Box::new(m20261128_000024_create_live_sessions::Migration),
+            Box::new(m20261128_000025_outbox_delivery::Migration),
             Box::new(m20261128_000026_retention_and_erasure::Migration),
             Box::new(m20261128_000028_create_iterations::Migration),
             Box::new(m20261128_000029_create_data_requests::Migration),

@@ -18,6 +18,7 @@ pub mod live_sessions;
 pub mod login_failures;
 pub mod order_lock;
 pub mod orders;
+pub mod outbox;
 pub mod payments;
 pub mod production;
 pub mod reports;

@@ -19,6 +19,7 @@ pub mod iterations;
 pub mod ledger;
 pub mod live_sessions;
 pub mod orders;
+pub mod outbox;
 pub mod payments;
 pub mod privacy;
 pub mod production;
@@ -54,6 +55,7 @@ use crate::error::{AppError, Problem};
         (name = "consent", description = "Consent texts and (later) consent records"),
         (name = "screening", description = "The reviewer's view of a request"),
         (name = "orders", description = "Memorial orders and their lifecycle"),
+        (name = "notifications", description = "The outbox of mail owed and sent"),
         (name = "production", description = "Stages, assignment, notes and templates"),
         (name = "delivery", description = "Deliverables with their AI-generated-content label, and downloads"),
         (name = "data-rights", description = "Access, copy, correction and erasure requests, verified and decided by reviewers"),
@@ -78,6 +80,7 @@ pub fn router(state: AppState) -> axum::Router {
         .merge(consent_receipt::router())
         .merge(consent_review::router())
         .merge(orders::router())
+        .merge(outbox::router())
         .merge(production::router())
         .merge(board::router())
         .merge(reports::router())

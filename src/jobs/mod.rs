@@ -2,6 +2,7 @@
 //! `sweep_once(state, now)` that is safe to run concurrently on several replicas (it claims
 //! rows with conditional updates), plus a loop that calls it on an interval until shutdown.
 
+pub mod outbox_relay;
 pub mod sla_sweeper;
 
 /// The retention job lives with the rules it applies.

@@ -15,6 +15,11 @@ pub struct Model {
     pub lease_owner: Option<String>,
     pub lease_until: Option<DateTimeUtc>,
     pub sent_at: Option<DateTimeUtc>,
+    /// queued | sent | failed | skipped
+    pub status: String,
+    pub last_error: Option<String>,
+    pub last_attempt_at: Option<DateTimeUtc>,
+    pub skip_reason: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

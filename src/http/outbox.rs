@@ -1,0 +1,178 @@
+//! `GET /api/v1/outbox`: the mail the service owes or has sent, for admins — each message's
+//! kind, audience, delivery status, tries, next try, last error and order reference, newest
+//! first, filtered by status and keyset-paginated, with the count per status on top. Without
+//! SMTP configured every message stays `queued` here; a `failed` one is where an admin learns
+//! that a customer was never told. Recipients' addresses are not shown.
+
+use std::collections::BTreeMap;
+
+use axum::Json;
+use axum::extract::State;
+use base64::Engine;
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use utoipa_axum::{router::OpenApiRouter, routes};
+use uuid::Uuid;
+
+use super::extract::ApiQuery;
+use super::session::{Caller, refuse};
+use crate::app::AppState;
+use crate::audit::Target;
+use crate::db::{self, outbox::DeliveryStatus, outbox::OutboxRow};
+use crate::domain::account::Role;
+use crate::error::{AppError, AppResult, Problem};
+use crate::notifications::mailer;
+
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(list_outbox))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct OutboxParams {
+    /// Only messages in this status.
+    pub status: Option<DeliveryStatus>,
+    /// Cursor from the previous page's `next`.
+    pub after: Option<String>,
+    /// 1–200 (default 50).
+    pub limit: Option<u32>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct OutboxMessage {
+    pub id: Uuid,
+    /// e.g. `order.status_changed`, `sla.overdue`
+    pub kind: String,
+    /// customer | staff
+    pub audience: String,
+    pub status: DeliveryStatus,
+    pub order_id: Option<Uuid>,
+    pub order_reference: Option<String>,
+    /// What the status change was, for `order.status_changed` (e.g. `consent_review → queued`).
+    pub change: Option<String>,
+    /// Tries that reached an outcome (sent, refused, or failed to connect).
+    pub attempts: i32,
+    pub created_at: DateTime<Utc>,
+    /// When a queued message is tried (next); `null` once it is no longer queued.
+    pub next_attempt_at: Option<DateTime<Utc>>,
+    pub last_attempt_at: Option<DateTime<Utc>>,
+    pub sent_at: Option<DateTime<Utc>>,
+    /// The last failure (addresses blanked out).
+    pub last_error: Option<String>,
+    /// Why a `skipped` message is not mailed.
+    pub skip_reason: Option<String>,
+    /// The mail's `Message-ID` (the same on every try); `null` without `smtp.from`.
+    pub message_id: Option<String>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct OutboxPage {
+    /// Messages per status, over the whole outbox.
+    pub counts: BTreeMap<String, i64>,
+    /// Whether a relay runs in this process (SMTP configured).
+    pub smtp_configured: bool,
+    pub items: Vec<OutboxMessage>,
+    pub next: Option<String>,
+}
+
+fn item(row: OutboxRow, from: Option<&str>) -> OutboxMessage {
+    let status = DeliveryStatus::parse(&row.status).unwrap_or(DeliveryStatus::Queued);
+    let text = |key: &str| row.payload[key].as_str().map(str::to_owned);
+    let change = (row.kind == "order.status_changed")
+        .then(|| Some(format!("{} → {}", text("from")?, text("to")?)))
+        .flatten();
+    OutboxMessage {
+        id: row.id,
+        order_reference: text("reference"),
+        change,
+        message_id: from.and_then(|f| mailer::message_id_for(f, row.id)),
+        kind: row.kind,
+        audience: row.audience,
+        status,
+        order_id: row.order_id,
+        attempts: row.attempts,
+        created_at: row.created_at,
+        next_attempt_at: (status == DeliveryStatus::Queued).then_some(row.available_at),
+        last_attempt_at: row.last_attempt_at,
+        sent_at: row.sent_at,
+        last_error: row.last_error,
+        skip_reason: row.skip_reason,
+    }
+}
+
+/// The outbox (admins only).
+#[utoipa::path(
+    get, path = "/api/v1/outbox", tag = "notifications",
+    params(OutboxParams),
+    responses(
+        (status = 200, description = "Counts per status and one page of messages, newest first", body = OutboxPage),
+        (status = 400, description = "Unknown status or malformed cursor", body = Problem),
+        (status = 401, description = "Not logged in", body = Problem),
+        (status = 403, description = "Not an admin", body = Problem),
+        (status = 422, description = "limit out of range", body = Problem),
+    )
+)]
+async fn list_outbox(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiQuery(p): ApiQuery<OutboxParams>,
+) -> AppResult<Json<OutboxPage>> {
+    if !caller.user.has(Role::Admin) {
+        let refusal = AppError::Forbidden {
+            code: "admins_only",
+            detail: "only admins read the outbox".into(),
+        };
+        return Err(refuse(&state, &caller, Target::user(caller.user.id), refusal).await);
+    }
+    let limit = match p.limit {
+        Some(n @ 1..=200) => u64::from(n),
+        Some(_) => {
+            return Err(AppError::unprocessable(
+                "invalid_limit",
+                "limit must be 1–200",
+            ));
+        }
+        None => 50,
+    };
+    let before = p.after.as_deref().map(decode_cursor).transpose()?;
+    let mut rows = db::outbox::page(&state.db, p.status, before, limit + 1).await?;
+    let next = if rows.len() as u64 > limit {
+        rows.truncate(limit as usize);
+        rows.last()
+            .map(|r| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(r.id.as_bytes()))
+    } else {
+        None
+    };
+    let counts = db::outbox::counts(&state.db).await?;
+    let smtp = &state.settings.smtp;
+    let from = smtp.from.as_deref();
+    Ok(Json(OutboxPage {
+        counts: DeliveryStatus::ALL
+            .iter()
+            .map(|s| {
+                let n = counts
+                    .iter()
+                    .find(|(k, _)| k == s.as_str())
+                    .map_or(0, |c| c.1);
+                (s.as_str().to_owned(), n)
+            })
+            .collect(),
+        smtp_configured: smtp.configured(),
+        items: rows.into_iter().map(|r| item(r, from)).collect(),
+        next,
+    }))
+}
+
+fn decode_cursor(text: &str) -> AppResult<Uuid> {
+    base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(text)
+        .ok()
+        .and_then(|b| Uuid::from_slice(&b).ok())
+        .ok_or_else(|| {
+            AppError::bad_request(
+                "invalid_cursor",
+                "the `after` cursor is not one this API issued",
+            )
+        })
+}

@@ -1,0 +1,361 @@
+//! What each outbox message says, decided from the message and a few facts read at send time —
+//! pure, so every template is tested without a database or a mail server.
+//!
+//! Mails carry as little personal data as the purpose allows: the order reference, the status
+//! in words, the promised time in the studio's zone, and a link path. Never the subject's name,
+//! never the reviewer's words (the customer signs in to read those), never who did what.
+//!
+//! Which messages are mailed is decided here, deliberately:
+//! - to the customer: received (submitted from a draft), needs information, approved (with the
+//!   promised time), delivered, declined, withdrawn (work stopped, erasure follows), and
+//!   erasure done (with the certificate's path);
+//! - to the studio: SLA at risk and overdue;
+//! - not mailed (`Plan::Skip`, the reason kept on the message): the studio's internal steps
+//!   (screening, consent review, production, quality check, holds, resumptions), stage
+//!   progress (`order.progress`: the order's page shows it; a mail per stage is noise to
+//!   someone grieving), assignments (`order.assigned`: the board shows them, and a shared staff
+//!   address is not the assignee), and any kind this version has no template for.
+
+use chrono::{DateTime, FixedOffset, Utc};
+use serde_json::Value;
+use uuid::Uuid;
+
+use crate::domain::order::OrderStatus;
+
+/// What the relay knows when it renders a message.
+#[derive(Debug, Clone)]
+pub struct Facts<'a> {
+    pub kind: &'a str,
+    pub payload: &'a Value,
+    pub order_id: Option<Uuid>,
+    /// The order's delivery promise as it stands now (the approval mail names it).
+    pub promised_at: Option<DateTime<Utc>>,
+    /// The studio's zone: times are written in it.
+    pub zone: FixedOffset,
+    /// Put before link paths (empty: the path alone).
+    pub base_url: &'a str,
+    pub studio_name: &'a str,
+}
+
+/// A mail to send: its subject and its plain-text body (the message's audience says to whom).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Rendered {
+    pub subject: String,
+    pub body: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Plan {
+    Send(Rendered),
+    /// Deliberately not mailed, and why.
+    Skip(String),
+}
+
+fn skip(reason: &str) -> Plan {
+    Plan::Skip(reason.to_owned())
+}
+
+/// `2026-12-05 14:30 (UTC+08:00)`
+pub fn local_time(t: DateTime<Utc>, zone: FixedOffset) -> String {
+    t.with_timezone(&zone)
+        .format("%Y-%m-%d %H:%M (UTC%:z)")
+        .to_string()
+}
+
+fn payload_time(payload: &Value, key: &str) -> Option<DateTime<Utc>> {
+    payload[key].as_str()?.parse().ok()
+}
+
+pub fn render(facts: &Facts<'_>) -> Plan {
+    let Some(reference) = facts.payload["reference"].as_str() else {
+        return skip("the message names no order reference");
+    };
+    let link = |path: &str| format!("{}{path}", facts.base_url.trim_end_matches('/'));
+    let order_path = |suffix: &str| {
+        facts
+            .order_id
+            .map(|id| link(&format!("/api/v1/orders/{id}{suffix}")))
+    };
+    let customer = |subject: String, lines: Vec<String>| {
+        Plan::Send(Rendered {
+            subject,
+            body: body(lines, facts.studio_name),
+        })
+    };
+    match facts.kind {
+        "order.status_changed" => {
+            let status = |key: &str| facts.payload[key].as_str().and_then(OrderStatus::parse);
+            let (Some(from), Some(to)) = (status("from"), status("to")) else {
+                return skip("the message names no known status change");
+            };
+            let Some(page) = order_path("") else {
+                return skip("the message names no order");
+            };
+            status_mail(reference, from, to, &page, facts, customer)
+        }
+        "order.erased" => {
+            let Some(certificate) = facts.payload["certificate_url"].as_str() else {
+                return skip("the message names no certificate");
+            };
+            customer(
+                format!("Order {reference}: its data has been destroyed"),
+                vec![
+                    format!(
+                        "As asked, every photo, recording, video and document of order {reference}, \
+                         and the personal details it held, have been destroyed."
+                    ),
+                    format!(
+                        "Your certificate of destruction lists what was deleted and when (sign in to \
+                         read it): {}",
+                        link(certificate)
+                    ),
+                ],
+            )
+        }
+        "sla.at_risk" | "sla.overdue" => {
+            let promised = payload_time(facts.payload, "promised_at")
+                .map(|t| local_time(t, facts.zone))
+                .unwrap_or_else(|| "not set".into());
+            let stage_due = payload_time(facts.payload, "stage_due_at")
+                .map(|t| local_time(t, facts.zone))
+                .unwrap_or_else(|| "no stage open".into());
+            let overdue = facts.kind == "sla.overdue";
+            let (subject, what, filter) = if overdue {
+                (
+                    format!("[SLA] Order {reference} is overdue"),
+                    format!("Order {reference} has passed its delivery promise."),
+                    "overdue=true",
+                )
+            } else {
+                (
+                    format!("[SLA] Order {reference} is at risk"),
+                    format!(
+                        "Order {reference} is at risk: a stage is late or the remaining stages no \
+                         longer fit before the promise."
+                    ),
+                    "at_risk=true",
+                )
+            };
+            Plan::Send(Rendered {
+                subject,
+                body: body(
+                    vec![
+                        what,
+                        format!(
+                            "Current stage due: {stage_due}\nPromised to the customer: {promised}"
+                        ),
+                        format!("The board: {}", link(&format!("/api/v1/board?{filter}"))),
+                    ],
+                    facts.studio_name,
+                ),
+            })
+        }
+        "order.progress" => {
+            skip("stage progress is shown on the order's page; a mail per stage is not sent")
+        }
+        "order.assigned" => {
+            skip("assignments are shown on the board; the staff address is not the assignee")
+        }
+        _ => skip("this version has no mail template for this kind"),
+    }
+}
+
+fn status_mail(
+    reference: &str,
+    from: OrderStatus,
+    to: OrderStatus,
+    page: &str,
+    facts: &Facts<'_>,
+    customer: impl Fn(String, Vec<String>) -> Plan,
+) -> Plan {
+    use OrderStatus::*;
+    let sign_in = format!("Sign in to see your order: {page}");
+    match (from, to) {
+        (Draft, Submitted) => customer(
+            format!("We have received order {reference}"),
+            vec![
+                format!(
+                    "Thank you. We have received order {reference}; a reviewer will now look at \
+                     what you sent us."
+                ),
+                "We will write again when there is news, or if we need anything more from you."
+                    .into(),
+                sign_in,
+            ],
+        ),
+        (_, NeedsInfo) => customer(
+            format!("Order {reference}: we need a little more from you"),
+            vec![
+                format!(
+                    "To go on with order {reference}, the studio needs something more from you."
+                ),
+                format!("Sign in to see what is needed: {}", timeline(page)),
+            ],
+        ),
+        (ConsentReview, Queued) => {
+            let promise = facts
+                .promised_at
+                .map(|t| format!("We promise to deliver it by {}.", local_time(t, facts.zone)))
+                .unwrap_or_else(|| "We will tell you when to expect it.".into());
+            customer(
+                format!("Order {reference} is approved"),
+                vec![
+                    format!("Order {reference} is approved and waiting for production."),
+                    promise,
+                    sign_in,
+                ],
+            )
+        }
+        (_, Delivered) => customer(
+            format!("Order {reference} has been delivered"),
+            vec![
+                format!("Order {reference} is ready."),
+                format!(
+                    "Sign in to download it (the links are short-lived, so please use them from \
+                     the order's page): {page}/deliverables"
+                ),
+            ],
+        ),
+        (_, Declined) => customer(
+            format!("Order {reference}: the studio's decision"),
+            vec![
+                format!("The studio has decided not to go ahead with order {reference}."),
+                format!("Sign in to see your order's history: {}", timeline(page)),
+            ],
+        ),
+        (_, Withdrawn) => customer(
+            format!("Order {reference}: work has stopped"),
+            vec![
+                format!(
+                    "A consent for order {reference} was withdrawn, so work on it has stopped. Its \
+                     data will be destroyed, and you will receive a certificate when that is done."
+                ),
+                sign_in,
+            ],
+        ),
+        _ => Plan::Skip(format!(
+            "{from} → {to} is a step inside the studio's process; the order's timeline shows it"
+        )),
+    }
+}
+
+/// Where the customer reads what the studio asked or decided.
+fn timeline(page: &str) -> String {
+    format!("{page}/events")
+}
+
+fn body(paragraphs: Vec<String>, studio: &str) -> String {
+    let mut text = paragraphs.join("\n\n");
+    text.push_str(&format!(
+        "\n\n{studio}\n\nThis message was sent automatically; replies are not read.\n"
+    ));
+    text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn facts<'a>(kind: &'a str, payload: &'a Value) -> Facts<'a> {
+        Facts {
+            kind,
+            payload,
+            order_id: Some(Uuid::nil()),
+            promised_at: "2026-12-05T06:30:00Z".parse().ok(),
+            zone: FixedOffset::east_opt(8 * 3600).unwrap(),
+            base_url: "https://desk.example/",
+            studio_name: "Keepsake Studio",
+        }
+    }
+
+    fn sent(plan: Plan) -> Rendered {
+        match plan {
+            Plan::Send(r) => r,
+            Plan::Skip(why) => panic!("skipped: {why}"),
+        }
+    }
+
+    fn change(from: &str, to: &str) -> Value {
+        json!({ "reference": "KS-2026-000007", "from": from, "to": to })
+    }
+
+    #[test]
+    fn the_approval_names_the_promise_in_the_studios_zone() {
+        let payload = change("consent_review", "queued");
+        let mail = sent(render(&facts("order.status_changed", &payload)));
+        assert_eq!(mail.subject, "Order KS-2026-000007 is approved");
+        assert!(
+            mail.body.contains("2026-12-05 14:30 (UTC+08:00)"),
+            "{}",
+            mail.body
+        );
+        assert!(
+            mail.body.contains(
+                "https://desk.example/api/v1/orders/00000000-0000-0000-0000-000000000000"
+            )
+        );
+    }
+
+    #[test]
+    fn needs_info_asks_to_sign_in_and_never_carries_the_request() {
+        let payload = json!({ "reference": "KS-2026-000007", "from": "screening", "to": "needs_info", "note": "the death certificate of Chen Mei" });
+        let mail = sent(render(&facts("order.status_changed", &payload)));
+        assert!(mail.body.contains("Sign in to see what is needed"));
+        assert!(!mail.body.contains("Chen"), "{}", mail.body);
+    }
+
+    #[test]
+    fn internal_steps_progress_and_assignments_are_not_mailed() {
+        for (from, to) in [
+            ("submitted", "screening"),
+            ("queued", "in_production"),
+            ("on_hold", "queued"),
+            ("in_production", "quality_check"),
+        ] {
+            let payload = change(from, to);
+            assert!(
+                matches!(
+                    render(&facts("order.status_changed", &payload)),
+                    Plan::Skip(_)
+                ),
+                "{from} → {to}"
+            );
+        }
+        let payload = json!({ "reference": "KS-2026-000007", "stage_completed": "training" });
+        assert!(matches!(
+            render(&facts("order.progress", &payload)),
+            Plan::Skip(_)
+        ));
+        assert!(matches!(
+            render(&facts("order.assigned", &payload)),
+            Plan::Skip(_)
+        ));
+        assert!(matches!(
+            render(&facts("order.unheard_of", &payload)),
+            Plan::Skip(_)
+        ));
+    }
+
+    #[test]
+    fn sla_alerts_go_to_staff_with_local_times() {
+        let payload = json!({ "reference": "KS-2026-000007", "stage_due_at": "2026-12-01T00:00:00Z", "promised_at": "2026-12-05T06:30:00Z" });
+        let mail = sent(render(&facts("sla.at_risk", &payload)));
+        assert!(
+            mail.body.contains("2026-12-01 08:00 (UTC+08:00)"),
+            "{}",
+            mail.body
+        );
+        assert!(mail.body.contains("/api/v1/board?at_risk=true"));
+    }
+
+    #[test]
+    fn erasure_links_the_certificate() {
+        let payload = json!({ "reference": "KS-2026-000007", "certificate_url": "/api/v1/orders/x/destruction-certificate" });
+        let mail = sent(render(&facts("order.erased", &payload)));
+        assert!(
+            mail.body
+                .contains("https://desk.example/api/v1/orders/x/destruction-certificate")
+        );
+    }
+}
