@@ -252,3 +252,19 @@ pub async fn find(
         .one(conn)
         .await
 }
+
+/// Orders erased since `since`: a presigned upload URL issued before the erasure may still be
+/// used until it expires, so their prefixes are looked at again for that long.
+pub async fn erased_since(
+    conn: &impl ConnectionTrait,
+    since: DateTime<Utc>,
+) -> Result<Vec<Uuid>, DbErr> {
+    use sea_orm::QuerySelect;
+    erasure::Entity::find()
+        .select_only()
+        .column(erasure::Column::OrderId)
+        .filter(erasure::Column::CompletedAt.gte(since))
+        .into_tuple()
+        .all(conn)
+        .await
+}

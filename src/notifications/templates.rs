@@ -9,7 +9,10 @@
 //! - to the customer: received (submitted from a draft), needs information, approved (with the
 //!   promised time), delivered, declined, withdrawn (work stopped, erasure follows), and
 //!   erasure done (with the certificate's path);
-//! - to the studio: SLA at risk and overdue;
+//! - to the customer also: a follow-up iteration that needs fresh consent, has started (with its
+//!   due time), is delivered or cancelled; a live session booked or cancelled; a money entry
+//!   recorded (amounts in major units: two decimals, none for currencies without minor units);
+//! - to the studio: SLA at risk and overdue, and a live session held without the AI label;
 //! - not mailed (`Plan::Skip`, the reason kept on the message): the studio's internal steps
 //!   (screening, consent review, production, quality check, holds, resumptions), stage
 //!   progress (`order.progress`: the order's page shows it; a mail per stage is noise to
@@ -150,6 +153,81 @@ pub fn render(facts: &Facts<'_>) -> Plan {
                 ),
             })
         }
+        "iteration.consent_needed" | "iteration.status_changed" => {
+            let Some(page) = order_path("/iterations") else {
+                return skip("the message names no order");
+            };
+            iteration_mail(reference, &page, facts, customer)
+        }
+        "live_session.scheduled" | "live_session.cancelled" => {
+            let Some(at) = payload_time(facts.payload, "scheduled_at") else {
+                return skip("the message names no session time");
+            };
+            let when = local_time(at, facts.zone);
+            if facts.kind == "live_session.scheduled" {
+                customer(
+                    format!("Order {reference}: your live session is booked"),
+                    vec![format!(
+                        "Your live session for order {reference} is booked for {when}. The studio \
+                         will contact you with how to join."
+                    )],
+                )
+            } else {
+                customer(
+                    format!("Order {reference}: your live session is cancelled"),
+                    vec![format!(
+                        "The live session for order {reference} booked for {when} is cancelled. \
+                         Sign in to read why: {}",
+                        order_path("/live-sessions").unwrap_or_default()
+                    )],
+                )
+            }
+        }
+        "live_session.flagged" => Plan::Send(Rendered {
+            subject: format!("[Review] Order {reference}: live session held without the AI label"),
+            body: body(
+                vec![
+                    format!(
+                        "A live session of order {reference} was logged without the on-screen \
+                         AI-generated label. A reviewer must look at it."
+                    ),
+                    format!(
+                        "The review queue: {}",
+                        link("/api/v1/live-sessions?flagged=true")
+                    ),
+                ],
+                facts.studio_name,
+            ),
+        }),
+        "payment.recorded" => {
+            let kind = facts.payload["kind"].as_str().unwrap_or_default();
+            let (Some(amount), Some(currency)) = (
+                facts.payload["amount_minor"].as_i64(),
+                facts.payload["currency"].as_str(),
+            ) else {
+                return skip("the message names no amount");
+            };
+            let what = match kind {
+                "quote" => "A quote",
+                "deposit" => "Your deposit",
+                "payment" => "Your payment",
+                "refund" => "A refund",
+                _ => return skip("the message names no known entry kind"),
+            };
+            customer(
+                format!("Order {reference}: {} recorded", what.to_lowercase()),
+                vec![
+                    format!(
+                        "{what} of {} for order {reference} is recorded.",
+                        money(amount, currency)
+                    ),
+                    format!(
+                        "Your balance: {}",
+                        order_path("/payments").unwrap_or_default()
+                    ),
+                ],
+            )
+        }
         "order.progress" => {
             skip("stage progress is shown on the order's page; a mail per stage is not sent")
         }
@@ -237,6 +315,67 @@ fn status_mail(
             "{from} → {to} is a step inside the studio's process; the order's timeline shows it"
         )),
     }
+}
+
+/// A follow-up iteration: fresh consent needed, started (with its due time), delivered.
+fn iteration_mail(
+    reference: &str,
+    page: &str,
+    facts: &Facts<'_>,
+    customer: impl Fn(String, Vec<String>) -> Plan,
+) -> Plan {
+    let number = facts.payload["iteration"].as_i64().unwrap_or_default();
+    if facts.kind == "iteration.consent_needed" {
+        return customer(
+            format!("Order {reference}: follow-up {number} needs your consent"),
+            vec![
+                format!(
+                    "The follow-up you asked for on order {reference} needs more than you have \
+                     consented to so far. Nothing is done until you give fresh consent for it."
+                ),
+                format!("Sign in to read what it needs and to consent: {page}"),
+            ],
+        );
+    }
+    match facts.payload["to"].as_str() {
+        Some("in_production") => {
+            let due = payload_time(facts.payload, "due_at")
+                .map(|t| format!(" It is due by {}.", local_time(t, facts.zone)))
+                .unwrap_or_default();
+            customer(
+                format!("Order {reference}: follow-up {number} has started"),
+                vec![format!(
+                    "Work on follow-up {number} of order {reference} has started.{due}"
+                )],
+            )
+        }
+        Some("delivered") => customer(
+            format!("Order {reference}: follow-up {number} is ready"),
+            vec![
+                format!("Follow-up {number} of order {reference} is delivered."),
+                format!("Sign in to see it: {page}"),
+            ],
+        ),
+        Some("cancelled") => customer(
+            format!("Order {reference}: follow-up {number} is cancelled"),
+            vec![format!(
+                "Follow-up {number} of order {reference} is cancelled. Sign in to read why: {page}"
+            )],
+        ),
+        _ => Plan::Skip("an iteration's internal step (quality check) is not mailed".into()),
+    }
+}
+
+/// `880.00 CNY` from minor units (two decimals; zero for the currencies that have none).
+fn money(amount_minor: i64, currency: &str) -> String {
+    if matches!(currency, "JPY" | "KRW" | "VND" | "CLP" | "ISK") {
+        return format!("{amount_minor} {currency}");
+    }
+    format!(
+        "{}.{:02} {currency}",
+        amount_minor / 100,
+        amount_minor % 100
+    )
 }
 
 /// Where the customer reads what the studio asked or decided.
@@ -347,6 +486,54 @@ mod tests {
             mail.body
         );
         assert!(mail.body.contains("/api/v1/board?at_risk=true"));
+    }
+
+    #[test]
+    fn follow_ups_sessions_and_money_are_mailed_in_words() {
+        let consent = json!({ "reference": "KS-2026-000007", "iteration": 2 });
+        let mail = sent(render(&facts("iteration.consent_needed", &consent)));
+        assert_eq!(
+            mail.subject,
+            "Order KS-2026-000007: follow-up 2 needs your consent"
+        );
+        assert!(mail.body.contains("/iterations"), "{}", mail.body);
+        let started = json!({ "reference": "KS-2026-000007", "iteration": 2, "to": "in_production", "due_at": "2026-12-01T00:00:00Z" });
+        let mail = sent(render(&facts("iteration.status_changed", &started)));
+        assert!(
+            mail.body.contains("2026-12-01 08:00 (UTC+08:00)"),
+            "{}",
+            mail.body
+        );
+        let checking =
+            json!({ "reference": "KS-2026-000007", "iteration": 2, "to": "quality_check" });
+        assert!(matches!(
+            render(&facts("iteration.status_changed", &checking)),
+            Plan::Skip(_)
+        ));
+        let booked =
+            json!({ "reference": "KS-2026-000007", "scheduled_at": "2026-12-01T02:00:00Z" });
+        let mail = sent(render(&facts("live_session.scheduled", &booked)));
+        assert!(
+            mail.body.contains("2026-12-01 10:00 (UTC+08:00)"),
+            "{}",
+            mail.body
+        );
+        let flagged = json!({ "reference": "KS-2026-000007" });
+        let mail = sent(render(&facts("live_session.flagged", &flagged)));
+        assert!(mail.body.contains("/api/v1/live-sessions?flagged=true"));
+        let paid = json!({ "reference": "KS-2026-000007", "kind": "deposit", "amount_minor": 88_005, "currency": "CNY" });
+        let mail = sent(render(&facts("payment.recorded", &paid)));
+        assert!(
+            mail.body.contains("Your deposit of 880.05 CNY"),
+            "{}",
+            mail.body
+        );
+        let yen = json!({ "reference": "KS-2026-000007", "kind": "refund", "amount_minor": 5000, "currency": "JPY" });
+        assert!(
+            sent(render(&facts("payment.recorded", &yen)))
+                .body
+                .contains("5000 JPY")
+        );
     }
 
     #[test]

@@ -1,4 +1,5 @@
-//! The retention job: erasures that fell due, and raw samples kept past their time.
+//! The retention job: erasures that fell due, objects a late upload left under an erased
+//! order, and raw samples kept past their time.
 //!
 //! Raw samples are purged `delivery.sample_retention_days` after delivery unless the customer
 //! chose to keep them for follow-up iterations. An order is claimed first (its
@@ -23,6 +24,9 @@ pub struct Swept {
     pub erased: usize,
     pub retention_orders: usize,
     pub samples_purged: usize,
+    /// Objects that appeared under an erased order's prefix after its erasure (an upload URL
+    /// issued before it, used late) and were deleted.
+    pub stragglers_deleted: usize,
     pub failures: usize,
 }
 
@@ -42,6 +46,7 @@ pub async fn sweep_once(state: &AppState, now: DateTime<Utc>) -> AppResult<Swept
             }
         }
     }
+    swept.stragglers_deleted = sweep_erased_prefixes(state, &actor, now).await?;
     let days = i64::from(state.settings.delivery.sample_retention_days);
     let cutoff = now - chrono::Duration::days(days);
     for order_id in db::retention::due(&state.db, cutoff, BATCH).await? {
@@ -62,6 +67,43 @@ pub async fn sweep_once(state: &AppState, now: DateTime<Utc>) -> AppResult<Swept
         }
     }
     Ok(swept)
+}
+
+/// Look again under the prefixes of orders erased within an upload URL's lifetime (plus a
+/// margin for clock skew) and delete whatever a late upload put there, audited.
+async fn sweep_erased_prefixes(
+    state: &AppState,
+    actor: &Actor,
+    now: DateTime<Utc>,
+) -> AppResult<usize> {
+    let window = i64::try_from(state.settings.uploads.url_ttl_secs).unwrap_or(900) + 3600;
+    let mut deleted = 0;
+    for order_id in
+        db::erasure::erased_since(&state.db, now - chrono::Duration::seconds(window)).await?
+    {
+        let keys = state
+            .store
+            .list_keys(&crate::domain::sample::order_prefix(order_id))
+            .await?;
+        if keys.is_empty() {
+            continue;
+        }
+        for key in &keys {
+            state.store.delete(key).await?;
+        }
+        deleted += keys.len();
+        let detail = serde_json::json!({ "keys": keys });
+        audit::record(
+            &state.db,
+            actor,
+            "order.erasure_straggler_deleted",
+            Target::order(order_id),
+            None,
+            detail,
+        )
+        .await?;
+    }
+    Ok(deleted)
 }
 
 /// Claim an order's samples for the purge, with its audit event. `false`: another run did, or

@@ -288,6 +288,33 @@ async fn a_withdrawal_is_erased_when_due_once_even_with_two_jobs_racing() {
     }
     let later = retention::sweep_once(&app.state, due).await.unwrap();
     assert_eq!(later.erased, 0, "nothing is erased twice");
+
+    // An upload URL issued before the erasure, used late, puts an object back: the next run
+    // removes it (within the URL's lifetime after the erasure).
+    let late_key = format!("orders/{first}/samples/{}", uuid::Uuid::now_v7());
+    let put = app
+        .state
+        .store
+        .presign_put(
+            &late_key,
+            None,
+            None,
+            false,
+            &Default::default(),
+            std::time::Duration::from_secs(60),
+        )
+        .await
+        .unwrap();
+    let put = serde_json::to_value(&put).unwrap();
+    assert!(
+        app.put_presigned(&put, b"late".to_vec())
+            .await
+            .status()
+            .is_success()
+    );
+    let swept = retention::sweep_once(&app.state, Utc::now()).await.unwrap();
+    assert_eq!(swept.stragglers_deleted, 1, "{swept:?}");
+    assert!(app.stored_keys(&first).await.is_empty());
 }
 
 #[tokio::test]
