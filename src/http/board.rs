@@ -152,16 +152,7 @@ async fn board(
         };
         return Err(refuse(&state, &caller, Target::user(caller.user.id), refusal).await);
     }
-    let limit = match params.limit {
-        Some(0) => {
-            return Err(AppError::unprocessable(
-                "invalid_limit",
-                "limit must be at least 1",
-            ));
-        }
-        Some(n) => n.min(MAX_PAGE),
-        None => DEFAULT_PAGE,
-    };
+    let limit = super::paging::limit(params.limit, DEFAULT_PAGE, MAX_PAGE)?;
     let filter = BoardFilter {
         mode: params.mode,
         stage: params.stage,

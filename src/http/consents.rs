@@ -118,6 +118,27 @@ pub(crate) fn client_facts(
     (Some(ip), agent)
 }
 
+/// The order's customer signing in their account: identified by the session, with the
+/// address and user agent the signature came from.
+pub(crate) fn customer_signer(
+    state: &AppState,
+    headers: &HeaderMap,
+    peer: SocketAddr,
+    caller: &Caller,
+    name: String,
+) -> Signer {
+    let (ip, user_agent) = client_facts(state, headers, peer);
+    Signer {
+        name,
+        user_id: Some(caller.user.id),
+        invitation_id: None,
+        verification_method: "account_session",
+        ip,
+        user_agent,
+        actor: caller.actor(),
+    }
+}
+
 /// Sign a consent as the order's customer.
 #[utoipa::path(
     post, path = "/api/v1/orders/{id}/consents", tag = "consent",
@@ -156,16 +177,7 @@ async fn sign_consent(
             ));
         }
     };
-    let (ip, user_agent) = client_facts(&state, &headers, peer);
-    let signer = Signer {
-        name: req.signer_name,
-        user_id: Some(caller.user.id),
-        invitation_id: None,
-        verification_method: "account_session",
-        ip,
-        user_agent,
-        actor: caller.actor(),
-    };
+    let signer = customer_signer(&state, &headers, peer, &caller, req.signer_name);
     let signature = Signature {
         party: req.party,
         relationship: relationship.to_owned(),

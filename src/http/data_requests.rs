@@ -286,16 +286,7 @@ async fn list_requests(
     caller: Caller,
     ApiQuery(params): ApiQuery<QueueParams>,
 ) -> AppResult<Json<DataRequestPage>> {
-    let limit = match params.limit {
-        Some(0) => {
-            return Err(AppError::unprocessable(
-                "invalid_limit",
-                "limit must be at least 1",
-            ));
-        }
-        Some(n) => u64::from(n.min(100)),
-        None => 50,
-    };
+    let limit = u64::from(super::paging::limit(params.limit, 50, 100)?);
     let requester = (!is_reviewer_or_admin(&caller)).then_some(caller.user.id);
     let rows =
         db::data_requests::page(&state.db, params.status, requester, params.after, limit).await?;

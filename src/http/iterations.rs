@@ -19,7 +19,7 @@ use super::orders::{load_order, load_own_order, load_staff_order, required_text}
 use super::session::Caller;
 use crate::app::AppState;
 use crate::audit::{self, Target};
-use crate::consents::{self, Signature, Signer};
+use crate::consents::{self, Signature};
 use crate::db::{self, iterations::IterationRow, orders::OrderRecord};
 use crate::domain::consent::ConsentParty;
 use crate::domain::iteration::{self, IterationAction, IterationStatus, Needs};
@@ -527,16 +527,7 @@ async fn sign_iteration_consent(
             ));
         }
     };
-    let (ip, user_agent) = super::consents::client_facts(&state, &headers, peer);
-    let signer = Signer {
-        name: req.signer_name,
-        user_id: Some(caller.user.id),
-        invitation_id: None,
-        verification_method: "account_session",
-        ip,
-        user_agent,
-        actor: caller.actor(),
-    };
+    let signer = super::consents::customer_signer(&state, &headers, peer, &caller, req.signer_name);
     let signature = Signature {
         party: req.party,
         relationship: relationship.to_owned(),

@@ -12,7 +12,6 @@ use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use base64::Engine;
 use chrono::{DateTime, Utc};
 use sea_orm::TransactionTrait;
 use serde::{Deserialize, Serialize};
@@ -22,8 +21,9 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 use uuid::Uuid;
 
 use super::extract::{ApiJson, ApiPath, ApiQuery, IdempotencyKey, RequestId};
+use super::idempotent::{key_in_progress, replay};
 use super::orders::{load_for_review, load_order, required_text};
-use super::payments::{key_in_progress, replay};
+use super::paging::{decode_cursor, encode_cursor};
 use super::session::{Caller, refuse};
 use crate::app::AppState;
 use crate::audit::{self, Target};
@@ -598,16 +598,7 @@ async fn studio_sessions(
         };
         return Err(refuse(&state, &caller, Target::user(caller.user.id), refusal).await);
     }
-    let limit = match params.limit {
-        Some(0) => {
-            return Err(AppError::unprocessable(
-                "invalid_limit",
-                "limit must be at least 1",
-            ));
-        }
-        Some(n) => n.min(MAX_PAGE),
-        None => DEFAULT_PAGE,
-    };
+    let limit = super::paging::limit(params.limit, DEFAULT_PAGE, MAX_PAGE)?;
     let after = params.after.as_deref().map(decode_cursor).transpose()?;
     let fetch = u64::from(limit) + 1;
     let mut rows = if params.flagged == Some(true) {
@@ -628,21 +619,4 @@ async fn studio_sessions(
             .collect::<AppResult<_>>()?,
         next,
     }))
-}
-
-fn encode_cursor(id: Uuid) -> String {
-    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(id.as_bytes())
-}
-
-fn decode_cursor(text: &str) -> AppResult<Uuid> {
-    base64::engine::general_purpose::URL_SAFE_NO_PAD
-        .decode(text)
-        .ok()
-        .and_then(|bytes| Uuid::from_slice(&bytes).ok())
-        .ok_or_else(|| {
-            AppError::bad_request(
-                "invalid_cursor",
-                "the `after` cursor is not one this API issued",
-            )
-        })
 }

@@ -3,9 +3,8 @@
 
 use axum::Json;
 use axum::extract::State;
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use base64::Engine;
 use chrono::{DateTime, Utc};
 use sea_orm::TransactionTrait;
 use serde::{Deserialize, Serialize};
@@ -17,6 +16,8 @@ use uuid::Uuid;
 use super::extract::{
     ApiJson, ApiPath, ApiQuery, IdempotencyKey, IfMatch, OptionalJson, RequestId, etag,
 };
+use super::idempotent::{key_in_progress, replay};
+use super::paging::{decode_cursor, encode_cursor};
 use super::session::{Caller, refuse};
 use crate::app::AppState;
 use crate::audit::{self, Target};
@@ -256,28 +257,6 @@ async fn create_order(
     }
 }
 
-fn key_in_progress() -> AppError {
-    AppError::conflict(
-        "idempotency_request_in_progress",
-        "a request with this Idempotency-Key is still being processed; retry shortly",
-    )
-}
-
-fn replay(status: u16, body: serde_json::Value) -> Response {
-    let status = StatusCode::from_u16(status).unwrap_or(StatusCode::OK);
-    let version = body.get("version").and_then(serde_json::Value::as_i64);
-    let mut response = (status, Json(body)).into_response();
-    let headers: &mut HeaderMap = response.headers_mut();
-    headers.insert("idempotent-replayed", HeaderValue::from_static("true"));
-    if let Some(value) = version
-        .and_then(|v| i32::try_from(v).ok())
-        .and_then(|v| HeaderValue::from_str(&etag(v)).ok())
-    {
-        headers.insert(header::ETAG, value);
-    }
-    response
-}
-
 /// List orders, newest first.
 #[utoipa::path(
     get, path = "/api/v1/orders", tag = "orders",
@@ -294,16 +273,7 @@ async fn list_orders(
     caller: Caller,
     ApiQuery(params): ApiQuery<ListParams>,
 ) -> AppResult<Json<OrderPage>> {
-    let limit = match params.limit {
-        Some(0) => {
-            return Err(AppError::unprocessable(
-                "invalid_limit",
-                "limit must be at least 1",
-            ));
-        }
-        Some(n) => n.min(MAX_PAGE),
-        None => DEFAULT_PAGE,
-    };
+    let limit = super::paging::limit(params.limit, DEFAULT_PAGE, MAX_PAGE)?;
     let before_id = params.after.as_deref().map(decode_cursor).transpose()?;
     let customer_id = if access::sees_only_own_orders(caller.who()) {
         Some(caller.user.id)
@@ -327,23 +297,6 @@ async fn list_orders(
         items: rows.iter().map(OrderView::from).collect(),
         next,
     }))
-}
-
-fn encode_cursor(id: Uuid) -> String {
-    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(id.as_bytes())
-}
-
-fn decode_cursor(text: &str) -> AppResult<Uuid> {
-    base64::engine::general_purpose::URL_SAFE_NO_PAD
-        .decode(text)
-        .ok()
-        .and_then(|bytes| Uuid::from_slice(&bytes).ok())
-        .ok_or_else(|| {
-            AppError::bad_request(
-                "invalid_cursor",
-                "the `after` cursor is not one this API issued",
-            )
-        })
 }
 
 /// The order, if the caller may see it; otherwise 404, exactly as if it did not exist (a

@@ -16,6 +16,7 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 use uuid::Uuid;
 
 use super::extract::ApiQuery;
+use super::paging::decode_cursor;
 use super::session::{Caller, refuse};
 use crate::app::AppState;
 use crate::audit::Target;
@@ -162,17 +163,4 @@ async fn list_outbox(
         items: rows.into_iter().map(|r| item(r, from)).collect(),
         next,
     }))
-}
-
-fn decode_cursor(text: &str) -> AppResult<Uuid> {
-    base64::engine::general_purpose::URL_SAFE_NO_PAD
-        .decode(text)
-        .ok()
-        .and_then(|b| Uuid::from_slice(&b).ok())
-        .ok_or_else(|| {
-            AppError::bad_request(
-                "invalid_cursor",
-                "the `after` cursor is not one this API issued",
-            )
-        })
 }

@@ -21,6 +21,7 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 use uuid::Uuid;
 
 use super::extract::{ApiJson, ApiPath, IdempotencyKey, RequestId};
+use super::idempotent::{key_in_progress, replay};
 use super::orders::load_order;
 use super::session::{Caller, refuse};
 use crate::app::AppState;
@@ -314,23 +315,6 @@ async fn record_payment(
 
 fn order_not_found() -> AppError {
     AppError::not_found("order_not_found", "no such order")
-}
-
-pub(super) fn key_in_progress() -> AppError {
-    AppError::conflict(
-        "idempotency_request_in_progress",
-        "a request with this Idempotency-Key is still being processed; retry shortly",
-    )
-}
-
-/// The stored answer to a repeated request, marked `Idempotent-Replayed: true`.
-pub(super) fn replay(status: u16, body: serde_json::Value) -> Response {
-    let status = StatusCode::from_u16(status).unwrap_or(StatusCode::OK);
-    let mut response = (status, Json(body)).into_response();
-    response
-        .headers_mut()
-        .insert("idempotent-replayed", HeaderValue::from_static("true"));
-    response
 }
 
 /// The order's money: every entry and the totals derived from them (the order's customer and
