@@ -608,6 +608,14 @@ impl Settings {
                     .into(),
             ));
         }
+        if self.delivery.sample_retention_days > 3650
+            || self.delivery.retention_interval_secs == 0
+            || self.delivery.retention_interval_secs > 7 * 24 * 3600
+        {
+            return Err(ConfigError::Invalid(
+                "delivery.sample_retention_days is at most 3650 and retention_interval_secs 1 second to a week".into(),
+            ));
+        }
         if self.delivery.ai_label_text.trim().is_empty() {
             return Err(ConfigError::Invalid(
                 "delivery.ai_label_text must not be empty".into(),
@@ -643,6 +651,14 @@ impl Settings {
         if n.poll_interval_secs == 0 || n.lease_secs == 0 || n.max_attempts == 0 {
             return invalid(
                 "notifications.poll_interval_secs, lease_secs and max_attempts must be at least 1",
+            );
+        }
+        // Upper bounds keep every time the relay computes from them far inside chrono's range.
+        const WEEK: u64 = 7 * 24 * 3600;
+        if n.lease_secs > WEEK || n.backoff_cap_secs > 30 * 24 * 3600 || n.poll_interval_secs > WEEK
+        {
+            return invalid(
+                "notifications.lease_secs and poll_interval_secs are at most a week, backoff_cap_secs at most 30 days",
             );
         }
         if n.backoff_base_secs == 0 || n.backoff_cap_secs < n.backoff_base_secs {

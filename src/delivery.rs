@@ -1,6 +1,7 @@
 //! The delivery gate (PRODUCT.md: "quality_check → delivered: a deliverable is uploaded and its
 //! AI-generated-content label is recorded"). Before an order may be delivered, quality must
-//! be signed off, at least one deliverable must be verified, and every verified deliverable's
+//! be signed off, no deliverable may still be uploading or verifying (it would reach the
+//! customer unchecked), at least one must be verified, and every verified deliverable's
 //! metadata label is read back from the stored object's own record and compared with the label
 //! recorded for it. Any mismatch refuses the delivery and names the file.
 
@@ -21,6 +22,18 @@ pub async fn check_gate(state: &AppState, order: &OrderRecord) -> AppResult<Vec<
     }
     let uploads =
         db::samples::list_for_order(&state.db, UploadPurpose::Deliverable, order.id).await?;
+    if let Some(open) = uploads.iter().find(|row| {
+        row.status == SampleStatus::Uploading.as_str()
+            || row.status == SampleStatus::Verifying.as_str()
+    }) {
+        return Err(AppError::conflict(
+            "deliverable_in_progress",
+            format!(
+                "deliverable {} ({}) is still {}: complete it (or let the sweeper abort it) first",
+                open.id, open.file_name, open.status
+            ),
+        ));
+    }
     let verified: Vec<_> = uploads
         .iter()
         .filter(|row| row.status == SampleStatus::Verified.as_str())

@@ -62,6 +62,21 @@ pub async fn list_for_order(
         .await
 }
 
+/// Whether `user_id` uploaded any deliverable of the order (separation of duties).
+pub async fn uploaded_by(
+    conn: &impl ConnectionTrait,
+    order_id: Uuid,
+    user_id: Uuid,
+) -> Result<bool, DbErr> {
+    use sea_orm::PaginatorTrait;
+    Ok(Deliverables::find()
+        .filter(deliverable::Column::OrderId.eq(order_id))
+        .filter(deliverable::Column::CreatedBy.eq(user_id))
+        .count(conn)
+        .await?
+        > 0)
+}
+
 /// Record that these deliverables' metadata labels were read back and matched at `now`.
 pub async fn mark_checked(
     conn: &impl ConnectionTrait,

@@ -16,8 +16,8 @@ use sea_orm::{
 use uuid::Uuid;
 
 use super::entities::{
-    consent, consent_invitation, erasure, idempotency_key, ledger_event, live_session, order,
-    order_note, payment, sample,
+    consent, consent_invitation, erasure, idempotency_key, iteration, ledger_event, live_session,
+    order, order_note, payment, sample,
 };
 
 /// What replaces a personal text that cannot be null.
@@ -67,7 +67,6 @@ pub async fn claim(
 pub async fn scrub(
     conn: &impl ConnectionTrait,
     order_id: Uuid,
-    customer_id: Option<Uuid>,
     reference: &str,
     now: DateTime<Utc>,
 ) -> Result<Scrubbed, DbErr> {
@@ -171,37 +170,30 @@ pub async fn scrub(
         super::data_requests::scrub_for_order(conn, order_id).await?,
     );
 
-    // The stored answer to the order's creation names the subject; keep only what a replay
-    // of that request needs to recognise the order. The customer's keys are few (they
-    // expire), so they are matched here rather than with backend-specific JSON operators.
-    let mut replays = 0;
-    if let Some(owner) = customer_id {
-        let keys = idempotency_key::Entity::find()
-            .filter(idempotency_key::Column::Owner.eq(owner.to_string()))
-            .all(conn)
-            .await?;
-        let tombstone =
-            serde_json::json!({ "id": order_id, "reference": reference, "erased": true });
-        for row in keys.iter().filter(|k| {
-            k.response_body
-                .as_ref()
-                .and_then(|b| b.get("id"))
-                .and_then(|v| v.as_str())
-                == Some(order_id.to_string().as_str())
-        }) {
-            idempotency_key::Entity::update_many()
-                .col_expr(
-                    idempotency_key::Column::ResponseBody,
-                    Expr::value(tombstone.clone()),
-                )
-                .filter(idempotency_key::Column::Owner.eq(row.owner.clone()))
-                .filter(idempotency_key::Column::Key.eq(row.key.clone()))
-                .exec(conn)
-                .await?;
-            replays += 1;
-        }
-    }
-    scrubbed.insert("idempotency_keys", replays);
+    let iterations = iteration::Entity::update_many()
+        .col_expr(iteration::Column::Description, Expr::value(ERASED))
+        .filter(iteration::Column::OrderId.eq(order_id))
+        .exec(conn)
+        .await?;
+    scrubbed.insert("iterations", iterations.rows_affected);
+
+    // Stored answers to idempotent requests about the order (its creation names the subject; a
+    // booking names the participants; a payment carries its note), whoever made them: keep
+    // only what a replay needs to recognise the order. The id is a UUID (hex and hyphens), so
+    // it is safe to put in the pattern; matching on text works on both backends.
+    let tombstone = serde_json::json!({ "id": order_id, "reference": reference, "erased": true });
+    let replays = idempotency_key::Entity::update_many()
+        .col_expr(
+            idempotency_key::Column::ResponseBody,
+            Expr::value(tombstone),
+        )
+        .filter(Expr::cust(format!(
+            "CAST(response_body AS TEXT) LIKE '%{}%'",
+            order_id.hyphenated()
+        )))
+        .exec(conn)
+        .await?;
+    scrubbed.insert("idempotency_keys", replays.rows_affected);
     Ok(scrubbed)
 }
 

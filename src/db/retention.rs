@@ -2,7 +2,7 @@
 //! one, and the sample rows a claimed purge has not finished.
 
 use chrono::{DateTime, Utc};
-use sea_orm::sea_query::Expr;
+use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
     RelationTrait,
@@ -39,8 +39,14 @@ pub async fn claim(
     order_id: Uuid,
     now: DateTime<Utc>,
 ) -> Result<bool, DbErr> {
+    // The version moves too: a customer's keep-the-samples change read before this claim
+    // must lose (412) rather than be recorded after the purge started.
     let result = order::Entity::update_many()
         .col_expr(order::Column::SamplesPurgedAt, Expr::value(now))
+        .col_expr(
+            order::Column::Version,
+            Expr::col(order::Column::Version).add(1),
+        )
         .filter(order::Column::Id.eq(order_id))
         .filter(order::Column::KeepSamples.eq(false))
         .filter(order::Column::SamplesPurgedAt.is_null())

@@ -75,6 +75,8 @@ pub fn after_decision(
         (RequestStatus::Submitted | RequestStatus::IdentityVerified, RequestDecision::Deny) => {
             Ok(RequestStatus::Denied)
         }
+        // Approved, but carrying it out failed: approving again retries it.
+        (RequestStatus::Approved, RequestDecision::Approve) => Ok(RequestStatus::Approved),
         (RequestStatus::Submitted, RequestDecision::Approve) => {
             Err("the requester's identity must be verified before approval".into())
         }
@@ -101,6 +103,8 @@ mod tests {
         assert_eq!(after_decision(Submitted, Deny), Ok(Denied));
         assert_eq!(after_decision(IdentityVerified, Approve), Ok(Approved));
         assert!(after_decision(Denied, Approve).is_err());
+        assert_eq!(after_decision(Approved, Approve), Ok(Approved), "a retry");
+        assert!(after_decision(Approved, Deny).is_err());
         assert!(after_decision(Completed, Deny).is_err());
         assert_eq!(after_verification(Submitted), Ok(IdentityVerified));
         assert!(after_verification(IdentityVerified).is_err());

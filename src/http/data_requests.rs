@@ -17,7 +17,7 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 use uuid::Uuid;
 
 use super::extract::{ApiJson, ApiPath, ApiQuery, RequestId};
-use super::orders::{STAFF_WORK, apply_change, required_text, validate};
+use super::orders::{apply_change, required_text, validate};
 use super::samples::Download;
 use super::session::{Caller, refuse};
 use crate::app::AppState;
@@ -27,7 +27,7 @@ use crate::domain::account::Role;
 use crate::domain::data_rights::{
     self, IdentityMethod, RequestDecision, RequestKind, RequestStatus,
 };
-use crate::domain::order::Relationship;
+use crate::domain::order::{OrderStatus, Relationship};
 use crate::domain::sample::{SampleStatus, UploadPurpose};
 use crate::error::{AppError, AppResult, Problem};
 use crate::privacy::{erasure, export};
@@ -349,9 +349,7 @@ async fn load_for_reviewer(
             "separation_of_duties",
             "another reviewer must handle your own request or order",
         )
-    } else if order.production.assignee_id == Some(caller.user.id)
-        || audit::acted_on(&state.db, &caller.actor(), order.id, STAFF_WORK).await?
-    {
+    } else if super::orders::worked_on(state, caller, &order).await? {
         (
             "separation_of_duties",
             "you worked on this order as staff; another reviewer must decide",
@@ -474,6 +472,20 @@ async fn decide(
         "a decision on a data-rights request",
     )?;
     let from = row.status()?;
+    if req.decision == RequestDecision::Approve {
+        if order.erased_at.is_some() && row.kind()? != RequestKind::Erasure {
+            return Err(AppError::conflict(
+                "order_erased",
+                "the order was erased since this request was filed: there is nothing left to \
+                 export or correct; deny it with that reason",
+            ));
+        }
+        if from == RequestStatus::Approved {
+            // Approved before, but carrying it out failed: try again.
+            carry_out(&state, &caller, &row, request_id.0).await?;
+            return reload(&state, id).await;
+        }
+    }
     let to = data_rights::after_decision(from, req.decision)
         .map_err(|reason| AppError::conflict("invalid_transition", reason))?;
     let step = db::data_requests::Step {
@@ -498,19 +510,24 @@ async fn decide(
     )
     .await?;
     if req.decision == RequestDecision::Approve {
-        carry_out(&state, &caller, &row, &order, request_id.0).await?;
+        carry_out(&state, &caller, &row, request_id.0).await?;
     }
     reload(&state, id).await
 }
 
-/// Do what an approved request asks, then mark it completed (with its audit event).
+/// Do what an approved request asks, then mark it completed (with its audit event). The order
+/// is read afresh: it may have changed since the request was read. A failure leaves the
+/// request approved; approving it again retries.
 async fn carry_out(
     state: &AppState,
     caller: &Caller,
     row: &DataRequestRow,
-    order: &OrderRecord,
     request_id: Option<String>,
 ) -> AppResult<()> {
+    let order = db::orders::find(&state.db, row.order_id)
+        .await?
+        .ok_or_else(|| AppError::internal("a data request's order is missing"))?;
+    let order = &order;
     let now = db::now();
     let mut step = db::data_requests::Step {
         completed: true,
@@ -518,7 +535,11 @@ async fn carry_out(
     };
     match row.kind()? {
         RequestKind::Access | RequestKind::Copy => {
-            step.export_key = Some(export::write(state, order, row.id, now).await?);
+            if order.erased_at.is_some() {
+                return Err(AppError::conflict("order_erased", "the order was erased"));
+            }
+            let for_customer = order.customer_id == Some(row.requester_id);
+            step.export_key = Some(export::write(state, order, row.id, for_customer, now).await?);
         }
         RequestKind::Correction => {
             let corrections: Corrections = row
@@ -683,21 +704,37 @@ async fn download_export(
         request: state.store.presign_get(&key, ttl).await?,
         expires_at,
     };
+    let order = db::orders::find(&state.db, row.order_id)
+        .await?
+        .ok_or_else(|| AppError::internal("a data request's order is missing"))?;
+    let delivered = matches!(order.status, OrderStatus::Delivered | OrderStatus::Closed);
     let mut files = Vec::new();
     for purpose in [UploadPurpose::Sample, UploadPurpose::Deliverable] {
+        if purpose == UploadPurpose::Deliverable && !delivered {
+            continue;
+        }
         for file in db::samples::list_for_order(&state.db, purpose, row.order_id).await? {
             if file.status != SampleStatus::Verified.as_str() || file.purged_at.is_some() {
                 continue;
             }
+            // Each file's link is audited like any download of it.
+            let detail = serde_json::json!({ "order_id": row.order_id, "data_request_id": id });
+            let download = super::samples::issue_download(
+                &state,
+                &caller,
+                &file,
+                &purpose.event("download_url_issued"),
+                Target::sample(file.id),
+                request_id.as_deref(),
+                detail,
+            )
+            .await?;
             files.push(ExportFile {
                 id: file.id,
                 purpose: purpose.as_str().to_owned(),
                 kind: file.kind.clone(),
                 file_name: file.file_name.clone(),
-                download: Download {
-                    request: state.store.presign_get(&file.object_key, ttl).await?,
-                    expires_at,
-                },
+                download,
             });
         }
     }

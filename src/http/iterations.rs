@@ -100,6 +100,21 @@ async fn view(state: &AppState, row: &IterationRow) -> AppResult<IterationView> 
     })
 }
 
+/// Iterations are made and worked on while the order is delivered (or closed) and not
+/// erased: a withdrawal stops follow-up work as it stops the order.
+fn order_open(order: &OrderRecord) -> AppResult<()> {
+    if iteration::order_takes_iterations(order.status) && order.erased_at.is_none() {
+        return Ok(());
+    }
+    Err(AppError::conflict(
+        "order_not_delivered",
+        format!(
+            "iterations follow a delivered order; this one is {}",
+            order.status
+        ),
+    ))
+}
+
 async fn load_iteration(state: &AppState, order_id: Uuid, id: Uuid) -> AppResult<IterationRow> {
     db::iterations::find(&state.db, order_id, id)
         .await?
@@ -161,15 +176,7 @@ async fn create_iteration(
         "only studio staff record iterations",
     )
     .await?;
-    if !iteration::order_takes_iterations(order.status) || order.erased_at.is_some() {
-        return Err(AppError::conflict(
-            "order_not_delivered",
-            format!(
-                "iterations follow a delivered order; this one is {}",
-                order.status
-            ),
-        ));
-    }
+    order_open(&order)?;
     let description = required_text(Some(&req.description), "description", "an iteration")?;
     let currency = Currency::parse(&req.price.currency).ok_or_else(|| {
         AppError::unprocessable(
@@ -231,7 +238,7 @@ async fn insert(
         now: db::now(),
     };
     let (actor, request_id) = (caller.actor(), request_id.map(str::to_owned));
-    let (reference, order_status) = (order.reference.clone(), order.status);
+    let reference = order.reference.clone();
     let staff_id = caller.user.id;
     state
         .db
@@ -239,6 +246,12 @@ async fn insert(
             Box::pin(async move {
                 // Serialised per order: the next number is read and used in one writer's turn.
                 db::order_lock::lock(txn, new.order_id).await?;
+                // Read again under the lock: a withdrawal may have stopped the order meanwhile.
+                let current = db::orders::find(txn, new.order_id)
+                    .await?
+                    .ok_or_else(|| AppError::not_found("order_not_found", "no such order"))?;
+                order_open(&current)?;
+                let order_status = current.status;
                 let row = db::iterations::insert(txn, new).await.map_err(|err| {
                     if db::is_unique_violation(&err) {
                         AppError::conflict(NUMBER_TAKEN, "another iteration took this number")
@@ -401,6 +414,9 @@ async fn iteration_action(
     )
     .await?;
     let row = load_iteration(&state, order_id, id).await?;
+    if action != IterationAction::Cancel {
+        order_open(&order)?;
+    }
     if row.version != expected {
         return Err(AppError::PreconditionFailed {
             current_etag: super::extract::etag(row.version),
@@ -455,6 +471,13 @@ async fn iteration_action(
         .db
         .transaction::<_, IterationRow, AppError>(|txn| {
             Box::pin(async move {
+                db::order_lock::lock(txn, order_id).await?;
+                if action != IterationAction::Cancel {
+                    let current = db::orders::find(txn, order_id)
+                        .await?
+                        .ok_or_else(|| AppError::not_found("order_not_found", "no such order"))?;
+                    order_open(&current)?;
+                }
                 let updated = db::iterations::transition(txn, &row, expected, to, stamps, now)
                     .await?
                     .ok_or_else(|| AppError::PreconditionFailed {

@@ -711,6 +711,13 @@ pub(crate) const STAFF_WORK: &[&str] = &[
     "live_session.scheduled",
     "live_session.logged",
     "live_session.cancelled",
+    "order.delivered",
+    "order.closed",
+    "iteration.created",
+    "iteration.start",
+    "iteration.advance",
+    "iteration.deliver",
+    "iteration.cancel",
 ];
 
 /// The order, if the caller may take this kind of action on it (403 otherwise, 404 if they may
@@ -747,6 +754,18 @@ pub(crate) async fn load_staff_order(
     Err(refuse(state, caller, Target::order(id), refusal).await)
 }
 
+/// Whether the caller worked on the order as staff: its assignee, any staff action recorded on
+/// it, or a deliverable they uploaded (those events are the upload's, not the order's).
+pub(crate) async fn worked_on(
+    state: &AppState,
+    caller: &Caller,
+    order: &OrderRecord,
+) -> AppResult<bool> {
+    Ok(order.production.assignee_id == Some(caller.user.id)
+        || audit::acted_on(&state.db, &caller.actor(), order.id, STAFF_WORK).await?
+        || db::deliverables::uploaded_by(&state.db, order.id, caller.user.id).await?)
+}
+
 /// The order, if the caller may make reviewer decisions on it: a reviewer who did not place it
 /// and never worked on it as staff.
 pub(crate) async fn load_for_review(
@@ -755,8 +774,7 @@ pub(crate) async fn load_for_review(
     id: Uuid,
 ) -> AppResult<OrderRecord> {
     let order = load_order(state, caller, id).await?;
-    let worked_on = order.production.assignee_id == Some(caller.user.id)
-        || audit::acted_on(&state.db, &caller.actor(), id, STAFF_WORK).await?;
+    let worked_on = worked_on(state, caller, &order).await?;
     if access::may_review(caller.who(), order.customer_id, worked_on) {
         return Ok(order);
     }

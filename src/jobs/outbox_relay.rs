@@ -58,7 +58,13 @@ pub async fn relay_once(
     let n = &state.settings.notifications;
     let lease = chrono::Duration::seconds(i64::try_from(n.lease_secs).unwrap_or(300));
     let mut relayed = Relayed::default();
+    // A pass may run long (many messages, slow servers): each claim is timed from when it is
+    // made — the injected `now` plus the time this pass has taken — so a lease always covers
+    // the one conversation it was taken for.
+    let started = std::time::Instant::now();
     loop {
+        let elapsed = chrono::Duration::from_std(started.elapsed()).unwrap_or_default();
+        let now = db::truncate_to_micros(now + elapsed);
         let claimed = db::outbox::claim(&state.db, worker, now, now + lease, 1).await?;
         if claimed.is_empty() {
             return Ok(relayed);

@@ -67,7 +67,7 @@ pub async fn erase(
                 if !db::erasure::claim(txn, order_id, now).await? {
                     return Ok(false);
                 }
-                let scrubbed = db::erasure::scrub(txn, order_id, order.customer_id, &order.reference, now).await?;
+                let scrubbed = db::erasure::scrub(txn, order_id, &order.reference, now).await?;
                 let content = serde_json::json!({
                     "reason": reason,
                     "objects_deleted": objects.len(),

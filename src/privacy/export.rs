@@ -10,6 +10,7 @@ use uuid::Uuid;
 
 use crate::app::AppState;
 use crate::db::{self, orders::OrderRecord};
+use crate::domain::order::OrderStatus;
 use crate::domain::sample::{UploadPurpose, order_prefix};
 use crate::error::{AppError, AppResult};
 
@@ -19,13 +20,20 @@ pub fn key(order_id: Uuid, request_id: Uuid) -> String {
 }
 
 /// Build the export of `order` for request `request_id`, store it, and return its key.
+/// `for_customer`: the requester is the order's customer. A relative's export leaves out the
+/// customer's own intake answers (their grief, their family, their support), which are the
+/// customer's data, not the subject's.
 pub async fn write(
     state: &AppState,
     order: &OrderRecord,
     request_id: Uuid,
+    for_customer: bool,
     now: DateTime<Utc>,
 ) -> AppResult<String> {
-    let document = build(state, order, request_id, now).await?;
+    let mut document = build(state, order, request_id, now).await?;
+    if !for_customer {
+        document["order"]["intake"] = Value::Null;
+    }
     let body = serde_json::to_vec_pretty(&document).map_err(AppError::internal)?;
     let key = key(order.id, request_id);
     state
@@ -42,8 +50,13 @@ async fn build(
     now: DateTime<Utc>,
 ) -> AppResult<Value> {
     let samples = db::samples::list_for_order(&state.db, UploadPurpose::Sample, order.id).await?;
-    let deliverable_rows =
+    // Deliverables are the requester's to see once the order is delivered, as for the customer.
+    let delivered = matches!(order.status, OrderStatus::Delivered | OrderStatus::Closed);
+    let mut deliverable_rows =
         db::samples::list_for_order(&state.db, UploadPurpose::Deliverable, order.id).await?;
+    if !delivered {
+        deliverable_rows.clear();
+    }
     let labels = db::deliverables::list_for_order(&state.db, order.id).await?;
     let consents = db::consents::for_order(&state.db, order.id).await?;
     let iterations = db::iterations::for_order(&state.db, order.id).await?;

@@ -343,6 +343,18 @@ async fn a_correction_is_applied_a_denial_keeps_its_reason_and_an_erasure_erases
         "an identical copy was just issued"
     );
 
+    // Filed and verified before the erasure, approved after it: nothing is left to export.
+    let sister = app.customer("sister@example.com").await;
+    let pending = file(&app, &sister, json!({ "kind": "access", "order_reference": reference, "relationship_to_subject": "sibling" })).await;
+    let pending_id = pending.body["id"].as_str().unwrap().to_owned();
+    step(
+        &app,
+        &reviewer,
+        &pending_id,
+        "identity",
+        json!({ "method": "video_call" }),
+    )
+    .await;
     let erasure = file(&app, &app.auth, json!({ "kind": "erasure", "order_reference": reference, "relationship_to_subject": "child" })).await;
     let erasure_id = erasure.body["id"].as_str().unwrap();
     step(
@@ -384,6 +396,28 @@ async fn a_correction_is_applied_a_denial_keeps_its_reason_and_an_erasure_erases
         request_after.body["corrections"].is_null(),
         "scrubbed with the order"
     );
+    let after = step(
+        &app,
+        &reviewer,
+        &pending_id,
+        "decision",
+        json!({ "decision": "approve", "reason": "sister" }),
+    )
+    .await;
+    assert_eq!(after.code(), "order_erased");
+    assert!(
+        app.stored_keys(&order).await.is_empty(),
+        "no export was written"
+    );
+    let denied_after = step(
+        &app,
+        &reviewer,
+        &pending_id,
+        "decision",
+        json!({ "decision": "deny", "reason": "the order was erased" }),
+    )
+    .await;
+    assert_eq!(denied_after.body["status"], "denied");
     let late = file(&app, &app.auth, json!({ "kind": "access", "order_reference": reference, "relationship_to_subject": "child" })).await;
     assert_eq!(late.code(), "order_erased");
 }

@@ -268,13 +268,47 @@ async fn a_multipart_deliverable_carries_its_label_into_the_assembled_object() {
     let order = app
         .order_in_quality_check("machine_driven", &reviewer, &staff, &texts)
         .await;
-    app.act(&order, "sign_off_quality", &reviewer, None).await;
+    // Someone with both roles uploads the deliverable: they worked on the order, so another
+    // reviewer signs off its quality.
+    let both = app
+        .studio_member("both@studio.example", &[Role::Staff, Role::Reviewer])
+        .await;
     let video = samples::mp4(1280, 720, 3_000, true, 6 * 1024 * 1024);
     let verified = app
-        .upload_deliverable(&order, &staff, "video", "video/mp4", &video)
+        .upload_deliverable(&order, &both, "video", "video/mp4", &video)
         .await;
     assert_eq!(verified.status, StatusCode::OK, "{:?}", verified.body);
     assert_eq!(verified.body["upload_mode"], "multipart");
+    let own = app.act(&order, "sign_off_quality", &both, None).await;
+    assert_eq!(own.code(), "separation_of_duties");
+    let signed = app.act(&order, "sign_off_quality", &reviewer, None).await;
+    assert_eq!(signed.status, StatusCode::OK, "{:?}", signed.body);
+
+    // A second deliverable still uploading holds the delivery: it would reach the customer
+    // without its label read back.
+    let clip = samples::mp4(320, 240, 1_000, false, 2048);
+    let started = app
+        .send(
+            Method::POST,
+            &format!("/api/v1/orders/{order}/deliverables"),
+            &[("authorization", &staff)],
+            Some(&json!({ "kind": "video", "file_name": "clip.mp4", "size": clip.len(), "sha256": crate::helpers::sha256_hex(&clip), "content_type": "video/mp4" })),
+        )
+        .await;
+    assert_eq!(started.status, StatusCode::CREATED, "{:?}", started.body);
+    let held = app.act(&order, "deliver", &staff, None).await;
+    assert_eq!(held.code(), "deliverable_in_progress");
+    app.put_all(&started.body["upload"], &clip).await;
+    let clip_id = started.body["deliverable"]["id"].as_str().unwrap();
+    let done = app
+        .send(
+            Method::POST,
+            &format!("/api/v1/orders/{order}/deliverables/{clip_id}/complete"),
+            &[("authorization", &staff)],
+            None,
+        )
+        .await;
+    assert_eq!(done.status, StatusCode::OK, "{:?}", done.body);
     let delivered = app.act(&order, "deliver", &staff, None).await;
     assert_eq!(
         delivered.body["status"], "delivered",

@@ -78,6 +78,17 @@ async fn a_customer_erases_a_delivered_order_leaving_no_object_and_a_verifying_l
             > 0
     );
 
+    // Money recorded with an Idempotency-Key: its stored answer carries the note.
+    let paid = app
+        .send(
+            Method::POST,
+            "/api/v1/payments",
+            &[("authorization", &staff), ("idempotency-key", "deposit-1")],
+            Some(&json!({ "order_id": order, "kind": "quote", "amount_minor": 880_000, "currency": "CNY", "note": "quoted to Chen Jun by phone" })),
+        )
+        .await;
+    assert_eq!(paid.status, StatusCode::CREATED, "{:?}", paid.body);
+
     let not_yet = app
         .get(&format!("/api/v1/orders/{order}/destruction-certificate"))
         .await;
@@ -139,9 +150,14 @@ async fn a_customer_erases_a_delivered_order_leaving_no_object_and_a_verifying_l
     assert_eq!(cert["verification"]["prefix"], format!("orders/{order}/"));
     assert!(cert["records_scrubbed"]["ledger_events"].as_u64().unwrap() > 0);
     assert_eq!(
-        cert["records_scrubbed"]["idempotency_keys"], 1,
-        "the stored answer to the order's creation named the subject"
+        cert["records_scrubbed"]["idempotency_keys"], 2,
+        "the stored answers to the order's creation (the subject's name) and the payment (its note)"
     );
+    assert_eq!(
+        count(&app, "SELECT COUNT(*) AS n FROM idempotency_keys WHERE CAST(response_body AS TEXT) LIKE '%Chen%' AND ? IS NOT NULL", &order).await,
+        0
+    );
+    assert_eq!(cert["records_scrubbed"]["payments"], 1);
     assert_eq!(cert["digest"].as_str().unwrap().len(), 64);
 
     // Nothing left: not in a listing, not on disk (data files and s3s-fs's sidecars alike).
