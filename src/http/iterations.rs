@@ -6,21 +6,24 @@
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, Utc};
-use sea_orm::TransactionTrait;
+use sea_orm::{ConnectionTrait, TransactionTrait};
 use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
 use utoipa::ToSchema;
 use utoipa_axum::{router::OpenApiRouter, routes};
 use uuid::Uuid;
 
 use super::consents::{ConsentView, CustomerSignature};
-use super::extract::{ApiJson, ApiPath, IfMatch, OptionalJson, RequestId};
+use super::extract::{ApiJson, ApiPath, IdempotencyKey, IfMatch, OptionalJson, RequestId};
+use super::idempotent::{key_in_progress, replay};
 use super::orders::{load_order, load_own_order, load_staff_order, required_text};
 use super::session::Caller;
 use crate::app::AppState;
 use crate::audit::{self, Target};
 use crate::consents::{self, Signature};
-use crate::db::{self, iterations::IterationRow, orders::OrderRecord};
+use crate::db::{self, idempotency::Claim, iterations::IterationRow, orders::OrderRecord};
 use crate::domain::consent::ConsentParty;
 use crate::domain::iteration::{self, IterationAction, IterationStatus, Needs};
 use crate::domain::money::{self, Currency, Entry, EntryKind};
@@ -63,8 +66,8 @@ pub struct IterationView {
     pub price: Option<Price>,
 }
 
-async fn cover(state: &AppState, row: &IterationRow) -> AppResult<ConsentCover> {
-    let granted = db::iterations::granted(&state.db, row.order_id, row.id).await?;
+async fn cover(conn: &impl ConnectionTrait, row: &IterationRow) -> AppResult<ConsentCover> {
+    let granted = db::iterations::granted(conn, row.order_id, row.id).await?;
     let missing = iteration::missing(&row.needs()?, &granted);
     Ok(ConsentCover {
         covered: missing.is_empty(),
@@ -72,8 +75,8 @@ async fn cover(state: &AppState, row: &IterationRow) -> AppResult<ConsentCover> 
     })
 }
 
-async fn view(state: &AppState, row: &IterationRow) -> AppResult<IterationView> {
-    let quotes: Vec<_> = db::payments::for_order(&state.db, row.order_id)
+async fn view(conn: &impl ConnectionTrait, row: &IterationRow) -> AppResult<IterationView> {
+    let quotes: Vec<_> = db::payments::for_order(conn, row.order_id)
         .await?
         .into_iter()
         .filter(|p| p.iteration_id == Some(row.id) && p.kind == EntryKind::Quote.as_str())
@@ -90,7 +93,7 @@ async fn view(state: &AppState, row: &IterationRow) -> AppResult<IterationView> 
         description: row.description.clone(),
         needs: row.needs()?,
         status: row.status()?,
-        consent: cover(state, row).await?,
+        consent: cover(conn, row).await?,
         due_at: row.due_at,
         started_at: row.started_at,
         delivered_at: row.delivered_at,
@@ -121,7 +124,7 @@ async fn load_iteration(state: &AppState, order_id: Uuid, id: Uuid) -> AppResult
         .ok_or_else(|| AppError::not_found("iteration_not_found", "no such iteration"))
 }
 
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateIteration {
     /// What the customer asked for ("a new clip for the anniversary").
@@ -140,35 +143,35 @@ pub struct Price {
     pub currency: String,
 }
 
-const CREATE_ATTEMPTS: usize = 3;
-/// A concurrent creation took the number this one chose (retried).
-const NUMBER_TAKEN: &str = "iteration_number_taken";
-
 /// Record a follow-up iteration of a delivered order (staff). It is `ready` when the consents
 /// on file cover its needs, else `awaiting_consent` (and the customer is told).
 #[utoipa::path(
     post, path = "/api/v1/orders/{id}/iterations", tag = "iterations",
     request_body = CreateIteration,
-    params(("id" = Uuid, Path, description = "Order id")),
+    params(
+        ("id" = Uuid, Path, description = "Order id"),
+        ("Idempotency-Key" = String, Header, description = "Repeat it on a retry: the iteration is created once"),
+    ),
     responses(
         (status = 401, description = "Not logged in", body = Problem),
         (status = 403, description = "Not studio staff", body = Problem),
-        (status = 201, description = "Recorded", body = IterationView),
-        (status = 400, description = "Malformed JSON", body = Problem),
+        (status = 201, description = "Recorded (a repeat with the same Idempotency-Key and body answers the same, with Idempotent-Replayed: true)", body = IterationView),
+        (status = 400, description = "Malformed JSON, Idempotency-Key missing or invalid", body = Problem),
         (status = 404, description = "No such order", body = Problem),
-        (status = 409, description = "order_not_delivered (or erased)", body = Problem),
+        (status = 409, description = "order_not_delivered (or erased), idempotency_request_in_progress", body = Problem),
         (status = 413, description = "Body too large", body = Problem),
         (status = 415, description = "Body is not JSON", body = Problem),
-        (status = 422, description = "reason_required (description), reason_too_long, invalid_currency, invalid_amount, currency_mismatch (not the order's currency), invalid_body", body = Problem),
+        (status = 422, description = "reason_required (description), reason_too_long, invalid_currency, invalid_amount, currency_mismatch (not the order's currency), idempotency_key_reused, invalid_body", body = Problem),
     )
 )]
 async fn create_iteration(
     State(state): State<AppState>,
     caller: Caller,
+    IdempotencyKey(key): IdempotencyKey,
     ApiPath(order_id): ApiPath<Uuid>,
     request_id: RequestId,
     ApiJson(req): ApiJson<CreateIteration>,
-) -> AppResult<(StatusCode, Json<IterationView>)> {
+) -> AppResult<Response> {
     let order = load_staff_order(
         &state,
         &caller,
@@ -184,6 +187,21 @@ async fn create_iteration(
             "currency is an ISO 4217 code of three capital letters (CNY)",
         )
     })?;
+    let owner = format!("iterations:{}", caller.user.id);
+    let hash = hex::encode(Sha256::digest(
+        serde_json::to_vec(&(order_id, &req)).map_err(AppError::internal)?,
+    ));
+    let lease = match db::idempotency::claim(&state.db, &owner, &key, &hash, db::now()).await? {
+        Claim::Fresh(lease) => lease,
+        Claim::Replay { status, body } => return Ok(replay(status, body)),
+        Claim::Mismatch => {
+            return Err(AppError::unprocessable(
+                "idempotency_key_reused",
+                "this Idempotency-Key was already used for a different request",
+            ));
+        }
+        Claim::InProgress => return Err(key_in_progress()),
+    };
     let needs = req.needs.normalized();
     let granted = db::iterations::granted(&state.db, order_id, Uuid::nil()).await?;
     let status = if iteration::missing(&needs, &granted).is_empty() {
@@ -191,43 +209,52 @@ async fn create_iteration(
     } else {
         IterationStatus::AwaitingConsent
     };
-    let mut attempt = 0;
-    let row = loop {
-        attempt += 1;
-        match insert(
-            &state,
-            &caller,
-            &order,
-            &description,
-            &needs,
-            status,
-            (req.price.amount_minor, currency.clone()),
-            request_id.as_deref(),
-        )
-        .await
-        {
-            Err(AppError::Conflict {
-                code: NUMBER_TAKEN, ..
-            }) if attempt < CREATE_ATTEMPTS => {}
-            other => break other?,
-        }
+    let new = NewIteration {
+        description,
+        needs,
+        status,
+        price: (req.price.amount_minor, currency),
+        idempotency: (owner.clone(), key.clone(), lease),
     };
-    Ok((StatusCode::CREATED, Json(view(&state, &row).await?)))
+    match insert(&state, &caller, &order, new, request_id.as_deref()).await {
+        Ok(view) => Ok((StatusCode::CREATED, Json(view)).into_response()),
+        Err(err) => {
+            if let Err(release_err) = db::idempotency::release(&state.db, &owner, &key, lease).await
+            {
+                tracing::error!(error = %release_err, "could not release an idempotency key");
+            }
+            Err(err)
+        }
+    }
 }
 
-/// One attempt: the iteration (next number), its price as a quote in the money ledger, its
-/// audit event and, when it waits for consent, the customer's notification.
-#[allow(clippy::too_many_arguments)]
+/// What a creation records.
+struct NewIteration {
+    description: String,
+    needs: Needs,
+    status: IterationStatus,
+    price: (i64, Currency),
+    /// Owner, key and lease of the request's Idempotency-Key: the answer is stored with it.
+    idempotency: (String, String, db::idempotency::Lease),
+}
+
+/// The iteration (next number, serialised per order), its price as a quote in the money
+/// ledger, its audit event, the customer's notification when it waits for consent, and the
+/// stored answer to its Idempotency-Key — one transaction.
 async fn insert(
     state: &AppState,
     caller: &Caller,
     order: &OrderRecord,
-    description: &str,
-    needs: &Needs,
-    status: IterationStatus,
-    (amount_minor, currency): (i64, Currency),
+    spec: NewIteration,
     request_id: Option<&str>,
-) -> AppResult<IterationRow> {
+) -> AppResult<IterationView> {
+    let NewIteration {
+        description,
+        needs,
+        status,
+        price: (amount_minor, currency),
+        idempotency: (owner, key, lease),
+    } = spec;
     let new = db::iterations::NewIteration {
         id: Uuid::now_v7(),
         order_id: order.id,
@@ -242,7 +269,7 @@ async fn insert(
     let staff_id = caller.user.id;
     state
         .db
-        .transaction::<_, IterationRow, AppError>(|txn| {
+        .transaction::<_, IterationView, AppError>(|txn| {
             Box::pin(async move {
                 // Serialised per order: the next number is read and used in one writer's turn.
                 db::order_lock::lock(txn, new.order_id).await?;
@@ -252,13 +279,7 @@ async fn insert(
                     .ok_or_else(|| AppError::not_found("order_not_found", "no such order"))?;
                 order_open(&current)?;
                 let order_status = current.status;
-                let row = db::iterations::insert(txn, new).await.map_err(|err| {
-                    if db::is_unique_violation(&err) {
-                        AppError::conflict(NUMBER_TAKEN, "another iteration took this number")
-                    } else {
-                        err.into()
-                    }
-                })?;
+                let row = db::iterations::insert(txn, new).await?;
                 let quote = Entry {
                     kind: EntryKind::Quote,
                     amount_minor,
@@ -310,7 +331,21 @@ async fn insert(
                     )
                     .await?;
                 }
-                Ok(row)
+                let answer = view(txn, &row).await?;
+                let body = serde_json::to_value(&answer).map_err(AppError::internal)?;
+                let stored = db::idempotency::store_response(
+                    txn,
+                    &owner,
+                    &key,
+                    lease,
+                    StatusCode::CREATED.as_u16(),
+                    &body,
+                )
+                .await?;
+                if !stored {
+                    return Err(key_in_progress());
+                }
+                Ok(answer)
             })
         })
         .await
@@ -335,7 +370,7 @@ async fn list_iterations(
     load_order(&state, &caller, order_id).await?;
     let mut out = Vec::new();
     for row in db::iterations::for_order(&state.db, order_id).await? {
-        out.push(view(&state, &row).await?);
+        out.push(view(&state.db, &row).await?);
     }
     Ok(Json(out))
 }
@@ -356,7 +391,7 @@ async fn get_iteration(
 ) -> AppResult<Json<IterationView>> {
     load_order(&state, &caller, order_id).await?;
     let row = load_iteration(&state, order_id, id).await?;
-    Ok(Json(view(&state, &row).await?))
+    Ok(Json(view(&state.db, &row).await?))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -430,7 +465,7 @@ async fn iteration_action(
         )?),
         _ => None,
     };
-    let cover = cover(&state, &row).await?;
+    let cover = cover(&state.db, &row).await?;
     if action == IterationAction::Start && !cover.covered {
         return Err(AppError::conflict(
             "consent_required",
@@ -508,7 +543,7 @@ async fn iteration_action(
             })
         })
         .await?;
-    Ok(Json(view(&state, &updated).await?))
+    Ok(Json(view(&state.db, &updated).await?))
 }
 
 /// Give fresh consent for one iteration (the order's customer, as the requester — or as the

@@ -9,10 +9,21 @@ use serde_json::{Value, json};
 use crate::helpers::{Reply, TestApp};
 
 async fn create(app: &TestApp, order: &str, staff: &str, needs: Value) -> Reply {
+    let key = uuid::Uuid::new_v4().to_string();
+    create_with_key(app, order, staff, needs, &key).await
+}
+
+async fn create_with_key(
+    app: &TestApp,
+    order: &str,
+    staff: &str,
+    needs: Value,
+    key: &str,
+) -> Reply {
     app.send(
         Method::POST,
         &format!("/api/v1/orders/{order}/iterations"),
-        &[("authorization", staff)],
+        &[("authorization", staff), ("idempotency-key", key)],
         Some(&json!({ "description": "a new clip for her birthday", "needs": needs, "price": { "amount_minor": 88_000, "currency": "CNY" } })),
     )
     .await
@@ -55,9 +66,11 @@ async fn an_iteration_needing_more_than_the_consents_on_file_waits_for_fresh_con
 
     let (order, _) = app.delivered_order(&reviewer, &staff, &texts).await;
     let by_customer = app
-        .post(
+        .send(
+            Method::POST,
             &format!("/api/v1/orders/{order}/iterations"),
-            &json!({ "description": "x", "needs": { "modalities": ["voice"] }, "price": { "amount_minor": 1, "currency": "CNY" } }),
+            &[("idempotency-key", "customer-try")],
+            Some(&json!({ "description": "x", "needs": { "modalities": ["voice"] }, "price": { "amount_minor": 1, "currency": "CNY" } })),
         )
         .await;
     assert_eq!(by_customer.status, StatusCode::FORBIDDEN);
@@ -218,4 +231,38 @@ async fn concurrent_iterations_get_distinct_numbers() {
         .collect();
     numbers.sort();
     assert_eq!(numbers, vec![1, 2, 3]);
+}
+
+#[tokio::test]
+async fn a_retried_creation_records_one_iteration_and_one_quote() {
+    let app = TestApp::spawn().await;
+    let texts = app.publish_consent_texts().await;
+    let reviewer = app.reviewer("reviewer@studio.example").await;
+    let staff = app
+        .studio_member("staff@studio.example", &[Role::Staff])
+        .await;
+    let (order, _) = app.delivered_order(&reviewer, &staff, &texts).await;
+    let needs = json!({ "modalities": ["voice"] });
+    let first = create_with_key(&app, &order, &staff, needs.clone(), "follow-up-1").await;
+    assert_eq!(first.status, StatusCode::CREATED, "{:?}", first.body);
+    let again = create_with_key(&app, &order, &staff, needs, "follow-up-1").await;
+    assert_eq!(again.status, StatusCode::CREATED);
+    assert_eq!(again.body["id"], first.body["id"], "the same answer");
+    let other = create_with_key(
+        &app,
+        &order,
+        &staff,
+        json!({ "modalities": ["face"] }),
+        "follow-up-1",
+    )
+    .await;
+    assert_eq!(other.code(), "idempotency_key_reused");
+    let listed = app.get(&format!("/api/v1/orders/{order}/iterations")).await;
+    assert_eq!(listed.body.as_array().unwrap().len(), 1);
+    let money = app.get(&format!("/api/v1/orders/{order}/payments")).await;
+    assert_eq!(
+        money.body["summary"]["quoted"], 88_000,
+        "one quote: {:?}",
+        money.body
+    );
 }

@@ -350,6 +350,7 @@ async fn every_route_answers_every_caller_as_the_matrix_says() {
             Method::POST,
             "/api/v1/orders/{id}/iterations",
             Probe {
+                headers: vec![("idempotency-key", "{unique}".to_owned())],
                 body: Some(
                     json!({ "description": "a new clip", "needs": { "modalities": ["voice"] }, "price": { "amount_minor": 100, "currency": "CNY" } }),
                 ),
