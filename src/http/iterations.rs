@@ -17,13 +17,13 @@ use uuid::Uuid;
 
 use super::consents::{ConsentView, CustomerSignature};
 use super::extract::{ApiJson, ApiPath, IdempotencyKey, IfMatch, OptionalJson, RequestId};
-use super::idempotent::{key_in_progress, replay};
+use super::idempotent::key_in_progress;
 use super::orders::{load_order, load_own_order, load_staff_order, required_text};
 use super::session::Caller;
 use crate::app::AppState;
 use crate::audit::{self, Target};
 use crate::consents::{self, Signature};
-use crate::db::{self, idempotency::Claim, iterations::IterationRow, orders::OrderRecord};
+use crate::db::{self, iterations::IterationRow, orders::OrderRecord};
 use crate::domain::consent::ConsentParty;
 use crate::domain::iteration::{self, IterationAction, IterationStatus, Needs};
 use crate::domain::money::{self, Currency, Entry, EntryKind};
@@ -191,16 +191,9 @@ async fn create_iteration(
     let hash = hex::encode(Sha256::digest(
         serde_json::to_vec(&(order_id, &req)).map_err(AppError::internal)?,
     ));
-    let lease = match db::idempotency::claim(&state.db, &owner, &key, &hash, db::now()).await? {
-        Claim::Fresh(lease) => lease,
-        Claim::Replay { status, body } => return Ok(replay(status, body)),
-        Claim::Mismatch => {
-            return Err(AppError::unprocessable(
-                "idempotency_key_reused",
-                "this Idempotency-Key was already used for a different request",
-            ));
-        }
-        Claim::InProgress => return Err(key_in_progress()),
+    let lease = match super::idempotent::claim(&state, &owner, &key, &hash).await? {
+        super::idempotent::Claimed::Fresh(lease) => lease,
+        super::idempotent::Claimed::Answered(answer) => return Ok(answer),
     };
     let needs = req.needs.normalized();
     let granted = db::iterations::granted(&state.db, order_id, Uuid::nil()).await?;

@@ -21,13 +21,13 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 use uuid::Uuid;
 
 use super::extract::{ApiJson, ApiPath, ApiQuery, IdempotencyKey, RequestId};
-use super::idempotent::{key_in_progress, replay};
+use super::idempotent::key_in_progress;
 use super::orders::{load_for_review, load_order, required_text};
 use super::paging::{decode_cursor, encode_cursor};
 use super::session::{Caller, refuse};
 use crate::app::AppState;
 use crate::audit::{self, Target};
-use crate::db::{self, idempotency::Claim, live_sessions::SessionRow, orders::OrderRecord};
+use crate::db::{self, live_sessions::SessionRow, orders::OrderRecord};
 use crate::domain::account::Role;
 use crate::domain::live_session::{self, Participant, SessionStatus};
 use crate::error::{AppError, AppResult, Problem};
@@ -215,16 +215,9 @@ async fn schedule_session(
         live_session::validate_booking(req.scheduled_at, req.participants, now).map_err(invalid)?;
     live_session::schedulable(order.delivery_mode, order.status).map_err(refused)?;
     let owner = format!("live-sessions:{}", caller.user.id);
-    let lease = match db::idempotency::claim(&state.db, &owner, &key, &hash, now).await? {
-        Claim::Fresh(lease) => lease,
-        Claim::Replay { status, body } => return Ok(replay(status, body)),
-        Claim::Mismatch => {
-            return Err(AppError::unprocessable(
-                "idempotency_key_reused",
-                "this Idempotency-Key was already used for a different request",
-            ));
-        }
-        Claim::InProgress => return Err(key_in_progress()),
+    let lease = match super::idempotent::claim(&state, &owner, &key, &hash).await? {
+        super::idempotent::Claimed::Fresh(lease) => lease,
+        super::idempotent::Claimed::Answered(answer) => return Ok(answer),
     };
     let new = db::live_sessions::NewSession {
         order_id: order.id,

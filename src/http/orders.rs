@@ -16,12 +16,12 @@ use uuid::Uuid;
 use super::extract::{
     ApiJson, ApiPath, ApiQuery, IdempotencyKey, IfMatch, OptionalJson, RequestId, etag,
 };
-use super::idempotent::{key_in_progress, replay};
+use super::idempotent::key_in_progress;
 use super::paging::{decode_cursor, encode_cursor};
 use super::session::{Caller, refuse};
 use crate::app::AppState;
 use crate::audit::{self, Target};
-use crate::db::{self, idempotency::Claim, orders::OrderRecord};
+use crate::db::{self, orders::OrderRecord};
 use crate::domain::access;
 use crate::domain::account::Role;
 use crate::domain::intake::{self, IntakeAnswers, Subject};
@@ -197,16 +197,9 @@ async fn create_order(
     let hash = hex::encode(Sha256::digest(
         serde_json::to_vec(&req).map_err(AppError::internal)?,
     ));
-    let lease = match db::idempotency::claim(&state.db, &owner, &key, &hash, db::now()).await? {
-        Claim::Fresh(lease) => lease,
-        Claim::Replay { status, body } => return Ok(replay(status, body)),
-        Claim::Mismatch => {
-            return Err(AppError::unprocessable(
-                "idempotency_key_reused",
-                "this Idempotency-Key was already used for a different request",
-            ));
-        }
-        Claim::InProgress => return Err(key_in_progress()),
+    let lease = match super::idempotent::claim(&state, &owner, &key, &hash).await? {
+        super::idempotent::Claimed::Fresh(lease) => lease,
+        super::idempotent::Claimed::Answered(answer) => return Ok(answer),
     };
 
     let new = db::orders::NewOrder {

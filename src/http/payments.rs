@@ -21,12 +21,12 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 use uuid::Uuid;
 
 use super::extract::{ApiJson, ApiPath, IdempotencyKey, RequestId};
-use super::idempotent::{key_in_progress, replay};
+use super::idempotent::key_in_progress;
 use super::orders::load_order;
 use super::session::{Caller, refuse};
 use crate::app::AppState;
 use crate::audit::{self, Target};
-use crate::db::{self, idempotency::Claim, payments::PaymentRow};
+use crate::db::{self, payments::PaymentRow};
 use crate::domain::account::Role;
 use crate::domain::money::{self, Currency, EntryKind, Totals};
 use crate::error::{AppError, AppResult, Problem};
@@ -198,16 +198,9 @@ async fn record_payment(
     let hash = hex::encode(Sha256::digest(
         serde_json::to_vec(&req).map_err(AppError::internal)?,
     ));
-    let lease = match db::idempotency::claim(&state.db, &owner, &key, &hash, db::now()).await? {
-        Claim::Fresh(lease) => lease,
-        Claim::Replay { status, body } => return Ok(replay(status, body)),
-        Claim::Mismatch => {
-            return Err(AppError::unprocessable(
-                "idempotency_key_reused",
-                "this Idempotency-Key was already used for a different request",
-            ));
-        }
-        Claim::InProgress => return Err(key_in_progress()),
+    let lease = match super::idempotent::claim(&state, &owner, &key, &hash).await? {
+        super::idempotent::Claimed::Fresh(lease) => lease,
+        super::idempotent::Claimed::Answered(answer) => return Ok(answer),
     };
 
     let new_entry = money::Entry {
