@@ -89,11 +89,16 @@ impl SyntheticVideo {
     }
 
     pub fn sha256(&self) -> [u8; 32] {
+        self.sha256_of(0, self.len())
+    }
+
+    /// SHA-256 of bytes `start..end`.
+    pub fn sha256_of(&self, start: u64, end: u64) -> [u8; 32] {
         let mut hasher = Sha256::new();
         let mut buf = vec![0u8; CHUNK as usize];
-        let mut pos = 0;
-        while pos < self.len() {
-            let len = CHUNK.min(self.len() - pos) as usize;
+        let mut pos = start;
+        while pos < end {
+            let len = CHUNK.min(end - pos) as usize;
             self.read_at(pos, &mut buf[..len]);
             hasher.update(&buf[..len]);
             pos += len as u64;

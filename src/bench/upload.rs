@@ -25,6 +25,40 @@ use crate::uploads::StoredObject;
 
 type BenchResult<T> = Result<T, Box<dyn std::error::Error>>;
 
+/// What a client computes before it uploads (one pass over its file): the whole file's
+/// SHA-256 it declares, and each part's, which it sends when signing the parts. The part size
+/// is the server's (the same rule, same default settings); a mismatch is reported, not
+/// silently measured.
+struct Digests {
+    whole: [u8; 32],
+    part_size: u64,
+    parts: Vec<[u8; 32]>,
+}
+
+impl Digests {
+    fn of(video: &SyntheticVideo) -> Self {
+        let plan = crate::domain::sample::plan_upload(
+            video.len(),
+            &crate::config::UploadSettings::default(),
+        );
+        let parts = if plan.mode == crate::domain::sample::UploadMode::Multipart {
+            (0..u64::from(plan.part_count))
+                .map(|i| {
+                    let start = i * plan.part_size;
+                    video.sha256_of(start, (start + plan.part_size).min(video.len()))
+                })
+                .collect()
+        } else {
+            Vec::new()
+        };
+        Self {
+            whole: video.sha256(),
+            part_size: plan.part_size,
+            parts,
+        }
+    }
+}
+
 #[derive(Debug, clap::Args)]
 pub struct UploadBench {
     /// Size of each uploaded file, in MiB.
@@ -54,14 +88,14 @@ pub async fn run(args: UploadBench) -> BenchResult<()> {
 
     // Warm up (connections, migrations, first allocations), then read the idle RSS.
     let video = SyntheticVideo::new(args.size_mib * MIB);
-    let sha = video.sha256();
-    let warm = SyntheticVideo::new(6 * MIB);
+    let sha = Digests::of(&video);
+    let warm = SyntheticVideo::new(40 * MIB);
     flow_upload(
         &client,
         &server.base,
         &token,
         &warm,
-        &warm.sha256(),
+        &Digests::of(&warm),
         args.parallel_parts,
     )
     .await?;
@@ -115,8 +149,8 @@ pub async fn run(args: UploadBench) -> BenchResult<()> {
         raw_secs / flow_secs
     );
     println!(
-        "  flow phases: start {:.2} s, parts PUT {:.2} s, complete (assemble + probe + SHA-256) {:.2} s",
-        phases.start, phases.parts, phases.complete
+        "  flow phases: start {:.2} s, sign parts {:.2} s, parts PUT {:.2} s, complete (assemble + SHA-256 + probe) {:.2} s",
+        phases.start, phases.sign, phases.parts, phases.complete
     );
 
     let started = Instant::now();
@@ -212,8 +246,15 @@ impl Server {
             ])
             .arg("--data-dir")
             .arg(dir)
-            .env("RUST_LOG", "warn")
-            .stdout(Stdio::null())
+            .env(
+                "RUST_LOG",
+                std::env::var("KEEPSAKE_BENCH_SERVER_LOG").unwrap_or_else(|_| "warn".into()),
+            )
+            .stdout(if std::env::var_os("KEEPSAKE_BENCH_SERVER_LOG").is_some() {
+                Stdio::inherit()
+            } else {
+                Stdio::null()
+            })
             .kill_on_drop(true)
             .spawn()?;
         let base = format!("http://127.0.0.1:{api}");
@@ -310,6 +351,7 @@ async fn json_ok(resp: reqwest::Response) -> BenchResult<Value> {
 /// Seconds spent in each step of one upload.
 struct Phases {
     start: f64,
+    sign: f64,
     parts: f64,
     complete: f64,
 }
@@ -320,7 +362,7 @@ async fn flow_upload(
     base: &str,
     token: &str,
     video: &SyntheticVideo,
-    sha: &[u8; 32],
+    digests: &Digests,
     parallel: usize,
 ) -> BenchResult<Phases> {
     let t0 = Instant::now();
@@ -342,27 +384,30 @@ async fn flow_upload(
         client
             .post(format!("{base}/api/v1/orders/{order_id}/samples"))
             .bearer_auth(token)
-            .json(&json!({ "kind": "video", "file_name": "bench.mp4", "size": video.len(), "sha256": hex::encode(sha), "content_type": "video/mp4" }))
+            .json(&json!({ "kind": "video", "file_name": "bench.mp4", "size": video.len(), "sha256": hex::encode(digests.whole), "content_type": "video/mp4" }))
             .send()
             .await?,
     )
     .await?;
     let upload = &started["upload"];
     let t1 = Instant::now();
+    let signed = sign_parts(client, base, token, upload, digests).await?;
+    let t_signed = Instant::now();
     let requests: Vec<(u64, u64, &Value)> = match upload.get("put") {
         Some(put) => vec![(0, video.len(), put)],
-        None => {
-            let part_size = upload["part_size"].as_u64().ok_or("no part size")?;
-            upload["parts"]
-                .as_array()
-                .ok_or("no parts")?
-                .iter()
-                .map(|p| {
-                    let start = (p["part_number"].as_u64().unwrap_or(1) - 1) * part_size;
-                    (start, (start + part_size).min(video.len()), &p["request"])
-                })
-                .collect()
-        }
+        None => signed["parts"]
+            .as_array()
+            .ok_or("no parts")?
+            .iter()
+            .map(|p| {
+                let start = (p["part_number"].as_u64().unwrap_or(1) - 1) * digests.part_size;
+                (
+                    start,
+                    (start + digests.part_size).min(video.len()),
+                    &p["request"],
+                )
+            })
+            .collect(),
     };
     // Parts go up several at a time, as browser and CLI uploaders do.
     let puts = requests
@@ -389,9 +434,46 @@ async fn flow_upload(
     .await?;
     Ok(Phases {
         start: t1.duration_since(t0).as_secs_f64(),
-        parts: t2.duration_since(t1).as_secs_f64(),
+        sign: t_signed.duration_since(t1).as_secs_f64(),
+        parts: t2.duration_since(t_signed).as_secs_f64(),
         complete: t2.elapsed().as_secs_f64(),
     })
+}
+
+/// For a multipart upload, presigned URLs for every part with its SHA-256 signed in
+/// (`Value::Null` for a single PUT).
+async fn sign_parts(
+    client: &reqwest::Client,
+    base: &str,
+    token: &str,
+    upload: &Value,
+    digests: &Digests,
+) -> BenchResult<Value> {
+    let Some(url) = upload["sign_parts_url"].as_str() else {
+        return Ok(Value::Null);
+    };
+    if upload["part_size"].as_u64() != Some(digests.part_size) {
+        return Err(format!(
+            "the server chose parts of {} bytes, the benchmark hashed {}",
+            upload["part_size"], digests.part_size
+        )
+        .into());
+    }
+    let parts: Vec<Value> = digests
+        .parts
+        .iter()
+        .enumerate()
+        .map(|(i, sha)| json!({ "part_number": i + 1, "sha256": hex::encode(sha) }))
+        .collect();
+    json_ok(
+        client
+            .post(format!("{base}{url}"))
+            .bearer_auth(token)
+            .json(&json!({ "parts": parts }))
+            .send()
+            .await?,
+    )
+    .await
 }
 
 async fn put_stream(
@@ -439,7 +521,7 @@ async fn raw_multipart(
 ) -> BenchResult<()> {
     const PART: u64 = 16 * MIB;
     let upload_id = store
-        .create_multipart(key, "application/octet-stream", &Default::default())
+        .create_multipart(key, "application/octet-stream", &Default::default(), None)
         .await?;
     let count = u32::try_from(video.len().div_ceil(PART))?;
     let puts = (1..=count).map(|number| {
@@ -448,7 +530,7 @@ async fn raw_multipart(
             let start = u64::from(number - 1) * PART;
             let end = (start + PART).min(video.len());
             let request = store
-                .presign_part(key, &upload_id, number, Duration::from_secs(900))
+                .presign_part(key, &upload_id, number, None, Duration::from_secs(900))
                 .await?;
             let etag =
                 put_stream(client, &serde_json::to_value(&request)?, video, start, end).await?;
@@ -456,6 +538,7 @@ async fn raw_multipart(
                 part_number: number,
                 size: end - start,
                 etag,
+                sha256: None,
             })
         }
     });
@@ -504,7 +587,7 @@ async fn concurrent_peak(
     server: &Server,
     token: &str,
     video: &SyntheticVideo,
-    sha: &[u8; 32],
+    digests: &Digests,
     n: usize,
     parallel: usize,
 ) -> BenchResult<u64> {
@@ -529,7 +612,7 @@ async fn concurrent_peak(
         })
     };
     let uploads = (0..n).map(|_| async {
-        flow_upload(client, &server.base, token, video, sha, parallel)
+        flow_upload(client, &server.base, token, video, digests, parallel)
             .await
             .map(|_| ())
     });

@@ -23,13 +23,14 @@ use crate::domain::delivery;
 use crate::domain::order::OrderStatus;
 use crate::domain::sample::{SampleKind, SampleStatus, UploadPurpose};
 use crate::error::{AppError, AppResult, Problem};
-use crate::uploads::{self, StartUpload, UploadFor, UploadInstructions};
+use crate::uploads::{self, SignParts, SignedParts, StartUpload, UploadFor, UploadInstructions};
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(start_deliverable, list_deliverables))
         .routes(routes!(get_deliverable))
         .routes(routes!(resume_deliverable))
+        .routes(routes!(sign_deliverable_parts))
         .routes(routes!(complete_deliverable))
         .routes(routes!(download_deliverable))
 }
@@ -271,7 +272,7 @@ async fn get_deliverable(
     Ok(Json(view(&row, &label)?))
 }
 
-/// Resume a deliverable's upload (staff): what the store holds, fresh URLs for the rest.
+/// Resume a deliverable's upload (staff): what the store holds and what is left to send.
 #[utoipa::path(
     get, path = "/api/v1/orders/{id}/deliverables/{did}/upload", tag = "delivery",
     params(("id" = Uuid, Path, description = "Order id"), ("did" = Uuid, Path, description = "Deliverable id")),
@@ -290,6 +291,33 @@ async fn resume_deliverable(
 ) -> AppResult<Json<UploadInstructions>> {
     let (_, row, _) = load_open_deliverable(&state, &caller, order_id, id).await?;
     Ok(Json(uploads::resume(&state, &row).await?))
+}
+
+/// Presigned URLs for a deliverable's parts (staff), each with its SHA-256 signed in.
+#[utoipa::path(
+    post, path = "/api/v1/orders/{id}/deliverables/{did}/parts", tag = "delivery",
+    request_body = SignParts,
+    params(("id" = Uuid, Path, description = "Order id"), ("did" = Uuid, Path, description = "Deliverable id")),
+    responses(
+        (status = 401, description = "Not logged in", body = Problem),
+        (status = 403, description = "Not studio staff", body = Problem),
+        (status = 200, description = "One presigned PUT per part", body = SignedParts),
+        (status = 400, description = "Malformed JSON", body = Problem),
+        (status = 404, description = "No such order or deliverable", body = Problem),
+        (status = 409, description = "Not a multipart upload, the upload is finished, or the order no longer takes deliverables", body = Problem),
+        (status = 413, description = "Body too large", body = Problem),
+        (status = 415, description = "Body is not JSON", body = Problem),
+        (status = 422, description = "invalid_part_number, invalid_part_list, invalid_sha256, invalid_body", body = Problem),
+    )
+)]
+async fn sign_deliverable_parts(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiPath((order_id, id)): ApiPath<(Uuid, Uuid)>,
+    ApiJson(req): ApiJson<SignParts>,
+) -> AppResult<Json<SignedParts>> {
+    let (_, row, _) = load_open_deliverable(&state, &caller, order_id, id).await?;
+    Ok(Json(uploads::sign_parts(&state, &row, req).await?))
 }
 
 /// Finish a deliverable's upload (staff): verified exactly like a sample (size, SHA-256, real

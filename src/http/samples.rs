@@ -17,13 +17,14 @@ use crate::app::AppState;
 use crate::db::{self, samples::SampleRow};
 use crate::domain::sample::{SampleKind, SampleStatus, UploadMode, UploadPurpose};
 use crate::error::{AppError, AppResult, Problem};
-use crate::uploads::{self, ListedPart, StartUpload, UploadInstructions};
+use crate::uploads::{self, ListedPart, SignParts, SignedParts, StartUpload, UploadInstructions};
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(start_upload, list_samples))
         .routes(routes!(get_sample))
         .routes(routes!(resume_upload))
+        .routes(routes!(sign_sample_parts))
         .routes(routes!(complete_upload))
         .routes(routes!(download_sample))
 }
@@ -214,7 +215,8 @@ async fn get_sample(
     Ok(Json(SampleView::try_from(&row)?))
 }
 
-/// Resume an upload: the parts the store already holds, and fresh URLs for the rest.
+/// Resume an upload: a fresh URL for a single PUT, or the parts the store already holds and
+/// those still to sign and send.
 #[utoipa::path(
     get, path = "/api/v1/orders/{id}/samples/{sid}/upload", tag = "samples",
     params(("id" = Uuid, Path, description = "Order id"), ("sid" = Uuid, Path, description = "Sample id")),
@@ -233,6 +235,34 @@ async fn resume_upload(
 ) -> AppResult<Json<UploadInstructions>> {
     let row = load_open_sample(&state, &caller, order_id, sample_id).await?;
     Ok(Json(uploads::resume(&state, &row).await?))
+}
+
+/// Presigned URLs for parts about to be uploaded, each with its SHA-256 signed in: the store
+/// refuses a part whose bytes differ (answering 400 `BadDigest`), and the client sends it again.
+#[utoipa::path(
+    post, path = "/api/v1/orders/{id}/samples/{sid}/parts", tag = "samples",
+    request_body = SignParts,
+    params(("id" = Uuid, Path, description = "Order id"), ("sid" = Uuid, Path, description = "Sample id")),
+    responses(
+        (status = 401, description = "Not logged in", body = Problem),
+        (status = 403, description = "Not the order's customer (or not a customer account)", body = Problem),
+        (status = 200, description = "One presigned PUT per part", body = SignedParts),
+        (status = 400, description = "Malformed JSON", body = Problem),
+        (status = 404, description = "No such order or sample", body = Problem),
+        (status = 409, description = "Not a multipart upload (not_multipart), no longer uploading (sample_not_uploading, upload_assembled), or the order no longer takes samples", body = Problem),
+        (status = 413, description = "Body too large", body = Problem),
+        (status = 415, description = "Body is not JSON", body = Problem),
+        (status = 422, description = "invalid_part_number, invalid_part_list, invalid_sha256, invalid_body", body = Problem),
+    )
+)]
+async fn sign_sample_parts(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiPath((order_id, sample_id)): ApiPath<(Uuid, Uuid)>,
+    ApiJson(req): ApiJson<SignParts>,
+) -> AppResult<Json<SignedParts>> {
+    let row = load_open_sample(&state, &caller, order_id, sample_id).await?;
+    Ok(Json(uploads::sign_parts(&state, &row, req).await?))
 }
 
 /// Optional body of a completion: the parts as the client uploaded them. Without it the

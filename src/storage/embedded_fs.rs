@@ -5,26 +5,35 @@
 //! customers will download through the same path, so `get_object` keeps s3s-fs's answer (its
 //! headers, range handling, ETag and checksums) but replaces the body with a stream of 256 KiB
 //! reads of the same byte range. `delete_object` also removes the sidecar files s3s-fs leaves
-//! behind. Every other operation is s3s-fs's own.
+//! behind, and a `put_object` refused for a bad checksum leaves nothing (s3s-fs writes the
+//! bytes before it compares). Multipart parts and their assembly are
+//! [`super::embedded_multipart`]'s. Every other operation is s3s-fs's own.
 
 use std::io::SeekFrom;
 use std::path::PathBuf;
 
 use s3s::dto::*;
-use s3s::{S3, S3Request, S3Response, S3Result, s3_error};
+use s3s::{S3, S3ErrorCode, S3Request, S3Response, S3Result, s3_error};
 use s3s_fs::FileSystem;
 use tokio::io::{AsyncReadExt, AsyncSeekExt};
+
+use super::embedded_multipart::{MultipartFiles, sidecar_name};
 
 const READ_CHUNK: usize = 256 * 1024;
 
 pub struct EmbeddedFs {
     inner: FileSystem,
+    multipart: MultipartFiles,
     root: PathBuf,
 }
 
 impl EmbeddedFs {
     pub fn new(inner: FileSystem, root: PathBuf) -> Self {
-        Self { inner, root }
+        Self {
+            inner,
+            multipart: MultipartFiles::new(root.clone()),
+            root,
+        }
     }
 }
 
@@ -33,10 +42,8 @@ impl EmbeddedFs {
     /// sidecar files beside the data and leaves them behind on DeleteObject. A deleted object
     /// must leave nothing (erasure promises it), so they go with it.
     async fn remove_sidecars(&self, bucket: &str, key: &str) -> S3Result<()> {
-        use base64::Engine;
-        let encode = |s: &str| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(s);
         for suffix in ["metadata.json", "internal.json"] {
-            let name = format!(".bucket-{}.object-{}.{suffix}", encode(bucket), encode(key));
+            let name = sidecar_name(bucket, key, suffix);
             match tokio::fs::remove_file(self.root.join(name)).await {
                 Ok(()) => {}
                 Err(err) if err.kind() == std::io::ErrorKind::NotFound => {}
@@ -44,6 +51,24 @@ impl EmbeddedFs {
             }
         }
         Ok(())
+    }
+}
+
+impl EmbeddedFs {
+    /// s3s-fs has already renamed the refused bytes into place (and kept whatever record the
+    /// key had): remove both, so the key holds nothing rather than unverified bytes.
+    async fn remove_refused(&self, bucket: &str, key: &str) {
+        let Ok(path) = self.multipart.object_path(bucket, key) else {
+            return;
+        };
+        if let Err(err) = tokio::fs::remove_file(&path).await
+            && err.kind() != std::io::ErrorKind::NotFound
+        {
+            tracing::warn!(error = %err, "could not remove the bytes of a refused PUT");
+        }
+        if let Err(err) = self.remove_sidecars(bucket, key).await {
+            tracing::warn!(error = ?err, "could not remove the records of a refused PUT");
+        }
     }
 }
 
@@ -77,7 +102,14 @@ impl S3 for EmbeddedFs {
         &self,
         req: S3Request<PutObjectInput>,
     ) -> S3Result<S3Response<PutObjectOutput>> {
-        self.inner.put_object(req).await
+        let (bucket, key) = (req.input.bucket.clone(), req.input.key.clone());
+        let result = self.inner.put_object(req).await;
+        if let Err(err) = &result
+            && *err.code() == S3ErrorCode::BadDigest
+        {
+            self.remove_refused(&bucket, &key).await;
+        }
+        result
     }
 
     async fn head_object(
@@ -106,37 +138,50 @@ impl S3 for EmbeddedFs {
 
     async fn create_multipart_upload(
         &self,
-        req: S3Request<CreateMultipartUploadInput>,
+        mut req: S3Request<CreateMultipartUploadInput>,
     ) -> S3Result<S3Response<CreateMultipartUploadOutput>> {
-        self.inner.create_multipart_upload(req).await
+        let part_size = MultipartFiles::take_part_size_hint(&mut req.input);
+        let resp = self.inner.create_multipart_upload(req).await?;
+        if let (Some(part_size), Some(upload_id)) = (part_size, &resp.output.upload_id) {
+            self.multipart.lay_out(upload_id, part_size).await?;
+        }
+        Ok(resp)
     }
 
     async fn upload_part(
         &self,
         req: S3Request<UploadPartInput>,
     ) -> S3Result<S3Response<UploadPartOutput>> {
-        self.inner.upload_part(req).await
+        self.multipart.upload_part(req).await
     }
 
     async fn list_parts(
         &self,
         req: S3Request<ListPartsInput>,
     ) -> S3Result<S3Response<ListPartsOutput>> {
-        self.inner.list_parts(req).await
+        let upload_id = req.input.upload_id.clone();
+        let mut resp = self.inner.list_parts(req).await?;
+        let mut parts = resp.output.parts.take().unwrap_or_default();
+        self.multipart.list_parts(&upload_id, &mut parts).await?;
+        resp.output.parts = Some(parts);
+        Ok(resp)
     }
 
     async fn complete_multipart_upload(
         &self,
         req: S3Request<CompleteMultipartUploadInput>,
     ) -> S3Result<S3Response<CompleteMultipartUploadOutput>> {
-        self.inner.complete_multipart_upload(req).await
+        self.multipart.complete(req).await
     }
 
     async fn abort_multipart_upload(
         &self,
         req: S3Request<AbortMultipartUploadInput>,
     ) -> S3Result<S3Response<AbortMultipartUploadOutput>> {
-        self.inner.abort_multipart_upload(req).await
+        let upload_id = req.input.upload_id.clone();
+        self.multipart
+            .abort(&upload_id, self.inner.abort_multipart_upload(req))
+            .await
     }
 
     async fn get_object(

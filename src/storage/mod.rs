@@ -7,6 +7,7 @@
 
 pub mod embedded;
 mod embedded_fs;
+mod embedded_multipart;
 
 use std::time::Duration;
 
@@ -16,7 +17,7 @@ use aws_sdk_s3::config::{
 };
 use aws_sdk_s3::error::{DisplayErrorContext, ProvideErrorMetadata};
 use aws_sdk_s3::presigning::PresigningConfig;
-use aws_sdk_s3::types::{ChecksumMode, CompletedMultipartUpload, CompletedPart};
+use aws_sdk_s3::types::{ChecksumAlgorithm, ChecksumMode, CompletedMultipartUpload, CompletedPart};
 use bytes::Bytes;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
@@ -70,6 +71,11 @@ pub struct PresignedRequest {
     pub headers: std::collections::BTreeMap<String, String>,
 }
 
+/// Object metadata key with which Keepsake tells the store the part size of a new multipart
+/// upload (every part but the last has exactly this size). The embedded store removes it and
+/// writes each part straight to its final offset; other stores keep it as ordinary metadata.
+pub const PART_SIZE_HINT: &str = "keepsake-part-size";
+
 /// What a HEAD says about an object.
 #[derive(Debug, Clone)]
 pub struct ObjectHead {
@@ -77,8 +83,27 @@ pub struct ObjectHead {
     pub etag: Option<String>,
     /// Base64 SHA-256 the store verified on write, when it keeps one.
     pub sha256_base64: Option<String>,
+    /// `FULL_OBJECT` or `COMPOSITE` (a checksum of the parts' checksums), when reported.
+    pub checksum_type: Option<String>,
     /// The object's user metadata (`x-amz-meta-…`, keys without the prefix).
     pub metadata: std::collections::HashMap<String, String>,
+}
+
+impl ObjectHead {
+    /// The SHA-256 of the object's bytes as the store computed it while writing them: a
+    /// single PUT sent with its SHA-256 (the store refuses the bytes otherwise), or an upload
+    /// the embedded store assembled. A composite checksum (a hash of the parts' hashes, as
+    /// AWS keeps for multipart uploads; it ends in `-<parts>`) is not one.
+    pub fn full_object_sha256(&self) -> Option<[u8; 32]> {
+        if self.checksum_type.as_deref() == Some("COMPOSITE") {
+            return None;
+        }
+        use base64::Engine;
+        let bytes = base64::engine::general_purpose::STANDARD
+            .decode(self.sha256_base64.as_deref()?)
+            .ok()?;
+        bytes.try_into().ok()
+    }
 }
 
 /// One uploaded part of a multipart upload.
@@ -87,6 +112,17 @@ pub struct UploadedPart {
     pub part_number: u32,
     pub size: u64,
     pub etag: String,
+    /// The part's SHA-256 (hex) as the store checked it, when the store reports it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sha256: Option<String>,
+}
+
+/// Base64 SHA-256 (S3's form) → hex (the API's form); `None` for anything else (a composite
+/// checksum, say).
+fn sha256_hex_of_base64(b64: &str) -> Option<String> {
+    use base64::Engine;
+    let bytes = base64::engine::general_purpose::STANDARD.decode(b64).ok()?;
+    (bytes.len() == 32).then(|| hex::encode(bytes))
 }
 
 #[derive(Clone)]
@@ -228,19 +264,26 @@ impl ObjectStore {
     }
 
     /// `metadata` is kept by the store and given to the object the parts assemble into.
+    /// `part_size` (every part but the last) is passed as [`PART_SIZE_HINT`].
     pub async fn create_multipart(
         &self,
         key: &str,
         content_type: &str,
         metadata: &std::collections::BTreeMap<String, String>,
+        part_size: Option<u64>,
     ) -> Result<String, StorageError> {
+        let mut metadata = metadata.clone();
+        if let Some(part_size) = part_size {
+            metadata.insert(PART_SIZE_HINT.to_owned(), part_size.to_string());
+        }
         let out = self
             .client
             .create_multipart_upload()
             .bucket(&self.bucket)
             .key(key)
             .content_type(content_type)
-            .set_metadata(user_metadata(metadata))
+            .set_metadata(user_metadata(&metadata))
+            .checksum_algorithm(ChecksumAlgorithm::Sha256)
             .send()
             .await
             .map_err(|e| StorageError::sdk("create multipart upload", e))?;
@@ -249,11 +292,14 @@ impl ObjectStore {
         })
     }
 
+    /// A presigned part upload. With `sha256`, the checksum is a signed header: the store
+    /// refuses a part whose bytes do not match it.
     pub async fn presign_part(
         &self,
         key: &str,
         upload_id: &str,
         part_number: u32,
+        sha256: Option<&[u8; 32]>,
         ttl: Duration,
     ) -> Result<PresignedRequest, StorageError> {
         let number =
@@ -265,6 +311,7 @@ impl ObjectStore {
             .key(key)
             .upload_id(upload_id)
             .part_number(number)
+            .set_checksum_sha256(sha256.map(|s| base64_of(s)))
             .presigned(presigning(ttl)?)
             .await
             .map_err(|e| StorageError::sdk("presign part", e))?;
@@ -298,6 +345,7 @@ impl ObjectStore {
                         .unwrap_or(0),
                     size: part.size().and_then(|s| u64::try_from(s).ok()).unwrap_or(0),
                     etag: part.e_tag().unwrap_or_default().to_owned(),
+                    sha256: part.checksum_sha256().and_then(sha256_hex_of_base64),
                 });
             }
             let next = out.next_part_number_marker().map(str::to_owned);
@@ -322,6 +370,12 @@ impl ObjectStore {
                 CompletedPart::builder()
                     .part_number(i32::try_from(p.part_number).unwrap_or(i32::MAX))
                     .e_tag(&p.etag)
+                    .set_checksum_sha256(
+                        p.sha256
+                            .as_deref()
+                            .and_then(crate::domain::sample::parse_sha256_hex)
+                            .map(|s| base64_of(&s)),
+                    )
                     .build()
             })
             .collect::<Vec<_>>();
@@ -389,6 +443,7 @@ impl ObjectStore {
                     .and_then(|n| u64::try_from(n).ok())
                     .unwrap_or(0),
                 sha256_base64: out.checksum_sha256().map(str::to_owned),
+                checksum_type: out.checksum_type().map(|t| t.as_str().to_owned()),
                 metadata: out.metadata().cloned().unwrap_or_default(),
             })),
             Err(err) if err.as_service_error().is_some_and(|e| e.is_not_found()) => Ok(None),

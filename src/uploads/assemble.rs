@@ -64,6 +64,7 @@ pub(super) async fn assemble(
                     part_number: p.part_number,
                     size: 0,
                     etag: p.etag,
+                    sha256: None,
                 })
                 .collect();
             parts.sort_by_key(|p| p.part_number);

@@ -1,21 +1,24 @@
 //! Sample uploads, from start to verdict (PRODUCT.md, "Samples").
 //!
-//! `start` checks the declaration and hands out presigned URLs (one create-only PUT, or one
-//! per part); `resume` lists what the store already has and re-signs the rest; `complete`
+//! `start` checks the declaration and hands out a presigned create-only PUT, or the plan of
+//! parts; `sign_parts` presigns parts with their SHA-256s signed in; `resume` lists what the
+//! store already has and what is left; `complete`
 //! assembles the parts and proves the stored object is what was declared — size, SHA-256, real
 //! type sniffed from its first bytes — reads its metadata from headers only, and records the
 //! verdict. A rejected object is deleted.
 
 mod assemble;
 mod complete;
+mod sign_parts;
 mod start;
 mod stored_object;
 mod verify;
 
 pub use assemble::ListedPart;
 pub use complete::{VERIFY_LEASE, complete, discard};
+pub use sign_parts::{PartChecksum, PartInstruction, SignParts, SignedParts, sign_parts};
 pub use start::{
-    PartInstruction, StartUpload, UploadFor, UploadInstructions, closed_for, resume, start,
+    PlannedPart, StartUpload, UploadFor, UploadInstructions, closed_for, resume, start,
 };
 pub use stored_object::StoredObject;
 

@@ -33,30 +33,34 @@ pub struct StartUpload {
     pub content_type: String,
 }
 
+/// A part still to upload: its number and the bytes it must carry.
 #[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct PartInstruction {
+pub struct PlannedPart {
     pub part_number: u32,
-    /// Bytes this part must carry.
     pub size: u64,
-    pub request: PresignedRequest,
 }
 
-/// How to upload: one presigned PUT, or one presigned PUT per part.
+/// How to upload: one presigned PUT, or parts whose URLs are signed with their SHA-256s.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct UploadInstructions {
     pub mode: UploadMode,
     pub part_size: u64,
     pub part_count: u32,
+    /// When URLs issued now expire.
     pub expires_at: DateTime<Utc>,
     /// For `single`: the request to make.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub put: Option<PresignedRequest>,
-    /// For `multipart`: parts still to upload, each with its request.
+    /// For `multipart`: parts still to upload. Part `n` is bytes `(n-1)·part_size` onward.
     #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub parts: Vec<PartInstruction>,
+    pub parts_to_upload: Vec<PlannedPart>,
     /// For `multipart`: parts the store already holds.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub uploaded_parts: Vec<UploadedPart>,
+    /// For `multipart`: POST `{"parts": [{"part_number": n, "sha256": "…"}]}` here for each
+    /// part's presigned PUT, its SHA-256 signed in (the store refuses a part that differs).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sign_parts_url: Option<String>,
 }
 
 const MAX_FILE_NAME_CHARS: usize = 255;
@@ -186,7 +190,7 @@ pub async fn start(
         UploadMode::Multipart => Some(
             state
                 .store
-                .create_multipart(&key, content_type, &metadata)
+                .create_multipart(&key, content_type, &metadata, Some(plan.part_size))
                 .await?,
         ),
     };
@@ -252,27 +256,10 @@ pub async fn start(
     Ok((row, instructions))
 }
 
-/// Fresh URLs for whatever is still missing of an upload in progress.
+/// What is left of an upload in progress: a fresh URL (single), or the parts still missing.
 pub async fn resume(state: &AppState, row: &SampleRow) -> AppResult<UploadInstructions> {
-    // Touch first: an upload its client is resuming is not abandoned, and the sweeper's
-    // conditional abort sees the fresh time.
-    if !db::samples::touch(&state.db, row.id, db::now()).await? {
-        let current = db::samples::find(&state.db, row.order_id, row.id)
-            .await?
-            .map(|r| r.status)
-            .unwrap_or_default();
-        return Err(AppError::conflict(
-            "sample_not_uploading",
-            format!("this sample is {current} and takes no more uploads"),
-        ));
-    }
     let plan = plan_of(row)?;
-    if plan.mode == UploadMode::Multipart && row.multipart_upload_id.is_none() {
-        return Err(AppError::conflict(
-            "upload_assembled",
-            "every part is uploaded and assembled; complete the upload",
-        ));
-    }
+    touch_open(state, row, &plan).await?;
     let sha256 = sample::parse_sha256_hex(&row.declared_sha256)
         .ok_or_else(|| AppError::internal("stored sha256 is malformed"))?;
     let uploaded = match (&plan.mode, &row.multipart_upload_id) {
@@ -294,6 +281,44 @@ async fn stored_metadata(state: &AppState, row: &SampleRow) -> AppResult<BTreeMa
         .await?
         .ok_or_else(|| AppError::internal("a deliverable upload has no label"))?;
     Ok(deliverable.label().object_metadata())
+}
+
+/// Mark an upload as still in use (its client is at work: not abandoned, and the sweeper's
+/// conditional abort sees the fresh time); refuse one that takes no more bytes.
+pub(super) async fn touch_open(
+    state: &AppState,
+    row: &SampleRow,
+    plan: &UploadPlan,
+) -> AppResult<()> {
+    if !db::samples::touch(&state.db, row.id, db::now()).await? {
+        let current = db::samples::find(&state.db, row.order_id, row.id)
+            .await?
+            .map(|r| r.status)
+            .unwrap_or_default();
+        return Err(AppError::conflict(
+            "sample_not_uploading",
+            format!("this sample is {current} and takes no more uploads"),
+        ));
+    }
+    if plan.mode == UploadMode::Multipart && row.multipart_upload_id.is_none() {
+        return Err(AppError::conflict(
+            "upload_assembled",
+            "every part is uploaded and assembled; complete the upload",
+        ));
+    }
+    Ok(())
+}
+
+/// Where a client signs the parts of `row`'s upload.
+fn sign_parts_url(row: &SampleRow) -> AppResult<String> {
+    let collection = match row.purpose()? {
+        UploadPurpose::Sample => "samples",
+        UploadPurpose::Deliverable => "deliverables",
+    };
+    Ok(format!(
+        "/api/v1/orders/{}/{collection}/{}/parts",
+        row.order_id, row.id
+    ))
 }
 
 pub(crate) fn plan_of(row: &SampleRow) -> AppResult<UploadPlan> {
@@ -322,8 +347,9 @@ async fn instructions_for(
         part_count: plan.part_count,
         expires_at,
         put: None,
-        parts: Vec::new(),
+        parts_to_upload: Vec::new(),
         uploaded_parts: uploaded.to_vec(),
+        sign_parts_url: None,
     };
     match (plan.mode, &row.multipart_upload_id) {
         (UploadMode::Single, _) => {
@@ -341,25 +367,19 @@ async fn instructions_for(
                     .await?,
             );
         }
-        (UploadMode::Multipart, Some(upload_id)) => {
-            for number in 1..=plan.part_count {
-                let expected = sample::expected_part_size(&plan, size, number);
-                if uploaded
-                    .iter()
-                    .any(|p| p.part_number == number && p.size == expected)
-                {
-                    continue;
-                }
-                let request = state
-                    .store
-                    .presign_part(&row.object_key, upload_id, number, ttl)
-                    .await?;
-                out.parts.push(PartInstruction {
+        (UploadMode::Multipart, Some(_)) => {
+            out.parts_to_upload = (1..=plan.part_count)
+                .map(|number| PlannedPart {
                     part_number: number,
-                    size: expected,
-                    request,
-                });
-            }
+                    size: sample::expected_part_size(&plan, size, number),
+                })
+                .filter(|part| {
+                    !uploaded
+                        .iter()
+                        .any(|p| p.part_number == part.part_number && p.size == part.size)
+                })
+                .collect();
+            out.sign_parts_url = Some(sign_parts_url(row)?);
         }
         (UploadMode::Multipart, None) => {
             return Err(AppError::internal("multipart sample has no upload id"));

@@ -1,10 +1,13 @@
 //! Proving a stored object is the declared file: size, real type (sniffed, then refined by
 //! what its headers say), metadata from headers only, and the whole-file SHA-256.
 //!
-//! The SHA-256 is always computed here by streaming the object once (constant memory): a store
-//! that reports a checksum is not trusted with the verdict, because some (s3s-fs) keep the bytes
-//! of a PUT whose checksum they refused. The ETag is read before and after hashing, so an object
-//! replaced while it was being hashed is caught.
+//! The SHA-256 is the store's when it computed one over the bytes it wrote (a single PUT sent
+//! with the declared SHA-256, which the store checks before keeping the bytes; an upload the
+//! embedded store assembled, hashed in the same pass that copied it). Otherwise — multipart on
+//! AWS-like stores keeps only a hash of the parts' hashes — it is computed here by streaming the
+//! object once (constant memory). The embedded store removes the bytes of a PUT it refused, so
+//! a reported checksum always describes the bytes stored. The ETag is read before and after,
+//! so an object replaced during verification is caught.
 
 use super::Rejection;
 use super::stored_object::StoredObject;
@@ -61,7 +64,11 @@ pub(super) async fn inspect(state: &AppState, row: &SampleRow) -> AppResult<Insp
 
     let declared_sha = sample::parse_sha256_hex(&row.declared_sha256)
         .ok_or_else(|| AppError::internal("stored sha256 is malformed"))?;
-    if state.store.sha256(&row.object_key).await? != declared_sha {
+    let stored_sha = match head.full_object_sha256() {
+        Some(sha) => sha,
+        None => state.store.sha256(&row.object_key).await?,
+    };
+    if stored_sha != declared_sha {
         return Ok(Inspection::Rejected(Rejection::detected(
             "checksum_mismatch",
             "the file's SHA-256 differs from the one declared: it was damaged or changed in transit",

@@ -298,7 +298,8 @@ async fn a_multipart_deliverable_carries_its_label_into_the_assembled_object() {
     assert_eq!(started.status, StatusCode::CREATED, "{:?}", started.body);
     let held = app.act(&order, "deliver", &staff, None).await;
     assert_eq!(held.code(), "deliverable_in_progress");
-    app.put_all(&started.body["upload"], &clip).await;
+    app.put_all_as(&started.body["upload"], &clip, &[("authorization", &staff)])
+        .await;
     let clip_id = started.body["deliverable"]["id"].as_str().unwrap();
     let done = app
         .send(

@@ -176,6 +176,19 @@ impl TestApp {
             .unwrap_or_default()
     }
 
+    /// Every file at the root of the embedded store's directory (s3s-fs's records and ours).
+    pub fn store_root_files(&self) -> Vec<String> {
+        std::fs::read_dir(self.data_dir().join("objects"))
+            .map(|entries| {
+                entries
+                    .filter_map(|e| e.ok())
+                    .filter(|e| e.file_type().is_ok_and(|t| t.is_file()))
+                    .map(|e| e.file_name().to_string_lossy().into_owned())
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("{}{}", self.base, path)
     }
@@ -299,9 +312,20 @@ impl TestApp {
         req.body(bytes).send().await.expect("presigned PUT")
     }
 
-    /// Upload every part (or the single PUT) of `upload` from `bytes`; returns the parts
-    /// uploaded with the ETags the store answered (empty for a single PUT).
+    /// Upload every part (or the single PUT) of `upload` from `bytes`, as the default
+    /// customer; returns the parts uploaded with the ETags the store answered (empty for a
+    /// single PUT).
     pub async fn put_all(&self, upload: &Value, bytes: &[u8]) -> Vec<Value> {
+        self.put_all_as(upload, bytes, &[]).await
+    }
+
+    /// `put_all` with the caller named by `auth` headers (staff uploading a deliverable).
+    pub async fn put_all_as(
+        &self,
+        upload: &Value,
+        bytes: &[u8],
+        auth: &[(&str, &str)],
+    ) -> Vec<Value> {
         if let Some(put) = upload.get("put") {
             let resp = self.put_presigned(put, bytes.to_vec()).await;
             assert!(
@@ -311,14 +335,18 @@ impl TestApp {
             );
             return Vec::new();
         }
-        let part_size = upload["part_size"].as_u64().expect("part_size") as usize;
+        let numbers: Vec<u64> = upload["parts_to_upload"]
+            .as_array()
+            .expect("parts_to_upload")
+            .iter()
+            .map(|p| p["part_number"].as_u64().expect("part_number"))
+            .collect();
+        let signed = self.sign_parts_as(upload, bytes, &numbers, auth).await;
         let mut uploaded = Vec::new();
-        for part in upload["parts"].as_array().expect("parts") {
-            let n = part["part_number"].as_u64().expect("part_number") as usize;
-            let start = (n - 1) * part_size;
-            let end = (start + part_size).min(bytes.len());
+        for part in signed {
+            let n = part["part_number"].as_u64().expect("part_number");
             let resp = self
-                .put_presigned(&part["request"], bytes[start..end].to_vec())
+                .put_presigned(&part["request"], part_bytes(upload, bytes, n).to_vec())
                 .await;
             let etag = resp
                 .headers()
@@ -334,6 +362,31 @@ impl TestApp {
             uploaded.push(serde_json::json!({ "part_number": n, "etag": etag }));
         }
         uploaded
+    }
+
+    /// Sign parts `numbers` of `upload` with the SHA-256s of their bytes in `bytes` (as the
+    /// default customer); returns the part instructions.
+    pub async fn sign_parts(&self, upload: &Value, bytes: &[u8], numbers: &[u64]) -> Vec<Value> {
+        self.sign_parts_as(upload, bytes, numbers, &[]).await
+    }
+
+    pub async fn sign_parts_as(
+        &self,
+        upload: &Value,
+        bytes: &[u8],
+        numbers: &[u64],
+        auth: &[(&str, &str)],
+    ) -> Vec<Value> {
+        let url = upload["sign_parts_url"].as_str().expect("sign_parts_url");
+        let parts: Vec<Value> = numbers
+            .iter()
+            .map(|&n| json!({ "part_number": n, "sha256": sha256_hex(part_bytes(upload, bytes, n)) }))
+            .collect();
+        let signed = self
+            .send(Method::POST, url, auth, Some(&json!({ "parts": parts })))
+            .await;
+        assert_eq!(signed.status, StatusCode::OK, "{:?}", signed.body);
+        signed.body["parts"].as_array().expect("parts").clone()
     }
 
     /// Complete listing the parts as the client uploaded them (no ListParts needed).
@@ -408,4 +461,11 @@ pub fn order_body(mode: &str) -> Value {
             "support_network": "my husband; a grief counsellor every two weeks"
         }
     })
+}
+
+/// The bytes of part `n` of `upload` (1-based) within the whole file.
+pub fn part_bytes<'a>(upload: &Value, bytes: &'a [u8], n: u64) -> &'a [u8] {
+    let part_size = upload["part_size"].as_u64().expect("part_size") as usize;
+    let start = (n as usize - 1) * part_size;
+    &bytes[start..(start + part_size).min(bytes.len())]
 }

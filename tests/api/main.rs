@@ -23,6 +23,7 @@ mod ledger;
 mod live_sessions;
 mod notifications;
 mod orders;
+mod part_checksums;
 mod payments;
 mod production;
 mod reports;

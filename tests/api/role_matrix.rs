@@ -270,6 +270,14 @@ async fn every_route_answers_every_caller_as_the_matrix_says() {
         ),
         (
             Method::POST,
+            "/api/v1/orders/{id}/samples/{sid}/parts",
+            Probe {
+                body: Some(json!({ "parts": [{ "part_number": 1, "sha256": "a".repeat(64) }] })),
+                ..probe(format!("{s}/parts"), [401, 409, 404, 403, 403, 403])
+            },
+        ),
+        (
+            Method::POST,
             "/api/v1/orders/{id}/samples/{sid}/complete",
             probe(format!("{s}/complete"), [401, 409, 404, 403, 403, 403]),
         ),
@@ -302,6 +310,14 @@ async fn every_route_answers_every_caller_as_the_matrix_says() {
             Method::GET,
             "/api/v1/orders/{id}/deliverables/{did}/upload",
             probe(format!("{d}/upload"), [401, 403, 404, 404, 403, 404]),
+        ),
+        (
+            Method::POST,
+            "/api/v1/orders/{id}/deliverables/{did}/parts",
+            Probe {
+                body: Some(json!({ "parts": [{ "part_number": 1, "sha256": "a".repeat(64) }] })),
+                ..probe(format!("{d}/parts"), [401, 403, 404, 404, 403, 404])
+            },
         ),
         (
             Method::POST,

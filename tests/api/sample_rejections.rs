@@ -83,26 +83,51 @@ async fn a_file_shorter_than_declared_is_rejected() {
 }
 
 #[tokio::test]
-async fn a_single_put_with_other_bytes_than_declared_is_rejected() {
+async fn a_single_put_with_other_bytes_than_declared_is_refused_by_the_store_and_can_be_sent_again()
+{
     let app = TestApp::spawn().await;
     let order = new_order(&app).await;
     let photo = samples::jpeg(600, 600);
     let mut tampered = photo.clone();
     let last = tampered.len() - 3;
     tampered[last] ^= 0xff;
-    let reply = rejected(
-        &app,
-        &order,
-        "photo",
-        "image/jpeg",
-        photo.len() as u64,
-        &sha256_hex(&photo),
-        tampered,
-    )
-    .await;
-    assert_eq!(reply.code(), "checksum_mismatch");
+    let started = app
+        .start_upload(&order, "photo", "image/jpeg", &photo)
+        .await;
+    let put = started.body["upload"]["put"].clone();
+    let sample_id = started.body["sample"]["id"].as_str().unwrap().to_owned();
+
+    let refused = app.put_presigned(&put, tampered).await;
+    assert_eq!(refused.status(), StatusCode::BAD_REQUEST);
+    assert!(
+        refused.text().await.unwrap().contains("BadDigest"),
+        "the store checks the signed SHA-256"
+    );
+    assert!(app.stored_keys(&order).await.is_empty(), "nothing was kept");
+    let encoded_key = {
+        use base64::Engine;
+        base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .encode(format!("orders/{order}/samples/{sample_id}"))
+    };
+    assert!(
+        app.store_root_files()
+            .iter()
+            .all(|name| !name.contains(&encoded_key)),
+        "no record of the refused bytes either: {:?}",
+        app.store_root_files()
+    );
+    let early = app.complete(&order, &sample_id).await;
+    assert_eq!(early.status, StatusCode::CONFLICT, "{:?}", early.body);
+    assert_eq!(early.code(), "upload_incomplete");
+
+    assert!(app.put_presigned(&put, photo).await.status().is_success());
+    let done = app.complete(&order, &sample_id).await;
+    assert_eq!(done.status, StatusCode::OK, "{:?}", done.body);
+    assert_eq!(done.body["metadata"]["width"], 600);
 }
 
+/// The client hashed and sent a damaged copy: every part matches the SHA-256 it was signed
+/// with, but the whole file is not the one declared.
 #[tokio::test]
 async fn a_multipart_upload_with_a_corrupted_part_is_rejected() {
     let app = TestApp::spawn().await;
@@ -294,6 +319,8 @@ async fn a_file_name_is_only_a_label() {
     );
 }
 
+/// A client whose file picker read nothing: it declared the photo's size but hashed (and sent)
+/// zero bytes, so the store's checksum check passes.
 #[tokio::test]
 async fn an_empty_upload_is_rejected() {
     let app = TestApp::spawn().await;
@@ -305,7 +332,7 @@ async fn an_empty_upload_is_rejected() {
         "photo",
         "image/jpeg",
         photo.len() as u64,
-        &sha256_hex(&photo),
+        &sha256_hex(&[]),
         Vec::new(),
     )
     .await;

@@ -312,7 +312,9 @@ impl TestApp {
             )
             .await;
         assert_eq!(started.status, StatusCode::CREATED, "{:?}", started.body);
-        let parts = self.put_all(&started.body["upload"], bytes).await;
+        let parts = self
+            .put_all_as(&started.body["upload"], bytes, &[("authorization", staff)])
+            .await;
         let id = started.body["deliverable"]["id"].as_str().unwrap();
         self.send(
             Method::POST,
