@@ -7,7 +7,8 @@
 //! reads of the same byte range. `delete_object` also removes the sidecar files s3s-fs leaves
 //! behind, and a `put_object` refused for a bad checksum leaves nothing (s3s-fs writes the
 //! bytes before it compares). Multipart parts and their assembly are
-//! [`super::embedded_multipart`]'s. Every other operation is s3s-fs's own.
+//! [`super::embedded_multipart`]'s; HEAD says its SHA-256 is a `FULL_OBJECT` checksum. Every
+//! other operation is s3s-fs's own.
 
 use std::io::SeekFrom;
 use std::path::PathBuf;
@@ -116,7 +117,13 @@ impl S3 for EmbeddedFs {
         &self,
         req: S3Request<HeadObjectInput>,
     ) -> S3Result<S3Response<HeadObjectOutput>> {
-        self.inner.head_object(req).await
+        let mut resp = self.inner.head_object(req).await?;
+        // Every SHA-256 this store keeps was computed over the whole object (a checked PUT, or
+        // an assembly): say so, as S3 does, so clients can tell it from a composite checksum.
+        if resp.output.checksum_sha256.is_some() && resp.output.checksum_type.is_none() {
+            resp.output.checksum_type = Some(ChecksumType::from_static(ChecksumType::FULL_OBJECT));
+        }
+        Ok(resp)
     }
 
     async fn delete_object(

@@ -90,12 +90,13 @@ pub struct ObjectHead {
 }
 
 impl ObjectHead {
-    /// The SHA-256 of the object's bytes as the store computed it while writing them: a
-    /// single PUT sent with its SHA-256 (the store refuses the bytes otherwise), or an upload
-    /// the embedded store assembled. A composite checksum (a hash of the parts' hashes, as
-    /// AWS keeps for multipart uploads; it ends in `-<parts>`) is not one.
+    /// The SHA-256 of the object's bytes as the store computed it while writing them, when
+    /// the store says it is one (`FULL_OBJECT`): a single PUT sent with its SHA-256 (the store
+    /// refuses the bytes otherwise), or an upload the embedded store assembled. A store that
+    /// does not say, or keeps a hash of the parts' hashes (`COMPOSITE`, AWS for multipart; moto
+    /// reports one without saying so), gives nothing here and the object is hashed instead.
     pub fn full_object_sha256(&self) -> Option<[u8; 32]> {
-        if self.checksum_type.as_deref() == Some("COMPOSITE") {
+        if self.checksum_type.as_deref() != Some("FULL_OBJECT") {
             return None;
         }
         use base64::Engine;
@@ -595,5 +596,41 @@ fn to_presigned(req: &aws_sdk_s3::presigning::PresignedRequest) -> PresignedRequ
             .headers()
             .map(|(k, v)| (k.to_owned(), v.to_owned()))
             .collect(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn head(sha256_base64: Option<&str>, checksum_type: Option<&str>) -> ObjectHead {
+        ObjectHead {
+            size: 1,
+            etag: None,
+            sha256_base64: sha256_base64.map(str::to_owned),
+            checksum_type: checksum_type.map(str::to_owned),
+            metadata: Default::default(),
+        }
+    }
+
+    #[test]
+    fn only_a_full_object_sha256_is_taken_from_the_store() {
+        let digest: [u8; 32] = Sha256::digest(b"x").into();
+        let b64 = base64_of(&digest);
+        assert_eq!(
+            head(Some(&b64), Some("FULL_OBJECT")).full_object_sha256(),
+            Some(digest)
+        );
+        assert_eq!(head(Some(&b64), None).full_object_sha256(), None);
+        assert_eq!(
+            head(Some(&b64), Some("COMPOSITE")).full_object_sha256(),
+            None
+        );
+        let composite = format!("{b64}-3");
+        assert_eq!(
+            head(Some(&composite), Some("FULL_OBJECT")).full_object_sha256(),
+            None
+        );
+        assert_eq!(head(None, Some("FULL_OBJECT")).full_object_sha256(), None);
     }
 }

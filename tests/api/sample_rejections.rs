@@ -120,7 +120,24 @@ async fn a_single_put_with_other_bytes_than_declared_is_refused_by_the_store_and
     assert_eq!(early.status, StatusCode::CONFLICT, "{:?}", early.body);
     assert_eq!(early.code(), "upload_incomplete");
 
-    assert!(app.put_presigned(&put, photo).await.status().is_success());
+    assert!(
+        app.put_presigned(&put, photo.clone())
+            .await
+            .status()
+            .is_success()
+    );
+    let head = app
+        .state
+        .store
+        .head(&format!("orders/{order}/samples/{sample_id}"))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        head.full_object_sha256().map(hex::encode),
+        Some(sha256_hex(&photo)),
+        "the store reports the SHA-256 it checked"
+    );
     let done = app.complete(&order, &sample_id).await;
     assert_eq!(done.status, StatusCode::OK, "{:?}", done.body);
     assert_eq!(done.body["metadata"]["width"], 600);
