@@ -1,12 +1,14 @@
 //! `keepsake bench upload`: runs `keepsake serve` as a child process on the embedded default
 //! (SQLite + embedded S3 in a temporary data directory) and measures, from outside it:
 //!
-//! 1. one large upload through the whole flow (start → presigned parts → complete/verify)
-//!    against a raw presigned PUT of the same bytes to the same store, in MB/s and their ratio;
+//! 1. one large upload through the whole flow (start → signed parts → complete/verify) against
+//!    a raw presigned PUT of the same bytes to the same store, in MB/s and their ratio (median
+//!    of a few rounds, each step after `sync`);
 //! 2. the server's peak RSS above idle while several such uploads run at once;
 //! 3. the bytes read from the store to sniff and probe a large moov-at-end video.
 //!
 //! The server is a separate process so the client's buffers never count in its memory.
+//! `KEEPSAKE_BENCH_SERVER_LOG=<filter>` shows the server's log (e.g. `keepsake=debug`).
 
 use std::path::Path;
 use std::process::Stdio;
@@ -73,6 +75,9 @@ pub struct UploadBench {
     /// Parts each upload sends at once.
     #[arg(long, default_value_t = 4)]
     parallel_parts: usize,
+    /// Rounds of the throughput measurement (the median is reported).
+    #[arg(long, default_value_t = 3)]
+    rounds: usize,
 }
 
 const MIB: u64 = 1024 * 1024;
@@ -102,54 +107,40 @@ pub async fn run(args: UploadBench) -> BenchResult<()> {
 
     let idle_kib = server.rss_kib()?;
 
-    let started = Instant::now();
-    let phases = flow_upload(
-        &client,
-        &server.base,
-        &token,
-        &video,
-        &sha,
-        args.parallel_parts,
-    )
-    .await?;
-    let flow_secs = started.elapsed().as_secs_f64();
-
-    let started = Instant::now();
-    raw_put(&client, &store, "bench/raw-put", &video).await?;
-    let raw_secs = started.elapsed().as_secs_f64();
-
-    let started = Instant::now();
-    raw_multipart(
-        &client,
-        &store,
-        "bench/raw-multipart",
-        &video,
-        args.parallel_parts,
-    )
-    .await?;
-    let raw_multipart_secs = started.elapsed().as_secs_f64();
-
+    let times = measure_rounds(&client, &server, &store, &token, &video, &sha, &args).await?;
     let mb = video.len() as f64 / 1e6;
+    let rate = |secs: f64| mb / secs;
     println!(
-        "upload of {} MiB through the whole flow: {:.1} MB/s ({flow_secs:.2} s)",
+        "throughput, median of {} rounds (each step after `sync`, the order rotating):",
+        args.rounds
+    );
+    println!(
+        "upload of {} MiB through the whole flow: {:.1} MB/s ({:.2} s; rounds {})",
         args.size_mib,
-        mb / flow_secs
+        rate(times.flow.median()),
+        times.flow.median(),
+        times.flow.list()
     );
     println!(
-        "raw presigned PUT of the same bytes:     {:.1} MB/s ({raw_secs:.2} s)",
-        mb / raw_secs
+        "raw presigned PUT of the same bytes:     {:.1} MB/s ({:.2} s; rounds {})",
+        rate(times.raw_put.median()),
+        times.raw_put.median(),
+        times.raw_put.list()
     );
     println!(
-        "raw multipart upload to the same store:  {:.1} MB/s ({raw_multipart_secs:.2} s; flow / raw multipart {:.2})",
-        mb / raw_multipart_secs,
-        raw_multipart_secs / flow_secs
+        "raw multipart upload to the same store:  {:.1} MB/s ({:.2} s; rounds {}; flow / raw multipart {:.2})",
+        rate(times.raw_multipart.median()),
+        times.raw_multipart.median(),
+        times.raw_multipart.list(),
+        times.raw_multipart.median() / times.flow.median()
     );
     println!(
         "ratio flow / raw: {:.2} (target >= 0.9)",
-        raw_secs / flow_secs
+        times.raw_put.median() / times.flow.median()
     );
+    let phases = &times.flow_phases;
     println!(
-        "  flow phases: start {:.2} s, sign parts {:.2} s, parts PUT {:.2} s, complete (assemble + SHA-256 + probe) {:.2} s",
+        "  flow phases (last round): start {:.2} s, sign parts {:.2} s, parts PUT {:.2} s, complete (SHA-256 + rename + probe) {:.2} s",
         phases.start, phases.sign, phases.parts, phases.complete
     );
 
@@ -206,6 +197,91 @@ pub async fn run(args: UploadBench) -> BenchResult<()> {
     server.stop().await;
     std::fs::remove_dir_all(&dir).ok();
     Ok(())
+}
+
+/// Seconds of one measured step, one per round.
+#[derive(Default)]
+struct Samples(Vec<f64>);
+
+impl Samples {
+    fn median(&self) -> f64 {
+        let mut sorted = self.0.clone();
+        sorted.sort_by(f64::total_cmp);
+        sorted.get(sorted.len() / 2).copied().unwrap_or(f64::NAN)
+    }
+
+    fn list(&self) -> String {
+        self.0
+            .iter()
+            .map(|s| format!("{s:.2}"))
+            .collect::<Vec<_>>()
+            .join("/")
+    }
+}
+
+#[derive(Default)]
+struct RoundTimes {
+    flow: Samples,
+    raw_put: Samples,
+    raw_multipart: Samples,
+    flow_phases: Phases,
+}
+
+/// The flow, a raw PUT and a raw multipart upload of the same bytes, `rounds` times. Each
+/// step starts after `sync` (so none pays for the previous one's dirty pages: writes to the
+/// page cache are throttled here once enough are pending), and the order rotates each round.
+async fn measure_rounds(
+    client: &reqwest::Client,
+    server: &Server,
+    store: &ObjectStore,
+    token: &str,
+    video: &SyntheticVideo,
+    digests: &Digests,
+    args: &UploadBench,
+) -> BenchResult<RoundTimes> {
+    let mut times = RoundTimes::default();
+    for round in 0..args.rounds.max(1) {
+        for step in 0..3 {
+            settle().await;
+            let started = Instant::now();
+            match (round + step) % 3 {
+                0 => {
+                    times.flow_phases = flow_upload(
+                        client,
+                        &server.base,
+                        token,
+                        video,
+                        digests,
+                        args.parallel_parts,
+                    )
+                    .await?;
+                    times.flow.0.push(started.elapsed().as_secs_f64());
+                }
+                1 => {
+                    raw_put(client, store, "bench/raw-put", video).await?;
+                    times.raw_put.0.push(started.elapsed().as_secs_f64());
+                }
+                _ => {
+                    raw_multipart(
+                        client,
+                        store,
+                        "bench/raw-multipart",
+                        video,
+                        args.parallel_parts,
+                    )
+                    .await?;
+                    times.raw_multipart.0.push(started.elapsed().as_secs_f64());
+                }
+            }
+        }
+    }
+    Ok(times)
+}
+
+/// Flush dirty pages to disk (`sync`), so the next step starts from the same state. A machine
+/// without the command just measures without it.
+async fn settle() {
+    let _ = tokio::process::Command::new("sync").status().await;
 }
 
 fn tempfile_dir() -> BenchResult<std::path::PathBuf> {
@@ -349,6 +425,7 @@ async fn json_ok(resp: reqwest::Response) -> BenchResult<Value> {
 }
 
 /// Seconds spent in each step of one upload.
+#[derive(Default)]
 struct Phases {
     start: f64,
     sign: f64,

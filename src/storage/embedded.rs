@@ -21,6 +21,9 @@ use tokio::net::TcpListener;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 use tower::ServiceBuilder;
+
+/// hyper's read buffer per connection of the embedded store (see `serve`).
+const READ_BUF_PER_CONNECTION: usize = 256 * 1024;
 use tower_http::cors::{Any, CorsLayer};
 
 use super::StorageError;
@@ -78,7 +81,12 @@ impl EmbeddedStore {
             .map_err(|e| StorageError::new("bind embedded store", e))?;
         let (stop, mut stopped) = watch::channel(false);
         let task = tokio::spawn(async move {
-            let http = ConnBuilder::new(TokioExecutor::new());
+            let mut http = ConnBuilder::new(TokioExecutor::new());
+            // Each upload in flight holds at most this much unread request data (hyper's
+            // default lets it grow to ~400 KiB per connection). 256 KiB matches the part
+            // writer's writes; measured: the same raw PUT speed as the default, 4 uploads of 4
+            // parts each at ~21 MiB above idle instead of ~33 (64 KiB slowed PUTs by a quarter).
+            http.http1().max_buf_size(READ_BUF_PER_CONNECTION);
             let graceful = hyper_util::server::graceful::GracefulShutdown::new();
             loop {
                 let socket = tokio::select! {

@@ -15,6 +15,8 @@ fn the_upload_benchmark_runs_against_a_real_server() {
             "8",
             "--parallel-parts",
             "2",
+            "--rounds",
+            "1",
         ])
         .env("RUST_LOG", "warn")
         .output()
