@@ -155,6 +155,7 @@ async fn object_store_config(
                 region: s3.region.clone(),
                 access_key_id: key.clone(),
                 secret_access_key: secret.clone(),
+                proves_assembled_sha256: false,
             },
             None,
         )),
@@ -167,6 +168,7 @@ async fn object_store_config(
                 region: s3.region.clone(),
                 access_key_id: embedded.access_key_id.clone(),
                 secret_access_key: embedded.secret_access_key.clone(),
+                proves_assembled_sha256: true,
             };
             Ok((config, Some(embedded)))
         }

@@ -283,6 +283,7 @@ async fn sweep(
         region: "us-east-1".into(),
         access_key_id: "unused".into(),
         secret_access_key: crate::config::Secret::new("unused"),
+        proves_assembled_sha256: false,
     });
     let state = crate::app::AppState {
         db: conn.clone(),

@@ -368,6 +368,7 @@ impl Server {
                 .ok_or("no access key")?
                 .to_owned(),
             secret_access_key: Secret::new(creds["secret_access_key"].as_str().ok_or("no secret")?),
+            proves_assembled_sha256: true,
         }))
     }
 

@@ -54,8 +54,13 @@ impl EmbeddedStore {
 
         let fs = s3s_fs::FileSystem::new(&root)
             .map_err(|e| StorageError::new("open object directory", format!("{e:?}")))?;
-        let mut builder =
-            S3ServiceBuilder::new(super::embedded_fs::EmbeddedFs::new(fs, root.clone()));
+        let fs = super::embedded_fs::EmbeddedFs::new(fs, root.clone());
+        match fs.sweep_orphans().await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(files = n, "removed files of uploads a crash interrupted"),
+            Err(err) => tracing::warn!(error = %err, "could not sweep interrupted uploads"),
+        }
+        let mut builder = S3ServiceBuilder::new(fs);
         builder.set_auth(SimpleAuth::from_single(
             creds.access_key_id.clone(),
             creds.secret_access_key.clone(),

@@ -12,6 +12,7 @@
 
 use std::io::SeekFrom;
 use std::path::PathBuf;
+use std::sync::Arc;
 
 use s3s::dto::*;
 use s3s::{S3, S3ErrorCode, S3Request, S3Response, S3Result, s3_error};
@@ -24,7 +25,7 @@ const READ_CHUNK: usize = 256 * 1024;
 
 pub struct EmbeddedFs {
     inner: FileSystem,
-    multipart: MultipartFiles,
+    multipart: Arc<MultipartFiles>,
     root: PathBuf,
 }
 
@@ -32,9 +33,15 @@ impl EmbeddedFs {
     pub fn new(inner: FileSystem, root: PathBuf) -> Self {
         Self {
             inner,
-            multipart: MultipartFiles::new(root.clone()),
+            multipart: Arc::new(MultipartFiles::new(root.clone())),
             root,
         }
+    }
+
+    /// Remove what uploads interrupted by a crash left behind (see
+    /// [`MultipartFiles::sweep_orphans`]).
+    pub async fn sweep_orphans(&self) -> std::io::Result<usize> {
+        self.multipart.sweep_orphans().await
     }
 }
 
@@ -159,7 +166,7 @@ impl S3 for EmbeddedFs {
         &self,
         req: S3Request<UploadPartInput>,
     ) -> S3Result<S3Response<UploadPartOutput>> {
-        self.multipart.upload_part(req).await
+        self.multipart.clone().upload_part(req).await
     }
 
     async fn list_parts(
@@ -178,17 +185,14 @@ impl S3 for EmbeddedFs {
         &self,
         req: S3Request<CompleteMultipartUploadInput>,
     ) -> S3Result<S3Response<CompleteMultipartUploadOutput>> {
-        self.multipart.complete(req).await
+        self.multipart.clone().complete(req).await
     }
 
     async fn abort_multipart_upload(
         &self,
         req: S3Request<AbortMultipartUploadInput>,
     ) -> S3Result<S3Response<AbortMultipartUploadOutput>> {
-        let upload_id = req.input.upload_id.clone();
-        self.multipart
-            .abort(&upload_id, self.inner.abort_multipart_upload(req))
-            .await
+        self.multipart.abort(req).await
     }
 
     async fn get_object(

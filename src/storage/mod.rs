@@ -60,6 +60,10 @@ pub struct StoreConfig {
     pub region: String,
     pub access_key_id: String,
     pub secret_access_key: crate::config::Secret,
+    /// The store is Keepsake's embedded one, whose multipart completion computes the object's
+    /// SHA-256 over the bytes it publishes (see `embedded_multipart`): a `FULL_OBJECT` SHA-256
+    /// it reports for an assembled upload is proof. Any other store's report is not taken.
+    pub proves_assembled_sha256: bool,
 }
 
 /// A presigned request a client must make exactly as given (method, URL and headers).
@@ -131,6 +135,7 @@ pub struct ObjectStore {
     client: Client,
     presigner: Client,
     bucket: String,
+    proves_assembled_sha256: bool,
 }
 
 fn client_for(config: &StoreConfig, endpoint: &str) -> Client {
@@ -166,11 +171,18 @@ impl ObjectStore {
             client,
             presigner,
             bucket: config.bucket.clone(),
+            proves_assembled_sha256: config.proves_assembled_sha256,
         }
     }
 
     pub fn bucket(&self) -> &str {
         &self.bucket
+    }
+
+    /// Whether a `FULL_OBJECT` SHA-256 this store reports for an assembled multipart upload
+    /// is proof of its bytes (see [`StoreConfig::proves_assembled_sha256`]).
+    pub fn proves_assembled_sha256(&self) -> bool {
+        self.proves_assembled_sha256
     }
 
     /// Create the bucket unless it exists already.

@@ -142,7 +142,7 @@ fn same_etag(a: &str, b: &str) -> bool {
 }
 
 /// Every planned part present exactly once, none beyond the plan, and (where the size is
-/// known) each of its planned size.
+/// known) each of its planned size — a part of another size can be sent again.
 fn check_parts(plan: &UploadPlan, size: u64, parts: &[UploadedPart]) -> Option<Assembly> {
     let missing: Vec<u32> = (1..=plan.part_count)
         .filter(|n| !parts.iter().any(|p| p.part_number == *n))
@@ -179,15 +179,13 @@ fn check_parts(plan: &UploadPlan, size: u64, parts: &[UploadedPart]) -> Option<A
     let wrong_size = parts
         .iter()
         .find(|p| p.size != 0 && p.size != sample::expected_part_size(plan, size, p.part_number));
+    // Not a rejection: the client can send that part again (resuming lists it as to upload).
     wrong_size.map(|part| {
-        Assembly::Rejected(Rejection::new(
-            "size_mismatch",
-            format!(
-                "part {} carries {} bytes but {} were planned",
-                part.part_number,
-                part.size,
-                sample::expected_part_size(plan, size, part.part_number)
-            ),
-        ))
+        Assembly::NotYet(invalid_parts(format!(
+            "part {} carries {} bytes but {} were planned; upload it again",
+            part.part_number,
+            part.size,
+            sample::expected_part_size(plan, size, part.part_number)
+        )))
     })
 }

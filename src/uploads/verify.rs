@@ -1,19 +1,19 @@
 //! Proving a stored object is the declared file: size, real type (sniffed, then refined by
 //! what its headers say), metadata from headers only, and the whole-file SHA-256.
 //!
-//! The SHA-256 is the store's when it computed one over the bytes it wrote (a single PUT sent
-//! with the declared SHA-256, which the store checks before keeping the bytes; an upload the
-//! embedded store assembled, hashed in the same pass that copied it). Otherwise — multipart on
-//! AWS-like stores keeps only a hash of the parts' hashes — it is computed here by streaming the
-//! object once (constant memory). The embedded store removes the bytes of a PUT it refused, so
-//! a reported checksum always describes the bytes stored. The ETag is read before and after,
-//! so an object replaced during verification is caught.
+//! The whole-file SHA-256 of a multipart upload assembled by Keepsake's embedded store is the
+//! one the store computed over the very bytes it published (and synced to disk before saying
+//! so; see `storage::embedded_multipart`). Every other object — single PUTs (≤ 32 MiB, cheap to
+//! read), and anything in another store, whose reported checksums we cannot vouch for (moto
+//! reports a hash of part hashes as if it were the object's) — is hashed here by streaming it
+//! once (constant memory). The ETag is read before and after, so an object replaced during
+//! verification is caught.
 
 use super::Rejection;
 use super::stored_object::StoredObject;
 use crate::app::AppState;
 use crate::db::samples::SampleRow;
-use crate::domain::sample::{self, SampleKind};
+use crate::domain::sample::{self, SampleKind, UploadMode};
 use crate::error::{AppError, AppResult};
 use crate::media::{self, MediaMetadata, MediaType};
 
@@ -64,7 +64,11 @@ pub(super) async fn inspect(state: &AppState, row: &SampleRow) -> AppResult<Insp
 
     let declared_sha = sample::parse_sha256_hex(&row.declared_sha256)
         .ok_or_else(|| AppError::internal("stored sha256 is malformed"))?;
-    let stored_sha = match head.full_object_sha256() {
+    let proven_by_store = (row.upload_mode()? == UploadMode::Multipart
+        && state.store.proves_assembled_sha256())
+    .then(|| head.full_object_sha256())
+    .flatten();
+    let stored_sha = match proven_by_store {
         Some(sha) => sha,
         None => state.store.sha256(&row.object_key).await?,
     };

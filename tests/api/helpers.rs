@@ -162,18 +162,18 @@ impl TestApp {
         self._dir.path()
     }
 
-    /// Leftovers of multipart uploads in the embedded store (s3s-fs keeps parts as
-    /// `.upload_id-*` files at the root of its directory).
+    /// Leftovers of multipart uploads in the embedded store: at the root of its directory,
+    /// parts, records, layouts and data (`.upload_id-*`), upload ids (`.upload-*`), an
+    /// upload's attributes (`….upload-{id}.metadata.json`) and temporary files (`.tmp.*`).
     pub fn stray_part_files(&self) -> Vec<String> {
-        std::fs::read_dir(self.data_dir().join("objects"))
-            .map(|entries| {
-                entries
-                    .filter_map(|e| e.ok())
-                    .map(|e| e.file_name().to_string_lossy().into_owned())
-                    .filter(|name| name.starts_with(".upload_id-"))
-                    .collect()
+        self.store_root_files()
+            .into_iter()
+            .filter(|name| {
+                name.starts_with(".upload")
+                    || name.starts_with(".tmp.")
+                    || name.contains(".upload-")
             })
-            .unwrap_or_default()
+            .collect()
     }
 
     /// Every file at the root of the embedded store's directory (s3s-fs's records and ours).

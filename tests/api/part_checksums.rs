@@ -297,3 +297,98 @@ fn md5_of(bytes: &[u8]) -> [u8; 16] {
     md5.update(bytes);
     md5.finalize()
 }
+
+#[tokio::test]
+async fn a_part_of_the_wrong_size_is_sent_again_not_rejected() {
+    let app = TestApp::spawn().await;
+    let order = new_order(&app).await;
+    let video = samples::mp4(640, 360, 5_000, false, 12 * MIB);
+    let started = app.start_upload(&order, "video", "video/mp4", &video).await;
+    let upload = &started.body["upload"];
+    let sample_id = started.body["sample"]["id"].as_str().unwrap().to_owned();
+    app.put_all(upload, &video).await;
+
+    // The client re-sends part 1 short (its own bug), signed with the short bytes' SHA-256.
+    let short = &video[..4 * MIB];
+    let url = upload["sign_parts_url"].as_str().unwrap();
+    let signed = app
+        .post(
+            url,
+            &json!({ "parts": [{ "part_number": 1, "sha256": sha256_hex(short) }] }),
+        )
+        .await;
+    let resp = app
+        .put_presigned(&signed.body["parts"][0]["request"], short.to_vec())
+        .await;
+    assert!(resp.status().is_success(), "the store takes a short part");
+    let refused = app.complete(&order, &sample_id).await;
+    assert_eq!(
+        refused.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{:?}",
+        refused.body
+    );
+    assert_eq!(refused.code(), "invalid_parts", "not a rejection");
+    let resumed = app
+        .get(&format!(
+            "/api/v1/orders/{order}/samples/{sample_id}/upload"
+        ))
+        .await;
+    assert_eq!(numbers(&resumed.body["parts_to_upload"]), vec![1]);
+
+    app.put_all(&resumed.body, &video).await;
+    let done = app.complete(&order, &sample_id).await;
+    assert_eq!(done.status, StatusCode::OK, "{:?}", done.body);
+}
+
+#[tokio::test]
+async fn an_aborted_upload_leaves_nothing_and_takes_no_more_parts() {
+    let app = TestApp::spawn().await;
+    let order = new_order(&app).await;
+    let video = samples::mp4(640, 360, 5_000, false, 12 * MIB);
+    let started = app.start_upload(&order, "video", "video/mp4", &video).await;
+    let upload = &started.body["upload"];
+    let sample_id = started.body["sample"]["id"].as_str().unwrap();
+    let signed = app.sign_parts(upload, &video, &[1, 2]).await;
+    let first = app
+        .put_presigned(
+            &signed[0]["request"],
+            part_bytes(upload, &video, 1).to_vec(),
+        )
+        .await;
+    assert!(first.status().is_success());
+    assert!(!app.stray_part_files().is_empty());
+
+    let row = keepsake::db::samples::find(
+        &app.state.db,
+        order.parse().unwrap(),
+        sample_id.parse().unwrap(),
+    )
+    .await
+    .unwrap()
+    .unwrap();
+    let upload_id = row.multipart_upload_id.as_deref().unwrap();
+    app.state
+        .store
+        .abort_multipart(&row.object_key, upload_id)
+        .await
+        .unwrap();
+    assert!(
+        app.stray_part_files().is_empty(),
+        "every file of the upload is gone: {:?}",
+        app.stray_part_files()
+    );
+    app.state
+        .store
+        .abort_multipart(&row.object_key, upload_id)
+        .await
+        .expect("aborting again is fine");
+    let late = app
+        .put_presigned(
+            &signed[1]["request"],
+            part_bytes(upload, &video, 2).to_vec(),
+        )
+        .await;
+    assert!(late.status().is_client_error(), "{}", late.status());
+    assert!(app.stray_part_files().is_empty());
+}

@@ -42,8 +42,10 @@ async fn abandoned_uploads_are_aborted_once_and_their_parts_removed() {
     let part1 = app
         .sign_parts(&multipart.body["upload"], &video, &[1])
         .await;
-    app.put_presigned(&part1[0]["request"], video[..5 * MIB].to_vec())
+    let stored = app
+        .put_presigned(&part1[0]["request"], video[..5 * MIB].to_vec())
         .await;
+    assert!(stored.status().is_success(), "part 1 stored");
     let photo = samples::jpeg(600, 600);
     let single = app
         .start_upload(&order, "photo", "image/jpeg", &photo)

@@ -1,7 +1,8 @@
 //! Who is writing to an upload right now. Parts written in place share one data file, so a
 //! completion must not hash and publish it while a part is still being written into it, and
 //! two requests must not write the same part's bytes at once. The embedded store is one
-//! process, so this is an in-memory register.
+//! process, so this is an in-memory register. (Abort does not wait: it removes the upload, and
+//! a part that was on its way removes what it wrote when it ends.)
 
 use std::collections::{HashMap, HashSet};
 use std::sync::{Mutex, PoisonError};
@@ -57,16 +58,6 @@ impl Register {
         })
     }
 
-    /// For aborting the upload: no part may be in flight (`OperationAborted`: try again).
-    pub fn aborting(&self, upload_id: Uuid) -> S3Result<Held<'_>> {
-        self.closing(upload_id, |part| {
-            s3_error!(
-                OperationAborted,
-                "part {part} is still being uploaded; abort again when it ends"
-            )
-        })
-    }
-
     fn closing(
         &self,
         upload_id: Uuid,
@@ -80,7 +71,7 @@ impl Register {
         if activity.completing {
             return Err(s3_error!(
                 OperationAborted,
-                "the upload is already being completed or aborted"
+                "the upload is already being completed"
             ));
         }
         activity.completing = true;
@@ -125,7 +116,6 @@ mod tests {
         assert!(register.writing_part(id, 1).is_err(), "same part twice");
         let part2 = register.writing_part(id, 2).unwrap();
         assert!(register.completing(id).is_err(), "parts in flight");
-        assert!(register.aborting(id).is_err(), "parts in flight");
         drop((part1, part2));
         let done = register.completing(id).unwrap();
         assert!(register.writing_part(id, 3).is_err(), "completing");

@@ -32,6 +32,7 @@ mod files;
 
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use base64::Engine;
 use s3s::auth::Credentials;
@@ -110,7 +111,18 @@ impl MultipartFiles {
             .await
     }
 
+    /// UploadPart, run to its end in a task of its own: a client that hangs up must not leave
+    /// a write in flight after the part's claim in the register is released.
     pub async fn upload_part(
+        self: Arc<Self>,
+        req: S3Request<UploadPartInput>,
+    ) -> S3Result<S3Response<UploadPartOutput>> {
+        tokio::spawn(async move { self.write_part(req).await })
+            .await
+            .map_err(internal)?
+    }
+
+    async fn write_part(
         &self,
         req: S3Request<UploadPartInput>,
     ) -> S3Result<S3Response<UploadPartOutput>> {
@@ -132,7 +144,7 @@ impl MultipartFiles {
         // first is seen; one that comes later waits for this part (see `activity`).
         let _writing = self.register.writing_part(upload_id, number)?;
         self.check_owner(credentials.as_ref(), upload_id).await?;
-        let layout = self.layout(upload_id).await;
+        let layout = self.layout(upload_id).await?;
         let mut declared = checksums::declared(&input);
         let mut hasher = checksums::hasher_for(&declared, input.checksum_algorithm.as_ref())?;
         let mut md5 = declared.checksum_sha256.is_none().then(Md5::new);
@@ -197,11 +209,19 @@ impl MultipartFiles {
             checksum_sha256: computed.checksum_sha256,
             size,
         };
-        self.files
-            .write_json(&self.files.sums(upload_id, number), &sums)
-            .await?;
+        let sums_path = self.files.sums(upload_id, number);
         if let Some(temp) = temp {
+            // The old record goes before the new bytes replace the old: a record never
+            // describes bytes it was not computed from.
+            self.files.remove(&sums_path).await;
             temp.persist(&self.files.part(upload_id, number)).await?;
+        }
+        self.files.write_json(&sums_path, &sums).await?;
+        if !self.files.upload_id(upload_id).exists() {
+            // Aborted (or completed) while this part was on its way: keep nothing of it.
+            self.files.remove(&sums_path).await;
+            self.files.remove(&self.files.part(upload_id, number)).await;
+            return Err(s3_error!(NoSuchUpload));
         }
 
         Ok(S3Response::new(UploadPartOutput {
@@ -221,7 +241,7 @@ impl MultipartFiles {
         let Ok(upload_id) = Uuid::parse_str(upload_id) else {
             return Ok(());
         };
-        if self.layout(upload_id).await.is_some() {
+        if self.layout(upload_id).await?.is_some() {
             *listed = self.recorded_parts(upload_id).await?;
         }
         for part in listed.iter_mut() {
@@ -238,7 +258,17 @@ impl MultipartFiles {
         Ok(())
     }
 
+    /// CompleteMultipartUpload, run to its end in a task of its own (as [`Self::upload_part`]).
     pub async fn complete(
+        self: Arc<Self>,
+        req: S3Request<CompleteMultipartUploadInput>,
+    ) -> S3Result<S3Response<CompleteMultipartUploadOutput>> {
+        tokio::spawn(async move { self.assemble(req).await })
+            .await
+            .map_err(internal)?
+    }
+
+    async fn assemble(
         &self,
         req: S3Request<CompleteMultipartUploadInput>,
     ) -> S3Result<S3Response<CompleteMultipartUploadOutput>> {
@@ -272,7 +302,7 @@ impl MultipartFiles {
             return Err(s3_error!(PreconditionFailed, "Object already exists"));
         }
 
-        let layout = self.layout(upload_id).await;
+        let layout = self.layout(upload_id).await?;
         let planned = self.plan(upload_id, &listed, layout).await?;
         let (assembled, source, temp) = match layout {
             Some(_) => {
@@ -324,18 +354,53 @@ impl MultipartFiles {
         }))
     }
 
-    /// Abort with no part in flight, so none is written after the upload's files are gone.
-    /// `abort` is s3s-fs's own (it removes every file under the upload's prefix).
-    pub async fn abort<T>(
+    /// AbortMultipartUpload: always succeeds for the upload's owner (a part still being written
+    /// finds the upload gone when it ends and removes what it wrote). An unknown upload answers
+    /// `NoSuchUpload`, as S3 does.
+    pub async fn abort(
         &self,
-        upload_id: &str,
-        abort: impl Future<Output = S3Result<T>>,
-    ) -> S3Result<T> {
-        let _aborting = match Uuid::parse_str(upload_id) {
-            Ok(id) => Some(self.register.aborting(id)?),
-            Err(_) => None,
-        };
-        abort.await
+        req: S3Request<AbortMultipartUploadInput>,
+    ) -> S3Result<S3Response<AbortMultipartUploadOutput>> {
+        let S3Request {
+            input, credentials, ..
+        } = req;
+        let upload_id = parse_upload_id(&input.upload_id)?;
+        if !self.files.upload_id(upload_id).exists() {
+            return Err(s3_error!(NoSuchUpload));
+        }
+        self.check_owner(credentials.as_ref(), upload_id).await?;
+        self.files
+            .remove(&self.files.sidecar(
+                &input.bucket,
+                &input.key,
+                &format!("upload-{upload_id}.metadata.json"),
+            ))
+            .await;
+        self.remove_upload(upload_id).await;
+        Ok(S3Response::new(AbortMultipartUploadOutput::default()))
+    }
+
+    /// Remove the files of uploads that no longer exist (their upload id file is gone): what a
+    /// crash in the middle of a completion or an abort left. Run when the store starts.
+    pub async fn sweep_orphans(&self) -> std::io::Result<usize> {
+        let mut entries = tokio::fs::read_dir(self.files.root()).await?;
+        let mut removed = 0;
+        while let Some(entry) = entries.next_entry().await? {
+            let name = entry.file_name();
+            let Some(id) = name
+                .to_str()
+                .and_then(|n| n.strip_prefix(".upload_id-"))
+                .and_then(|rest| rest.get(..36))
+                .and_then(|id| Uuid::parse_str(id).ok())
+            else {
+                continue;
+            };
+            if !self.files.upload_id(id).exists() {
+                self.files.remove(&entry.path()).await;
+                removed += 1;
+            }
+        }
+        Ok(removed)
     }
 
     /// Each listed part, in order, checked against what the store recorded.
@@ -437,9 +502,12 @@ impl MultipartFiles {
         Ok(())
     }
 
-    /// Remove everything the upload left (parts, records, layout, data) and, last, the upload
-    /// id: a crash before that leaves an upload without bytes, which answers `NoSuchUpload`.
+    /// Remove the upload: its id file first (from then on it is gone for every request: a part
+    /// still being written removes its own bytes when it sees that), then every file under its
+    /// prefix (parts, records, layout, data). A crash in between leaves files the next start
+    /// sweeps ([`Self::sweep_orphans`]).
     async fn remove_upload(&self, upload_id: Uuid) {
+        self.files.remove(&self.files.upload_id(upload_id)).await;
         let prefix = format!(".upload_id-{upload_id}");
         match tokio::fs::read_dir(self.files.root()).await {
             Ok(mut entries) => {
@@ -451,7 +519,6 @@ impl MultipartFiles {
             }
             Err(err) => tracing::warn!(error = %err, "could not list the store's root"),
         }
-        self.files.remove(&self.files.upload_id(upload_id)).await;
     }
 
     /// Parts written in place, found by their records (sizes and ETags included).
@@ -486,8 +553,14 @@ impl MultipartFiles {
         Ok(parts)
     }
 
-    async fn layout(&self, upload_id: Uuid) -> Option<Layout> {
-        self.files.read_json(&self.files.layout(upload_id)).await
+    /// How the upload keeps its parts; only a missing layout file means "part files" (a
+    /// layout that cannot be read is an error, never a silent switch of layout).
+    async fn layout(&self, upload_id: Uuid) -> S3Result<Option<Layout>> {
+        match tokio::fs::read(self.files.layout(upload_id)).await {
+            Ok(content) => serde_json::from_slice(&content).map(Some).map_err(internal),
+            Err(err) if err.kind() == std::io::ErrorKind::NotFound => Ok(None),
+            Err(err) => Err(internal(err)),
+        }
     }
 
     async fn sums(&self, upload_id: Uuid, number: i32) -> Option<PartSums> {
@@ -607,6 +680,8 @@ fn hash_in_place(data: &Path, total: u64) -> std::io::Result<[u8; 32]> {
         .write(true)
         .open(data)?;
     file.set_len(total)?;
+    // On disk before it is published: a verified sample must survive a power cut.
+    file.sync_data()?;
     let mut sha = Sha256::new();
     let mut buf = vec![0u8; ASSEMBLY_BUF];
     loop {
@@ -642,6 +717,7 @@ fn copy_and_hash(out: &Path, parts: &[Planned]) -> std::io::Result<Assembled> {
         }
         md5s.push(md5.map(Md5::finalize));
     }
+    object.sync_data()?;
     Ok(Assembled {
         sha256: sha.finalize().into(),
         md5s,
@@ -683,4 +759,32 @@ fn parse_upload_id(upload_id: &str) -> S3Result<Uuid> {
 
 fn internal(err: impl std::fmt::Display) -> s3s::S3Error {
     s3_error!(InternalError, "{err}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn files_of_uploads_without_an_id_file_are_swept() {
+        let dir = tempfile::tempdir().unwrap();
+        let files = MultipartFiles::new(dir.path().to_path_buf());
+        let (live, dead) = (Uuid::new_v4(), Uuid::new_v4());
+        std::fs::write(files.files.upload_id(live), b"null").unwrap();
+        for id in [live, dead] {
+            std::fs::write(files.files.data(id), b"bytes").unwrap();
+            std::fs::write(files.files.sums(id, 1), b"{}").unwrap();
+            std::fs::write(files.files.part(id, 2), b"bytes").unwrap();
+        }
+        std::fs::write(dir.path().join(".bucket-a.object-b.internal.json"), b"{}").unwrap();
+
+        assert_eq!(files.sweep_orphans().await.unwrap(), 3);
+        let mut left: Vec<String> = std::fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        left.sort();
+        assert_eq!(left.len(), 5, "{left:?}");
+        assert!(left.iter().all(|name| !name.contains(&dead.to_string())));
+    }
 }
