@@ -59,7 +59,8 @@ pub(super) fn hasher_for(
     Ok(hasher)
 }
 
-/// Checksums sent as trailers (aws-chunked uploads) count as declared.
+/// Checksums sent as trailers (aws-chunked uploads) count as declared; one the headers
+/// already declared keeps its (signed) header value.
 pub(super) fn read_trailers(
     trailers: &axum::http::HeaderMap,
     declared: &mut Checksum,
@@ -76,7 +77,16 @@ pub(super) fn read_trailers(
             let value = value
                 .to_str()
                 .map_err(|_| s3_error!(InvalidArgument, "malformed {name}"))?;
-            *slot = Some(value.to_owned());
+            match slot {
+                Some(header) if header != value => {
+                    return Err(s3_error!(
+                        BadDigest,
+                        "{name} differs between the header and the trailer"
+                    ));
+                }
+                Some(_) => {}
+                None => *slot = Some(value.to_owned()),
+            }
         }
     }
     Ok(())
@@ -112,6 +122,27 @@ pub(super) fn check(declared: &Checksum, computed: &Checksum) -> S3Result<()> {
         }
     }
     Ok(())
+}
+
+/// `Content-MD5` (base64), when sent, must be the MD5 of the bytes.
+pub(super) fn check_content_md5(
+    declared: Option<&str>,
+    computed: Option<&[u8; 16]>,
+) -> S3Result<()> {
+    let Some(declared) = declared else {
+        return Ok(());
+    };
+    let declared = base64::engine::general_purpose::STANDARD
+        .decode(declared)
+        .map_err(|_| s3_error!(InvalidDigest, "Content-MD5 is not base64"))?;
+    if computed.map(|md5| md5.as_slice()) == Some(declared.as_slice()) {
+        Ok(())
+    } else {
+        Err(s3_error!(
+            BadDigest,
+            "the part's Content-MD5 does not match its content"
+        ))
+    }
 }
 
 /// A part's ETag made from its SHA-256: the first 16 bytes, in hex (the shape of an MD5).
@@ -157,6 +188,33 @@ mod tests {
             format!("{}-2", hex::encode(md5.finalize()))
         );
         assert!(multipart_etag(&["zz".to_owned()]).is_err());
+    }
+
+    #[test]
+    fn content_md5_is_checked_when_sent() {
+        let mut md5 = Md5::new();
+        md5.update(b"bytes");
+        let digest = md5.finalize();
+        let b64 = base64::engine::general_purpose::STANDARD.encode(digest);
+        assert!(check_content_md5(None, None).is_ok());
+        assert!(check_content_md5(Some(&b64), Some(&digest)).is_ok());
+        assert!(check_content_md5(Some(&b64), Some(&[0; 16])).is_err());
+        assert!(check_content_md5(Some("not base64!"), Some(&digest)).is_err());
+    }
+
+    #[test]
+    fn a_trailer_cannot_change_a_declared_checksum() {
+        let mut declared = Checksum {
+            checksum_sha256: Some("AAAA".into()),
+            ..Default::default()
+        };
+        let mut trailers = axum::http::HeaderMap::new();
+        trailers.insert("x-amz-checksum-sha256", "BBBB".parse().unwrap());
+        assert!(read_trailers(&trailers, &mut declared).is_err());
+        trailers.insert("x-amz-checksum-sha256", "AAAA".parse().unwrap());
+        trailers.insert("x-amz-checksum-crc32", "CCCC".parse().unwrap());
+        assert!(read_trailers(&trailers, &mut declared).is_ok());
+        assert_eq!(declared.checksum_crc32.as_deref(), Some("CCCC"));
     }
 
     #[test]

@@ -147,7 +147,8 @@ impl MultipartFiles {
         let layout = self.layout(upload_id).await?;
         let mut declared = checksums::declared(&input);
         let mut hasher = checksums::hasher_for(&declared, input.checksum_algorithm.as_ref())?;
-        let mut md5 = declared.checksum_sha256.is_none().then(Md5::new);
+        let content_md5 = input.content_md5.clone();
+        let mut md5 = (declared.checksum_sha256.is_none() || content_md5.is_some()).then(Md5::new);
         let body = input.body.ok_or_else(|| s3_error!(IncompleteBody))?;
 
         // In place: the part counts as absent until its new bytes are proven. Apart: a part
@@ -199,9 +200,11 @@ impl MultipartFiles {
         }
         let computed = hasher.finalize();
         checksums::check(&declared, &computed)?;
+        let md5 = md5.map(Md5::finalize);
+        checksums::check_content_md5(content_md5.as_deref(), md5.as_ref())?;
         let e_tag = match (md5, &computed.checksum_sha256) {
-            (Some(md5), _) => hex::encode(md5.finalize()),
-            (None, Some(sha)) => checksums::etag_from_sha256(sha)?,
+            (Some(md5), None) => hex::encode(md5),
+            (_, Some(sha)) => checksums::etag_from_sha256(sha)?,
             (None, None) => return Err(s3_error!(InternalError, "part hashed with nothing")),
         };
         let sums = PartSums {
@@ -298,6 +301,14 @@ impl MultipartFiles {
         let _completing = self.register.completing(upload_id)?;
         self.check_owner(credentials.as_ref(), upload_id).await?;
         let object_path = self.files.object(&bucket, &key)?;
+        // The upload's attributes are filed under the key it was created for.
+        if !self
+            .files
+            .sidecar(&bucket, &key, &format!("upload-{upload_id}.metadata.json"))
+            .exists()
+        {
+            return Err(s3_error!(NoSuchUpload, "no such upload for this key"));
+        }
         if if_none_match.as_ref().is_some_and(ETagCondition::is_any) && object_path.exists() {
             return Err(s3_error!(PreconditionFailed, "Object already exists"));
         }
