@@ -5,8 +5,9 @@
 //! customers will download through the same path, so `get_object` keeps s3s-fs's answer (its
 //! headers, range handling, ETag and checksums) but replaces the body with a stream of 256 KiB
 //! reads of the same byte range. `delete_object` also removes the sidecar files s3s-fs leaves
-//! behind, and a `put_object` refused for a bad checksum leaves nothing (s3s-fs writes the
-//! bytes before it compares). Multipart parts and their assembly are
+//! behind; a `put_object` refused for a bad checksum leaves nothing (s3s-fs writes the bytes
+//! before it compares), and one accepted is synced to disk before it is answered (s3s-fs syncs
+//! nothing). Multipart parts and their assembly are
 //! [`super::embedded_multipart`]'s; HEAD says its SHA-256 is a `FULL_OBJECT` checksum. Every
 //! other operation is s3s-fs's own.
 
@@ -19,7 +20,7 @@ use s3s::{S3, S3ErrorCode, S3Request, S3Response, S3Result, s3_error};
 use s3s_fs::FileSystem;
 use tokio::io::{AsyncReadExt, AsyncSeekExt};
 
-use super::embedded_multipart::{MultipartFiles, sidecar_name};
+use super::embedded_multipart::{MultipartFiles, make_durable, sidecar_name};
 
 const READ_CHUNK: usize = 256 * 1024;
 
@@ -112,10 +113,19 @@ impl S3 for EmbeddedFs {
     ) -> S3Result<S3Response<PutObjectOutput>> {
         let (bucket, key) = (req.input.bucket.clone(), req.input.key.clone());
         let result = self.inner.put_object(req).await;
-        if let Err(err) = &result
-            && *err.code() == S3ErrorCode::BadDigest
-        {
-            self.remove_refused(&bucket, &key).await;
+        match &result {
+            Err(err) if *err.code() == S3ErrorCode::BadDigest => {
+                self.remove_refused(&bucket, &key).await;
+            }
+            Ok(_) if !key.ends_with('/') => {
+                let object = self.multipart.object_path(&bucket, &key)?;
+                let root = self.root.clone();
+                tokio::task::spawn_blocking(move || make_durable(&object, &root, true))
+                    .await
+                    .map_err(|e| s3_error!(InternalError, "syncing the object: {e}"))?
+                    .map_err(|e| s3_error!(InternalError, "syncing the object: {e}"))?;
+            }
+            _ => {}
         }
         result
     }

@@ -102,6 +102,19 @@ impl UploadFiles {
     }
 }
 
+/// Make a just-written object durable: its bytes (unless already synced) and the directory
+/// entries naming it and its records (the object's directory and the store's root, where the
+/// sidecars live). s3s-fs syncs nothing; a verified sample must survive a power cut.
+pub fn make_durable(object: &Path, root: &Path, with_data: bool) -> std::io::Result<()> {
+    if with_data {
+        std::fs::File::open(object)?.sync_data()?;
+    }
+    if let Some(dir) = object.parent() {
+        std::fs::File::open(dir)?.sync_all()?;
+    }
+    std::fs::File::open(root)?.sync_all()
+}
+
 /// The name s3s-fs gives an object's sidecar file (`metadata.json`, `internal.json`, …).
 pub fn sidecar_name(bucket: &str, key: &str, suffix: &str) -> String {
     let encode = |s: &str| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(s);

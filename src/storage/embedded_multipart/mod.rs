@@ -44,8 +44,8 @@ use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
 pub use super::PART_SIZE_HINT;
-pub use files::sidecar_name;
 use files::{TempFile, UploadFiles};
+pub use files::{make_durable, sidecar_name};
 
 /// Write buffer of an incoming part (one per part in flight: keep it small).
 const PART_WRITE_BUF: usize = 256 * 1024;
@@ -353,6 +353,8 @@ impl MultipartFiles {
                 .await
                 .map_err(internal)?,
         }
+        let (object, root) = (object_path.clone(), self.files.root().to_path_buf());
+        blocking(move || make_durable(&object, &root, false)).await?;
         self.remove_upload(upload_id).await;
 
         Ok(S3Response::new(CompleteMultipartUploadOutput {
