@@ -183,11 +183,21 @@ impl S3 for EmbeddedFs {
         &self,
         req: S3Request<ListPartsInput>,
     ) -> S3Result<S3Response<ListPartsOutput>> {
-        let upload_id = req.input.upload_id.clone();
+        let input = &req.input;
+        if let Some(parts) = self.multipart.in_place_parts(&input.upload_id).await? {
+            return Ok(S3Response::new(ListPartsOutput {
+                bucket: Some(input.bucket.clone()),
+                key: Some(input.key.clone()),
+                upload_id: Some(input.upload_id.clone()),
+                parts: Some(parts),
+                ..Default::default()
+            }));
+        }
+        let upload_id = input.upload_id.clone();
         let mut resp = self.inner.list_parts(req).await?;
-        let mut parts = resp.output.parts.take().unwrap_or_default();
-        self.multipart.list_parts(&upload_id, &mut parts).await?;
-        resp.output.parts = Some(parts);
+        if let Some(parts) = &mut resp.output.parts {
+            self.multipart.fill_part_sums(&upload_id, parts).await;
+        }
         Ok(resp)
     }
 

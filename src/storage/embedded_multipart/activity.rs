@@ -53,20 +53,13 @@ impl Register {
 
     /// For completing the upload: no part may be in flight (`InvalidPart`: finish it first).
     pub fn completing(&self, upload_id: Uuid) -> S3Result<Held<'_>> {
-        self.closing(upload_id, |part| {
-            s3_error!(InvalidPart, "part {part} is still being uploaded")
-        })
-    }
-
-    fn closing(
-        &self,
-        upload_id: Uuid,
-        busy: impl FnOnce(i32) -> s3s::S3Error,
-    ) -> S3Result<Held<'_>> {
         let mut uploads = self.uploads.lock().unwrap_or_else(PoisonError::into_inner);
         let activity = uploads.entry(upload_id).or_default();
         if let Some(part) = activity.parts.iter().min() {
-            return Err(busy(*part));
+            return Err(s3_error!(
+                InvalidPart,
+                "part {part} is still being uploaded"
+            ));
         }
         if activity.completing {
             return Err(s3_error!(

@@ -238,16 +238,30 @@ impl MultipartFiles {
         }))
     }
 
-    /// The parts of an upload with their recorded ETag, SHA-256 and size. `listed` is what
-    /// s3s-fs found (part files); parts written in place are found by their records instead.
-    pub async fn list_parts(&self, upload_id: &str, listed: &mut Vec<Part>) -> S3Result<()> {
+    /// The parts of an upload written in place, found by their records (ETag, SHA-256, size);
+    /// `None` for an upload kept in part files, which s3s-fs's ListParts finds
+    /// ([`Self::fill_part_sums`] completes its answer). One scan of the store's root either way.
+    pub async fn in_place_parts(&self, upload_id: &str) -> S3Result<Option<Vec<Part>>> {
         let Ok(upload_id) = Uuid::parse_str(upload_id) else {
-            return Ok(());
+            return Ok(None);
         };
-        if self.layout(upload_id).await?.is_some() {
-            *listed = self.recorded_parts(upload_id).await?;
+        if self.layout(upload_id).await?.is_none() {
+            return Ok(None);
         }
-        for part in listed.iter_mut() {
+        let mut parts = self.recorded_parts(upload_id).await?;
+        self.fill_sums(upload_id, &mut parts).await;
+        Ok(Some(parts))
+    }
+
+    /// Add the recorded ETag, SHA-256 and size to the part files s3s-fs listed.
+    pub async fn fill_part_sums(&self, upload_id: &str, parts: &mut [Part]) {
+        if let Ok(upload_id) = Uuid::parse_str(upload_id) {
+            self.fill_sums(upload_id, parts).await;
+        }
+    }
+
+    async fn fill_sums(&self, upload_id: Uuid, parts: &mut [Part]) {
+        for part in parts.iter_mut() {
             let Some(number) = part.part_number else {
                 continue;
             };
@@ -257,8 +271,7 @@ impl MultipartFiles {
                 part.size = i64::try_from(sums.size).ok();
             }
         }
-        listed.sort_by_key(|p| p.part_number);
-        Ok(())
+        parts.sort_by_key(|p| p.part_number);
     }
 
     /// CompleteMultipartUpload, run to its end in a task of its own (as [`Self::upload_part`]).
