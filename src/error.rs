@@ -20,7 +20,9 @@ pub struct Problem {
     pub detail: String,
     /// Stable machine-readable code.
     pub code: String,
-    /// Extra facts for some codes (e.g. the current version on a 412).
+    /// Extra facts for some codes: the current version on a 412 (`current_etag`); the body
+    /// field or query parameter at fault on `invalid_body` / `invalid_query` (`field`, e.g.
+    /// `roles[0]`).
     #[serde(flatten, skip_serializing_if = "Option::is_none")]
     #[schema(value_type = Option<Object>)]
     pub extra: Option<serde_json::Map<String, serde_json::Value>>,
@@ -29,7 +31,12 @@ pub struct Problem {
 #[derive(Debug, thiserror::Error)]
 pub enum AppError {
     #[error("{detail}")]
-    BadRequest { code: &'static str, detail: String },
+    BadRequest {
+        code: &'static str,
+        detail: String,
+        /// Extra members of the problem document (e.g. the query parameter at fault).
+        extra: Option<serde_json::Map<String, serde_json::Value>>,
+    },
     #[error("{detail}")]
     NotFound { code: &'static str, detail: String },
     #[error("{detail}")]
@@ -72,6 +79,7 @@ impl AppError {
         Self::BadRequest {
             code,
             detail: detail.into(),
+            extra: None,
         }
     }
     pub fn not_found(code: &'static str, detail: impl Into<String>) -> Self {
@@ -145,7 +153,7 @@ impl AppError {
             other => other.to_string(),
         };
         let extra = match self {
-            Self::Unprocessable { extra, .. } => extra.clone(),
+            Self::Unprocessable { extra, .. } | Self::BadRequest { extra, .. } => extra.clone(),
             Self::PreconditionFailed { current_etag } => {
                 let mut map = serde_json::Map::new();
                 map.insert("current_etag".into(), current_etag.clone().into());
