@@ -355,6 +355,17 @@ async fn download_sample(
     Ok(Json(download))
 }
 
+/// The name a download is saved under: made from the upload's purpose, id and verified type,
+/// never from the name the client declared (`sample-{id}.jpg`).
+fn download_name(row: &SampleRow) -> String {
+    let extension = row
+        .detected_content_type
+        .as_deref()
+        .and_then(crate::media::MediaType::from_mime)
+        .map_or("bin", |media| media.extension());
+    format!("{}-{}.{extension}", row.purpose, row.id)
+}
+
 /// A presigned GET for a stored object (the uploads' URL lifetime, at most 15 minutes), with
 /// its audit event: who got a URL to which file, and until when.
 pub(crate) async fn issue_download(
@@ -367,7 +378,10 @@ pub(crate) async fn issue_download(
     mut detail: serde_json::Value,
 ) -> AppResult<Download> {
     let ttl = std::time::Duration::from_secs(state.settings.uploads.url_ttl_secs);
-    let request = state.store.presign_get(&row.object_key, ttl).await?;
+    let request = state
+        .store
+        .presign_get(&row.object_key, ttl, &download_name(row))
+        .await?;
     let expires_at =
         crate::db::now() + chrono::Duration::seconds(i64::try_from(ttl.as_secs()).unwrap_or(900));
     detail["expires_at"] = serde_json::to_value(expires_at).map_err(AppError::internal)?;

@@ -28,6 +28,7 @@ mod part_checksums;
 mod payments;
 mod production;
 mod reports;
+mod response_headers;
 mod role_matrix;
 mod sample_rejections;
 mod sample_uploads;
