@@ -36,6 +36,7 @@ mod screening;
 mod screening_decisions;
 mod sla;
 mod smtp_listener;
+mod store_logs;
 mod submit;
 mod sufficiency;
 mod sweeper;
