@@ -9,6 +9,7 @@ mod audit_log;
 mod bench_smoke;
 mod board;
 mod body_shapes;
+mod cli;
 mod consent_receipt;
 mod consent_review;
 mod consent_texts;
