@@ -152,13 +152,21 @@ pub struct AuthSettings {
     pub session_absolute_secs: u64,
     /// Mark the session cookie `Secure` (HTTPS only). Turn off only for plain-HTTP development.
     pub secure_cookies: bool,
-    /// Failed logins allowed per account within `failure_window_secs` before throttling.
+    /// Failed logins allowed for one account from one client address within
+    /// `failure_window_secs`; past it, that address waits (the owner elsewhere does not).
+    pub max_failures_per_account_client: usize,
+    /// Failed logins allowed for one account from all addresses together within the window;
+    /// past it, addresses the account has not logged in from within `known_client_days` wait
+    /// too (slows a guesser spread over many addresses; the owner on a known one gets in).
     pub max_failures_per_account: usize,
-    /// Failed logins allowed per client address within `failure_window_secs`.
+    /// Failed logins allowed per client address (any account) within the window.
     pub max_failures_per_client: usize,
     pub failure_window_secs: u64,
+    /// An address the account logged in from within this many days is known to it.
+    pub known_client_days: u32,
     /// Behind a trusted proxy: the header carrying the client's address (first entry of e.g.
-    /// `X-Forwarded-For`). Unset: the TCP peer address.
+    /// `X-Forwarded-For`). Unset (the default): the TCP peer address, and such headers are
+    /// ignored — anyone can send them.
     pub client_address_header: Option<String>,
 }
 
@@ -168,9 +176,11 @@ impl Default for AuthSettings {
             session_idle_secs: 30 * 60,
             session_absolute_secs: 12 * 3600,
             secure_cookies: true,
-            max_failures_per_account: 5,
+            max_failures_per_account_client: 5,
+            max_failures_per_account: 20,
             max_failures_per_client: 30,
             failure_window_secs: 15 * 60,
+            known_client_days: 90,
             client_address_header: None,
         }
     }

@@ -23,6 +23,7 @@ mod idempotency;
 mod iterations;
 mod ledger;
 mod live_sessions;
+mod login_throttle;
 mod notifications;
 mod orders;
 mod part_checksums;
