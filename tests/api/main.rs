@@ -8,6 +8,7 @@ mod accounts;
 mod audit_log;
 mod bench_smoke;
 mod board;
+mod concurrent_migrations;
 mod consent_receipt;
 mod consent_review;
 mod consent_texts;
