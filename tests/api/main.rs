@@ -35,6 +35,7 @@ mod screening;
 mod screening_decisions;
 mod sla;
 mod smtp_listener;
+mod store_outage;
 mod submit;
 mod sufficiency;
 mod sweeper;
