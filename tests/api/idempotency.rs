@@ -367,3 +367,98 @@ async fn a_live_request_slower_than_its_lease_keeps_its_key() {
     assert_eq!(replay.body, answer);
     assert_eq!(order_count(&app).await, 1, "no retry did the work again");
 }
+
+#[tokio::test]
+async fn a_payment_held_up_longer_than_its_lease_keeps_its_key() {
+    use keepsake::db::entities::idempotency_key::{Column, Entity as Keys};
+    use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, TransactionTrait};
+    let app = TestApp::spawn_with(short_leases).await;
+    if app.state.db.get_database_backend() != sea_orm::DatabaseBackend::Postgres {
+        eprintln!(
+            "TEST_DATABASE_URL not set: skipped (on SQLite the writer lock that would hold the \
+             payment up holds every retry up too; the helper-level test covers it there)"
+        );
+        return;
+    }
+    let staff = app
+        .studio_member(
+            "cashier@studio.example",
+            &[keepsake::domain::account::Role::Staff],
+        )
+        .await;
+    let order = app.create_order(&order_body("machine_driven")).await["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let body =
+        json!({ "order_id": order, "kind": "quote", "amount_minor": 80_000, "currency": "CNY" });
+    // Another transaction holds the order's row lock: the payment's own transaction waits
+    // behind it, far longer than one lease, while the request is alive.
+    let blocker = app.state.db.begin().await.unwrap();
+    assert!(
+        keepsake::db::order_lock::lock(&blocker, order.parse().unwrap())
+            .await
+            .unwrap()
+    );
+    let slow = {
+        let request = app
+            .client
+            .post(app.url("/api/v1/payments"))
+            .header("authorization", &staff)
+            .header("idempotency-key", "held-up")
+            .json(&body);
+        tokio::spawn(async move { request.send().await.unwrap() })
+    };
+    let claimed = std::time::Instant::now();
+    while Keys::find()
+        .filter(Column::Key.eq("held-up"))
+        .one(&app.state.db)
+        .await
+        .unwrap()
+        .is_none()
+    {
+        assert!(claimed.elapsed() < std::time::Duration::from_secs(10));
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    tokio::time::sleep(std::time::Duration::from_secs(6)).await;
+    let retry = app
+        .send(
+            Method::POST,
+            "/api/v1/payments",
+            &[("authorization", &staff), ("idempotency-key", "held-up")],
+            Some(&body),
+        )
+        .await;
+    assert_eq!(retry.status, StatusCode::CONFLICT, "{:?}", retry.body);
+    assert_eq!(retry.code(), "idempotency_request_in_progress");
+
+    blocker.rollback().await.unwrap();
+    let done = slow.await.unwrap();
+    assert_eq!(done.status(), StatusCode::CREATED);
+    let done: serde_json::Value = done.json().await.unwrap();
+    let replay = app
+        .send(
+            Method::POST,
+            "/api/v1/payments",
+            &[("authorization", &staff), ("idempotency-key", "held-up")],
+            Some(&body),
+        )
+        .await;
+    assert_eq!(replay.status, StatusCode::CREATED);
+    assert_eq!(replay.body, done, "the slow request's own answer");
+    let entries = app
+        .state
+        .db
+        .query_one_raw(sea_orm::Statement::from_string(
+            app.state.db.get_database_backend(),
+            "SELECT COUNT(*) FROM payments",
+        ))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        entries.try_get_by_index::<i64>(0).unwrap(),
+        1,
+        "recorded once"
+    );
+}
