@@ -144,6 +144,8 @@ async fn load_sample(state: &AppState, order_id: Uuid, sample_id: Uuid) -> AppRe
         (status = 413, description = "Body too large", body = Problem),
         (status = 415, description = "Body is not JSON", body = Problem),
         (status = 422, description = "Declaration refused: empty_file, file_too_large, invalid_sha256, content_type_not_allowed, invalid_file_name, invalid_body", body = Problem),
+        (status = 502, description = "The object store failed or sent a reply that cannot be used (storage_error); nothing was decided", body = Problem),
+        (status = 503, description = "The object store cannot be reached (storage_unavailable, with Retry-After); nothing was decided", body = Problem),
     )
 )]
 async fn start_upload(
@@ -226,6 +228,8 @@ async fn get_sample(
         (status = 200, description = "What is uploaded and what is left", body = UploadInstructions),
         (status = 404, description = "No such order or sample", body = Problem),
         (status = 409, description = "The upload is already completed, rejected, aborted or assembled, or the order no longer takes samples", body = Problem),
+        (status = 502, description = "The object store failed or sent a reply that cannot be used (storage_error); nothing was decided", body = Problem),
+        (status = 503, description = "The object store cannot be reached (storage_unavailable, with Retry-After); nothing was decided", body = Problem),
     )
 )]
 async fn resume_upload(
@@ -322,6 +326,8 @@ pub struct Download {
         (status = 401, description = "Not logged in", body = Problem),
         (status = 404, description = "No such order or sample", body = Problem),
         (status = 409, description = "The sample is not verified", body = Problem),
+        (status = 502, description = "The object store failed or sent a reply that cannot be used (storage_error); nothing was decided", body = Problem),
+        (status = 503, description = "The object store cannot be reached (storage_unavailable, with Retry-After); nothing was decided", body = Problem),
     )
 )]
 async fn download_sample(
