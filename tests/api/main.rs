@@ -37,6 +37,7 @@ mod smtp_listener;
 mod submit;
 mod sufficiency;
 mod sweeper;
+mod timeline;
 mod upload_integrity;
 mod users;
 mod withdrawal;
