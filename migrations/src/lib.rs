@@ -35,6 +35,7 @@ mod m20261128_000026_retention_and_erasure;
 mod m20261128_000028_create_iterations;
 mod m20261128_000029_create_data_requests;
 mod m20261203_000030_erasure_certificate;
+mod m20261203_000031_data_request_references;
 
 pub struct Migrator;
 
@@ -71,6 +72,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261128_000028_create_iterations::Migration),
             Box::new(m20261128_000029_create_data_requests::Migration),
             Box::new(m20261203_000030_erasure_certificate::Migration),
+            Box::new(m20261203_000031_data_request_references::Migration),
         ]
     }
 }
