@@ -36,6 +36,7 @@ mod m20261128_000028_create_iterations;
 mod m20261128_000029_create_data_requests;
 mod m20261203_000030_erasure_certificate;
 mod m20261203_000031_data_request_references;
+mod m20261203_000032_default_consent_texts;
 
 pub struct Migrator;
 
@@ -73,6 +74,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261128_000029_create_data_requests::Migration),
             Box::new(m20261203_000030_erasure_certificate::Migration),
             Box::new(m20261203_000031_data_request_references::Migration),
+            Box::new(m20261203_000032_default_consent_texts::Migration),
         ]
     }
 }
