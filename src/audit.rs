@@ -110,7 +110,10 @@ pub async fn record(
     .await
 }
 
-/// [`record`] for an attempt that failed or was refused.
+/// [`record`] for an attempt that failed or was refused. `action` must be an
+/// [`EventKind`](crate::domain::events::EventKind): the list the timeline words, so no kind
+/// reaches the trail without words for whoever reads it (a writer naming another is a bug, and
+/// its change does not commit).
 pub async fn record_outcome(
     conn: &impl ConnectionTrait,
     actor: &Actor,
@@ -120,6 +123,11 @@ pub async fn record_outcome(
     detail: serde_json::Value,
     outcome: Outcome,
 ) -> Result<(), DbErr> {
+    if crate::domain::events::EventKind::parse(action).is_none() {
+        return Err(DbErr::Custom(format!(
+            "audit action {action:?} is not in domain::events::EventKind"
+        )));
+    }
     audit_event::ActiveModel {
         id: Set(Uuid::now_v7()),
         occurred_at: Set(crate::db::now()),

@@ -34,6 +34,9 @@ mod m20261128_000025_outbox_delivery;
 mod m20261128_000026_retention_and_erasure;
 mod m20261128_000028_create_iterations;
 mod m20261128_000029_create_data_requests;
+mod m20261203_000030_erasure_certificate;
+mod m20261203_000031_data_request_references;
+mod m20261203_000032_default_consent_texts;
 mod m20261203_000033_idempotency_key_holder;
 
 pub struct Migrator;
@@ -70,6 +73,9 @@ impl MigratorTrait for Migrator {
             Box::new(m20261128_000026_retention_and_erasure::Migration),
             Box::new(m20261128_000028_create_iterations::Migration),
             Box::new(m20261128_000029_create_data_requests::Migration),
+            Box::new(m20261203_000030_erasure_certificate::Migration),
+            Box::new(m20261203_000031_data_request_references::Migration),
+            Box::new(m20261203_000032_default_consent_texts::Migration),
             Box::new(m20261203_000033_idempotency_key_holder::Migration),
         ]
     }

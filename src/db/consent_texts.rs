@@ -44,6 +44,7 @@ pub async fn publish(
         body: Set(new.body),
         published_at: Set(new.now),
         published_by: Set(new.published_by),
+        notes: Set(None),
     }
     .insert(conn)
     .await

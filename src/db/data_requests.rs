@@ -28,7 +28,9 @@ impl DataRequestRow {
 pub struct NewRequest {
     pub id: Uuid,
     pub kind: RequestKind,
-    pub order_id: Uuid,
+    /// The order the reference matched, if any.
+    pub order_id: Option<Uuid>,
+    pub order_reference: String,
     pub requester_id: Uuid,
     pub relationship: String,
     pub details: Option<String>,
@@ -41,6 +43,7 @@ pub async fn insert(conn: &impl ConnectionTrait, new: NewRequest) -> Result<Data
         id: Set(new.id),
         kind: Set(new.kind.as_str().to_owned()),
         order_id: Set(new.order_id),
+        order_reference: Set(new.order_reference),
         requester_id: Set(new.requester_id),
         relationship: Set(new.relationship),
         details: Set(new.details),
@@ -88,6 +91,41 @@ pub async fn page(
         .order_by_asc(data_request::Column::Id)
         .limit(limit)
         .all(conn)
+        .await
+}
+
+/// Which of `orders` belong to `customer` (a requester who is the order's own customer sees
+/// which order their request names).
+pub async fn orders_of(
+    conn: &impl ConnectionTrait,
+    customer: Uuid,
+    orders: &[Uuid],
+) -> Result<Vec<Uuid>, DbErr> {
+    use super::entities::order;
+    if orders.is_empty() {
+        return Ok(Vec::new());
+    }
+    order::Entity::find()
+        .select_only()
+        .column(order::Column::Id)
+        .filter(order::Column::Id.is_in(orders.iter().copied()))
+        .filter(order::Column::CustomerId.eq(customer))
+        .into_tuple()
+        .all(conn)
+        .await
+}
+
+/// How many requests `requester` has open (not yet decided or carried out).
+pub async fn open_count(conn: &impl ConnectionTrait, requester: Uuid) -> Result<u64, DbErr> {
+    use sea_orm::PaginatorTrait;
+    DataRequests::find()
+        .filter(data_request::Column::RequesterId.eq(requester))
+        .filter(data_request::Column::Status.is_in([
+            RequestStatus::Submitted.as_str(),
+            RequestStatus::IdentityVerified.as_str(),
+            RequestStatus::Approved.as_str(),
+        ]))
+        .count(conn)
         .await
 }
 

@@ -230,6 +230,7 @@ pub async fn insert(conn: &impl ConnectionTrait, new: NewErasure<'_>) -> Result<
         objects_deleted: Set(to_json(serde_json::to_value(new.objects))?),
         records_scrubbed: Set(to_json(serde_json::to_value(new.scrubbed))?),
         prefix_empty_at: Set(new.prefix_empty_at),
+        certificate: Set(None),
     }
     .insert(conn)
     .await
@@ -243,6 +244,22 @@ pub async fn find(
         .filter(erasure::Column::OrderId.eq(order_id))
         .one(conn)
         .await
+}
+
+/// Keep `text` as the order's certificate of destruction unless one was issued already.
+/// `false`: another reader issued it first — theirs is the certificate.
+pub async fn store_certificate(
+    conn: &impl ConnectionTrait,
+    order_id: Uuid,
+    text: &str,
+) -> Result<bool, DbErr> {
+    let result = erasure::Entity::update_many()
+        .col_expr(erasure::Column::Certificate, Expr::value(text))
+        .filter(erasure::Column::OrderId.eq(order_id))
+        .filter(erasure::Column::Certificate.is_null())
+        .exec(conn)
+        .await?;
+    Ok(result.rows_affected == 1)
 }
 
 /// Orders erased since `since`: a presigned upload URL issued before the erasure may still be

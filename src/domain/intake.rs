@@ -38,7 +38,7 @@ pub struct IntakeAnswers {
     pub notes: Option<String>,
 }
 
-const MAX_NAME_CHARS: usize = 200;
+pub const MAX_NAME_CHARS: usize = 200;
 const MAX_ANSWER_CHARS: usize = 4000;
 
 /// A field that is inconsistent or malformed.

@@ -8,6 +8,7 @@ pub mod consent;
 pub mod consent_policy;
 pub mod data_rights;
 pub mod delivery;
+pub mod events;
 pub mod intake;
 pub mod iteration;
 pub mod ledger;

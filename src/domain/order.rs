@@ -156,6 +156,21 @@ impl OrderStatus {
             .collect()
     }
 
+    /// Whether an erasure stops the order (it becomes `withdrawn`): work still in progress
+    /// cannot go on without the order's data. An order that reached an outcome keeps it — a
+    /// delivered order stays delivered, and the reports keep counting it so.
+    pub fn stops_on_erasure(self) -> bool {
+        self.is_active() && self != Self::Delivered
+    }
+
+    pub fn stopped_by_erasure() -> Vec<Self> {
+        Self::ALL
+            .iter()
+            .copied()
+            .filter(|s| s.stops_on_erasure())
+            .collect()
+    }
+
     /// Consents may be signed or invited while the order has not reached production.
     pub fn accepts_consents(self) -> bool {
         matches!(

@@ -17,15 +17,27 @@ string_enum!(
 );
 
 string_enum!(
-    /// Where a sample's upload stands.
+    /// Where a sample's upload stands. `purged` is never stored: it is how a file whose bytes
+    /// were destroyed (the retention purge, an erasure) is shown — see [`shown_status`].
     SampleStatus {
         Uploading => "uploading",
         Verifying => "verifying",
         Verified => "verified",
         Rejected => "rejected",
         Aborted => "aborted",
+        Purged => "purged",
     }
 );
+
+/// The status a file is shown with: `purged` once its bytes are destroyed, unless its upload
+/// was rejected or aborted (it never held usable content, and why it failed stays readable).
+pub fn shown_status(stored: SampleStatus, purged: bool) -> SampleStatus {
+    match stored {
+        SampleStatus::Rejected | SampleStatus::Aborted => stored,
+        _ if purged => SampleStatus::Purged,
+        _ => stored,
+    }
+}
 
 string_enum!(
     /// One presigned PUT, or a multipart upload with presigned part URLs.
@@ -150,6 +162,16 @@ pub fn object_key(purpose: UploadPurpose, order_id: uuid::Uuid, id: uuid::Uuid) 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn destroyed_files_show_as_purged_but_failed_uploads_keep_their_reason() {
+        use SampleStatus::*;
+        assert_eq!(shown_status(Verified, true), Purged);
+        assert_eq!(shown_status(Uploading, true), Purged);
+        assert_eq!(shown_status(Verified, false), Verified);
+        assert_eq!(shown_status(Rejected, true), Rejected);
+        assert_eq!(shown_status(Aborted, true), Aborted);
+    }
 
     #[test]
     fn small_files_get_one_put() {

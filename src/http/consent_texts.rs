@@ -1,6 +1,9 @@
 //! `/api/v1/consent-texts`: the texts people consent to. Anyone may read the current versions
 //! (a relative invited to consent has no account yet); admins publish new versions, which are
-//! immutable and identified by the SHA-256 of their exact body.
+//! immutable and identified by the SHA-256 of their exact body. A fresh install has Keepsake's
+//! default texts (version 1, CN, every party, zh-CN and en — see migration
+//! `m20261203_000032_default_consent_texts`), marked in `notes` as a starting point for the
+//! studio's lawyer; the first version an admin publishes becomes the current one.
 
 use axum::Json;
 use axum::extract::State;
@@ -39,6 +42,12 @@ pub struct ConsentText {
     /// SHA-256 (hex) of `body`'s exact UTF-8 bytes: what a consent record cites.
     pub sha256: String,
     pub published_at: DateTime<Utc>,
+    /// About the text, not part of what is signed. Keepsake's default texts (applied by the
+    /// migrations, so a fresh install can take consents) say here that they are a starting
+    /// point for the studio's lawyer to review; a version an admin publishes supersedes them.
+    pub notes: Option<String>,
+    /// Shipped with Keepsake rather than published by the studio.
+    pub default_text: bool,
 }
 
 impl TryFrom<ConsentTextRow> for ConsentText {
@@ -54,6 +63,8 @@ impl TryFrom<ConsentTextRow> for ConsentText {
             body: row.body,
             sha256: row.sha256,
             published_at: row.published_at,
+            notes: row.notes,
+            default_text: row.published_by.is_nil(),
         })
     }
 }

@@ -5,10 +5,19 @@
 //! verified, then approves or denies with a mandatory reason; approval carries the request
 //! out at once: an export (access, copy), the correction of the subject's details, or the
 //! order's erasure. Each step is a conditional update with its audit event.
+//!
+//! References are sequential, so they can be guessed. A requester who is not the order's
+//! customer therefore gets one answer whatever they name: `202`, "queued for identity
+//! verification", the request stored (with the order when the reference matched one, without
+//! when not) and audited — the same work, the same body. Their correction is checked only by
+//! itself, never against the order's stored details, and they see which order their request
+//! names only once a reviewer has verified who they are. A reviewer denies a request whose
+//! reference matched nothing.
 
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, NaiveDate, Utc};
 use sea_orm::TransactionTrait;
 use serde::{Deserialize, Serialize};
@@ -83,7 +92,12 @@ pub struct DecisionView {
 pub struct DataRequestView {
     pub id: Uuid,
     pub kind: RequestKind,
-    pub order_id: Uuid,
+    /// The order's reference as the requester gave it.
+    pub order_reference: String,
+    /// The order the reference names. Shown to reviewers and admins (absent when it matched
+    /// no order), and to the requester once their identity is verified — at once if they are
+    /// the order's own customer.
+    pub order_id: Option<Uuid>,
     pub requester_id: Uuid,
     pub relationship_to_subject: String,
     pub details: Option<String>,
@@ -98,13 +112,15 @@ pub struct DataRequestView {
     pub created_at: DateTime<Utc>,
 }
 
-impl TryFrom<&DataRequestRow> for DataRequestView {
-    type Error = AppError;
-    fn try_from(r: &DataRequestRow) -> AppResult<Self> {
+impl DataRequestView {
+    /// The request as its reader may see it: `reveal_order` says whether they may learn
+    /// which order it names.
+    fn new(r: &DataRequestRow, reveal_order: bool) -> AppResult<Self> {
         Ok(Self {
             id: r.id,
             kind: r.kind()?,
-            order_id: r.order_id,
+            order_reference: r.order_reference.clone(),
+            order_id: r.order_id.filter(|_| reveal_order),
             requester_id: r.requester_id,
             relationship_to_subject: r.relationship.clone(),
             details: r.details.clone(),
@@ -128,25 +144,58 @@ impl TryFrom<&DataRequestRow> for DataRequestView {
     }
 }
 
+/// Whether `caller` may learn which order `row` names: the studio's reviewers and admins
+/// always; the requester once their identity is verified, or at once when `owns_order` (they
+/// are its customer).
+fn reveals_order(caller: &Caller, row: &DataRequestRow, owns_order: bool) -> bool {
+    is_reviewer_or_admin(caller) || row.identity_verified_at.is_some() || owns_order
+}
+
 fn is_reviewer_or_admin(caller: &Caller) -> bool {
     caller.user.has(Role::Reviewer) || caller.user.has(Role::Admin)
 }
 
 const MAX_DETAILS_CHARS: usize = 4000;
 
-/// File a data-rights request about an order (anyone signed in).
+/// How many requests one person may have open at once: a bound on what anyone can put in
+/// the reviewers' queue (the same answer whether the references they name exist or not).
+const MAX_OPEN_REQUESTS: u64 = 10;
+
+/// What a requester who is not the order's customer is told: that the request is queued for
+/// identity verification — nothing about the order, not even whether the reference exists.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct QueuedRequest {
+    /// The request's own id: `GET /api/v1/data-requests/{id}` follows it.
+    pub id: Uuid,
+    pub kind: RequestKind,
+    /// The reference as it was read (trimmed, upper case).
+    pub order_reference: String,
+    /// Always `submitted`.
+    pub status: RequestStatus,
+    /// What happens next, in words.
+    pub next_step: String,
+}
+
+const QUEUED_NEXT_STEP: &str = "Your request is queued. A reviewer will first verify who you \
+     are and your relationship to the person the order is about; nothing about the order is \
+     looked at or shared before that. The reviewer will contact you.";
+
+/// File a data-rights request about an order (anyone signed in). The order's own customer
+/// gets the request back (201). Anyone else — a close relative of the deceased may file too —
+/// gets the same 202 whether the reference exists or not, and learns nothing about the order
+/// until a reviewer has verified who they are.
 #[utoipa::path(
     post, path = "/api/v1/data-requests", tag = "data-rights",
     request_body = FileRequest,
     responses(
         (status = 401, description = "Not logged in", body = Problem),
-        (status = 201, description = "Filed: a reviewer verifies the requester's identity next", body = DataRequestView),
+        (status = 201, description = "Filed by the order's customer: a reviewer verifies the requester's identity next", body = DataRequestView),
+        (status = 202, description = "Filed by someone else: queued for identity verification (the same answer whether the reference exists or not)", body = QueuedRequest),
         (status = 400, description = "Malformed JSON", body = Problem),
-        (status = 404, description = "No order has this reference", body = Problem),
-        (status = 409, description = "request_open (the same request is already open), order_erased", body = Problem),
+        (status = 409, description = "request_open (the same request is already open), too_many_open_requests, order_erased (the customer's own order)", body = Problem),
         (status = 413, description = "Body too large", body = Problem),
         (status = 415, description = "Body is not JSON", body = Problem),
-        (status = 422, description = "corrections_required, details_too_long, invalid_intake (a correction that is not valid), invalid_body", body = Problem),
+        (status = 422, description = "invalid_reference, corrections_required, details_too_long, invalid_intake (a correction that is not valid), invalid_body", body = Problem),
     )
 )]
 async fn file_request(
@@ -154,18 +203,59 @@ async fn file_request(
     caller: Caller,
     request_id: RequestId,
     ApiJson(req): ApiJson<FileRequest>,
-) -> AppResult<(StatusCode, Json<DataRequestView>)> {
-    let order = db::orders::find_by_reference(&state.db, req.order_reference.trim())
-        .await?
-        .ok_or_else(|| AppError::not_found("order_not_found", "no order has this reference"))?;
-    if order.erased_at.is_some() {
-        return Err(AppError::conflict(
-            "order_erased",
-            "this order was erased: the studio holds no personal data of it any more",
-        ));
+) -> AppResult<Response> {
+    let reference = data_rights::normalize_reference(&req.order_reference).ok_or_else(|| {
+        AppError::unprocessable(
+            "invalid_reference",
+            "order_reference is an order's reference such as KS-2026-000123",
+        )
+    })?;
+    let details = filed_details(req.details)?;
+    let order = db::orders::find_by_reference(&state.db, &reference).await?;
+    let own_order = order
+        .as_ref()
+        .filter(|o| o.customer_id == Some(caller.user.id));
+    let corrections = match own_order {
+        Some(order) => {
+            if order.erased_at.is_some() {
+                return Err(AppError::conflict(
+                    "order_erased",
+                    "this order was erased: the studio holds no personal data of it any more",
+                ));
+            }
+            filed_corrections(req.kind, req.corrections, Some(order))?
+        }
+        None => filed_corrections(req.kind, req.corrections, None)?,
+    };
+    let new = db::data_requests::NewRequest {
+        id: Uuid::now_v7(),
+        kind: req.kind,
+        order_id: order.as_ref().map(|o| o.id),
+        order_reference: reference,
+        requester_id: caller.user.id,
+        relationship: req.relationship_to_subject.as_str().to_owned(),
+        details,
+        corrections,
+        now: db::now(),
+    };
+    let by_customer = own_order.is_some();
+    let row = insert_with_audit(&state, &caller, new, by_customer, request_id.0).await?;
+    if by_customer {
+        let view = DataRequestView::new(&row, true)?;
+        return Ok((StatusCode::CREATED, Json(view)).into_response());
     }
-    let details = req
-        .details
+    let queued = QueuedRequest {
+        id: row.id,
+        kind: row.kind()?,
+        status: row.status()?,
+        order_reference: row.order_reference,
+        next_step: QUEUED_NEXT_STEP.to_owned(),
+    };
+    Ok((StatusCode::ACCEPTED, Json(queued)).into_response())
+}
+
+fn filed_details(details: Option<String>) -> AppResult<Option<String>> {
+    let details = details
         .map(|d| d.trim().to_owned())
         .filter(|d| !d.is_empty());
     if details
@@ -177,16 +267,22 @@ async fn file_request(
             format!("details are at most {MAX_DETAILS_CHARS} characters"),
         ));
     }
-    let corrections = match (req.kind, req.corrections) {
+    Ok(details)
+}
+
+/// A correction's fields, checked against the order only when it is the requester's own
+/// (`own_order`); anyone else's is checked by itself, so its answer never depends on what
+/// the order holds.
+fn filed_corrections(
+    kind: RequestKind,
+    corrections: Option<Corrections>,
+    own_order: Option<&OrderRecord>,
+) -> AppResult<Option<serde_json::Value>> {
+    let c = match (kind, corrections) {
         (RequestKind::Correction, Some(c))
             if c.name.is_some() || c.birth_date.is_some() || c.death_date.is_some() =>
         {
-            validate(
-                &corrected(&order, &c).subject,
-                &order.intake,
-                &order.jurisdiction,
-            )?;
-            Some(serde_json::to_value(c).map_err(AppError::internal)?)
+            c
         }
         (RequestKind::Correction, _) => {
             return Err(AppError::unprocessable(
@@ -194,39 +290,79 @@ async fn file_request(
                 "a correction names the subject details to correct (name, birth_date, death_date)",
             ));
         }
-        _ => None,
+        _ => return Ok(None),
     };
-    let new = db::data_requests::NewRequest {
-        id: Uuid::now_v7(),
-        kind: req.kind,
-        order_id: order.id,
-        requester_id: caller.user.id,
-        relationship: req.relationship_to_subject.as_str().to_owned(),
-        details,
-        corrections,
-        now: db::now(),
-    };
-    let (actor, request_id) = (caller.actor(), request_id.0);
-    let row = state
+    match own_order {
+        Some(order) => validate(
+            &corrected(order, &c).subject,
+            &order.intake,
+            &order.jurisdiction,
+        )?,
+        None => data_rights::check_correction_alone(
+            c.name.as_deref(),
+            c.birth_date,
+            c.death_date,
+            Utc::now().date_naive(),
+        )
+        .map_err(|(field, reason)| AppError::Unprocessable {
+            code: "invalid_intake",
+            detail: format!("{field}: {reason}"),
+            extra: Some(serde_json::Map::from_iter([(
+                "field".to_owned(),
+                field.into(),
+            )])),
+        })?,
+    }
+    Ok(Some(serde_json::to_value(c).map_err(AppError::internal)?))
+}
+
+/// Store the request with its audit event: on the order when the reference matched one, on
+/// the request itself otherwise. The same work either way.
+async fn insert_with_audit(
+    state: &AppState,
+    caller: &Caller,
+    new: db::data_requests::NewRequest,
+    by_customer: bool,
+    request_id: Option<String>,
+) -> AppResult<DataRequestRow> {
+    let actor = caller.actor();
+    state
         .db
         .transaction::<_, DataRequestRow, AppError>(|txn| {
             Box::pin(async move {
+                let requester = new.requester_id;
+                // The insert comes first (the write lock before any read); too many open
+                // requests roll it back.
                 let row = db::data_requests::insert(txn, new).await.map_err(|err| {
                     if db::is_unique_violation(&err) {
                         AppError::conflict(
                             "request_open",
-                            "you already have an open request of this kind for this order",
+                            "you already have an open request of this kind for this reference",
                         )
                     } else {
                         err.into()
                     }
                 })?;
-                let detail = serde_json::json!({ "request_id": row.id, "kind": row.kind });
+                if db::data_requests::open_count(txn, requester).await? > MAX_OPEN_REQUESTS {
+                    return Err(AppError::conflict(
+                        "too_many_open_requests",
+                        format!(
+                            "you have {MAX_OPEN_REQUESTS} requests waiting for a reviewer; file \
+                             more once they are answered"
+                        ),
+                    ));
+                }
+                let detail = serde_json::json!({
+                    "request_id": row.id,
+                    "kind": row.kind,
+                    "by_customer": by_customer,
+                    "reference_matched": row.order_id.is_some(),
+                });
                 audit::record(
                     txn,
                     &actor,
                     "data_request.filed",
-                    Target::order(row.order_id),
+                    request_target(&row),
                     request_id.as_deref(),
                     detail,
                 )
@@ -234,8 +370,8 @@ async fn file_request(
                 Ok(row)
             })
         })
-        .await?;
-    Ok((StatusCode::CREATED, Json(DataRequestView::try_from(&row)?)))
+        .await
+        .map_err(Into::into)
 }
 
 /// The order as a correction would leave it.
@@ -293,9 +429,14 @@ async fn list_requests(
     let next = (rows.len() as u64 == limit)
         .then(|| rows.last().map(|r| r.id))
         .flatten();
+    let named: Vec<Uuid> = rows.iter().filter_map(|r| r.order_id).collect();
+    let owned = db::data_requests::orders_of(&state.db, caller.user.id, &named).await?;
     let items = rows
         .iter()
-        .map(DataRequestView::try_from)
+        .map(|r| {
+            let owns = r.order_id.is_some_and(|id| owned.contains(&id));
+            DataRequestView::new(r, reveals_order(&caller, r, owns))
+        })
         .collect::<AppResult<Vec<_>>>()?;
     Ok(Json(DataRequestPage { items, next }))
 }
@@ -309,8 +450,36 @@ async fn load_visible(state: &AppState, caller: &Caller, id: Uuid) -> AppResult<
     if row.requester_id == caller.user.id || is_reviewer_or_admin(caller) {
         Ok(row)
     } else {
-        Err(refuse(state, caller, Target::order(row.order_id), not_found()).await)
+        Err(refuse(state, caller, request_target(&row), not_found()).await)
     }
+}
+
+/// What a request's audit events are about: its order when the reference matched one, the
+/// request itself otherwise.
+fn request_target(row: &DataRequestRow) -> Target {
+    row.order_id.map_or(
+        Target {
+            kind: "data_request",
+            id: row.id,
+        },
+        Target::order,
+    )
+}
+
+/// The request as `caller` may see it.
+async fn view_for(
+    state: &AppState,
+    caller: &Caller,
+    row: &DataRequestRow,
+) -> AppResult<Json<DataRequestView>> {
+    let named: Vec<Uuid> = row.order_id.into_iter().collect();
+    let owns = !db::data_requests::orders_of(&state.db, caller.user.id, &named)
+        .await?
+        .is_empty();
+    Ok(Json(DataRequestView::new(
+        row,
+        reveals_order(caller, row, owns),
+    )?))
 }
 
 #[utoipa::path(
@@ -328,28 +497,39 @@ async fn get_request(
     ApiPath(id): ApiPath<Uuid>,
 ) -> AppResult<Json<DataRequestView>> {
     let row = load_visible(&state, &caller, id).await?;
-    Ok(Json(DataRequestView::try_from(&row)?))
+    view_for(&state, &caller, &row).await
 }
 
 /// The request, if the caller may act on it as its reviewer: a reviewer who did not file it,
-/// is not the order's customer and never worked on the order as staff.
+/// is not the order's customer and never worked on the order as staff. The order is absent
+/// when the reference matched none.
 async fn load_for_reviewer(
     state: &AppState,
     caller: &Caller,
     id: Uuid,
-) -> AppResult<(DataRequestRow, OrderRecord)> {
+) -> AppResult<(DataRequestRow, Option<OrderRecord>)> {
     let row = load_visible(state, caller, id).await?;
-    let order = db::orders::find(&state.db, row.order_id)
-        .await?
-        .ok_or_else(|| AppError::internal("a data request's order is missing"))?;
+    let order = match row.order_id {
+        Some(order_id) => Some(
+            db::orders::find(&state.db, order_id)
+                .await?
+                .ok_or_else(|| AppError::internal("a data request's order is missing"))?,
+        ),
+        None => None,
+    };
+    let own = order
+        .as_ref()
+        .is_some_and(|o| o.customer_id == Some(caller.user.id));
     let (code, detail) = if !caller.user.has(Role::Reviewer) {
         ("reviewers_only", "reviewers handle data-rights requests")
-    } else if row.requester_id == caller.user.id || order.customer_id == Some(caller.user.id) {
+    } else if row.requester_id == caller.user.id || own {
         (
             "separation_of_duties",
             "another reviewer must handle your own request or order",
         )
-    } else if super::orders::worked_on(state, caller, &order).await? {
+    } else if let Some(order) = &order
+        && super::orders::worked_on(state, caller, order).await?
+    {
         (
             "separation_of_duties",
             "you worked on this order as staff; another reviewer must decide",
@@ -361,7 +541,18 @@ async fn load_for_reviewer(
         code,
         detail: detail.into(),
     };
-    Err(refuse(state, caller, Target::order(row.order_id), refusal).await)
+    Err(refuse(state, caller, request_target(&row), refusal).await)
+}
+
+/// The order a request names, for a step that needs one: a request whose reference matched
+/// no order can only be denied.
+fn matched(order: Option<OrderRecord>) -> AppResult<OrderRecord> {
+    order.ok_or_else(|| {
+        AppError::conflict(
+            "no_matching_order",
+            "the reference matches no order: deny the request, telling the requester why",
+        )
+    })
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -384,7 +575,7 @@ pub struct IdentityCheck {
         (status = 200, description = "Recorded", body = DataRequestView),
         (status = 400, description = "Malformed JSON", body = Problem),
         (status = 404, description = "No such request", body = Problem),
-        (status = 409, description = "Not a submitted request (invalid_transition)", body = Problem),
+        (status = 409, description = "Not a submitted request (invalid_transition), or its reference matches no order (no_matching_order)", body = Problem),
         (status = 413, description = "Body too large", body = Problem),
         (status = 415, description = "Body is not JSON", body = Problem),
         (status = 422, description = "method_insufficient (signing in proves only the order's customer), invalid_body", body = Problem),
@@ -398,6 +589,7 @@ async fn verify_identity(
     ApiJson(req): ApiJson<IdentityCheck>,
 ) -> AppResult<Json<DataRequestView>> {
     let (row, order) = load_for_reviewer(&state, &caller, id).await?;
+    let order = matched(order)?;
     let is_customer = order.customer_id == Some(row.requester_id);
     if !data_rights::method_suffices(req.method, is_customer) {
         return Err(AppError::unprocessable(
@@ -452,7 +644,7 @@ pub struct DecisionBody {
         (status = 200, description = "Decided (and carried out when approved)", body = DataRequestView),
         (status = 400, description = "Malformed JSON", body = Problem),
         (status = 404, description = "No such request", body = Problem),
-        (status = 409, description = "identity not verified yet, or already decided (invalid_transition)", body = Problem),
+        (status = 409, description = "identity not verified yet, or already decided (invalid_transition); approving a request whose reference matches no order (no_matching_order); order_erased", body = Problem),
         (status = 413, description = "Body too large", body = Problem),
         (status = 415, description = "Body is not JSON", body = Problem),
         (status = 422, description = "reason_required, reason_too_long, invalid_intake (the correction is no longer valid)", body = Problem),
@@ -473,6 +665,7 @@ async fn decide(
     )?;
     let from = row.status()?;
     if req.decision == RequestDecision::Approve {
+        let order = matched(order)?;
         if order.erased_at.is_some() && row.kind()? != RequestKind::Erasure {
             return Err(AppError::conflict(
                 "order_erased",
@@ -524,7 +717,10 @@ async fn carry_out(
     row: &DataRequestRow,
     request_id: Option<String>,
 ) -> AppResult<()> {
-    let order = db::orders::find(&state.db, row.order_id)
+    let order_id = row
+        .order_id
+        .ok_or_else(|| AppError::internal("an approved data request names no order"))?;
+    let order = db::orders::find(&state.db, order_id)
         .await?
         .ok_or_else(|| AppError::internal("a data request's order is missing"))?;
     let order = &order;
@@ -610,26 +806,23 @@ async fn step_with_audit(
     detail: serde_json::Value,
     request_id: Option<String>,
 ) -> AppResult<()> {
-    let (id, order_id, actor, now) = (row.id, row.order_id, caller.actor(), db::now());
+    let (id, target, actor, now) = (row.id, request_target(row), caller.actor(), db::now());
+    let (requester, order_id, mut detail) = (row.requester_id, row.order_id, detail);
     state
         .db
         .transaction::<_, (), AppError>(|txn| {
             Box::pin(async move {
+                // Whether the order's own customer asked: their timeline shows their requests.
+                let named: Vec<Uuid> = order_id.into_iter().collect();
+                let owned = db::data_requests::orders_of(txn, requester, &named).await?;
+                detail["by_customer"] = (!owned.is_empty()).into();
                 if !db::data_requests::advance(txn, id, from, to, step, now).await? {
                     return Err(AppError::conflict(
                         "invalid_transition",
                         "the request changed meanwhile; read it again",
                     ));
                 }
-                audit::record(
-                    txn,
-                    &actor,
-                    event,
-                    Target::order(order_id),
-                    request_id.as_deref(),
-                    detail,
-                )
-                .await?;
+                audit::record(txn, &actor, event, target, request_id.as_deref(), detail).await?;
                 Ok(())
             })
         })
@@ -637,11 +830,12 @@ async fn step_with_audit(
         .map_err(Into::into)
 }
 
+/// The request after a reviewer's step, as the reviewer sees it.
 async fn reload(state: &AppState, id: Uuid) -> AppResult<Json<DataRequestView>> {
     let row = db::data_requests::find(&state.db, id)
         .await?
         .ok_or_else(|| AppError::internal("a data request vanished"))?;
-    Ok(Json(DataRequestView::try_from(&row)?))
+    Ok(Json(DataRequestView::new(&row, true)?))
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -707,7 +901,10 @@ async fn download_export(
             .await?,
         expires_at,
     };
-    let order = db::orders::find(&state.db, row.order_id)
+    let order_id = row
+        .order_id
+        .ok_or_else(|| AppError::internal("an exported data request names no order"))?;
+    let order = db::orders::find(&state.db, order_id)
         .await?
         .ok_or_else(|| AppError::internal("a data request's order is missing"))?;
     let delivered = matches!(order.status, OrderStatus::Delivered | OrderStatus::Closed);
@@ -716,12 +913,12 @@ async fn download_export(
         if purpose == UploadPurpose::Deliverable && !delivered {
             continue;
         }
-        for file in db::samples::list_for_order(&state.db, purpose, row.order_id).await? {
+        for file in db::samples::list_for_order(&state.db, purpose, order_id).await? {
             if file.status != SampleStatus::Verified.as_str() || file.purged_at.is_some() {
                 continue;
             }
             // Each file's link is audited like any download of it.
-            let detail = serde_json::json!({ "order_id": row.order_id, "data_request_id": id });
+            let detail = serde_json::json!({ "order_id": order_id, "data_request_id": id });
             let download = super::samples::issue_download(
                 &state,
                 &caller,
@@ -741,13 +938,15 @@ async fn download_export(
             });
         }
     }
-    let detail =
-        serde_json::json!({ "request_id": id, "files": files.len(), "expires_at": expires_at });
+    let detail = serde_json::json!({
+        "request_id": id, "files": files.len(), "expires_at": expires_at,
+        "by_customer": order.customer_id == Some(row.requester_id),
+    });
     audit::record(
         &state.db,
         &caller.actor(),
         "data_request.export_downloaded",
-        Target::order(row.order_id),
+        Target::order(order_id),
         request_id.as_deref(),
         detail,
     )

@@ -21,7 +21,7 @@ use crate::db::{self, deliverables::DeliverableRow, orders::OrderRecord, samples
 use crate::domain::account::Role;
 use crate::domain::delivery;
 use crate::domain::order::OrderStatus;
-use crate::domain::sample::{SampleKind, SampleStatus, UploadPurpose};
+use crate::domain::sample::{SampleKind, SampleStatus, UploadPurpose, shown_status};
 use crate::error::{AppError, AppResult, Problem};
 use crate::uploads::{self, SignParts, SignedParts, StartUpload, UploadFor, UploadInstructions};
 
@@ -367,6 +367,7 @@ async fn complete_deliverable(
         (status = 200, description = "A presigned GET, valid at most 15 minutes", body = Download),
         (status = 404, description = "No such order or deliverable (or not delivered yet, for the customer)", body = Problem),
         (status = 409, description = "The deliverable is not verified", body = Problem),
+        (status = 410, description = "deliverable_purged: its file was destroyed (erasure)", body = Problem),
     )
 )]
 async fn download_deliverable(
@@ -383,7 +384,14 @@ async fn download_deliverable(
             "no such deliverable",
         ));
     }
-    if row.status()? != SampleStatus::Verified {
+    let status = shown_status(row.status()?, row.purged_at.is_some());
+    if status == SampleStatus::Purged {
+        return Err(super::samples::purged_file(
+            "deliverable_purged",
+            "deliverable",
+        ));
+    }
+    if status != SampleStatus::Verified {
         return Err(AppError::conflict(
             "deliverable_not_verified",
             format!(

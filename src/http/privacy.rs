@@ -2,11 +2,11 @@
 //! (or let the retention policy purge them), ask for erasure, and read the certificate of
 //! destruction afterwards.
 
-use axum::Json;
 use axum::extract::State;
-use axum::http::StatusCode;
-use axum::response::Response;
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, Utc};
+use sea_orm::TransactionTrait;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use utoipa::ToSchema;
@@ -124,7 +124,7 @@ async fn request_erasure(
     ApiPath(id): ApiPath<Uuid>,
     request_id: RequestId,
     ApiJson(req): ApiJson<ErasureRequest>,
-) -> AppResult<Json<DestructionCertificate>> {
+) -> AppResult<Response> {
     let order = load_own_order(&state, &caller, id).await?;
     if order.erased_at.is_some() {
         return Err(already_erased());
@@ -146,9 +146,7 @@ async fn request_erasure(
     if outcome == Outcome::AlreadyErased {
         return Err(already_erased());
     }
-    Ok(Json(
-        certificate(&state, &caller, id, request_id.as_deref()).await?,
-    ))
+    certificate(&state, &caller, id, request_id.as_deref()).await
 }
 
 fn already_erased() -> AppError {
@@ -181,6 +179,8 @@ pub struct DestructionCertificate {
     pub verification: EmptyPrefix,
     /// The data controller.
     pub issued_by: String,
+    /// When it was first issued: the certificate is issued once, and every later read returns
+    /// the same document (and digest).
     pub issued_at: DateTime<Utc>,
     /// SHA-256 of this certificate's other fields (as JSON): quote it to prove a copy unaltered.
     pub digest: String,
@@ -202,30 +202,93 @@ async fn destruction_certificate(
     caller: Caller,
     ApiPath(id): ApiPath<Uuid>,
     request_id: RequestId,
-) -> AppResult<Json<DestructionCertificate>> {
+) -> AppResult<Response> {
     load_order(&state, &caller, id).await?;
-    Ok(Json(
-        certificate(&state, &caller, id, request_id.as_deref()).await?,
-    ))
+    certificate(&state, &caller, id, request_id.as_deref()).await
 }
 
+/// The certificate of an erased order. It is built from the erasure record the first time it
+/// is asked for and stored then (a conditional write: of concurrent first readers, one stores
+/// and all return what was stored); every later read returns the stored text byte for byte,
+/// so its digest never changes. Each issue to a reader is audited (with the first issue, in
+/// its transaction).
 async fn certificate(
     state: &AppState,
     caller: &Caller,
     order_id: Uuid,
     request_id: Option<&str>,
-) -> AppResult<DestructionCertificate> {
+) -> AppResult<Response> {
     let record = db::erasure::find(&state.db, order_id)
         .await?
         .ok_or_else(|| AppError::not_found("not_erased", "this order has not been erased"))?;
-    let order = db::orders::find(&state.db, order_id)
+    let actor = caller.actor();
+    let text = match record.certificate.clone() {
+        // Stored text never changes: no need to read it again under a lock.
+        Some(text) => {
+            audit_issue(&state.db, &actor, order_id, request_id, &text).await?;
+            text
+        }
+        None => {
+            let fresh = build_certificate(state, record).await?;
+            let request_id = request_id.map(str::to_owned);
+            state
+                .db
+                .transaction::<_, String, AppError>(|txn| {
+                    Box::pin(async move {
+                        // The write comes first, so the transaction holds the lock it needs.
+                        db::erasure::store_certificate(txn, order_id, &fresh).await?;
+                        let text = db::erasure::find(txn, order_id)
+                            .await?
+                            .and_then(|r| r.certificate)
+                            .ok_or_else(|| {
+                                AppError::internal("an issued certificate is missing")
+                            })?;
+                        audit_issue(txn, &actor, order_id, request_id.as_deref(), &text).await?;
+                        Ok(text)
+                    })
+                })
+                .await?
+        }
+    };
+    Ok(([(header::CONTENT_TYPE, "application/json")], text).into_response())
+}
+
+/// The audit event of one issue of the certificate `text`.
+async fn audit_issue(
+    conn: &impl sea_orm::ConnectionTrait,
+    actor: &audit::Actor,
+    order_id: Uuid,
+    request_id: Option<&str>,
+    text: &str,
+) -> AppResult<()> {
+    let issued: serde_json::Value = serde_json::from_str(text).map_err(AppError::internal)?;
+    let detail = serde_json::json!({
+        "certificate_id": issued["certificate_id"],
+        "digest": issued["digest"],
+    });
+    audit::record(
+        conn,
+        actor,
+        "order.destruction_certificate_issued",
+        Target::order(order_id),
+        request_id,
+        detail,
+    )
+    .await?;
+    Ok(())
+}
+
+/// The certificate's text as first issued: the erasure record's facts, the issue time and the
+/// digest over them.
+async fn build_certificate(state: &AppState, record: db::erasure::ErasureRow) -> AppResult<String> {
+    let order = db::orders::find(&state.db, record.order_id)
         .await?
         .ok_or_else(|| AppError::not_found("order_not_found", "no such order"))?;
     let objects: Vec<DeletedObject> =
         serde_json::from_value(record.objects_deleted).map_err(AppError::internal)?;
     let mut cert = DestructionCertificate {
         certificate_id: record.id,
-        order_id,
+        order_id: record.order_id,
         reference: order.reference,
         reason: record.reason,
         requested_at: record.requested_at,
@@ -233,7 +296,7 @@ async fn certificate(
         objects_deleted: objects,
         records_scrubbed: record.records_scrubbed,
         verification: EmptyPrefix {
-            prefix: crate::domain::sample::order_prefix(order_id),
+            prefix: crate::domain::sample::order_prefix(record.order_id),
             listed_empty_at: record.prefix_empty_at,
         },
         issued_by: state.settings.studio.name.clone(),
@@ -242,16 +305,5 @@ async fn certificate(
     };
     let body = serde_json::to_vec(&cert).map_err(AppError::internal)?;
     cert.digest = hex::encode(Sha256::digest(&body));
-    let detail =
-        serde_json::json!({ "certificate_id": cert.certificate_id, "digest": cert.digest });
-    audit::record(
-        &state.db,
-        &caller.actor(),
-        "order.destruction_certificate_issued",
-        Target::order(order_id),
-        request_id,
-        detail,
-    )
-    .await?;
-    Ok(cert)
+    serde_json::to_string(&cert).map_err(AppError::internal)
 }

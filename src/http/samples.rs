@@ -15,7 +15,7 @@ use super::orders::{load_order, load_own_order};
 use super::session::Caller;
 use crate::app::AppState;
 use crate::db::{self, samples::SampleRow};
-use crate::domain::sample::{SampleKind, SampleStatus, UploadMode, UploadPurpose};
+use crate::domain::sample::{SampleKind, SampleStatus, UploadMode, UploadPurpose, shown_status};
 use crate::error::{AppError, AppResult, Problem};
 use crate::uploads::{self, ListedPart, SignParts, SignedParts, StartUpload, UploadInstructions};
 
@@ -54,7 +54,10 @@ pub struct SampleView {
     pub sha256: String,
     pub declared_content_type: String,
     pub detected_content_type: Option<String>,
+    /// `purged` once the file's bytes were destroyed (retention purge or erasure).
     pub status: SampleStatus,
+    /// When the file's bytes were destroyed.
+    pub purged_at: Option<DateTime<Utc>>,
     pub rejection: Option<Rejection>,
     pub metadata: SampleMetadata,
     pub upload_mode: UploadMode,
@@ -74,7 +77,8 @@ impl TryFrom<&SampleRow> for SampleView {
             sha256: row.declared_sha256.clone(),
             declared_content_type: row.declared_content_type.clone(),
             detected_content_type: row.detected_content_type.clone(),
-            status: row.status()?,
+            status: shown_status(row.status()?, row.purged_at.is_some()),
+            purged_at: row.purged_at,
             rejection: row.rejection_code.as_ref().map(|code| Rejection {
                 code: code.clone(),
                 reason: row.rejection_reason.clone().unwrap_or_default(),
@@ -326,6 +330,7 @@ pub struct Download {
         (status = 401, description = "Not logged in", body = Problem),
         (status = 404, description = "No such order or sample", body = Problem),
         (status = 409, description = "The sample is not verified", body = Problem),
+        (status = 410, description = "sample_purged: its file was destroyed (retention or erasure)", body = Problem),
         (status = 502, description = "The object store failed or sent a reply that cannot be used (storage_error); nothing was decided", body = Problem),
         (status = 503, description = "The object store cannot be reached (storage_unavailable, with Retry-After); nothing was decided", body = Problem),
     )
@@ -338,7 +343,11 @@ async fn download_sample(
 ) -> AppResult<Json<Download>> {
     load_order(&state, &caller, order_id).await?;
     let row = load_sample(&state, order_id, sample_id).await?;
-    if row.status()? != SampleStatus::Verified {
+    let status = shown_status(row.status()?, row.purged_at.is_some());
+    if status == SampleStatus::Purged {
+        return Err(purged_file("sample_purged", "sample"));
+    }
+    if status != SampleStatus::Verified {
         return Err(AppError::conflict(
             "sample_not_verified",
             format!(
@@ -370,6 +379,16 @@ fn download_name(row: &SampleRow) -> String {
         .and_then(crate::media::MediaType::from_mime)
         .map_or("bin", |media| media.extension());
     format!("{}-{}.{extension}", row.purpose, row.id)
+}
+
+/// `410` for a file whose bytes were destroyed: no URL is issued (nor audited) for nothing.
+pub(crate) fn purged_file(code: &'static str, what: &str) -> AppError {
+    AppError::Gone {
+        code,
+        detail: format!(
+            "this {what}'s file was destroyed (retention purge or erasure) and cannot be downloaded"
+        ),
+    }
 }
 
 /// A presigned GET for a stored object (the uploads' URL lifetime, at most 15 minutes), with

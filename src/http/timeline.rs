@@ -1,6 +1,6 @@
 //! `GET /api/v1/orders/{id}/events`: the order's timeline, oldest first. The customer sees what
 //! happened to their order in words (and what the studio asks of them); the studio also sees
-//! who acted and its internal events. Built from the audit trail, with the reviewer's request
+//! who acted and its internal events, in words too (`domain::timeline` words every kind). Built from the audit trail, with the reviewer's request
 //! text read from the ledger's personal part (so erasure removes it here too).
 
 use axum::Json;
@@ -28,7 +28,7 @@ pub fn router() -> OpenApiRouter<AppState> {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct TimelineEntry {
     pub at: DateTime<Utc>,
-    /// The recorded action, e.g. `screening.decided`.
+    /// The recorded action, e.g. `screening.decided` (for programs; `message` is for people).
     pub kind: String,
     /// The order's status after the event, when it changed it.
     pub status: Option<String>,
@@ -86,10 +86,8 @@ async fn order_events(
                 .flatten();
             let facts = EventFacts {
                 action: &e.action,
-                decision,
-                party: detail["party"].as_str(),
+                detail,
                 request: request.as_deref(),
-                stage: detail["stage"].as_str(),
             };
             let message = timeline::describe(&facts, audience)?;
             Some(TimelineEntry {

@@ -7,7 +7,9 @@
 //!
 //! Which messages are mailed is decided here, deliberately:
 //! - to the customer: received (submitted from a draft), needs information, approved (with the
-//!   promised time), delivered, declined, withdrawn (work stopped, erasure follows), and
+//!   promised time), delivered, declined, withdrawn (work stopped, erasure follows), an
+//!   erasure asked for (by the customer or through an approved data-rights request: what will
+//!   be destroyed, whether work stopped, and that a delivered order stays delivered), and
 //!   erasure done (with the certificate's path);
 //! - to the customer also: a follow-up iteration that needs fresh consent, has started (with its
 //!   due time), is delivered or cancelled; a live session booked or cancelled; a money entry
@@ -119,6 +121,7 @@ pub fn render(facts: &Facts<'_>) -> Plan {
                 ],
             )
         }
+        "order.erasure_requested" => erasure_requested_mail(reference, facts, customer),
         "sla.at_risk" | "sla.overdue" => {
             let promised = payload_time(facts.payload, "promised_at")
                 .map(|t| local_time(t, facts.zone))
@@ -349,6 +352,41 @@ fn status_mail(
             "{from} → {to} is a step inside the studio's process; the order's timeline shows it"
         )),
     }
+}
+
+/// An erasure was asked for: said as what it is (never as a withdrawn consent), whether it
+/// stopped work, and that an order which reached its outcome keeps it.
+fn erasure_requested_mail(
+    reference: &str,
+    facts: &Facts<'_>,
+    customer: impl Fn(String, Vec<String>) -> Plan,
+) -> Plan {
+    let why = match facts.payload["reason"].as_str() {
+        Some("customer_request") => "As you asked, the studio",
+        Some("data_rights_request") => {
+            "Following a data-rights request that the studio checked and approved, the studio"
+        }
+        _ => return skip("the message names no known erasure reason"),
+    };
+    let after = if facts.payload["work_stopped"].as_bool() == Some(true) {
+        "Work on the order has stopped."
+    } else {
+        "The order keeps its place in your account as it ended, without its files or personal \
+         details."
+    };
+    customer(
+        format!("Order {reference}: its data is being erased"),
+        vec![
+            format!(
+                "{why} is destroying every photo, recording, video and document of order \
+                 {reference}, and the personal details it holds. This cannot be undone."
+            ),
+            after.to_owned(),
+            "When it is done you will receive a certificate of destruction listing what was \
+             deleted and when."
+                .to_owned(),
+        ],
+    )
 }
 
 /// A follow-up iteration: fresh consent needed, started (with its due time), delivered.
@@ -590,6 +628,28 @@ mod tests {
         let no_time = json!({ "user_id": Uuid::nil() });
         assert!(matches!(
             render(&super::tests::facts("account.login_throttled", &no_time)),
+            Plan::Skip(_)
+        ));
+    }
+
+    #[test]
+    fn an_erasure_request_is_mailed_as_an_erasure_not_a_withdrawal() {
+        let delivered = json!({ "reference": "KS-2026-000007", "reason": "customer_request", "work_stopped": false });
+        let mail = sent(render(&facts("order.erasure_requested", &delivered)));
+        assert_eq!(
+            mail.subject,
+            "Order KS-2026-000007: its data is being erased"
+        );
+        assert!(mail.body.starts_with("As you asked"), "{}", mail.body);
+        assert!(mail.body.contains("keeps its place"), "{}", mail.body);
+        assert!(!mail.body.contains("withdrawn"), "{}", mail.body);
+        let stopped = json!({ "reference": "KS-2026-000007", "reason": "data_rights_request", "work_stopped": true });
+        let mail = sent(render(&facts("order.erasure_requested", &stopped)));
+        assert!(mail.body.contains("data-rights request"), "{}", mail.body);
+        assert!(mail.body.contains("Work on the order has stopped."));
+        let unknown = json!({ "reference": "KS-2026-000007", "reason": "whim" });
+        assert!(matches!(
+            render(&facts("order.erasure_requested", &unknown)),
             Plan::Skip(_)
         ));
     }

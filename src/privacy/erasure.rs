@@ -60,9 +60,16 @@ pub async fn erase(
         .db
         .transaction::<_, bool, AppError>(|txn| {
             Box::pin(async move {
-                if order.status.is_active() {
-                    db::orders::withdraw(txn, order_id, &OrderStatus::active(), now, &reason, now)
-                        .await?;
+                if order.status.stops_on_erasure() {
+                    db::orders::withdraw(
+                        txn,
+                        order_id,
+                        &OrderStatus::stopped_by_erasure(),
+                        now,
+                        &reason,
+                        now,
+                    )
+                    .await?;
                 }
                 if !db::erasure::claim(txn, order_id, now).await? {
                     return Ok(false);
@@ -188,10 +195,12 @@ fn deleted(key: &str, row: Option<&SampleRow>, at: DateTime<Utc>) -> DeletedObje
     }
 }
 
-/// Ask for an order's erasure now (`reason`: customer_request or data_rights_request): an
-/// active order stops (withdrawn), the schedule is brought forward to now, and the request is
-/// audited — one transaction. The erasure itself follows at once (and is retried by the
-/// retention job if it cannot finish now).
+/// Ask for an order's erasure now (`reason`: customer_request or data_rights_request): work
+/// still in progress stops (`withdrawn`), an order that reached its outcome (delivered,
+/// closed, …) keeps it, the schedule is brought forward to now, and the request is audited and
+/// announced to the customer (`order.erasure_requested`, not a withdrawal's mail) — one
+/// transaction. The erasure itself follows at once (and is retried by the retention job if it
+/// cannot finish now).
 pub async fn request(
     state: &AppState,
     order_id: Uuid,
@@ -211,25 +220,23 @@ pub async fn request(
         .db
         .transaction::<_, (), AppError>(|txn| {
             Box::pin(async move {
-                let stopped =
-                    db::orders::withdraw(txn, order_id, &OrderStatus::active(), now, reason, now)
-                        .await?;
-                match &stopped {
-                    Some(updated) => {
-                        outbox::status_changed(
-                            txn,
-                            order_id,
-                            &updated.reference,
-                            order.status,
-                            updated.status,
-                        )
-                        .await?;
-                    }
-                    None => db::orders::schedule_erasure(txn, order_id, now, reason, now).await?,
+                let stopped = db::orders::withdraw(
+                    txn,
+                    order_id,
+                    &OrderStatus::stopped_by_erasure(),
+                    now,
+                    reason,
+                    now,
+                )
+                .await?;
+                if stopped.is_none() {
+                    db::orders::schedule_erasure(txn, order_id, now, reason, now).await?;
                 }
+                let stopped_from = stopped.as_ref().map(|_| order.status);
                 let detail = serde_json::json!({
                     "reason": reason,
-                    "stopped_from": stopped.as_ref().map(|_| order.status),
+                    "stopped_from": stopped_from,
+                    "to": stopped.as_ref().map(|updated| updated.status),
                 });
                 audit::record(
                     txn,
@@ -238,6 +245,19 @@ pub async fn request(
                     Target::order(order_id),
                     txn_request.as_deref(),
                     detail,
+                )
+                .await?;
+                let message = serde_json::json!({
+                    "reference": order.reference,
+                    "reason": reason,
+                    "work_stopped": stopped.is_some(),
+                });
+                outbox::enqueue(
+                    txn,
+                    "order.erasure_requested",
+                    Some(order_id),
+                    Audience::Customer,
+                    message,
                 )
                 .await?;
                 Ok(())

@@ -174,8 +174,10 @@ async fn a_customer_erases_a_delivered_order_leaving_no_object_and_a_verifying_l
     }
 
     // A tombstone without personal data; the decision history survives and still verifies.
+    // The order keeps its outcome: erasure is not a withdrawal.
     let tomb = app.get(&format!("/api/v1/orders/{order}")).await.body;
-    assert_eq!(tomb["status"], "withdrawn");
+    assert_eq!(tomb["status"], "delivered");
+    assert!(tomb["withdrawn_at"].is_null(), "{tomb}");
     assert_eq!(tomb["subject"]["name"], "[erased]");
     assert_eq!(
         count(&app, "SELECT COUNT(*) AS n FROM ledger_events WHERE order_id = ? AND (personal IS NOT NULL OR personal_salt IS NOT NULL)", &order).await,
@@ -231,6 +233,309 @@ async fn a_customer_erases_a_delivered_order_leaving_no_object_and_a_verifying_l
     assert_eq!(
         count(&app, "SELECT COUNT(*) AS n FROM audit_events WHERE target_id = ? AND action = 'order.erased'", &order).await,
         1
+    );
+    // Mailed as what it is, in the request's transaction; never as a withdrawn consent.
+    assert_eq!(
+        count(&app, "SELECT COUNT(*) AS n FROM outbox WHERE order_id = ? AND kind = 'order.erasure_requested'", &order).await,
+        1
+    );
+    assert_eq!(
+        count(&app, "SELECT COUNT(*) AS n FROM outbox WHERE order_id = ? AND kind = 'order.status_changed' AND CAST(payload AS TEXT) LIKE '%withdrawn%'", &order).await,
+        0
+    );
+
+    // The certificate issued once is the certificate: every read returns the same bytes.
+    let raw = |token: String| {
+        let url = app.url(&format!("/api/v1/orders/{order}/destruction-certificate"));
+        let client = app.client.clone();
+        async move {
+            let reply = client
+                .get(url)
+                .header("authorization", token)
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(reply.status(), StatusCode::OK);
+            reply.bytes().await.unwrap()
+        }
+    };
+    let first = raw(app.auth.clone()).await;
+    let second = raw(staff.clone()).await;
+    assert_eq!(first, second, "the same bytes on every read");
+    let reread: Value = serde_json::from_slice(&first).unwrap();
+    assert_eq!(
+        reread, erased.body,
+        "the certificate the erasure answered with"
+    );
+    assert_eq!(reread["digest"], cert["digest"]);
+    let digest = reread["digest"].as_str().unwrap();
+    let unsigned = String::from_utf8(first.to_vec())
+        .unwrap()
+        .replace(&format!("\"digest\":\"{digest}\""), "\"digest\":\"\"");
+    assert_eq!(
+        digest,
+        crate::helpers::sha256_hex(unsigned.as_bytes()),
+        "the digest is over the other fields, as sent"
+    );
+}
+
+/// GET as the customer (`None`) or with `token`.
+async fn get_as(app: &TestApp, path: &str, token: Option<&str>) -> crate::helpers::Reply {
+    match token {
+        Some(token) => {
+            app.send(Method::GET, path, &[("authorization", token)], None)
+                .await
+        }
+        None => app.get(path).await,
+    }
+}
+
+#[tokio::test]
+async fn erased_files_show_as_purged_and_download_as_gone() {
+    let app = TestApp::spawn().await;
+    let texts = app.publish_consent_texts().await;
+    let reviewer = app.reviewer("reviewer@studio.example").await;
+    let staff = app
+        .studio_member("staff@studio.example", &[Role::Staff])
+        .await;
+    let (order, deliverable) = app.delivered_order(&reviewer, &staff, &texts).await;
+    let samples = app.get(&format!("/api/v1/orders/{order}/samples")).await;
+    let sample = samples.body["items"][0]["id"].as_str().unwrap().to_owned();
+    assert_eq!(samples.body["items"][0]["status"], "verified");
+    let reference = reference_of(&app, &order).await;
+    let erased = app
+        .post(
+            &format!("/api/v1/orders/{order}/erasure"),
+            &json!({ "confirm_reference": reference }),
+        )
+        .await;
+    assert_eq!(erased.status, StatusCode::OK, "{:?}", erased.body);
+    let issued_before = count(&app, "SELECT COUNT(*) AS n FROM audit_events WHERE action LIKE '%download_url_issued' AND ? IS NOT NULL", &order).await;
+
+    for token in [None, Some(staff.as_str())] {
+        let list = get_as(&app, &format!("/api/v1/orders/{order}/samples"), token).await;
+        let items = list.body["items"].as_array().unwrap();
+        assert!(!items.is_empty());
+        for item in items {
+            assert_eq!(item["status"], "purged", "{item}");
+            assert!(item["purged_at"].is_string());
+        }
+        let one = get_as(
+            &app,
+            &format!("/api/v1/orders/{order}/samples/{sample}"),
+            token,
+        )
+        .await;
+        assert_eq!(one.body["status"], "purged");
+        let download = get_as(
+            &app,
+            &format!("/api/v1/orders/{order}/samples/{sample}/download"),
+            token,
+        )
+        .await;
+        assert_eq!(download.status, StatusCode::GONE, "{:?}", download.body);
+        assert_eq!(download.code(), "sample_purged");
+
+        let list = get_as(&app, &format!("/api/v1/orders/{order}/deliverables"), token).await;
+        let items = list.body["items"].as_array().unwrap();
+        assert_eq!(items.len(), 1, "{:?}", list.body);
+        assert_eq!(items[0]["status"], "purged");
+        let one = get_as(
+            &app,
+            &format!("/api/v1/orders/{order}/deliverables/{deliverable}"),
+            token,
+        )
+        .await;
+        assert_eq!(one.body["status"], "purged");
+        let download = get_as(
+            &app,
+            &format!("/api/v1/orders/{order}/deliverables/{deliverable}/download"),
+            token,
+        )
+        .await;
+        assert_eq!(download.status, StatusCode::GONE, "{:?}", download.body);
+        assert_eq!(download.code(), "deliverable_purged");
+    }
+    assert_eq!(
+        count(&app, "SELECT COUNT(*) AS n FROM audit_events WHERE action LIKE '%download_url_issued' AND ? IS NOT NULL", &order).await,
+        issued_before,
+        "no download of nothing is audited as issued"
+    );
+}
+
+#[tokio::test]
+async fn samples_purged_by_retention_show_as_purged_and_download_as_gone() {
+    let app = TestApp::spawn().await;
+    let texts = app.publish_consent_texts().await;
+    let reviewer = app.reviewer("reviewer@studio.example").await;
+    let staff = app
+        .studio_member("staff@studio.example", &[Role::Staff])
+        .await;
+    let (order, deliverable) = app.delivered_order(&reviewer, &staff, &texts).await;
+    retention::sweep_once(&app.state, Utc::now() + Duration::days(31))
+        .await
+        .unwrap();
+    let list = app.get(&format!("/api/v1/orders/{order}/samples")).await;
+    let sample = list.body["items"][0]["id"].as_str().unwrap().to_owned();
+    assert!(
+        list.body["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|i| i["status"] == "purged")
+    );
+    let download = app
+        .get(&format!("/api/v1/orders/{order}/samples/{sample}/download"))
+        .await;
+    assert_eq!(download.code(), "sample_purged");
+    let kept = app
+        .get(&format!(
+            "/api/v1/orders/{order}/deliverables/{deliverable}"
+        ))
+        .await;
+    assert_eq!(
+        kept.body["status"], "verified",
+        "retention keeps deliverables"
+    );
+    let download = app
+        .get(&format!(
+            "/api/v1/orders/{order}/deliverables/{deliverable}/download"
+        ))
+        .await;
+    assert_eq!(download.status, StatusCode::OK, "{:?}", download.body);
+}
+
+#[tokio::test]
+async fn concurrent_first_reads_of_a_certificate_agree() {
+    let app = TestApp::spawn().await;
+    let texts = app.publish_consent_texts().await;
+    let order = withdrawn_order(&app, &texts).await;
+    let swept = retention::sweep_once(&app.state, Utc::now() + Duration::days(31))
+        .await
+        .unwrap();
+    assert_eq!(swept.erased, 1);
+    let url = app.url(&format!("/api/v1/orders/{order}/destruction-certificate"));
+    let reads = (0..6).map(|_| {
+        let (client, url, token) = (app.client.clone(), url.clone(), app.auth.clone());
+        async move {
+            let reply = client
+                .get(url)
+                .header("authorization", token)
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(reply.status(), StatusCode::OK);
+            reply.bytes().await.unwrap()
+        }
+    });
+    let bodies = futures::future::join_all(reads).await;
+    assert!(bodies.windows(2).all(|w| w[0] == w[1]), "one certificate");
+    assert_eq!(
+        count(
+            &app,
+            "SELECT COUNT(*) AS n FROM audit_events WHERE target_id = ? AND action = 'order.destruction_certificate_issued'",
+            &order
+        )
+        .await,
+        6,
+        "each read is audited"
+    );
+}
+
+#[tokio::test]
+async fn an_erased_delivered_order_counts_once_in_the_funnel() {
+    let app = TestApp::spawn().await;
+    let texts = app.publish_consent_texts().await;
+    let reviewer = app.reviewer("reviewer@studio.example").await;
+    let staff = app
+        .studio_member("staff@studio.example", &[Role::Staff])
+        .await;
+    let (order, _) = app.delivered_order(&reviewer, &staff, &texts).await;
+    async fn funnel(app: &TestApp, token: &str) -> Value {
+        let from = (Utc::now() - Duration::days(1))
+            .to_rfc3339()
+            .replace('+', "%2B");
+        let to = (Utc::now() + Duration::days(1))
+            .to_rfc3339()
+            .replace('+', "%2B");
+        let path = format!("/api/v1/reports/funnel?from={from}&to={to}");
+        let reply = app
+            .send(Method::GET, &path, &[("authorization", token)], None)
+            .await;
+        assert_eq!(reply.status, StatusCode::OK, "{:?}", reply.body);
+        reply.body
+    }
+    let before = funnel(&app, &staff).await;
+    assert_eq!(before["delivered"], 1, "{before}");
+    let reference = reference_of(&app, &order).await;
+    let erased = app
+        .post(
+            &format!("/api/v1/orders/{order}/erasure"),
+            &json!({ "confirm_reference": reference }),
+        )
+        .await;
+    assert_eq!(erased.status, StatusCode::OK, "{:?}", erased.body);
+    let after = funnel(&app, &staff).await;
+    for key in [
+        "inquiries",
+        "submitted",
+        "screened_in",
+        "consent_approved",
+        "delivered",
+        "stopped",
+    ] {
+        assert_eq!(after[key], before[key], "erasure changes no outcome: {key}");
+    }
+    assert_eq!(after["stopped"]["withdrawn"], 0);
+
+    // The timeline tells it as an erasure, to the customer and the studio alike.
+    let timeline = app.get(&format!("/api/v1/orders/{order}/events")).await;
+    let messages: Vec<&str> = timeline
+        .body
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["message"].as_str().unwrap())
+        .collect();
+    assert!(
+        messages.contains(&"You asked for this order's data to be erased."),
+        "{messages:?}"
+    );
+    assert!(
+        !messages.iter().any(|m| m.contains("withdrawn")),
+        "{messages:?}"
+    );
+}
+
+/// An order still in production stops when its customer has it erased (its data is gone),
+/// and the mail says why.
+#[tokio::test]
+async fn an_erasure_stops_work_in_progress() {
+    let app = TestApp::spawn().await;
+    let order = app.create_order(&order_body("machine_driven")).await;
+    let id = order["id"].as_str().unwrap();
+    let erased = app
+        .post(
+            &format!("/api/v1/orders/{id}/erasure"),
+            &json!({ "confirm_reference": order["reference"] }),
+        )
+        .await;
+    assert_eq!(erased.status, StatusCode::OK, "{:?}", erased.body);
+    let tomb = app.get(&format!("/api/v1/orders/{id}")).await.body;
+    assert_eq!(tomb["status"], "withdrawn");
+    assert_eq!(
+        count(&app, "SELECT COUNT(*) AS n FROM outbox WHERE order_id = ? AND kind = 'order.erasure_requested' AND CAST(payload AS TEXT) LIKE '%work_stopped%true%'", id).await,
+        1
+    );
+    assert_eq!(
+        count(
+            &app,
+            "SELECT COUNT(*) AS n FROM outbox WHERE order_id = ? AND kind = 'order.status_changed'",
+            id
+        )
+        .await,
+        0,
+        "not mailed as a withdrawn consent"
     );
 }
 

@@ -44,6 +44,7 @@ mod store_outage;
 mod submit;
 mod sufficiency;
 mod sweeper;
+mod timeline;
 mod upload_integrity;
 mod users;
 mod withdrawal;

@@ -12,7 +12,11 @@ pub struct Model {
     pub body: String,
     pub sha256: String,
     pub published_at: DateTimeUtc,
+    /// Who published it (the nil id: shipped with Keepsake as a default).
     pub published_by: Uuid,
+    /// About the text, not part of it: the defaults say they are a starting point for the
+    /// studio's lawyer.
+    pub notes: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -6,7 +6,10 @@ pub struct Model {
     #[sea_orm(primary_key, auto_increment = false)]
     pub id: Uuid,
     pub kind: String,
-    pub order_id: Uuid,
+    /// The order the reference matched; none when it matched no order.
+    pub order_id: Option<Uuid>,
+    /// The order reference as the requester gave it (normalised).
+    pub order_reference: String,
     pub requester_id: Uuid,
     /// The requester's relationship to the subject (`self`, spouse, child, …).
     pub relationship: String,

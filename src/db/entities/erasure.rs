@@ -15,6 +15,8 @@ pub struct Model {
     pub records_scrubbed: Json,
     /// When listing the order's prefix found nothing left.
     pub prefix_empty_at: DateTimeUtc,
+    /// The certificate of destruction as first issued (its exact JSON text).
+    pub certificate: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
