@@ -29,7 +29,7 @@ use crate::harness::{
 };
 use crate::smtp_listener::SmtpListener;
 
-const CUSTOMERS: usize = 4;
+const CUSTOMERS: usize = 8;
 
 fn prerequisites() -> Option<(String, String)> {
     let var = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
