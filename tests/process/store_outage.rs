@@ -113,3 +113,63 @@ async fn an_unreachable_store_answers_503_and_work_resumes_when_it_returns() {
     assert_eq!(multipart.status, StatusCode::CREATED, "{multipart:?}");
     assert!(server.alive(), "the process lived through the outage");
 }
+
+/// Longest a request may wait on a store that accepts connections and never answers.
+const HANG_LIMIT: Duration = Duration::from_secs(45);
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_store_that_hangs_is_given_up_on_in_bounded_time_and_work_resumes() {
+    let store = StoreBehindProxy::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let db_url = fresh_database().await;
+    let launch = Launch::new(dir.path(), &Config::for_tests())
+        .database(db_url.as_deref())
+        .s3(
+            &store.endpoint(),
+            &store.bucket,
+            &store.access_key_id,
+            &store.secret_access_key,
+        );
+    let server = launch.start().await;
+    let api = server.api();
+    let token = api.customer("mourner@example.com").await;
+    let (order, _) = api.draft(&token).await;
+    let photo = samples::jpeg(800, 600);
+    let started = api
+        .start_upload(&token, &order, "photo", "image/jpeg", &photo)
+        .await;
+    let sample = started.body["sample"]["id"].as_str().unwrap().to_owned();
+    let (put, _) = api
+        .put_presigned(&started.body["upload"]["put"], photo)
+        .await;
+    assert!(put.is_success(), "{put}");
+
+    // Connections are taken and nothing comes back, as behind a stuck load balancer.
+    store.proxy.set(Mode::Hold);
+    let not_ready = tokio::time::timeout(HANG_LIMIT, readyz(&api))
+        .await
+        .expect("/readyz answers while the store hangs");
+    assert_eq!(
+        not_ready.map(|r| r.status),
+        Some(StatusCode::SERVICE_UNAVAILABLE)
+    );
+    let completion = tokio::time::timeout(HANG_LIMIT, api.try_complete(&token, &order, &sample))
+        .await
+        .expect("a completion answers while the store hangs")
+        .unwrap();
+    assert_eq!(
+        (completion.status, completion.code()),
+        (StatusCode::SERVICE_UNAVAILABLE, "storage_unavailable"),
+        "{completion:?}"
+    );
+    let db = database(&launch.database_url()).await;
+    assert_eq!(
+        sample_status(&db, sample.parse().unwrap()).await,
+        "uploading",
+        "the claim was handed back, not renewed forever"
+    );
+
+    store.proxy.set(Mode::Open);
+    let completion = api.try_complete(&token, &order, &sample).await.unwrap();
+    assert_eq!(completion.status, StatusCode::OK, "{completion:?}");
+}
