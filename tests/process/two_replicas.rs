@@ -181,6 +181,12 @@ async fn two_replicas_start_together_and_share_the_work_without_duplicates() {
             if n == 0 {
                 upload_across(&one, &other, &token, &x).await;
             }
+            // Reads, alternating between the replicas, as a customer refreshing the page does.
+            for i in 0..10 {
+                let api = if i % 2 == 0 { &one } else { &other };
+                let read = api.get(&format!("/api/v1/orders/{x}"), &token).await;
+                assert_eq!(read.status, StatusCode::OK, "{:?}", read.body);
+            }
             let listed = one.get("/api/v1/orders?limit=100", &token).await;
             let stored = listed.body["items"].as_array().map_or(0, Vec::len);
             (n, x, y, submitted, late, stored)
