@@ -1,5 +1,7 @@
 //! Account administration from the command line: `keepsake user create` bootstraps the first
-//! admin of a fresh install (and any staff or reviewer) without going through the API.
+//! admin of a fresh install (and any staff or reviewer) without going through the API. The
+//! database must exist and be migrated (`keepsake migrate`): an account created anywhere else
+//! would be one no service sees.
 
 use std::io::BufRead;
 
@@ -30,9 +32,7 @@ pub async fn create_user(
     }
     let email = parse_email(email)?;
     check_password(&password_text)?;
-    std::fs::create_dir_all(&settings.data_dir)?;
-    let conn = db::connect(&settings.effective_database_url()).await?;
-    db::migrate(&conn).await?;
+    let conn = db::existing::connect_existing(&settings.effective_database_url()).await?;
     let hash = password::hash(password_text).await?;
     let user = create_account(&conn, &email, hash, roles, &Actor::system("cli"), None).await?;
     conn.close().await.ok();

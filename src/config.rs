@@ -51,6 +51,7 @@ pub struct Settings {
     pub delivery: DeliverySettings,
     pub smtp: SmtpSettings,
     pub notifications: NotificationSettings,
+    pub idempotency: IdempotencySettings,
     /// Largest JSON request body accepted, in bytes.
     pub max_json_body_bytes: usize,
 }
@@ -71,6 +72,7 @@ impl Default for Settings {
             delivery: DeliverySettings::default(),
             smtp: SmtpSettings::default(),
             notifications: NotificationSettings::default(),
+            idempotency: IdempotencySettings::default(),
             max_json_body_bytes: 64 * 1024,
         }
     }
@@ -152,13 +154,21 @@ pub struct AuthSettings {
     pub session_absolute_secs: u64,
     /// Mark the session cookie `Secure` (HTTPS only). Turn off only for plain-HTTP development.
     pub secure_cookies: bool,
-    /// Failed logins allowed per account within `failure_window_secs` before throttling.
+    /// Failed logins allowed for one account from one client address within
+    /// `failure_window_secs`; past it, that address waits (the owner elsewhere does not).
+    pub max_failures_per_account_client: usize,
+    /// Failed logins allowed for one account from all addresses together within the window;
+    /// past it, addresses the account has not logged in from within `known_client_days` wait
+    /// too (slows a guesser spread over many addresses; the owner on a known one gets in).
     pub max_failures_per_account: usize,
-    /// Failed logins allowed per client address within `failure_window_secs`.
+    /// Failed logins allowed per client address (any account) within the window.
     pub max_failures_per_client: usize,
     pub failure_window_secs: u64,
+    /// An address the account logged in from within this many days is known to it.
+    pub known_client_days: u32,
     /// Behind a trusted proxy: the header carrying the client's address (first entry of e.g.
-    /// `X-Forwarded-For`). Unset: the TCP peer address.
+    /// `X-Forwarded-For`). Unset (the default): the TCP peer address, and such headers are
+    /// ignored — anyone can send them.
     pub client_address_header: Option<String>,
 }
 
@@ -168,9 +178,11 @@ impl Default for AuthSettings {
             session_idle_secs: 30 * 60,
             session_absolute_secs: 12 * 3600,
             secure_cookies: true,
-            max_failures_per_account: 5,
+            max_failures_per_account_client: 5,
+            max_failures_per_account: 20,
             max_failures_per_client: 30,
             failure_window_secs: 15 * 60,
+            known_client_days: 90,
             client_address_header: None,
         }
     }
@@ -409,6 +421,39 @@ impl Default for NotificationSettings {
     }
 }
 
+/// How long a request's claim on an `Idempotency-Key` holds without renewal, and how often the
+/// request renews it while it works. A retry after a crash waits at most one lease.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct IdempotencySettings {
+    /// A claim not renewed for this long may be taken over by a retry (seconds).
+    pub lease_secs: u64,
+    /// How often a running request renews its claim (seconds); well under `lease_secs`, so a
+    /// renewal delayed by a busy database still lands in time.
+    pub renew_secs: u64,
+}
+
+impl Default for IdempotencySettings {
+    fn default() -> Self {
+        Self {
+            lease_secs: 15,
+            renew_secs: 5,
+        }
+    }
+}
+
+impl IdempotencySettings {
+    /// The lease (`validate` bounds it to an hour; the bound here keeps unvalidated settings
+    /// from overflowing a timestamp).
+    pub fn lease(&self) -> chrono::Duration {
+        chrono::Duration::seconds(self.lease_secs.min(3600) as i64)
+    }
+    /// The renewal period (never zero, which would spin).
+    pub fn renew_interval(&self) -> std::time::Duration {
+        std::time::Duration::from_secs(self.renew_secs.max(1))
+    }
+}
+
 /// Sample sufficiency thresholds per delivery mode (PRODUCT.md, "Samples").
 #[derive(Debug, Clone, Deserialize)]
 #[serde(default, deny_unknown_fields)]
@@ -563,6 +608,18 @@ impl Settings {
         if let Some(v) = env.var("KEEPSAKE_STAFF_EMAIL") {
             self.notifications.staff_email = Some(v);
         }
+        if let Some(v) = env.var("KEEPSAKE_IDEMPOTENCY_LEASE_SECS") {
+            self.idempotency.lease_secs = v.parse().map_err(|e| ConfigError::Env {
+                name: "KEEPSAKE_IDEMPOTENCY_LEASE_SECS",
+                reason: format!("{e}"),
+            })?;
+        }
+        if let Some(v) = env.var("KEEPSAKE_IDEMPOTENCY_RENEW_SECS") {
+            self.idempotency.renew_secs = v.parse().map_err(|e| ConfigError::Env {
+                name: "KEEPSAKE_IDEMPOTENCY_RENEW_SECS",
+                reason: format!("{e}"),
+            })?;
+        }
         Ok(())
     }
 
@@ -632,6 +689,12 @@ impl Settings {
             ));
         }
         self.validate_notifications()?;
+        let idem = &self.idempotency;
+        if idem.renew_secs == 0 || idem.lease_secs < 2 * idem.renew_secs || idem.lease_secs > 3600 {
+            return Err(ConfigError::Invalid(
+                "idempotency.renew_secs must be at least 1, and lease_secs at least twice renew_secs and at most 3600".into(),
+            ));
+        }
         for (mode, sla) in [
             ("machine_driven", self.sla.machine_driven),
             ("human_driven", self.sla.human_driven),
@@ -827,6 +890,35 @@ mod tests {
         // Without a host nothing else is required: SMTP is simply not configured.
         let none = Settings::load(Some(Path::new("/dev/null")), &MapEnv(HashMap::new())).unwrap();
         assert!(!none.smtp.configured());
+    }
+
+    #[test]
+    fn idempotency_leases_come_from_the_environment_and_must_leave_time_to_renew() {
+        let load = |lease: &'static str, renew: &'static str| {
+            let env = MapEnv(HashMap::from([
+                ("KEEPSAKE_IDEMPOTENCY_LEASE_SECS", lease),
+                ("KEEPSAKE_IDEMPOTENCY_RENEW_SECS", renew),
+            ]));
+            Settings::load(Some(Path::new("/dev/null")), &env)
+        };
+        let s = load("6", "2").unwrap();
+        assert_eq!(s.idempotency.lease(), chrono::Duration::seconds(6));
+        assert_eq!(
+            s.idempotency.renew_interval(),
+            std::time::Duration::from_secs(2)
+        );
+        assert!(
+            load("3", "2").is_err(),
+            "one late renewal would lose the key"
+        );
+        assert!(load("6", "0").is_err());
+        assert!(matches!(
+            load("soon", "1"),
+            Err(ConfigError::Env {
+                name: "KEEPSAKE_IDEMPOTENCY_LEASE_SECS",
+                ..
+            })
+        ));
     }
 
     #[test]

@@ -2,7 +2,10 @@
 //!
 //! Every error carries a stable snake_case `code` that clients can match on; the wording of
 //! `detail` may change. Server faults are logged with their cause and answered with a generic
-//! 500: the cause (SQL, S3 messages, paths) never reaches the client.
+//! 500: the cause (SQL, S3 messages, paths) never reaches the client. A failure of the object
+//! store is not ours: it is `503 storage_unavailable` (with `Retry-After`) when the store cannot
+//! be reached, `502 storage_error` when it answered with a failure or a reply we cannot use —
+//! logged with the store's message, which the client never sees either.
 
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -20,7 +23,9 @@ pub struct Problem {
     pub detail: String,
     /// Stable machine-readable code.
     pub code: String,
-    /// Extra facts for some codes (e.g. the current version on a 412).
+    /// Extra facts for some codes: the current version on a 412 (`current_etag`); the body
+    /// field or query parameter at fault on `invalid_body` / `invalid_query` (`field`, e.g.
+    /// `roles[0]`).
     #[serde(flatten, skip_serializing_if = "Option::is_none")]
     #[schema(value_type = Option<Object>)]
     pub extra: Option<serde_json::Map<String, serde_json::Value>>,
@@ -29,7 +34,12 @@ pub struct Problem {
 #[derive(Debug, thiserror::Error)]
 pub enum AppError {
     #[error("{detail}")]
-    BadRequest { code: &'static str, detail: String },
+    BadRequest {
+        code: &'static str,
+        detail: String,
+        /// Extra members of the problem document (e.g. the query parameter at fault).
+        extra: Option<serde_json::Map<String, serde_json::Value>>,
+    },
     #[error("{detail}")]
     NotFound { code: &'static str, detail: String },
     #[error("{detail}")]
@@ -61,6 +71,12 @@ pub enum AppError {
     MethodNotAllowed,
     #[error("{0}")]
     Unavailable(String),
+    /// The object store cannot be reached just now (the cause is for the log only).
+    #[error("the file store cannot be reached just now; try again shortly")]
+    StorageUnavailable(String),
+    /// The object store failed, or answered in a way we cannot use (the cause is for the log).
+    #[error("the file store could not handle this request; try again later")]
+    StorageFailed(String),
     #[error("internal error: {0}")]
     Internal(String),
 }
@@ -72,6 +88,7 @@ impl AppError {
         Self::BadRequest {
             code,
             detail: detail.into(),
+            extra: None,
         }
     }
     pub fn not_found(code: &'static str, detail: impl Into<String>) -> Self {
@@ -113,7 +130,8 @@ impl AppError {
             Self::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             Self::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Self::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
-            Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            Self::Unavailable(_) | Self::StorageUnavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            Self::StorageFailed(_) => StatusCode::BAD_GATEWAY,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -134,6 +152,8 @@ impl AppError {
             Self::UnsupportedMediaType(_) => "unsupported_media_type",
             Self::MethodNotAllowed => "method_not_allowed",
             Self::Unavailable(_) => "unavailable",
+            Self::StorageUnavailable(_) => "storage_unavailable",
+            Self::StorageFailed(_) => "storage_error",
             Self::Internal(_) => "internal_error",
         }
     }
@@ -145,7 +165,7 @@ impl AppError {
             other => other.to_string(),
         };
         let extra = match self {
-            Self::Unprocessable { extra, .. } => extra.clone(),
+            Self::Unprocessable { extra, .. } | Self::BadRequest { extra, .. } => extra.clone(),
             Self::PreconditionFailed { current_etag } => {
                 let mut map = serde_json::Map::new();
                 map.insert("current_etag".into(), current_etag.clone().into());
@@ -166,8 +186,15 @@ impl AppError {
 
 impl IntoResponse for AppError {
     fn into_response(self) -> Response {
-        if let Self::Internal(cause) = &self {
-            tracing::error!(error = %cause, "request failed");
+        match &self {
+            Self::Internal(cause) => tracing::error!(error = %cause, "request failed"),
+            Self::StorageUnavailable(cause) => {
+                tracing::warn!(error = %cause, "request failed: the object store is unreachable")
+            }
+            Self::StorageFailed(cause) => {
+                tracing::error!(error = %cause, "request failed: the object store failed")
+            }
+            _ => {}
         }
         let problem = self.to_problem();
         let mut response = (self.status(), axum::Json(problem)).into_response();
@@ -180,6 +207,12 @@ impl IntoResponse for AppError {
             response
                 .headers_mut()
                 .insert(header::RETRY_AFTER, HeaderValue::from(retry_after_secs));
+        }
+        if let Self::StorageUnavailable(_) = self {
+            response.headers_mut().insert(
+                header::RETRY_AFTER,
+                HeaderValue::from(STORAGE_RETRY_AFTER_SECS),
+            );
         }
         response.headers_mut().insert(
             header::CONTENT_TYPE,
@@ -210,8 +243,17 @@ impl From<sea_orm::TransactionError<AppError>> for AppError {
     }
 }
 
+/// What `503 storage_unavailable` tells clients to wait before trying again (seconds).
+pub const STORAGE_RETRY_AFTER_SECS: u64 = 5;
+
 impl From<crate::storage::StorageError> for AppError {
     fn from(err: crate::storage::StorageError) -> Self {
-        Self::internal(format!("object store: {err}"))
+        use crate::storage::StorageErrorKind;
+        let cause = format!("object store: {err}");
+        match err.kind {
+            StorageErrorKind::Unavailable => Self::StorageUnavailable(cause),
+            StorageErrorKind::Failed => Self::StorageFailed(cause),
+            StorageErrorKind::Local => Self::Internal(cause),
+        }
     }
 }

@@ -17,6 +17,10 @@ struct Cli {
     /// Settings file (default: ./keepsake.toml when it exists).
     #[arg(long, global = true)]
     config: Option<PathBuf>,
+    /// Data directory of the embedded database and store (env KEEPSAKE_DATA_DIR; default
+    /// ./data). Every command but `serve` and `migrate` needs a database already there.
+    #[arg(long, global = true)]
+    data_dir: Option<PathBuf>,
     #[command(subcommand)]
     command: Option<Command>,
 }
@@ -28,11 +32,8 @@ enum Command {
         /// Address to listen on (env KEEPSAKE_LISTEN).
         #[arg(long)]
         listen: Option<std::net::SocketAddr>,
-        /// Data directory for the embedded database and store (env KEEPSAKE_DATA_DIR).
-        #[arg(long)]
-        data_dir: Option<PathBuf>,
     },
-    /// Apply database migrations and exit.
+    /// Create the database if needed, apply its migrations and exit.
     Migrate,
     /// Manage accounts.
     User {
@@ -44,7 +45,8 @@ enum Command {
         #[command(subcommand)]
         action: LedgerCommand,
     },
-    /// Measure the service on this machine.
+    /// Measure the service on this machine, on throw-away data of its own (never the
+    /// service's: `--data-dir` is refused).
     Bench {
         #[command(subcommand)]
         which: keepsake::bench::BenchCommand,
@@ -99,16 +101,23 @@ fn main() -> ExitCode {
 
 async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
     let mut settings = Settings::load(cli.config.as_deref(), &ProcessEnv)?;
-    match cli.command.unwrap_or(Command::Serve {
-        listen: None,
-        data_dir: None,
-    }) {
-        Command::Serve { listen, data_dir } => {
+    let command = cli.command.unwrap_or(Command::Serve { listen: None });
+    if let Some(dir) = cli.data_dir {
+        if matches!(command, Command::Bench { .. }) {
+            // A bench seeds and times its own data; pointed at the service's it would fill it
+            // with a million synthetic orders.
+            return Err(
+                "bench runs on throw-away data in a temporary directory and never \
+                        on a data directory; drop --data-dir"
+                    .into(),
+            );
+        }
+        settings.data_dir = dir;
+    }
+    match command {
+        Command::Serve { listen } => {
             if let Some(listen) = listen {
                 settings.listen = listen;
-            }
-            if let Some(dir) = data_dir {
-                settings.data_dir = dir;
             }
             let app = Application::build(settings).await?;
             tracing::info!(addr = %app.local_addr()?, "keepsake is listening");
@@ -125,7 +134,8 @@ async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
         Command::Ledger {
             action: LedgerCommand::Verify,
         } => {
-            let db = keepsake::db::connect(&settings.effective_database_url()).await?;
+            let db = keepsake::db::existing::connect_existing(&settings.effective_database_url())
+                .await?;
             let report = keepsake::ledger::verify(&db).await?;
             println!("{}", serde_json::to_string_pretty(&report)?);
             if report.ok {

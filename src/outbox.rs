@@ -11,7 +11,8 @@ use crate::db::entities::outbox_message;
 /// Who a message is for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Audience {
-    /// The order's customer.
+    /// The order's customer; for a message about an account (no order), the account named by
+    /// the payload's `user_id` — whatever its roles, it is the person, not the studio's desk.
     Customer,
     /// The studio (SLA alerts).
     Staff,

@@ -34,6 +34,7 @@ mod m20261128_000025_outbox_delivery;
 mod m20261128_000026_retention_and_erasure;
 mod m20261128_000028_create_iterations;
 mod m20261128_000029_create_data_requests;
+mod m20261203_000033_idempotency_key_holder;
 
 pub struct Migrator;
 
@@ -69,6 +70,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261128_000026_retention_and_erasure::Migration),
             Box::new(m20261128_000028_create_iterations::Migration),
             Box::new(m20261128_000029_create_data_requests::Migration),
+            Box::new(m20261203_000033_idempotency_key_holder::Migration),
         ]
     }
 }

@@ -173,11 +173,7 @@ pub async fn run(args: UploadBench) -> BenchResult<()> {
 
     let probe_video = SyntheticVideo::new(args.probe_mib * MIB);
     raw_put(&client, &store, "bench/probe.mp4", &probe_video).await?;
-    let object = StoredObject {
-        store: &store,
-        key: "bench/probe.mp4",
-        size: probe_video.len(),
-    };
+    let object = StoredObject::new(&store, "bench/probe.mp4", probe_video.len());
     let prefix = store
         .read_range("bench/probe.mp4", 0, media::SNIFF_LEN as u64)
         .await?;

@@ -1,10 +1,24 @@
 //! Opening the database: SQLite (WAL, foreign keys, a busy timeout, at least two connections so
 //! a read made while a transaction is open does not deadlock) or PostgreSQL, from one URL.
+//!
+//! Migrating is safe when several replicas (or `keepsake migrate` and a starting server) do it
+//! at once on one database: every pending migration runs in one transaction that first takes
+//! the database's migration lock — a transaction-scoped advisory lock on PostgreSQL, the
+//! single writer lock (`BEGIN IMMEDIATE`, waiting up to the busy timeout) on SQLite. One
+//! process migrates; the others wait at the lock, then find nothing pending and go on. A
+//! process that dies half-way rolls everything back and its lock ends with its connection.
 
 use std::time::Duration;
 
 use migration::{Migrator, MigratorTrait};
-use sea_orm::{ConnectOptions, Database, DatabaseConnection, DbErr};
+use sea_orm::{
+    ConnectOptions, ConnectionTrait, Database, DatabaseBackend, DatabaseConnection,
+    DatabaseTransaction, DbErr, SqliteTransactionMode, TransactionOptions, TransactionTrait,
+};
+
+/// The key of the PostgreSQL advisory lock migrations hold (any fixed number both replicas
+/// agree on; this one spells "keepsake" in ASCII, so no other application picks it by chance).
+const MIGRATION_LOCK_KEY: i64 = 0x6b65_6570_7361_6b65;
 
 pub async fn connect(url: &str) -> Result<DatabaseConnection, DbErr> {
     let mut options = ConnectOptions::new(url.to_owned());
@@ -29,6 +43,30 @@ pub async fn connect(url: &str) -> Result<DatabaseConnection, DbErr> {
     Database::connect(options).await
 }
 
+/// Apply every pending migration, once, however many processes call this at the same time.
 pub async fn migrate(db: &DatabaseConnection) -> Result<(), DbErr> {
-    Migrator::up(db, None).await
+    let txn = begin_locked(db).await?;
+    Migrator::up(&txn, None).await?;
+    txn.commit().await
+}
+
+/// A transaction holding the migration lock until it commits or rolls back.
+async fn begin_locked(db: &DatabaseConnection) -> Result<DatabaseTransaction, DbErr> {
+    match db.get_database_backend() {
+        DatabaseBackend::Sqlite => {
+            db.begin_with_options(TransactionOptions {
+                sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
+                ..Default::default()
+            })
+            .await
+        }
+        _ => {
+            let txn = db.begin().await?;
+            txn.execute_unprepared(&format!(
+                "SELECT pg_advisory_xact_lock({MIGRATION_LOCK_KEY})"
+            ))
+            .await?;
+            Ok(txn)
+        }
+    }
 }

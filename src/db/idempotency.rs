@@ -1,30 +1,30 @@
 //! Idempotency keys (`Idempotency-Key` on creating writes).
 //!
-//! The first request with a key *claims* it (a row with a short lease and no response yet),
-//! does its work, and in the work's own transaction stores the response. A repeat then gets:
-//! the stored response (same body), a refusal (different body: 422), or — while the first is
-//! still running — 409. A claim whose holder died expires with its lease and can be taken over,
-//! so a crash never wedges a key.
+//! The first request with a key *claims* it (a row naming a random holder, with a short lease
+//! and no response yet), does its work, and in the work's own transaction stores the response.
+//! A repeat then gets: the stored response (same body), a refusal (different body: 422), or —
+//! while the first is still running — 409. The holder renews its lease while it works (see
+//! `http::idempotent`), so a live request keeps its key however long it takes; a holder that
+//! died stops renewing, and once its lease has run out a retry takes the key over — a crash
+//! wedges a key for one lease, not for minutes. Only the current holder can store the answer
+//! (or give the key back), so two requests never both do the work: a holder whose lease was
+//! taken over finds its answer refused and rolls back.
 
 use chrono::{DateTime, Duration, Utc};
 use sea_orm::sea_query::{Expr, OnConflict, Query};
 use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter};
+use uuid::Uuid;
 
 use super::entities::idempotency_key::{self, Entity as Keys};
 
-/// How long a claim holds before another request may take the key over. Longer than any
-/// request can take (database acquire and busy timeouts are 30 s each), so a live request is
-/// never overtaken; a takeover that happens anyway is caught by [`store_response`].
-pub const CLAIM_LEASE: Duration = Duration::minutes(5);
-
-/// Proof of a claim: the `locked_until` this request wrote.
+/// Proof of a claim: the holder id this request wrote.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Lease(DateTime<Utc>);
+pub struct Lease(Uuid);
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum Claim {
-    /// The key is ours until the lease ends: do the work, then [`store_response`] with the
-    /// lease in the same transaction.
+    /// The key is ours: do the work (renewing the lease meanwhile), then [`store_response`]
+    /// with the lease in the same transaction.
     Fresh(Lease),
     /// The key was used for this very request before: answer with this.
     Replay {
@@ -37,39 +37,19 @@ pub enum Claim {
     InProgress,
 }
 
+/// Claim `key` for `owner`; a new claim's lease lasts `lease` from `now`.
 pub async fn claim(
     conn: &impl ConnectionTrait,
     owner: &str,
     key: &str,
     request_hash: &str,
     now: DateTime<Utc>,
+    lease: Duration,
 ) -> Result<Claim, DbErr> {
-    use idempotency_key::Column as C;
-    let locked_until = now + CLAIM_LEASE;
-    let insert = Query::insert()
-        .into_table(Keys)
-        .columns([
-            C::Owner,
-            C::Key,
-            C::RequestHash,
-            C::LockedUntil,
-            C::CreatedAt,
-        ])
-        .values_panic([
-            owner.into(),
-            key.into(),
-            request_hash.into(),
-            locked_until.into(),
-            now.into(),
-        ])
-        .on_conflict(
-            OnConflict::columns([C::Owner, C::Key])
-                .do_nothing()
-                .to_owned(),
-        )
-        .to_owned();
-    if conn.execute(&insert).await?.rows_affected() == 1 {
-        return Ok(Claim::Fresh(Lease(locked_until)));
+    let holder = Uuid::new_v4();
+    let locked_until = now + lease;
+    if insert_claim(conn, owner, key, request_hash, holder, locked_until, now).await? {
+        return Ok(Claim::Fresh(Lease(holder)));
     }
 
     let Some(existing) = Keys::find_by_id((owner.to_owned(), key.to_owned()))
@@ -89,8 +69,12 @@ pub async fn claim(
     if existing.locked_until > now {
         return Ok(Claim::InProgress);
     }
+    // The holder stopped renewing: take the key over, unless it renewed (or someone else took
+    // it) since we read it.
+    use idempotency_key::Column as C;
     let taken = Keys::update_many()
         .col_expr(C::LockedUntil, Expr::value(locked_until))
+        .col_expr(C::Holder, Expr::value(holder))
         .filter(C::Owner.eq(owner))
         .filter(C::Key.eq(key))
         .filter(C::ResponseStatus.is_null())
@@ -98,14 +82,74 @@ pub async fn claim(
         .exec(conn)
         .await?;
     Ok(if taken.rows_affected == 1 {
-        Claim::Fresh(Lease(locked_until))
+        Claim::Fresh(Lease(holder))
     } else {
         Claim::InProgress
     })
 }
 
+/// `true`: the row is new and ours.
+async fn insert_claim(
+    conn: &impl ConnectionTrait,
+    owner: &str,
+    key: &str,
+    request_hash: &str,
+    holder: Uuid,
+    locked_until: DateTime<Utc>,
+    now: DateTime<Utc>,
+) -> Result<bool, DbErr> {
+    use idempotency_key::Column as C;
+    let insert = Query::insert()
+        .into_table(Keys)
+        .columns([
+            C::Owner,
+            C::Key,
+            C::RequestHash,
+            C::LockedUntil,
+            C::Holder,
+            C::CreatedAt,
+        ])
+        .values_panic([
+            owner.into(),
+            key.into(),
+            request_hash.into(),
+            locked_until.into(),
+            holder.into(),
+            now.into(),
+        ])
+        .on_conflict(
+            OnConflict::columns([C::Owner, C::Key])
+                .do_nothing()
+                .to_owned(),
+        )
+        .to_owned();
+    Ok(conn.execute(&insert).await?.rows_affected() == 1)
+}
+
+/// Extend a claim's lease to `lease` from `now` while its holder works. `false`: the claim is
+/// no longer this holder's to renew (answered, given back, or taken over) — stop renewing.
+pub async fn renew(
+    conn: &impl ConnectionTrait,
+    owner: &str,
+    key: &str,
+    held: Lease,
+    now: DateTime<Utc>,
+    lease: Duration,
+) -> Result<bool, DbErr> {
+    use idempotency_key::Column as C;
+    let renewed = Keys::update_many()
+        .col_expr(C::LockedUntil, Expr::value(now + lease))
+        .filter(C::Owner.eq(owner))
+        .filter(C::Key.eq(key))
+        .filter(C::ResponseStatus.is_null())
+        .filter(C::Holder.eq(held.0))
+        .exec(conn)
+        .await?;
+    Ok(renewed.rows_affected == 1)
+}
+
 /// Record the response of a claimed key; call inside the transaction that did the work.
-/// `false`: the lease was lost to another request, which owns the key now — roll back.
+/// `false`: the key was taken over by another request, which owns it now — roll back.
 pub async fn store_response(
     conn: &impl ConnectionTrait,
     owner: &str,
@@ -121,7 +165,7 @@ pub async fn store_response(
         .filter(C::Owner.eq(owner))
         .filter(C::Key.eq(key))
         .filter(C::ResponseStatus.is_null())
-        .filter(C::LockedUntil.eq(lease.0))
+        .filter(C::Holder.eq(lease.0))
         .exec(conn)
         .await?;
     Ok(stored.rows_affected == 1)
@@ -139,7 +183,7 @@ pub async fn release(
         .filter(C::Owner.eq(owner))
         .filter(C::Key.eq(key))
         .filter(C::ResponseStatus.is_null())
-        .filter(C::LockedUntil.eq(lease.0))
+        .filter(C::Holder.eq(lease.0))
         .exec(conn)
         .await?;
     Ok(())

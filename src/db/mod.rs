@@ -11,6 +11,7 @@ pub mod data_requests;
 pub mod deliverables;
 pub mod entities;
 pub mod erasure;
+pub mod existing;
 pub mod idempotency;
 pub mod iterations;
 pub mod ledger;

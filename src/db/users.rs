@@ -142,6 +142,19 @@ pub async fn set_disabled(
     Ok(())
 }
 
+/// Take the account's row lock for the rest of the transaction with a write that changes
+/// nothing (PostgreSQL locks the row; SQLite holds its single writer lock), so a decision read
+/// next — has the owner been told of this trip yet? — is taken once. `false`: no such account.
+pub async fn lock(conn: &impl ConnectionTrait, id: Uuid) -> Result<bool, DbErr> {
+    use sea_orm::sea_query::Expr;
+    let result = user::Entity::update_many()
+        .col_expr(user::Column::UpdatedAt, Expr::col(user::Column::UpdatedAt))
+        .filter(user::Column::Id.eq(id))
+        .exec(conn)
+        .await?;
+    Ok(result.rows_affected == 1)
+}
+
 async fn touch(conn: &impl ConnectionTrait, id: Uuid, now: DateTime<Utc>) -> Result<(), DbErr> {
     use sea_orm::sea_query::Expr;
     user::Entity::update_many()

@@ -701,7 +701,10 @@ async fn download_export(
     let expires_at =
         db::now() + chrono::Duration::seconds(i64::try_from(ttl.as_secs()).unwrap_or(900));
     let export = Download {
-        request: state.store.presign_get(&key, ttl).await?,
+        request: state
+            .store
+            .presign_get(&key, ttl, &format!("export-{}.json", row.id))
+            .await?,
         expires_at,
     };
     let order = db::orders::find(&state.db, row.order_id)

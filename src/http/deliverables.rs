@@ -158,6 +158,8 @@ async fn load_open_deliverable(
         (status = 413, description = "Body too large", body = Problem),
         (status = 415, description = "Body is not JSON", body = Problem),
         (status = 422, description = "Declaration refused (as for samples), kind_not_deliverable, invalid_label_text", body = Problem),
+        (status = 502, description = "The object store failed or sent a reply that cannot be used (storage_error); nothing was decided", body = Problem),
+        (status = 503, description = "The object store cannot be reached (storage_unavailable, with Retry-After); nothing was decided", body = Problem),
     )
 )]
 async fn start_deliverable(
@@ -282,6 +284,8 @@ async fn get_deliverable(
         (status = 200, description = "What is uploaded and what is left", body = UploadInstructions),
         (status = 404, description = "No such order or deliverable", body = Problem),
         (status = 409, description = "The upload is finished, or the order no longer takes deliverables", body = Problem),
+        (status = 502, description = "The object store failed or sent a reply that cannot be used (storage_error); nothing was decided", body = Problem),
+        (status = 503, description = "The object store cannot be reached (storage_unavailable, with Retry-After); nothing was decided", body = Problem),
     )
 )]
 async fn resume_deliverable(
@@ -335,6 +339,8 @@ async fn sign_deliverable_parts(
         (status = 413, description = "Body too large", body = Problem),
         (status = 415, description = "A body was sent that is not JSON", body = Problem),
         (status = 422, description = "Rejected (size_mismatch, checksum_mismatch, type_mismatch, …) or parts missing", body = Problem),
+        (status = 502, description = "The object store failed or sent a reply that cannot be used (storage_error); nothing was decided", body = Problem),
+        (status = 503, description = "The object store cannot be reached (storage_unavailable, with Retry-After); nothing was decided", body = Problem),
     )
 )]
 async fn complete_deliverable(

@@ -1,10 +1,20 @@
 //! Request extractors that turn every malformed input into a problem+json error with a stable
-//! code: JSON bodies (unknown fields refused, size-limited), path ids, query strings, and the
-//! `If-Match`, `Idempotency-Key` and `X-Request-Id` headers.
+//! code: JSON bodies (objects only, unknown fields refused, size-limited), path ids, query
+//! strings, and the `If-Match`, `Idempotency-Key` and `X-Request-Id` headers.
+//!
+//! Every body is a JSON object. serde would happily map an array onto a struct field by field
+//! (`[null, true]` as `{ "roles": null, "disabled": true }`), so anything else — array,
+//! string, number, boolean, `null` — is refused before it is read (`body_not_object`).
+//!
+//! Bodies and query strings are read through `serde_path_to_error`, so a refusal says where the
+//! input went wrong (`roles[0]`) and what is wrong in plain words; the place is also given
+//! apart, as the problem document's `field` member, so a page can show the error beside its
+//! field. Parser positions (`at line 1 column 25`) are kept only for JSON that does not parse.
 
-use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
+use axum::extract::rejection::PathRejection;
 use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::request::Parts;
+use axum::http::{HeaderMap, StatusCode, header};
 use serde::de::DeserializeOwned;
 
 use crate::error::AppError;
@@ -16,67 +26,212 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
     type Rejection = AppError;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, AppError> {
-        match axum::Json::<T>::from_request(req, state).await {
-            Ok(axum::Json(value)) => Ok(Self(value)),
-            Err(rejection) => Err(json_error(rejection)),
+        if !declares_json(req.headers()).unwrap_or(false) {
+            return Err(not_json());
         }
+        let bytes = body_bytes(req, state).await?;
+        parse_object(&bytes).map(Self)
     }
 }
 
-fn json_error(rejection: JsonRejection) -> AppError {
-    match rejection {
-        JsonRejection::MissingJsonContentType(_) => {
-            AppError::UnsupportedMediaType("send the body as application/json".into())
-        }
-        JsonRejection::JsonDataError(e) => AppError::unprocessable("invalid_body", e.body_text()),
-        JsonRejection::JsonSyntaxError(e) => AppError::bad_request("malformed_json", e.body_text()),
-        JsonRejection::BytesRejection(e)
-            if e.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE =>
-        {
-            AppError::PayloadTooLarge
-        }
-        other => AppError::bad_request("unreadable_body", other.body_text()),
-    }
-}
-
-/// An optional JSON body: an empty body is `None`; anything else must be JSON of `T`.
+/// An optional JSON body: an empty body is `None`; anything else must be a JSON object of `T`.
 pub struct OptionalJson<T>(pub Option<T>);
 
 impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for OptionalJson<T> {
     type Rejection = AppError;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, AppError> {
-        let declared_json = req
-            .headers()
-            .get(axum::http::header::CONTENT_TYPE)
-            .and_then(|v| v.to_str().ok())
-            .is_none_or(|v| v.starts_with("application/json"));
-        let bytes = axum::body::Bytes::from_request(req, state)
-            .await
-            .map_err(|e| {
-                if e.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
-                    AppError::PayloadTooLarge
-                } else {
-                    AppError::bad_request("unreadable_body", e.body_text())
-                }
-            })?;
+        // With no Content-Type at all a body is still read as JSON (the body is optional, and
+        // clients sending none often send no type either).
+        let declared_json = declares_json(req.headers()).unwrap_or(true);
+        let bytes = body_bytes(req, state).await?;
         if bytes.is_empty() {
             return Ok(Self(None));
         }
         if !declared_json {
-            return Err(AppError::UnsupportedMediaType(
-                "send the body as application/json".into(),
-            ));
+            return Err(not_json());
         }
-        serde_json::from_slice(&bytes)
-            .map(|v| Self(Some(v)))
-            .map_err(|e| {
-                if e.classify() == serde_json::error::Category::Data {
-                    AppError::unprocessable("invalid_body", e.to_string())
-                } else {
-                    AppError::bad_request("malformed_json", e.to_string())
-                }
-            })
+        parse_object(&bytes).map(|v| Self(Some(v)))
+    }
+}
+
+/// Whether the request says its body is JSON (`application/json` or `application/…+json`);
+/// `None` when it names no type.
+fn declares_json(headers: &HeaderMap) -> Option<bool> {
+    let value = headers.get(header::CONTENT_TYPE)?;
+    let essence = value
+        .to_str()
+        .unwrap_or_default()
+        .split(';')
+        .next()
+        .unwrap_or_default()
+        .trim()
+        .to_ascii_lowercase();
+    Some(
+        essence == "application/json"
+            || essence
+                .strip_prefix("application/")
+                .is_some_and(|subtype| subtype.ends_with("+json")),
+    )
+}
+
+fn not_json() -> AppError {
+    AppError::UnsupportedMediaType("send the body as application/json".into())
+}
+
+async fn body_bytes<S: Send + Sync>(
+    req: Request,
+    state: &S,
+) -> Result<axum::body::Bytes, AppError> {
+    axum::body::Bytes::from_request(req, state)
+        .await
+        .map_err(|e| {
+            if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+                AppError::PayloadTooLarge
+            } else {
+                AppError::bad_request("unreadable_body", "the request body could not be read")
+            }
+        })
+}
+
+/// `bytes` as a `T`, provided they are one JSON object.
+fn parse_object<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, AppError> {
+    let first = bytes
+        .iter()
+        .find(|b| !matches!(b, b' ' | b'\t' | b'\n' | b'\r'));
+    if first.is_some_and(|b| *b != b'{') {
+        // Never handed to serde, which would read an array as a struct.
+        return Err(
+            match serde_json::from_slice::<serde::de::IgnoredAny>(bytes) {
+                Ok(_) => AppError::unprocessable(
+                    "body_not_object",
+                    "the body must be a JSON object ({ … }), not an array, a string, a number, a \
+                 boolean or null",
+                ),
+                Err(err) => malformed(&err),
+            },
+        );
+    }
+    let mut deserializer = serde_json::Deserializer::from_slice(bytes);
+    let value = serde_path_to_error::deserialize(&mut deserializer).map_err(|err| {
+        let path = err.path().to_string();
+        let inner = err.into_inner();
+        match inner.classify() {
+            serde_json::error::Category::Data => {
+                let message = without_position(&inner);
+                invalid_input(
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    "invalid_body",
+                    &path,
+                    &message,
+                )
+            }
+            _ => malformed(&inner),
+        }
+    })?;
+    deserializer.end().map_err(|err| malformed(&err))?;
+    Ok(value)
+}
+
+fn malformed(err: &serde_json::Error) -> AppError {
+    AppError::bad_request(
+        "malformed_json",
+        format!("the body is not valid JSON: {err}"),
+    )
+}
+
+/// serde_json's message without its ` at line 1 column 25` (useless once the field is named).
+fn without_position(err: &serde_json::Error) -> String {
+    let text = err.to_string();
+    let suffix = format!(" at line {} column {}", err.line(), err.column());
+    text.strip_suffix(&suffix).unwrap_or(&text).to_owned()
+}
+
+/// A refusal naming the field at fault (`path` as `serde_path_to_error` writes it, `.` for the
+/// whole input) in the detail and in the problem's `field` member.
+fn invalid_input(status: StatusCode, code: &'static str, path: &str, message: &str) -> AppError {
+    let field = field_at_fault(path, message);
+    let words = plain_words(message);
+    let detail = match &field {
+        Some(field) => format!("`{field}`: {words}"),
+        None => words,
+    };
+    let extra = field.map(|field| {
+        let mut map = serde_json::Map::new();
+        map.insert("field".into(), field.into());
+        map
+    });
+    if status == StatusCode::UNPROCESSABLE_ENTITY {
+        AppError::Unprocessable {
+            code,
+            detail,
+            extra,
+        }
+    } else {
+        AppError::BadRequest {
+            code,
+            detail,
+            extra,
+        }
+    }
+}
+
+/// The field a message is about: for a missing, unknown or repeated field serde reports the
+/// enclosing object's path and names the field in the message, so the two are joined.
+fn field_at_fault(path: &str, message: &str) -> Option<String> {
+    let parent = (path != ".").then_some(path);
+    let named = ["missing field `", "unknown field `", "duplicate field `"]
+        .iter()
+        .find_map(|prefix| message.strip_prefix(prefix))
+        .and_then(|rest| rest.split('`').next());
+    match (parent, named) {
+        (Some(parent), Some(name)) if parent == name || parent.ends_with(&format!(".{name}")) => {
+            Some(parent.to_owned())
+        }
+        (Some(parent), Some(name)) => Some(format!("{parent}.{name}")),
+        (None, Some(name)) => Some(name.to_owned()),
+        (parent, None) => parent.map(str::to_owned),
+    }
+}
+
+/// serde's wording rephrased for people: "unknown variant `boss`, expected one of `customer`,
+/// `staff`" becomes "unknown value `boss`; expected one of customer, staff", "invalid type:
+/// integer `5`, expected a string" becomes "got integer `5`; expected a string".
+fn plain_words(message: &str) -> String {
+    if let Some(text) = parse_int_error(message) {
+        return text.to_owned();
+    }
+    let Some((what, expected)) = message.split_once(", expected ") else {
+        return message.replace("there are no fields", "this takes no fields");
+    };
+    let expected = expected.replace('`', "");
+    let what = if let Some(value) = what.strip_prefix("unknown variant ") {
+        format!("unknown value {value}")
+    } else if let Some(got) = what
+        .strip_prefix("invalid type: ")
+        .or_else(|| what.strip_prefix("invalid value: "))
+    {
+        format!("got {got}")
+    } else if let Some(length) = what.strip_prefix("invalid length ") {
+        format!("got {length} items")
+    } else {
+        what.to_owned()
+    };
+    format!("{what}; expected {expected}")
+}
+
+/// Query parameters are parsed with `str::parse`, whose errors say nothing about what was wanted.
+fn parse_int_error(message: &str) -> Option<&'static str> {
+    match message {
+        "invalid digit found in string" | "cannot parse integer from empty string" => {
+            Some("expected a whole number")
+        }
+        "number too large to fit in target type" | "number too small to fit in target type" => {
+            Some("the number is out of range")
+        }
+        "invalid float literal" => Some("expected a number"),
+        "provided string was not `true` or `false`" => Some("expected true or false"),
+        _ => None,
     }
 }
 
@@ -97,17 +252,23 @@ impl<T: DeserializeOwned + Send, S: Send + Sync> FromRequestParts<S> for ApiPath
     }
 }
 
-/// `Query<T>` whose failures are problem documents.
+/// `Query<T>` whose failures are problem documents naming the parameter at fault.
 pub struct ApiQuery<T>(pub T);
 
 impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for ApiQuery<T> {
     type Rejection = AppError;
 
-    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, AppError> {
-        axum::extract::Query::<T>::from_request_parts(parts, state)
-            .await
-            .map(|axum::extract::Query(v)| Self(v))
-            .map_err(|e: QueryRejection| AppError::bad_request("invalid_query", e.body_text()))
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, AppError> {
+        let query = parts.uri.query().unwrap_or_default();
+        let deserializer =
+            serde_urlencoded::Deserializer::new(form_urlencoded::parse(query.as_bytes()));
+        serde_path_to_error::deserialize(deserializer)
+            .map(Self)
+            .map_err(|err| {
+                let path = err.path().to_string();
+                let message = err.into_inner().to_string();
+                invalid_input(StatusCode::BAD_REQUEST, "invalid_query", &path, &message)
+            })
     }
 }
 
@@ -205,5 +366,74 @@ mod tests {
         assert_eq!(super::parse_etag(&super::etag(12)), Some(12));
         assert_eq!(super::parse_etag("W/\"v1\""), None);
         assert_eq!(super::parse_etag("\"1\""), None);
+    }
+
+    #[derive(Debug, serde::Deserialize)]
+    #[serde(deny_unknown_fields)]
+    #[allow(dead_code)]
+    struct Account {
+        email: String,
+        roles: Vec<crate::domain::account::Role>,
+        disabled: Option<bool>,
+    }
+
+    fn refusal(body: &str) -> crate::error::Problem {
+        super::parse_object::<Account>(body.as_bytes())
+            .unwrap_err()
+            .to_problem()
+    }
+
+    #[test]
+    fn only_objects_are_bodies() {
+        for body in [
+            "[null, true]",
+            "[]",
+            "\"text\"",
+            "12",
+            "true",
+            "null",
+            " \n [1]",
+        ] {
+            let problem = refusal(body);
+            assert_eq!(problem.code, "body_not_object", "{body}");
+            assert_eq!(problem.status, 422, "{body}");
+        }
+        assert_eq!(refusal("[1,").code, "malformed_json");
+        assert_eq!(refusal("").code, "malformed_json");
+        assert_eq!(
+            refusal(r#"{"email":"a@b.c","roles":[]} {}"#).code,
+            "malformed_json",
+            "one object only"
+        );
+    }
+
+    #[test]
+    fn refusals_name_the_field_in_plain_words() {
+        let cases = [
+            (
+                r#"{"email":"a@b.c","roles":["boss"]}"#,
+                "roles[0]",
+                "`roles[0]`: unknown value `boss`; expected one of customer, staff, reviewer, admin",
+            ),
+            (r#"{"roles":[]}"#, "email", "`email`: missing field `email`"),
+            (
+                r#"{"email":"a@b.c","roles":[],"colour":"red"}"#,
+                "colour",
+                "`colour`: unknown field `colour`; expected one of email, roles, disabled",
+            ),
+            (
+                r#"{"email":5,"roles":[]}"#,
+                "email",
+                "`email`: got integer `5`; expected a string",
+            ),
+        ];
+        for (body, field, detail) in cases {
+            let problem = refusal(body);
+            assert_eq!(problem.code, "invalid_body", "{body}");
+            assert_eq!(problem.detail, detail, "{body}");
+            let extra = problem.extra.expect("a field member");
+            assert_eq!(extra["field"], field, "{body}");
+            assert!(!problem.detail.contains("line 1"), "{body}");
+        }
     }
 }

@@ -38,9 +38,12 @@ async fn readyz(State(state): State<AppState>) -> AppResult<Json<Health>> {
         tracing::warn!(error = %e, "database not ready");
         AppError::Unavailable("the database is unreachable".into())
     })?;
-    state.store.ping().await.map_err(|e| {
-        tracing::warn!(error = %e, "object store not ready");
-        AppError::Unavailable("the object store is unreachable".into())
-    })?;
+    // Whatever the store's failure, this replica cannot serve uploads: not ready (503
+    // storage_unavailable; the cause is logged, never sent).
+    state
+        .store
+        .ping()
+        .await
+        .map_err(|e| AppError::StorageUnavailable(format!("object store not ready: {e}")))?;
     Ok(Json(Health { status: "ready" }))
 }

@@ -191,8 +191,9 @@ async fn create_iteration(
     let hash = hex::encode(Sha256::digest(
         serde_json::to_vec(&(order_id, &req)).map_err(AppError::internal)?,
     ));
-    let lease = match super::idempotent::claim(&state, &owner, &key, &hash).await? {
-        super::idempotent::Claimed::Fresh(lease) => lease,
+    // The heartbeat keeps the claim alive until this handler returns (or is dropped).
+    let (lease, _heartbeat) = match super::idempotent::claim(&state, &owner, &key, &hash).await? {
+        super::idempotent::Claimed::Fresh(lease, heartbeat) => (lease, heartbeat),
         super::idempotent::Claimed::Answered(answer) => return Ok(answer),
     };
     let needs = req.needs.normalized();

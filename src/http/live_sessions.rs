@@ -215,8 +215,9 @@ async fn schedule_session(
         live_session::validate_booking(req.scheduled_at, req.participants, now).map_err(invalid)?;
     live_session::schedulable(order.delivery_mode, order.status).map_err(refused)?;
     let owner = format!("live-sessions:{}", caller.user.id);
-    let lease = match super::idempotent::claim(&state, &owner, &key, &hash).await? {
-        super::idempotent::Claimed::Fresh(lease) => lease,
+    // The heartbeat keeps the claim alive until this handler returns (or is dropped).
+    let (lease, _heartbeat) = match super::idempotent::claim(&state, &owner, &key, &hash).await? {
+        super::idempotent::Claimed::Fresh(lease, heartbeat) => (lease, heartbeat),
         super::idempotent::Claimed::Answered(answer) => return Ok(answer),
     };
     let new = db::live_sessions::NewSession {

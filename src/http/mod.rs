@@ -1,6 +1,6 @@
 //! The HTTP API: one module per resource, each with its own `router()`; this module puts them
-//! together, adds the cross-cutting layers (request id, tracing, body limit) and serves the
-//! OpenAPI document generated from the handlers' annotations.
+//! together, adds the cross-cutting layers (request id, tracing, body limit, security headers)
+//! and serves the OpenAPI document generated from the handlers' annotations.
 
 pub mod audit_log;
 pub mod auth;
@@ -71,6 +71,12 @@ use crate::error::{AppError, Problem};
 )]
 struct ApiDoc;
 
+/// Every answer of the API is data, never a page: it loads nothing, runs nothing and may not be
+/// framed. Set on every response (errors and the 404 fallback too) unless a handler set its
+/// own — pages, when they come, bring their policy. With `X-Content-Type-Options: nosniff`,
+/// `Referrer-Policy: no-referrer` and `X-Frame-Options: DENY` (for browsers without CSP).
+const API_CSP: &str = "default-src 'none'; frame-ancestors 'none'";
+
 /// All routes with their layers, and the OpenAPI document describing them.
 pub fn router(state: AppState) -> axum::Router {
     let (api, openapi) = OpenApiRouter::with_openapi(ApiDoc::openapi())
@@ -111,6 +117,22 @@ pub fn router(state: AppState) -> axum::Router {
         .layer(SetResponseHeaderLayer::if_not_present(
             header::CACHE_CONTROL,
             HeaderValue::from_static("no-store"),
+        ))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::X_CONTENT_TYPE_OPTIONS,
+            HeaderValue::from_static("nosniff"),
+        ))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::REFERRER_POLICY,
+            HeaderValue::from_static("no-referrer"),
+        ))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::X_FRAME_OPTIONS,
+            HeaderValue::from_static("DENY"),
+        ))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static(API_CSP),
         ))
         .layer(PropagateRequestIdLayer::new(request_id.clone()))
         .layer(TraceLayer::new_for_http().make_span_with(|req: &Request<_>| {

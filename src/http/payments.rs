@@ -198,8 +198,9 @@ async fn record_payment(
     let hash = hex::encode(Sha256::digest(
         serde_json::to_vec(&req).map_err(AppError::internal)?,
     ));
-    let lease = match super::idempotent::claim(&state, &owner, &key, &hash).await? {
-        super::idempotent::Claimed::Fresh(lease) => lease,
+    // The heartbeat keeps the claim alive until this handler returns (or is dropped).
+    let (lease, _heartbeat) = match super::idempotent::claim(&state, &owner, &key, &hash).await? {
+        super::idempotent::Claimed::Fresh(lease, heartbeat) => (lease, heartbeat),
         super::idempotent::Claimed::Answered(answer) => return Ok(answer),
     };
 

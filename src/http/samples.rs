@@ -144,6 +144,8 @@ async fn load_sample(state: &AppState, order_id: Uuid, sample_id: Uuid) -> AppRe
         (status = 413, description = "Body too large", body = Problem),
         (status = 415, description = "Body is not JSON", body = Problem),
         (status = 422, description = "Declaration refused: empty_file, file_too_large, invalid_sha256, content_type_not_allowed, invalid_file_name, invalid_body", body = Problem),
+        (status = 502, description = "The object store failed or sent a reply that cannot be used (storage_error); nothing was decided", body = Problem),
+        (status = 503, description = "The object store cannot be reached (storage_unavailable, with Retry-After); nothing was decided", body = Problem),
     )
 )]
 async fn start_upload(
@@ -226,6 +228,8 @@ async fn get_sample(
         (status = 200, description = "What is uploaded and what is left", body = UploadInstructions),
         (status = 404, description = "No such order or sample", body = Problem),
         (status = 409, description = "The upload is already completed, rejected, aborted or assembled, or the order no longer takes samples", body = Problem),
+        (status = 502, description = "The object store failed or sent a reply that cannot be used (storage_error); nothing was decided", body = Problem),
+        (status = 503, description = "The object store cannot be reached (storage_unavailable, with Retry-After); nothing was decided", body = Problem),
     )
 )]
 async fn resume_upload(
@@ -322,6 +326,8 @@ pub struct Download {
         (status = 401, description = "Not logged in", body = Problem),
         (status = 404, description = "No such order or sample", body = Problem),
         (status = 409, description = "The sample is not verified", body = Problem),
+        (status = 502, description = "The object store failed or sent a reply that cannot be used (storage_error); nothing was decided", body = Problem),
+        (status = 503, description = "The object store cannot be reached (storage_unavailable, with Retry-After); nothing was decided", body = Problem),
     )
 )]
 async fn download_sample(
@@ -355,6 +361,17 @@ async fn download_sample(
     Ok(Json(download))
 }
 
+/// The name a download is saved under: made from the upload's purpose, id and verified type,
+/// never from the name the client declared (`sample-{id}.jpg`).
+fn download_name(row: &SampleRow) -> String {
+    let extension = row
+        .detected_content_type
+        .as_deref()
+        .and_then(crate::media::MediaType::from_mime)
+        .map_or("bin", |media| media.extension());
+    format!("{}-{}.{extension}", row.purpose, row.id)
+}
+
 /// A presigned GET for a stored object (the uploads' URL lifetime, at most 15 minutes), with
 /// its audit event: who got a URL to which file, and until when.
 pub(crate) async fn issue_download(
@@ -367,7 +384,10 @@ pub(crate) async fn issue_download(
     mut detail: serde_json::Value,
 ) -> AppResult<Download> {
     let ttl = std::time::Duration::from_secs(state.settings.uploads.url_ttl_secs);
-    let request = state.store.presign_get(&row.object_key, ttl).await?;
+    let request = state
+        .store
+        .presign_get(&row.object_key, ttl, &download_name(row))
+        .await?;
     let expires_at =
         crate::db::now() + chrono::Duration::seconds(i64::try_from(ttl.as_secs()).unwrap_or(900));
     detail["expires_at"] = serde_json::to_value(expires_at).map_err(AppError::internal)?;

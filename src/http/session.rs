@@ -22,6 +22,8 @@ pub const CSRF_COOKIE: &str = "keepsake_csrf";
 pub struct Caller {
     pub user: UserRecord,
     pub session_id: uuid::Uuid,
+    /// The request's id (`X-Request-Id`), so a refusal recorded for this caller names it.
+    pub request_id: Option<String>,
 }
 
 impl Caller {
@@ -51,7 +53,7 @@ pub async fn refuse(
         &caller.actor(),
         "access.denied",
         target,
-        None,
+        caller.request_id.as_deref(),
         detail,
         crate::audit::Outcome::Refused,
     )
@@ -132,9 +134,13 @@ impl FromRequestParts<AppState> for Caller {
         if now - session.last_seen_at > chrono::Duration::seconds(60) {
             db::sessions::touch(&state.db, session.id, now).await?;
         }
+        let request_id = super::extract::RequestId::from_request_parts(parts, state)
+            .await
+            .unwrap_or_else(|never| match never {});
         Ok(Self {
             user,
             session_id: session.id,
+            request_id: request_id.0,
         })
     }
 }

@@ -112,9 +112,15 @@ async fn plan(state: &AppState, row: &OutboxRow) -> AppResult<Planned> {
         Plan::Send(mail) => mail,
         Plan::Skip(reason) => return Ok(Planned::Skip(reason)),
     };
+    // The person a customer-facing message goes to: the order's customer, or the account a
+    // message without an order is about.
+    let person = match row.order_id {
+        Some(_) => order.and_then(|o| o.customer_id),
+        None => payload_user(row),
+    };
     let address = match Audience::parse(&row.audience) {
         Some(Audience::Staff) => settings.notifications.staff_email.clone(),
-        Some(Audience::Customer) => match order.and_then(|o| o.customer_id) {
+        Some(Audience::Customer) => match person {
             Some(customer) => db::users::find(&state.db, customer).await?.map(|u| u.email),
             None => None,
         },
@@ -127,6 +133,11 @@ async fn plan(state: &AppState, row: &OutboxRow) -> AppResult<Planned> {
             row.audience
         )),
     })
+}
+
+/// The account a message without an order is about (`account.login_throttled`).
+fn payload_user(row: &OutboxRow) -> Option<uuid::Uuid> {
+    row.payload["user_id"].as_str()?.parse().ok()
 }
 
 /// Try a claimed message once and say what became of it, recording nothing: `relay_once`

@@ -35,6 +35,22 @@ impl MediaType {
         }
     }
 
+    /// The usual file-name extension, for names the server makes up (downloads).
+    pub fn extension(self) -> &'static str {
+        match self {
+            Self::Jpeg => "jpg",
+            Self::Png => "png",
+            Self::Webp => "webp",
+            Self::Wav => "wav",
+            Self::Mp3 => "mp3",
+            Self::Flac => "flac",
+            Self::M4a => "m4a",
+            Self::Mp4 => "mp4",
+            Self::QuickTime => "mov",
+            Self::Pdf => "pdf",
+        }
+    }
+
     /// Parses a client's declared type: case-insensitive, parameters after
     /// `;` ignored, common browser and OS aliases accepted. `video/x-m4v` is
     /// deliberately not accepted (iTunes video, possibly DRM-protected).

@@ -13,6 +13,7 @@
 //!   due time), is delivered or cancelled; a live session booked or cancelled; a money entry
 //!   recorded (amounts in major units: two decimals, none for currencies without minor units);
 //! - to the studio: SLA at risk and overdue, and a live session held without the AI label;
+//! - to an account's owner: failed sign-ins that tripped the login throttle (once per trip);
 //! - not mailed (`Plan::Skip`, the reason kept on the message): the studio's internal steps
 //!   (screening, consent review, production, quality check, holds, resumptions), stage
 //!   progress (`order.progress`: the order's page shows it; a mail per stage is noise to
@@ -70,6 +71,9 @@ fn payload_time(payload: &Value, key: &str) -> Option<DateTime<Utc>> {
 }
 
 pub fn render(facts: &Facts<'_>) -> Plan {
+    if facts.kind == "account.login_throttled" {
+        return login_throttled_mail(facts);
+    }
     let Some(reference) = facts.payload["reference"].as_str() else {
         return skip("the message names no order reference");
     };
@@ -236,6 +240,36 @@ pub fn render(facts: &Facts<'_>) -> Plan {
         }
         _ => skip("this version has no mail template for this kind"),
     }
+}
+
+/// To the account's owner, once per trip of the login throttle: someone is guessing, the
+/// password held, and the owner's own devices still get in. No address, no count: the owner
+/// needs to know it happened and what to do, not who tried.
+fn login_throttled_mail(facts: &Facts<'_>) -> Plan {
+    let Some(at) = payload_time(facts.payload, "tripped_at") else {
+        return skip("the message names no time");
+    };
+    Plan::Send(Rendered {
+        subject: "Failed sign-in attempts on your account".into(),
+        body: body(
+            vec![
+                format!(
+                    "Several attempts to sign in to your {} account with a wrong password were \
+                     made, the last around {}.",
+                    facts.studio_name,
+                    local_time(at, facts.zone)
+                ),
+                "For a while, sign-ins are slowed down from where those attempts came from and \
+                 from places you have not signed in from before. You can still sign in as usual \
+                 from a device you have used recently."
+                    .into(),
+                "If it was you, nothing more is needed. If it was not, the password held; \
+                 consider changing it to a long passphrase you use nowhere else."
+                    .into(),
+            ],
+            facts.studio_name,
+        ),
+    })
 }
 
 fn status_mail(
@@ -534,6 +568,30 @@ mod tests {
                 .body
                 .contains("5000 JPY")
         );
+    }
+
+    #[test]
+    fn a_tripped_login_throttle_tells_the_owner_without_the_attackers_address() {
+        let payload = json!({ "user_id": Uuid::nil(), "tripped_at": "2026-12-05T06:30:00Z" });
+        let mut facts = facts("account.login_throttled", &payload);
+        facts.order_id = None;
+        let mail = sent(render(&facts));
+        assert_eq!(mail.subject, "Failed sign-in attempts on your account");
+        assert!(
+            mail.body.contains("2026-12-05 14:30 (UTC+08:00)"),
+            "{}",
+            mail.body
+        );
+        assert!(
+            mail.body.contains("Keepsake Studio account"),
+            "{}",
+            mail.body
+        );
+        let no_time = json!({ "user_id": Uuid::nil() });
+        assert!(matches!(
+            render(&super::tests::facts("account.login_throttled", &no_time)),
+            Plan::Skip(_)
+        ));
     }
 
     #[test]

@@ -75,8 +75,17 @@ impl EmbeddedStore {
             .allow_headers(Any)
             .expose_headers([header::ETAG])
             .max_age(std::time::Duration::from_secs(600));
-        let service =
-            TowerToHyperService::new(ServiceBuilder::new().layer(cors).service(builder.build()));
+        let s3 = builder.build();
+        let logged = tower::service_fn(move |req: axum::http::Request<hyper::body::Incoming>| {
+            let s3 = s3.clone();
+            async move {
+                let (method, path) = (req.method().clone(), req.uri().path().to_owned());
+                let response = s3.call(req.map(s3s::Body::from)).await?;
+                log_refusal(&method, &path, &response);
+                Ok::<_, s3s::HttpError>(response)
+            }
+        });
+        let service = TowerToHyperService::new(ServiceBuilder::new().layer(cors).service(logged));
 
         let listener = TcpListener::bind(listen)
             .await
@@ -134,6 +143,40 @@ impl Drop for EmbeddedStore {
     fn drop(&mut self) {
         let _ = self.stop.send(true);
     }
+}
+
+/// s3s logs every request it refuses at ERROR (target `s3s::ops`): a browser's expired link or
+/// a tampered signature as loudly as a disk failure. That target is off (see `telemetry`);
+/// a refusal is a client's mistake and is logged here at the level it deserves — WARN for a
+/// refused signature or access (someone presented a link that is not valid), DEBUG for a
+/// missing object or a failed precondition (routine answers), INFO for the rest. Server
+/// faults (5xx) stay at ERROR: s3s logs them with the answer (target `s3s::service`). The
+/// presigned query string (credentials, signature) is never logged; the path holds ids only.
+fn log_refusal(method: &Method, path: &str, response: &s3s::HttpResponse) {
+    let status = response.status();
+    if !status.is_client_error() {
+        return;
+    }
+    let body = response.body().bytes().unwrap_or_default();
+    let code = s3_error_code(&body).unwrap_or("-");
+    let status = status.as_u16();
+    match status {
+        401 | 403 => {
+            tracing::warn!(%method, path, status, code, "embedded store refused a request")
+        }
+        404 | 304 | 412 => {
+            tracing::debug!(%method, path, status, code, "embedded store refused a request")
+        }
+        _ => tracing::info!(%method, path, status, code, "embedded store refused a request"),
+    }
+}
+
+/// The `<Code>` of an S3 error document.
+fn s3_error_code(body: &[u8]) -> Option<&str> {
+    let text = std::str::from_utf8(body).ok()?;
+    let start = text.find("<Code>")? + "<Code>".len();
+    let len = text[start..].find("</Code>")?;
+    Some(&text[start..start + len])
 }
 
 fn load_or_create_credentials(path: &PathBuf) -> Result<StoredCredentials, StorageError> {

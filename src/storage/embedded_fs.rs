@@ -4,8 +4,9 @@
 //! GetObject at roughly 100–150 MB/s here. Verifying a sample reads it whole once, and
 //! customers will download through the same path, so `get_object` keeps s3s-fs's answer (its
 //! headers, range handling, ETag and checksums) but replaces the body with a stream of 256 KiB
-//! reads of the same byte range. `delete_object` also removes the sidecar files s3s-fs leaves
-//! behind; a `put_object` refused for a bad checksum leaves nothing (s3s-fs writes the bytes
+//! reads of the same byte range, and answers with the `response-content-disposition` a
+//! presigned GET signed (s3s-fs ignores it). `delete_object` also removes the sidecar files
+//! s3s-fs leaves behind; a `put_object` refused for a bad checksum leaves nothing (s3s-fs writes the bytes
 //! before it compares), and one accepted is synced to disk before it is answered (s3s-fs syncs
 //! nothing). Multipart parts and their assembly are
 //! [`super::embedded_multipart`]'s; HEAD says its SHA-256 is a `FULL_OBJECT` checksum. Every
@@ -220,7 +221,13 @@ impl S3 for EmbeddedFs {
         req: S3Request<GetObjectInput>,
     ) -> S3Result<S3Response<GetObjectOutput>> {
         let path = self.root.join(&req.input.bucket).join(&req.input.key);
+        // s3s-fs ignores the response overrides a presigned GET signs; S3 honours them, and
+        // downloads rely on `response-content-disposition` to be saved, not shown inline.
+        let disposition = req.input.response_content_disposition.clone();
         let mut resp = self.inner.get_object(req).await?;
+        if disposition.is_some() {
+            resp.output.content_disposition = disposition;
+        }
         let length = resp
             .output
             .content_length

@@ -8,20 +8,36 @@
 pub mod embedded;
 mod embedded_fs;
 mod embedded_multipart;
+mod list_parts_xml;
 
 use std::time::Duration;
 
 use aws_sdk_s3::Client;
+use aws_sdk_s3::config::http::HttpResponse;
 use aws_sdk_s3::config::{
     BehaviorVersion, Credentials, Region, RequestChecksumCalculation, ResponseChecksumValidation,
 };
-use aws_sdk_s3::error::{DisplayErrorContext, ProvideErrorMetadata};
+use aws_sdk_s3::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
 use aws_sdk_s3::presigning::PresigningConfig;
 use aws_sdk_s3::types::{ChecksumAlgorithm, ChecksumMode, CompletedMultipartUpload, CompletedPart};
 use bytes::Bytes;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 use utoipa::ToSchema;
+
+/// What went wrong with a store request, which decides what the client is told (see
+/// `impl From<StorageError> for AppError`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StorageErrorKind {
+    /// The store could not be reached, did not answer in time, broke off a reply, or said it
+    /// is unavailable (503): the same request may well work in a moment.
+    Unavailable,
+    /// The store answered with a failure, or with a reply we cannot use.
+    Failed,
+    /// The request could not even be made here (a bug or a misconfiguration of ours): not the
+    /// store's doing.
+    Local,
+}
 
 #[derive(Debug, thiserror::Error)]
 #[error("{op}: {message}")]
@@ -30,23 +46,55 @@ pub struct StorageError {
     pub message: String,
     /// The store's error code (`InvalidPart`, `NoSuchKey`, …) when it sent one.
     pub code: Option<String>,
+    pub kind: StorageErrorKind,
 }
 
 impl StorageError {
+    /// A failure on our side of the request (see [`StorageErrorKind::Local`]).
     pub fn new(op: &'static str, err: impl std::fmt::Display) -> Self {
+        Self::of_kind(StorageErrorKind::Local, op, err)
+    }
+    /// A reply the store started and did not finish (a body cut off mid-way).
+    pub fn unavailable(op: &'static str, err: impl std::fmt::Display) -> Self {
+        Self::of_kind(StorageErrorKind::Unavailable, op, err)
+    }
+    /// A reply that does not say what a well-behaved store would have said.
+    pub fn bad_reply(op: &'static str, err: impl std::fmt::Display) -> Self {
+        Self::of_kind(StorageErrorKind::Failed, op, err)
+    }
+    fn of_kind(kind: StorageErrorKind, op: &'static str, err: impl std::fmt::Display) -> Self {
         Self {
             op,
             message: err.to_string(),
             code: None,
+            kind,
         }
     }
-    fn sdk<E: std::error::Error + ProvideErrorMetadata>(op: &'static str, err: E) -> Self {
-        let code = err.code().map(str::to_owned);
+    fn sdk<E>(op: &'static str, err: SdkError<E, HttpResponse>) -> Self
+    where
+        E: std::error::Error + ProvideErrorMetadata + Send + Sync + 'static,
+    {
         Self {
             op,
+            kind: kind_of(&err),
+            code: err.code().map(str::to_owned),
             message: DisplayErrorContext(err).to_string(),
-            code,
         }
+    }
+}
+
+/// Sort the SDK's failures: no answer (connection refused or reset, timeouts, a 503) is
+/// "unavailable"; an answer that is an error or cannot be parsed is "failed"; a request the
+/// SDK could not build or send for reasons of ours is "local".
+fn kind_of<E>(err: &SdkError<E, HttpResponse>) -> StorageErrorKind {
+    match err {
+        SdkError::ConstructionFailure(_) => StorageErrorKind::Local,
+        SdkError::DispatchFailure(failure) if failure.is_user() => StorageErrorKind::Local,
+        SdkError::TimeoutError(_) | SdkError::DispatchFailure(_) => StorageErrorKind::Unavailable,
+        SdkError::ServiceError(service) if service.raw().status().as_u16() == 503 => {
+            StorageErrorKind::Unavailable
+        }
+        _ => StorageErrorKind::Failed,
     }
 }
 
@@ -112,7 +160,7 @@ impl ObjectHead {
 }
 
 /// One uploaded part of a multipart upload.
-#[derive(Debug, Clone, Serialize, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
 pub struct UploadedPart {
     pub part_number: u32,
     pub size: u64,
@@ -120,6 +168,19 @@ pub struct UploadedPart {
     /// The part's SHA-256 (hex) as the store checked it, when the store reports it.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub sha256: Option<String>,
+}
+
+/// A part as the SDK lists it.
+fn uploaded_part(part: &aws_sdk_s3::types::Part) -> UploadedPart {
+    UploadedPart {
+        part_number: part
+            .part_number()
+            .and_then(|n| u32::try_from(n).ok())
+            .unwrap_or(0),
+        size: part.size().and_then(|s| u64::try_from(s).ok()).unwrap_or(0),
+        etag: part.e_tag().unwrap_or_default().to_owned(),
+        sha256: part.checksum_sha256().and_then(sha256_hex_of_base64),
+    }
 }
 
 /// Base64 SHA-256 (S3's form) → hex (the API's form); `None` for anything else (a composite
@@ -279,17 +340,22 @@ impl ObjectStore {
         Ok(to_presigned(&presigned))
     }
 
-    /// A presigned GET for downloading an object.
+    /// A presigned GET for downloading an object. The store is told (a signed response
+    /// override) to answer it as an attachment named `file_name`, so a browser saves the file
+    /// rather than showing it inline on the store's origin; the name is reduced to
+    /// [`download_file_name`]'s safe characters whatever the caller passes.
     pub async fn presign_get(
         &self,
         key: &str,
         ttl: Duration,
+        file_name: &str,
     ) -> Result<PresignedRequest, StorageError> {
         let presigned = self
             .presigner
             .get_object()
             .bucket(&self.bucket)
             .key(key)
+            .response_content_disposition(attachment(file_name))
             .presigned(presigning(ttl)?)
             .await
             .map_err(|e| StorageError::sdk("presign get", e))?;
@@ -321,7 +387,7 @@ impl ObjectStore {
             .await
             .map_err(|e| StorageError::sdk("create multipart upload", e))?;
         out.upload_id.ok_or_else(|| {
-            StorageError::new("create multipart upload", "store returned no upload id")
+            StorageError::bad_reply("create multipart upload", "store returned no upload id")
         })
     }
 
@@ -360,35 +426,52 @@ impl ObjectStore {
         let mut parts = Vec::new();
         let mut marker: Option<String> = None;
         loop {
-            let out = self
-                .client
-                .list_parts()
-                .bucket(&self.bucket)
-                .key(key)
-                .upload_id(upload_id)
-                .set_part_number_marker(marker.clone())
-                .send()
-                .await
-                .map_err(|e| StorageError::sdk("list parts", e))?;
-            for part in out.parts() {
-                parts.push(UploadedPart {
-                    part_number: part
-                        .part_number()
-                        .and_then(|n| u32::try_from(n).ok())
-                        .unwrap_or(0),
-                    size: part.size().and_then(|s| u64::try_from(s).ok()).unwrap_or(0),
-                    etag: part.e_tag().unwrap_or_default().to_owned(),
-                    sha256: part.checksum_sha256().and_then(sha256_hex_of_base64),
-                });
-            }
-            let next = out.next_part_number_marker().map(str::to_owned);
-            if out.is_truncated() != Some(true) || next.is_none() || next == marker {
+            let page = self.list_parts_page(key, upload_id, marker.clone()).await?;
+            parts.extend(page.parts);
+            if !page.truncated || page.next_marker.is_none() || page.next_marker == marker {
                 break;
             }
-            marker = next;
+            marker = page.next_marker;
         }
         parts.sort_by_key(|p| p.part_number);
         Ok(parts)
+    }
+
+    /// One page of ListParts. A successful reply the SDK refuses to parse is read by
+    /// [`list_parts_xml`] instead: moto names its root element `ListPartsResponse` where S3
+    /// says `ListPartsResult`, and the SDK rejects the whole reply for that name alone.
+    async fn list_parts_page(
+        &self,
+        key: &str,
+        upload_id: &str,
+        marker: Option<String>,
+    ) -> Result<list_parts_xml::PartsPage, StorageError> {
+        let sent = self
+            .client
+            .list_parts()
+            .bucket(&self.bucket)
+            .key(key)
+            .upload_id(upload_id)
+            .set_part_number_marker(marker)
+            .send()
+            .await;
+        match sent {
+            Ok(out) => Ok(list_parts_xml::PartsPage {
+                parts: out.parts().iter().map(uploaded_part).collect(),
+                truncated: out.is_truncated() == Some(true),
+                next_marker: out.next_part_number_marker().map(str::to_owned),
+            }),
+            // A successful reply turned into an error is one the SDK could not parse.
+            Err(err) => match err
+                .raw_response()
+                .filter(|raw| raw.status().is_success())
+                .and_then(|raw| raw.body().bytes())
+            {
+                Some(body) => list_parts_xml::parse(body)
+                    .map_err(|why| StorageError::bad_reply("list parts", why)),
+                None => Err(StorageError::sdk("list parts", err)),
+            },
+        }
     }
 
     pub async fn complete_multipart(
@@ -511,7 +594,7 @@ impl ObjectStore {
             .body
             .collect()
             .await
-            .map_err(|e| StorageError::new("read range", e))?;
+            .map_err(|e| StorageError::unavailable("read range", e))?;
         Ok(data.into_bytes())
     }
 
@@ -530,7 +613,7 @@ impl ObjectStore {
         while let Some(chunk) = body
             .try_next()
             .await
-            .map_err(|e| StorageError::new("read object", e))?
+            .map_err(|e| StorageError::unavailable("read object", e))?
         {
             hasher.update(&chunk);
         }
@@ -620,6 +703,33 @@ pub fn base64_of(bytes: &[u8]) -> String {
     base64::engine::general_purpose::STANDARD.encode(bytes)
 }
 
+/// A file name safe in a `Content-Disposition` header and on any file system: ASCII letters,
+/// digits, `.`, `-` and `_` only (anything else becomes `_`), at most 100 characters, never
+/// empty or hidden.
+pub fn download_file_name(name: &str) -> String {
+    let safe: String = name
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_') {
+                c
+            } else {
+                '_'
+            }
+        })
+        .take(100)
+        .collect();
+    let safe = safe.trim_start_matches('.');
+    if safe.is_empty() {
+        "download".to_owned()
+    } else {
+        safe.to_owned()
+    }
+}
+
+fn attachment(file_name: &str) -> String {
+    format!("attachment; filename=\"{}\"", download_file_name(file_name))
+}
+
 fn presigning(ttl: Duration) -> Result<PresigningConfig, StorageError> {
     PresigningConfig::expires_in(ttl).map_err(|e| StorageError::new("presign", e))
 }
@@ -638,6 +748,60 @@ fn to_presigned(req: &aws_sdk_s3::presigning::PresignedRequest) -> PresignedRequ
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn store_failures_are_sorted_by_what_a_client_can_do_about_them() {
+        use aws_sdk_s3::error::{ConnectorError, ErrorMetadata};
+        use aws_sdk_s3::operation::head_object::HeadObjectError;
+        use aws_sdk_s3::primitives::SdkBody;
+        type Failure = SdkError<HeadObjectError, HttpResponse>;
+        let reply = |status: u16| HttpResponse::new(status.try_into().unwrap(), SdkBody::from(""));
+        let store_says = |status: u16, code: &str| -> Failure {
+            let error = HeadObjectError::generic(ErrorMetadata::builder().code(code).build());
+            SdkError::service_error(error, reply(status))
+        };
+        let cases: [(Failure, StorageErrorKind); 7] = [
+            (
+                SdkError::dispatch_failure(ConnectorError::io("connection refused".into())),
+                StorageErrorKind::Unavailable,
+            ),
+            (
+                SdkError::timeout_error("no answer"),
+                StorageErrorKind::Unavailable,
+            ),
+            (store_says(503, "SlowDown"), StorageErrorKind::Unavailable),
+            (store_says(500, "InternalError"), StorageErrorKind::Failed),
+            (
+                SdkError::response_error("garbled XML", reply(200)),
+                StorageErrorKind::Failed,
+            ),
+            (
+                SdkError::construction_failure("no bucket"),
+                StorageErrorKind::Local,
+            ),
+            (
+                SdkError::dispatch_failure(ConnectorError::user("bad endpoint".into())),
+                StorageErrorKind::Local,
+            ),
+        ];
+        for (failure, kind) in cases {
+            let shown = format!("{failure:?}");
+            let err = StorageError::sdk("head object", failure);
+            assert_eq!(err.kind, kind, "{shown}");
+            let app = crate::error::AppError::from(err);
+            let (status, code) = match kind {
+                StorageErrorKind::Unavailable => (503, "storage_unavailable"),
+                StorageErrorKind::Failed => (502, "storage_error"),
+                StorageErrorKind::Local => (500, "internal_error"),
+            };
+            assert_eq!((app.status().as_u16(), app.code()), (status, code));
+            let detail = app.to_problem().detail;
+            assert!(
+                !detail.contains("head object") && !detail.contains("SlowDown"),
+                "the store's words stay in the log: {detail}"
+            );
+        }
+    }
 
     fn head(sha256_base64: Option<&str>, checksum_type: Option<&str>) -> ObjectHead {
         ObjectHead {
@@ -668,5 +832,21 @@ mod tests {
             None
         );
         assert_eq!(head(None, Some("FULL_OBJECT")).full_object_sha256(), None);
+    }
+
+    #[test]
+    fn download_names_cannot_break_out_of_the_header() {
+        assert_eq!(
+            attachment("sample-1.jpg"),
+            "attachment; filename=\"sample-1.jpg\""
+        );
+        assert_eq!(
+            download_file_name("a\"; filename=evil.html\r\nx: y"),
+            "a___filename_evil.html__x__y"
+        );
+        assert_eq!(download_file_name("../../etc/passwd"), "_.._etc_passwd");
+        assert_eq!(download_file_name("奶奶.jpg"), "__.jpg");
+        assert_eq!(download_file_name("..."), "download");
+        assert_eq!(download_file_name(&"x".repeat(300)).len(), 100);
     }
 }

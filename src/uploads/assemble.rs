@@ -3,8 +3,10 @@
 //! The store's own list of parts is authoritative: a part list sent by the client is checked
 //! against it (numbers, sizes, and ETags where the store reports them — s3s-fs does not)
 //! before the store is asked to assemble anything, because some stores (s3s-fs) consume parts
-//! while assembling and cannot undo a failed attempt. Only a store that cannot answer ListParts
-//! at all (moto) is trusted with the client's list as given.
+//! while assembling and cannot undo a failed attempt. (moto's ListParts reply, which the SDK
+//! refuses, is read by `storage::list_parts_xml`.) Only a store whose ListParts reply cannot be
+//! used at all is trusted with the client's list as given; a store that cannot be reached is
+//! not asked to assemble anything (`503 storage_unavailable`, the claim handed back).
 //! An upload the store no longer knows was either assembled already (its object exists) or lost.
 
 use super::Rejection;
@@ -12,7 +14,7 @@ use crate::app::AppState;
 use crate::db::samples::SampleRow;
 use crate::domain::sample::{self, UploadPlan};
 use crate::error::{AppError, AppResult};
-use crate::storage::{StorageError, UploadedPart};
+use crate::storage::{StorageError, StorageErrorKind, UploadedPart};
 
 /// A part as the client lists it at completion (its number and the ETag the store returned).
 #[derive(Debug, Clone, serde::Deserialize, serde::Serialize, utoipa::ToSchema)]
@@ -56,6 +58,7 @@ pub(super) async fn assemble(
             Ok(parts) => parts,
             Err(not_yet) => return Ok(Assembly::NotYet(not_yet)),
         },
+        (Err(err), _) if err.kind == StorageErrorKind::Unavailable => return Err(err.into()),
         (Err(err), Some(listed)) => {
             tracing::warn!(error = %err, "the store cannot list parts; assembling the client's list");
             let mut parts: Vec<UploadedPart> = listed

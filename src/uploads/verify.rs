@@ -52,11 +52,7 @@ pub(super) async fn inspect(state: &AppState, row: &SampleRow) -> AppResult<Insp
         )));
     }
 
-    let object = StoredObject {
-        store: &state.store,
-        key: &row.object_key,
-        size: head.size,
-    };
+    let object = StoredObject::new(&state.store, &row.object_key, head.size);
     let (media, metadata) = match identify(state, row, &object).await? {
         Ok(found) => found,
         Err(rejection) => return Ok(Inspection::Rejected(rejection)),
@@ -118,7 +114,11 @@ async fn identify(
     let metadata = match media::probe(object, sniffed).await {
         Ok(metadata) => metadata,
         Err(media::ProbeError::Read(e)) => {
-            return Err(AppError::internal(format!("probe read: {e}")));
+            // The store's own failure when it was one (unreachable, unusable reply).
+            return Err(object
+                .take_failure()
+                .map(AppError::from)
+                .unwrap_or_else(|| AppError::internal(format!("probe read: {e}"))));
         }
         Err(media::ProbeError::Malformed(why)) => {
             return Ok(Err(Rejection::detected(

@@ -2,14 +2,13 @@
 //! Without that variable these tests have nothing to talk to and return at once; `.ci/run`
 //! starts moto and runs them with it. (moto verifies neither signatures nor checksums, so the
 //! checksum rejections are proven against the embedded store only. Its ListParts answer has the
-//! wrong XML root (`ListPartsResponse`), which the AWS SDK refuses, so these tests complete
-//! multipart uploads with the client's own part list; resuming from the store's list is proven
-//! against the embedded store.)
+//! wrong XML root (`ListPartsResponse`), which the AWS SDK refuses; the store module reads it
+//! itself, and resuming and body-less completion are proven here too.)
 
 use keepsake::media::samples;
 use reqwest::StatusCode;
 
-use crate::helpers::{MIB, TestApp, order_body};
+use crate::helpers::{MIB, TestApp, order_body, part_bytes};
 
 async fn app_on_external_s3() -> Option<TestApp> {
     let endpoint = std::env::var("TEST_S3_ENDPOINT")
@@ -135,4 +134,67 @@ async fn external_s3_an_upload_the_store_lost_is_rejected_not_wedged() {
         .get(&format!("/api/v1/orders/{order}/samples/{sample_id}"))
         .await;
     assert_eq!(sample.body["status"], "rejected");
+}
+
+fn numbers(parts: &serde_json::Value) -> Vec<u64> {
+    parts
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["part_number"].as_u64().unwrap())
+        .collect()
+}
+
+#[tokio::test]
+async fn external_s3_resume_lists_the_store_s_parts_and_completion_needs_no_list() {
+    let Some(app) = app_on_external_s3().await else {
+        eprintln!("TEST_S3_ENDPOINT not set: skipped");
+        return;
+    };
+    let order = app.create_order(&order_body("machine_driven")).await["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let video = samples::mp4(640, 360, 5_000, false, 12 * MIB);
+    let started = app.start_upload(&order, "video", "video/mp4", &video).await;
+    let upload = &started.body["upload"];
+    let sample_id = started.body["sample"]["id"].as_str().unwrap().to_owned();
+    let signed = app.sign_parts(upload, &video, &[1, 2, 3]).await;
+    for (index, n) in [(0, 1), (2, 3)] {
+        let sent = app
+            .put_presigned(
+                &signed[index]["request"],
+                part_bytes(upload, &video, n).to_vec(),
+            )
+            .await;
+        assert!(sent.status().is_success(), "part {n}");
+    }
+
+    let resumed = app
+        .get(&format!(
+            "/api/v1/orders/{order}/samples/{sample_id}/upload"
+        ))
+        .await;
+    assert_eq!(resumed.status, StatusCode::OK, "{:?}", resumed.body);
+    assert_eq!(numbers(&resumed.body["uploaded_parts"]), vec![1, 3]);
+    assert_eq!(numbers(&resumed.body["parts_to_upload"]), vec![2]);
+    assert_eq!(
+        resumed.body["uploaded_parts"][0]["size"].as_u64(),
+        Some(part_bytes(upload, &video, 1).len() as u64)
+    );
+    let early = app.complete(&order, &sample_id).await;
+    assert_eq!(early.code(), "upload_incomplete", "{:?}", early.body);
+    assert_eq!(early.body["missing_parts"], serde_json::json!([2]));
+
+    let sent = app
+        .put_presigned(
+            &signed[1]["request"],
+            part_bytes(upload, &video, 2).to_vec(),
+        )
+        .await;
+    assert!(sent.status().is_success());
+    let done = app.complete(&order, &sample_id).await;
+    assert_eq!(done.status, StatusCode::OK, "{:?}", done.body);
+    assert_eq!(done.body["status"], "verified");
+    assert_eq!(done.body["metadata"]["width"], 640);
 }

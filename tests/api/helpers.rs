@@ -60,7 +60,7 @@ pub fn test_settings(dir: &std::path::Path) -> Settings {
 
 /// A database of its own for one test: a fresh PostgreSQL database under `TEST_DATABASE_URL`,
 /// or `None` for the default SQLite file in the test's data directory.
-async fn test_database_url() -> Option<String> {
+pub async fn test_database_url() -> Option<String> {
     let admin_url = std::env::var("TEST_DATABASE_URL")
         .ok()
         .filter(|v| !v.is_empty())?;

@@ -11,6 +11,8 @@ pub struct Model {
     pub response_status: Option<i32>,
     pub response_body: Option<Json>,
     pub locked_until: DateTimeUtc,
+    /// The claim's holder (a random id per claim); only it renews, answers or releases.
+    pub holder: Option<Uuid>,
     pub created_at: DateTimeUtc,
 }
 
