@@ -223,7 +223,13 @@ impl IntoResponse for AppError {
 }
 
 impl From<sea_orm::DbErr> for AppError {
+    /// A database that does not answer is a temporary outage (503, try again), not a fault of
+    /// this server (500).
     fn from(err: sea_orm::DbErr) -> Self {
+        if crate::db::is_unreachable(&err) {
+            tracing::warn!(error = %err, "database unreachable");
+            return Self::Unavailable("the database is unreachable; try again shortly".into());
+        }
         Self::internal(format!("database: {err}"))
     }
 }

@@ -49,3 +49,35 @@ pub fn is_unique_violation(err: &sea_orm::DbErr) -> bool {
         Some(sea_orm::SqlErr::UniqueConstraintViolation(_))
     )
 }
+
+/// Did the database fail to answer at all — down, restarting, the connection lost or none to
+/// be had within the pool's acquire timeout — rather than refuse a statement? Such a failure
+/// is temporary: the request may be retried once the database is back.
+pub fn is_unreachable(err: &sea_orm::DbErr) -> bool {
+    use sea_orm::{DbErr, RuntimeErr};
+    match err {
+        DbErr::ConnectionAcquire(_) => true,
+        DbErr::Conn(RuntimeErr::SqlxError(e))
+        | DbErr::Exec(RuntimeErr::SqlxError(e))
+        | DbErr::Query(RuntimeErr::SqlxError(e)) => sqlx_unreachable(e),
+        DbErr::Conn(_) => true,
+        _ => false,
+    }
+}
+
+fn sqlx_unreachable(err: &sea_orm::SqlxError) -> bool {
+    use sea_orm::SqlxError;
+    match err {
+        SqlxError::Io(_)
+        | SqlxError::Tls(_)
+        | SqlxError::PoolTimedOut
+        | SqlxError::PoolClosed
+        | SqlxError::WorkerCrashed => true,
+        // PostgreSQL's connection exceptions (08…) and operator intervention (57P…: the server
+        // shutting down, crashed, or not yet accepting connections).
+        SqlxError::Database(db) => db
+            .code()
+            .is_some_and(|code| code.starts_with("08") || code.starts_with("57P")),
+        _ => false,
+    }
+}

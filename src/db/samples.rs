@@ -302,6 +302,21 @@ pub async fn claim_for_verification(
     Ok(result.rows_affected == 1)
 }
 
+/// Renew a verification claim (its lease runs from `updated_at`): the verifier is alive.
+pub async fn renew_verification(
+    conn: &impl ConnectionTrait,
+    sample_id: Uuid,
+    now: DateTime<Utc>,
+) -> Result<bool, DbErr> {
+    let result = Samples::update_many()
+        .col_expr(sample::Column::UpdatedAt, Expr::value(now))
+        .filter(sample::Column::Id.eq(sample_id))
+        .filter(sample::Column::Status.eq(SampleStatus::Verifying.as_str()))
+        .exec(conn)
+        .await?;
+    Ok(result.rows_affected == 1)
+}
+
 /// The parts were assembled into the object: there is no multipart upload any more.
 pub async fn mark_assembled(
     conn: &impl ConnectionTrait,

@@ -217,8 +217,28 @@ fn client_for(config: &StoreConfig, endpoint: &str) -> Client {
         // would also leak into presigned URLs.
         .request_checksum_calculation(RequestChecksumCalculation::WhenRequired)
         .response_checksum_validation(ResponseChecksumValidation::WhenRequired)
+        // A store that takes the connection and never answers must not hold a request (or a
+        // verification's renewed claim) forever: each operation, retries included, has this
+        // long to get its response; a body then streams for as long as it takes.
+        .timeout_config(timeout_of(STORE_OPERATION_TIMEOUT))
         .build();
     Client::from_conf(conf)
+}
+
+/// How long one store operation may take to answer (see `client_for`).
+const STORE_OPERATION_TIMEOUT: Duration = Duration::from_secs(20);
+
+/// Completing a multipart upload may take the store minutes (the embedded store hashes and
+/// syncs up to 10 GiB before it answers), so it gets longer — still not forever.
+const ASSEMBLY_TIMEOUT: Duration = Duration::from_secs(30 * 60);
+
+/// Timeouts that bound an operation to `limit`, and each connection attempt to 3 s (the SDK's
+/// default, restated: a configuration set here replaces the default one).
+fn timeout_of(limit: Duration) -> aws_sdk_s3::config::timeout::TimeoutConfig {
+    aws_sdk_s3::config::timeout::TimeoutConfig::builder()
+        .connect_timeout(Duration::from_secs(3))
+        .operation_timeout(limit)
+        .build()
 }
 
 impl ObjectStore {
@@ -484,6 +504,10 @@ impl ObjectStore {
                 CompletedMultipartUpload::builder()
                     .set_parts(Some(completed))
                     .build(),
+            )
+            .customize()
+            .config_override(
+                aws_sdk_s3::config::Builder::new().timeout_config(timeout_of(ASSEMBLY_TIMEOUT)),
             )
             .send()
             .await

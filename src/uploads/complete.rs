@@ -1,9 +1,11 @@
 //! Completing an upload: claim, assemble (multipart), inspect, record the verdict.
 //!
 //! The sample is claimed first (`uploading → verifying`, a conditional update), so concurrent
-//! completions cannot both run; a claim older than [`VERIFY_LEASE`] is stale (its verifier
-//! died) and may be taken over. The work runs in its own task, so a client that hangs up does
-//! not cancel a verification half-way. Missing bytes or parts are not a rejection — the client
+//! completions cannot both run. The verifier renews its claim every [`RENEW_EVERY`] while it
+//! works, however long the file takes to hash; a claim not renewed for [`VERIFY_LEASE`] is
+//! stale (its process died) and may be taken over, so a client retrying after a crash waits
+//! seconds, not the length of the longest verification. The work runs in its own task, so a
+//! client that hangs up does not cancel a verification half-way. Missing bytes or parts are not a rejection — the client
 //! can still finish — so the claim is handed back and the client told what is missing. Anything
 //! else that fails rejects the sample for good: its bytes are deleted and the reason recorded.
 
@@ -19,8 +21,12 @@ use crate::db::{self, samples::SampleRow};
 use crate::domain::sample::{SampleStatus, UploadMode, UploadPurpose};
 use crate::error::{AppError, AppResult};
 
-/// How long a verification may run before another completion may take the sample over.
-pub const VERIFY_LEASE: chrono::Duration = chrono::Duration::minutes(30);
+/// How long a claim holds without renewal before another completion may take the sample over.
+pub const VERIFY_LEASE: chrono::Duration = chrono::Duration::seconds(30);
+
+/// How often a running verification renews its claim (a third of the lease: two renewals may
+/// be slow or fail before the claim lapses).
+pub const RENEW_EVERY: std::time::Duration = std::time::Duration::from_secs(10);
 
 /// Who asked, for the audit trail.
 #[derive(Clone)]
@@ -44,9 +50,36 @@ pub async fn complete(
         purpose: row.purpose()?,
     };
     claim(state, &row, &caller).await?;
-    let task = tokio::spawn(run(state.clone(), row, listed_parts, caller));
+    let task = tokio::spawn(run_holding_claim(state.clone(), row, listed_parts, caller));
     task.await
         .map_err(|e| AppError::internal(format!("verification task failed: {e}")))?
+}
+
+/// [`run`], renewing the claim until it ends.
+async fn run_holding_claim(
+    state: AppState,
+    row: SampleRow,
+    listed: Option<Vec<ListedPart>>,
+    caller: Caller,
+) -> AppResult<SampleRow> {
+    let renewing = keep_claim(state.clone(), row.id);
+    tokio::select! {
+        outcome = run(state, row, listed, caller) => outcome,
+        never = renewing => match never {},
+    }
+}
+
+/// Renew the claim on `sample_id` every [`RENEW_EVERY`], for as long as it is polled.
+async fn keep_claim(state: AppState, sample_id: uuid::Uuid) -> std::convert::Infallible {
+    let mut ticker = tokio::time::interval(RENEW_EVERY);
+    ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    ticker.tick().await;
+    loop {
+        ticker.tick().await;
+        if let Err(err) = db::samples::renew_verification(&state.db, sample_id, db::now()).await {
+            tracing::warn!(%sample_id, error = %err, "could not renew a verification claim");
+        }
+    }
 }
 
 async fn run(

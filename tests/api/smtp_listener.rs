@@ -2,7 +2,9 @@
 //! of RFC 5321 for a client like lettre — greeting, EHLO/HELO, MAIL FROM, RCPT TO, DATA (with
 //! dot-unstuffing), RSET, NOOP, QUIT — and recording every message it accepted. It can answer
 //! the next N messages with a temporary (451) or permanent (550) refusal at the end of DATA,
-//! the moment a real server says whether it takes responsibility for the mail.
+//! the moment a real server says whether it takes responsibility for the mail. It can also
+//! *hold* the next N messages: take the whole DATA and never answer, the moment a relay that
+//! dies leaves it unknown whether the mail went out (`tests/process`).
 
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -50,6 +52,10 @@ struct Shared {
     /// Refuse this many more messages with `refusal`.
     refuse_next: usize,
     refusal: &'static str,
+    /// Messages received whose DATA was never answered.
+    held: Vec<Received>,
+    /// Hold this many more messages.
+    hold_next: usize,
 }
 
 /// The running server; it stops when dropped.
@@ -101,6 +107,35 @@ impl SmtpListener {
         let mut s = self.shared.lock().unwrap();
         s.refuse_next = n;
         s.refusal = "550 5.1.1 <nobody@nowhere.example>: no such mailbox";
+    }
+
+    /// Take the next `n` messages' DATA and never answer it (the connection stays open until
+    /// the client goes away).
+    #[allow(dead_code)] // tests/process
+    pub fn hold_next(&self, n: usize) {
+        self.shared.lock().unwrap().hold_next = n;
+    }
+
+    #[allow(dead_code)] // tests/process
+    pub fn held(&self) -> Vec<Received> {
+        self.shared.lock().unwrap().held.clone()
+    }
+
+    /// Wait (up to a minute) until at least `n` messages are held.
+    #[allow(dead_code)] // tests/process
+    pub async fn wait_for_held(&self, n: usize) -> Vec<Received> {
+        let waiting = async {
+            loop {
+                let notified = self.changed.notified();
+                if self.held().len() >= n {
+                    return self.held();
+                }
+                notified.await;
+            }
+        };
+        tokio::time::timeout(Duration::from_secs(60), waiting)
+            .await
+            .unwrap_or_else(|_| panic!("fewer than {n} messages were held"))
     }
 
     pub fn accepted(&self) -> Vec<Received> {
@@ -176,6 +211,23 @@ async fn session(
                     }
                     let unstuffed = line.strip_prefix('.').unwrap_or(&line);
                     data.push(unstuffed.to_owned());
+                }
+                let hold = {
+                    let mut s = shared.lock().unwrap();
+                    let hold = s.hold_next > 0;
+                    if hold {
+                        s.hold_next -= 1;
+                        s.held.push(parse(&from, &rcpt, &data.concat()));
+                    }
+                    hold
+                };
+                if hold {
+                    changed.notify_waiters();
+                    // Never answer; read (and drop) whatever comes until the client is gone.
+                    while lines.read_line(&mut line).await? != 0 {
+                        line.clear();
+                    }
+                    return Ok(());
                 }
                 let reply = {
                     let mut s = shared.lock().unwrap();

@@ -148,7 +148,7 @@ async fn a_stale_verification_claim_is_taken_over_and_a_fresh_one_is_not() {
     let sample_id = started.body["sample"]["id"].as_str().unwrap().to_owned();
     app.put_all(&started.body["upload"], &photo).await;
 
-    let set_verifying = |minutes_ago: i64| {
+    let set_verifying = |age: chrono::Duration| {
         let id: uuid::Uuid = sample_id.parse().unwrap();
         let db = app.state.db.clone();
         async move {
@@ -159,9 +159,7 @@ async fn a_stale_verification_claim_is_taken_over_and_a_fresh_one_is_not() {
                 )
                 .col_expr(
                     sample::Column::UpdatedAt,
-                    sea_orm::sea_query::Expr::value(
-                        keepsake::db::now() - chrono::Duration::minutes(minutes_ago),
-                    ),
+                    sea_orm::sea_query::Expr::value(keepsake::db::now() - age),
                 )
                 .filter(sample::Column::Id.eq(id))
                 .exec(&db)
@@ -169,14 +167,16 @@ async fn a_stale_verification_claim_is_taken_over_and_a_fresh_one_is_not() {
                 .unwrap();
         }
     };
-    set_verifying(1).await;
+    // A claim renewed a moment ago belongs to a live verifier; one not renewed for the whole
+    // lease belongs to a dead one.
+    set_verifying(chrono::Duration::seconds(5)).await;
     let busy = app.complete(&order, &sample_id).await;
     assert_eq!(
         busy.code(),
         "sample_not_uploading",
         "a live verification is not interrupted"
     );
-    set_verifying(31).await;
+    set_verifying(keepsake::uploads::VERIFY_LEASE + chrono::Duration::seconds(1)).await;
     let done = app.complete(&order, &sample_id).await;
     assert_eq!(done.status, StatusCode::OK, "{:?}", done.body);
 }
