@@ -286,7 +286,7 @@ pub struct OpenedInvitation {
 
 /// Open an invitation link (no account needed).
 #[utoipa::path(
-    get, path = "/api/v1/orders/{id}/consent-invitations/{token}", tag = "consent",
+    get, path = "/api/v1/orders/{id}/consent-invitations/{token}", tag = "consent", security(()),
     params(("id" = Uuid, Path, description = "Order id"), ("token" = String, Path, description = "The invitation token")),
     responses(
         (status = 200, description = "The invitation, the order it is about and the texts to sign", body = OpenedInvitation),
@@ -334,7 +334,7 @@ pub struct InviteeSignature {
 
 /// Sign through the link (once, before it expires).
 #[utoipa::path(
-    post, path = "/api/v1/orders/{id}/consent-invitations/{token}/sign", tag = "consent",
+    post, path = "/api/v1/orders/{id}/consent-invitations/{token}/sign", tag = "consent", security(()),
     request_body = InviteeSignature,
     params(("id" = Uuid, Path, description = "Order id"), ("token" = String, Path, description = "The invitation token")),
     responses(
@@ -400,7 +400,7 @@ async fn sign_invitation(
 
 /// Withdraw what was signed through the link (works after the link expired for signing).
 #[utoipa::path(
-    post, path = "/api/v1/orders/{id}/consent-invitations/{token}/withdraw", tag = "consent",
+    post, path = "/api/v1/orders/{id}/consent-invitations/{token}/withdraw", tag = "consent", security(()),
     request_body(content = Option<WithdrawRequest>, description = "Optional reason"),
     params(("id" = Uuid, Path, description = "Order id"), ("token" = String, Path, description = "The invitation token")),
     responses(

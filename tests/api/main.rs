@@ -34,6 +34,7 @@ mod screening;
 mod screening_decisions;
 mod sla;
 mod smtp_listener;
+mod spec_round_trip;
 mod submit;
 mod sufficiency;
 mod sweeper;
