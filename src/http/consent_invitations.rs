@@ -51,7 +51,9 @@ pub struct CreateInvitation {
     pub party: ConsentParty,
     /// For a relative: their relationship to the subject.
     pub relationship: Option<Relationship>,
-    /// Who the link is for (shown to them; kept with the order's personal data).
+    /// Who the link is for (shown to them; kept with the order's personal data): 1 to 200
+    /// characters once surrounding blanks are dropped.
+    #[schema(min_length = 1, pattern = r"\S")]
     pub invitee_name: String,
 }
 
@@ -326,6 +328,8 @@ async fn open_invitation(
 #[serde(deny_unknown_fields)]
 pub struct InviteeSignature {
     pub text_id: Uuid,
+    /// 1 to 200 characters once surrounding blanks are dropped.
+    #[schema(min_length = 1, pattern = r"\S")]
     pub signer_name: String,
     #[serde(default = "given")]
     pub decision: ConsentDecision,
