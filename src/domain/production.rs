@@ -17,7 +17,11 @@ use super::order::DeliveryMode;
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct StageSpec {
+    /// snake_case, distinct within the template.
+    #[schema(pattern = "^[a-z0-9_]{1,40}$")]
     pub name: String,
+    /// 1 hour to 30 days.
+    #[schema(minimum = 1, maximum = 720)]
     pub target_hours: u32,
 }
 

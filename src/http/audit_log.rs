@@ -24,6 +24,7 @@ pub fn router() -> OpenApiRouter<AppState> {
 
 #[derive(Debug, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub struct AuditParams {
     /// e.g. `user:{id}`, `anonymous`, `system:upload-sweeper`
     pub actor: Option<String>,
@@ -34,8 +35,11 @@ pub struct AuditParams {
     pub since: Option<DateTime<Utc>>,
     /// Only events before this time (RFC 3339).
     pub until: Option<DateTime<Utc>>,
+    /// An opaque cursor: the `next` of the previous page (22 URL-safe base64 characters).
+    #[param(pattern = "^[A-Za-z0-9_-]{21}[AQgw]$")]
     pub after: Option<String>,
-    /// 1–200 (default 50).
+    /// Page size, 1–200 (default 50); anything else is refused with 422 `invalid_limit`.
+    #[param(minimum = 1, maximum = 200)]
     pub limit: Option<u32>,
 }
 
@@ -86,7 +90,7 @@ async fn list_audit(
         let target = crate::audit::Target::user(caller.user.id);
         return Err(refuse(&state, &caller, target, refusal).await);
     }
-    let limit = u64::from(p.limit.unwrap_or(50).clamp(1, 200));
+    let limit = u64::from(super::paging::limit(p.limit, 50, 200)?);
     let mut query = audit_event::Entity::find();
     if let Some(actor) = p.actor {
         query = query.filter(audit_event::Column::Actor.eq(actor));

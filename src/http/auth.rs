@@ -38,7 +38,14 @@ pub fn router() -> OpenApiRouter<AppState> {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Credentials {
+    /// A mail address (surrounding blanks are dropped; stored in lower case).
+    #[schema(
+        max_length = 254,
+        pattern = r"^\s*[^@\s\x00-\x1f\x7f-\x9f]+@[^@\s\x00-\x1f\x7f-\x9f.]([^@\s\x00-\x1f\x7f-\x9f]*[^@\s\x00-\x1f\x7f-\x9f.])?\.[^@\s\x00-\x1f\x7f-\x9f]*[^@\s\x00-\x1f\x7f-\x9f.]\s*$"
+    )]
     pub email: String,
+    /// 8 to 128 characters, not one of the most common passwords.
+    #[schema(min_length = 8, max_length = 128)]
     pub password: String,
 }
 
@@ -82,7 +89,7 @@ pub fn check_password(text: &str) -> AppResult<()> {
 
 /// Create a customer account.
 #[utoipa::path(
-    post, path = "/api/v1/auth/register", tag = "auth",
+    post, path = "/api/v1/auth/register", tag = "auth", security(()),
     request_body = Credentials,
     responses(
         (status = 201, description = "Account created; log in next", body = Me),
@@ -166,7 +173,7 @@ fn invalid_credentials() -> AppError {
 
 /// Log in: answers the session token (and sets it as a cookie).
 #[utoipa::path(
-    post, path = "/api/v1/auth/login", tag = "auth",
+    post, path = "/api/v1/auth/login", tag = "auth", security(()),
     request_body = Credentials,
     responses(
         (status = 200, description = "Logged in", body = LoggedIn),

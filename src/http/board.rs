@@ -28,6 +28,7 @@ pub fn router() -> OpenApiRouter<AppState> {
 
 #[derive(Debug, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub struct BoardParams {
     pub mode: Option<DeliveryMode>,
     /// The current stage's name, e.g. `training`.
@@ -37,9 +38,11 @@ pub struct BoardParams {
     pub due_before: Option<DateTime<Utc>>,
     pub at_risk: Option<bool>,
     pub overdue: Option<bool>,
-    /// Cursor from the previous page's `next`.
+    /// Cursor from the previous page's `next` (32 URL-safe base64 characters).
+    #[param(pattern = "^[A-Za-z0-9_-]{32}$")]
     pub after: Option<String>,
-    /// Page size, 1–100 (default 50).
+    /// Page size, 1–100 (default 50); anything else is refused with 422 `invalid_limit`.
+    #[param(minimum = 1, maximum = 100)]
     pub limit: Option<u32>,
 }
 
@@ -97,9 +100,13 @@ fn item(order: &OrderRecord, zone: FixedOffset) -> BoardItem {
     }
 }
 
+/// The cursor: the promise time (microseconds, big-endian i64) and the id, 24 bytes as 32
+/// URL-safe base64 characters, so the document can give its exact pattern: every string of
+/// that pattern is a cursor (a time outside chrono's range is taken as its nearest end).
 fn encode_cursor(promised: DateTime<Utc>, id: Uuid) -> String {
-    let text = format!("{}|{id}", promised.timestamp_micros());
-    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(text)
+    let mut bytes = promised.timestamp_micros().to_be_bytes().to_vec();
+    bytes.extend_from_slice(id.as_bytes());
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
 }
 
 fn decode_cursor(text: &str) -> AppResult<(DateTime<Utc>, Uuid)> {
@@ -112,13 +119,17 @@ fn decode_cursor(text: &str) -> AppResult<(DateTime<Utc>, Uuid)> {
     let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
         .decode(text)
         .map_err(|_| invalid())?;
-    let text = String::from_utf8(bytes).map_err(|_| invalid())?;
-    let (micros, id) = text.split_once('|').ok_or_else(invalid)?;
-    let micros: i64 = micros.parse().map_err(|_| invalid())?;
-    Ok((
-        DateTime::from_timestamp_micros(micros).ok_or_else(invalid)?,
-        id.parse().map_err(|_| invalid())?,
-    ))
+    let (micros, id) = bytes
+        .split_first_chunk::<8>()
+        .filter(|(_, id)| id.len() == 16)
+        .ok_or_else(invalid)?;
+    let micros = i64::from_be_bytes(*micros);
+    let promised = DateTime::from_timestamp_micros(micros).unwrap_or(if micros < 0 {
+        DateTime::<Utc>::MIN_UTC
+    } else {
+        DateTime::<Utc>::MAX_UTC
+    });
+    Ok((promised, Uuid::from_slice(id).map_err(|_| invalid())?))
 }
 
 const DEFAULT_PAGE: u32 = 50;

@@ -51,7 +51,9 @@ pub struct CreateInvitation {
     pub party: ConsentParty,
     /// For a relative: their relationship to the subject.
     pub relationship: Option<Relationship>,
-    /// Who the link is for (shown to them; kept with the order's personal data).
+    /// Who the link is for (shown to them; kept with the order's personal data): 1 to 200
+    /// characters once surrounding blanks are dropped.
+    #[schema(min_length = 1, pattern = r"\S")]
     pub invitee_name: String,
 }
 
@@ -286,7 +288,7 @@ pub struct OpenedInvitation {
 
 /// Open an invitation link (no account needed).
 #[utoipa::path(
-    get, path = "/api/v1/orders/{id}/consent-invitations/{token}", tag = "consent",
+    get, path = "/api/v1/orders/{id}/consent-invitations/{token}", tag = "consent", security(()),
     params(("id" = Uuid, Path, description = "Order id"), ("token" = String, Path, description = "The invitation token")),
     responses(
         (status = 200, description = "The invitation, the order it is about and the texts to sign", body = OpenedInvitation),
@@ -326,6 +328,8 @@ async fn open_invitation(
 #[serde(deny_unknown_fields)]
 pub struct InviteeSignature {
     pub text_id: Uuid,
+    /// 1 to 200 characters once surrounding blanks are dropped.
+    #[schema(min_length = 1, pattern = r"\S")]
     pub signer_name: String,
     #[serde(default = "given")]
     pub decision: ConsentDecision,
@@ -334,7 +338,7 @@ pub struct InviteeSignature {
 
 /// Sign through the link (once, before it expires).
 #[utoipa::path(
-    post, path = "/api/v1/orders/{id}/consent-invitations/{token}/sign", tag = "consent",
+    post, path = "/api/v1/orders/{id}/consent-invitations/{token}/sign", tag = "consent", security(()),
     request_body = InviteeSignature,
     params(("id" = Uuid, Path, description = "Order id"), ("token" = String, Path, description = "The invitation token")),
     responses(
@@ -400,7 +404,7 @@ async fn sign_invitation(
 
 /// Withdraw what was signed through the link (works after the link expired for signing).
 #[utoipa::path(
-    post, path = "/api/v1/orders/{id}/consent-invitations/{token}/withdraw", tag = "consent",
+    post, path = "/api/v1/orders/{id}/consent-invitations/{token}/withdraw", tag = "consent", security(()),
     request_body(content = Option<WithdrawRequest>, description = "Optional reason"),
     params(("id" = Uuid, Path, description = "Order id"), ("token" = String, Path, description = "The invitation token")),
     responses(

@@ -37,7 +37,7 @@ pub struct ReviewRequest {
 #[utoipa::path(
     post, path = "/api/v1/orders/{id}/consent-review", tag = "consent",
     request_body = ReviewRequest,
-    params(("id" = Uuid, Path, description = "Order id"), ("If-Match" = String, Header, description = "The order's ETag")),
+    params(IfMatch, ("id" = Uuid, Path, description = "Order id")),
     responses(
         (status = 200, description = "The order after the decision (queued orders carry due_at and promised_at)", body = OrderView),
         (status = 400, description = "Malformed JSON or If-Match", body = Problem),

@@ -72,15 +72,21 @@ impl TryFrom<ConsentTextRow> for ConsentText {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewConsentText {
+    /// ISO 3166-1 alpha-2, e.g. `CN`.
+    #[schema(pattern = "^[A-Z]{2}$")]
     pub jurisdiction: String,
     pub party: ConsentParty,
     /// e.g. `zh-CN`, `en`
+    #[schema(pattern = "^[A-Za-z][A-Za-z0-9-]{1,34}$")]
     pub language: String,
+    /// 1 to 20 000 characters once surrounding blanks are dropped.
+    #[schema(min_length = 1, max_length = 20000, pattern = r"\S")]
     pub body: String,
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub struct TextParams {
     pub jurisdiction: Option<String>,
 }
@@ -92,7 +98,7 @@ pub struct ConsentTextList {
 
 /// The current version of every consent text (public).
 #[utoipa::path(
-    get, path = "/api/v1/consent-texts", tag = "consent",
+    get, path = "/api/v1/consent-texts", tag = "consent", security(()),
     params(TextParams),
     responses(
         (status = 200, description = "Current versions", body = ConsentTextList),
@@ -113,7 +119,7 @@ async fn list_current(
 
 /// One version, current or not (public): what a receipt or record points at.
 #[utoipa::path(
-    get, path = "/api/v1/consent-texts/{id}", tag = "consent",
+    get, path = "/api/v1/consent-texts/{id}", tag = "consent", security(()),
     params(("id" = Uuid, Path, description = "Text version id")),
     responses(
         (status = 200, description = "The text", body = ConsentText),

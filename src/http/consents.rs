@@ -90,6 +90,8 @@ pub struct CustomerSignature {
     pub party: ConsentParty,
     /// The current consent text for the order's jurisdiction and this party.
     pub text_id: Uuid,
+    /// 1 to 200 characters once surrounding blanks are dropped.
+    #[schema(min_length = 1, pattern = r"\S")]
     pub signer_name: String,
     /// `refused` records a "no" (for `subject_wishes`: the subject's documented refusal).
     #[serde(default = "given")]

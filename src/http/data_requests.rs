@@ -391,11 +391,13 @@ fn corrected(order: &OrderRecord, c: &Corrections) -> db::orders::OrderChange {
 
 #[derive(Debug, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub struct QueueParams {
     pub status: Option<RequestStatus>,
     /// The last id of the previous page.
     pub after: Option<Uuid>,
-    /// 1–100 (default 50).
+    /// Page size, 1–100 (default 50); anything else is refused with 422 `invalid_limit`.
+    #[param(minimum = 1, maximum = 100)]
     pub limit: Option<u32>,
 }
 

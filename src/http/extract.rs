@@ -304,12 +304,11 @@ pub fn etag(version: i32) -> String {
     format!("\"v{version}\"")
 }
 
+/// Exactly `"v"` and 1 to 9 digits (the pattern the OpenAPI document gives for `If-Match`).
 fn parse_etag(text: &str) -> Option<i32> {
-    text.trim()
-        .strip_prefix("\"v")?
-        .strip_suffix('"')?
-        .parse()
-        .ok()
+    let digits = text.strip_prefix("\"v")?.strip_suffix('"')?;
+    let plain = (1..=9).contains(&digits.len()) && digits.bytes().all(|b| b.is_ascii_digit());
+    plain.then(|| digits.parse().ok()).flatten()
 }
 
 /// The `Idempotency-Key` header, required on creating writes.
@@ -366,6 +365,8 @@ mod tests {
         assert_eq!(super::parse_etag(&super::etag(12)), Some(12));
         assert_eq!(super::parse_etag("W/\"v1\""), None);
         assert_eq!(super::parse_etag("\"1\""), None);
+        assert_eq!(super::parse_etag("\"v+1\""), None);
+        assert_eq!(super::parse_etag("\"v1234567890\""), None);
     }
 
     #[derive(Debug, serde::Deserialize)]

@@ -148,9 +148,8 @@ pub struct Price {
 #[utoipa::path(
     post, path = "/api/v1/orders/{id}/iterations", tag = "iterations",
     request_body = CreateIteration,
-    params(
+    params(IdempotencyKey,
         ("id" = Uuid, Path, description = "Order id"),
-        ("Idempotency-Key" = String, Header, description = "Repeat it on a retry: the iteration is created once"),
     ),
     responses(
         (status = 401, description = "Not logged in", body = Problem),
@@ -400,11 +399,10 @@ pub struct IterationActionBody {
 #[utoipa::path(
     post, path = "/api/v1/orders/{id}/iterations/{iid}/actions/{action}", tag = "iterations",
     request_body(content = Option<IterationActionBody>, description = "`{\"reason\": …}` for cancel"),
-    params(
+    params(IfMatch,
         ("id" = Uuid, Path, description = "Order id"),
         ("iid" = Uuid, Path, description = "Iteration id"),
-        ("action" = String, Path, description = "start | advance | deliver | cancel"),
-        ("If-Match" = String, Header, description = "\"v{version}\" of the iteration"),
+        ("action" = IterationAction, Path, description = "The action"),
     ),
     responses(
         (status = 401, description = "Not logged in", body = Problem),

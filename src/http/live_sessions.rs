@@ -182,9 +182,8 @@ pub struct NewSession {
 #[utoipa::path(
     post, path = "/api/v1/orders/{id}/live-sessions", tag = "live sessions",
     request_body = NewSession,
-    params(
+    params(IdempotencyKey,
         ("id" = Uuid, Path, description = "Order id"),
-        ("Idempotency-Key" = String, Header, description = "Unique per intended booking; a retry with the same key and body returns the first response"),
     ),
     responses(
         (status = 201, description = "Booked", body = SessionView),
@@ -475,6 +474,7 @@ async fn cancel_session(
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(as = SessionReviewRequest)]
 pub struct ReviewRequest {
     /// What the reviewer found and decided (required).
     pub reason: Option<String>,
@@ -548,12 +548,16 @@ async fn review_session(
 
 #[derive(Debug, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub struct StudioListParams {
     /// `true`: only flagged sessions awaiting a reviewer's review (the review queue).
     pub flagged: Option<bool>,
     /// Cursor from the previous page's `next`.
+    /// An opaque cursor: the `next` of the previous page (22 URL-safe base64 characters).
+    #[param(pattern = "^[A-Za-z0-9_-]{21}[AQgw]$")]
     pub after: Option<String>,
-    /// Page size, 1–100 (default 20; larger values are capped at 100).
+    /// Page size, 1–100 (default 20); anything else is refused with 422 `invalid_limit`.
+    #[param(minimum = 1, maximum = 100)]
     pub limit: Option<u32>,
 }
 

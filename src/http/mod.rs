@@ -19,6 +19,7 @@ pub mod idempotent;
 pub mod iterations;
 pub mod ledger;
 pub mod live_sessions;
+pub mod openapi;
 pub mod orders;
 pub mod outbox;
 pub mod paging;
@@ -33,10 +34,11 @@ pub mod sufficiency;
 pub mod timeline;
 pub mod users;
 
-use axum::Json;
+use std::sync::Arc;
+
+use axum::Extension;
 use axum::extract::DefaultBodyLimit;
 use axum::http::{HeaderName, HeaderValue, Request, header};
-use axum::routing::get;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::TraceLayer;
@@ -44,12 +46,15 @@ use utoipa::OpenApi;
 use utoipa_axum::router::OpenApiRouter;
 
 use crate::app::AppState;
+use crate::domain::iteration::IterationAction;
+use crate::domain::order::OrderAction;
 use crate::error::{AppError, Problem};
 
 #[derive(OpenApi)]
 #[openapi(
     info(title = "Keepsake", description = "Order desk of a digital-memorial studio"),
-    components(schemas(Problem)),
+    // Schemas only named by a path parameter are not collected from the handlers: list them.
+    components(schemas(Problem, OrderAction, IterationAction)),
     tags(
         (name = "auth", description = "Accounts and sessions"),
         (name = "audit", description = "The audit trail"),
@@ -79,7 +84,7 @@ const API_CSP: &str = "default-src 'none'; frame-ancestors 'none'";
 
 /// All routes with their layers, and the OpenAPI document describing them.
 pub fn router(state: AppState) -> axum::Router {
-    let (api, openapi) = OpenApiRouter::with_openapi(ApiDoc::openapi())
+    let (api, mut doc) = OpenApiRouter::with_openapi(ApiDoc::openapi())
         .merge(auth::router())
         .merge(audit_log::router())
         .merge(consent_texts::router())
@@ -105,11 +110,13 @@ pub fn router(state: AppState) -> axum::Router {
         .merge(health::router())
         .merge(payments::router())
         .merge(live_sessions::router())
+        .merge(openapi::router())
         .split_for_parts();
+    openapi::finish(&mut doc);
     let body_limit = state.settings.max_json_body_bytes;
     let request_id = HeaderName::from_static("x-request-id");
 
-    api.route("/api/openapi.json", get(move || async move { Json(openapi) }))
+    api.layer(Extension(Arc::new(doc)))
         .fallback(|| async { AppError::not_found("route_not_found", "no such route") })
         .method_not_allowed_fallback(|| async { AppError::MethodNotAllowed })
         .layer(DefaultBodyLimit::max(body_limit))

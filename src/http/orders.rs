@@ -110,14 +110,18 @@ pub struct UpdateOrder {
 
 #[derive(Debug, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub struct ListParams {
     /// Studio only: one customer's orders. Ignored for customers, who only ever see their own.
     pub customer_id: Option<Uuid>,
     pub status: Option<OrderStatus>,
     pub delivery_mode: Option<DeliveryMode>,
     /// Cursor from the previous page's `next`.
+    /// An opaque cursor: the `next` of the previous page (22 URL-safe base64 characters).
+    #[param(pattern = "^[A-Za-z0-9_-]{21}[AQgw]$")]
     pub after: Option<String>,
-    /// Page size, 1–100 (default 20; larger values are capped at 100).
+    /// Page size, 1–100 (default 20); anything else is refused with 422 `invalid_limit`.
+    #[param(minimum = 1, maximum = 100)]
     pub limit: Option<u32>,
 }
 
@@ -162,7 +166,7 @@ pub(crate) fn order_response(status: StatusCode, order: &OrderRecord) -> Respons
 #[utoipa::path(
     post, path = "/api/v1/orders", tag = "orders",
     request_body = CreateOrder,
-    params(("Idempotency-Key" = String, Header, description = "Unique per intended order; a retry with the same key and body returns the first response")),
+    params(IdempotencyKey),
     responses(
         (status = 401, description = "Not logged in", body = Problem),
         (status = 403, description = "Not the order's customer (or not a customer account)", body = Problem),
@@ -352,7 +356,7 @@ async fn get_order(
 #[utoipa::path(
     patch, path = "/api/v1/orders/{id}", tag = "orders",
     request_body = UpdateOrder,
-    params(("id" = Uuid, Path, description = "Order id"), ("If-Match" = String, Header, description = "The ETag last read")),
+    params(IfMatch, ("id" = Uuid, Path, description = "Order id")),
     responses(
         (status = 401, description = "Not logged in", body = Problem),
         (status = 403, description = "Not the order's customer (or not a customer account)", body = Problem),
@@ -610,10 +614,9 @@ pub(crate) fn decision_reason(
 #[utoipa::path(
     post, path = "/api/v1/orders/{id}/actions/{action}", tag = "orders",
     request_body(content = Option<ActionBody>, description = "`{\"reason\": …}` for hold, `{\"stage\": …}` for advance"),
-    params(
+    params(IfMatch,
         ("id" = Uuid, Path, description = "Order id"),
-        ("action" = String, Path, description = "submit | cancel | hold | resume | start_screening | start_production | advance | sign_off_quality | deliver | close"),
-        ("If-Match" = String, Header, description = "The ETag last read"),
+        ("action" = OrderAction, Path, description = "The action"),
     ),
     responses(
         (status = 401, description = "Not logged in", body = Problem),

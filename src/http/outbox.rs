@@ -31,12 +31,16 @@ pub fn router() -> OpenApiRouter<AppState> {
 
 #[derive(Debug, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub struct OutboxParams {
     /// Only messages in this status.
     pub status: Option<DeliveryStatus>,
     /// Cursor from the previous page's `next`.
+    /// An opaque cursor: the `next` of the previous page (22 URL-safe base64 characters).
+    #[param(pattern = "^[A-Za-z0-9_-]{21}[AQgw]$")]
     pub after: Option<String>,
-    /// 1–200 (default 50).
+    /// Page size, 1–200 (default 50); anything else is refused with 422 `invalid_limit`.
+    #[param(minimum = 1, maximum = 200)]
     pub limit: Option<u32>,
 }
 
@@ -126,16 +130,7 @@ async fn list_outbox(
         };
         return Err(refuse(&state, &caller, Target::user(caller.user.id), refusal).await);
     }
-    let limit = match p.limit {
-        Some(n @ 1..=200) => u64::from(n),
-        Some(_) => {
-            return Err(AppError::unprocessable(
-                "invalid_limit",
-                "limit must be 1–200",
-            ));
-        }
-        None => 50,
-    };
+    let limit = u64::from(super::paging::limit(p.limit, 50, 200)?);
     let before = p.after.as_deref().map(decode_cursor).transpose()?;
     let mut rows = db::outbox::page(&state.db, p.status, before, limit + 1).await?;
     let next = if rows.len() as u64 > limit {

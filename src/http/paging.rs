@@ -6,14 +6,16 @@ use uuid::Uuid;
 
 use crate::error::{AppError, AppResult};
 
-/// The page size: `asked` capped at `max`, `default` when not asked; 0 is refused.
+/// The page size: `asked` when it is 1..=`max`, `default` when not asked; anything else is
+/// refused (`422 invalid_limit`), as the OpenAPI document's bounds say. A page silently cut
+/// to another size than the one asked would be a second, undocumented contract.
 pub fn limit(asked: Option<u32>, default: u32, max: u32) -> AppResult<u32> {
     match asked {
-        Some(0) => Err(AppError::unprocessable(
+        Some(n) if (1..=max).contains(&n) => Ok(n),
+        Some(_) => Err(AppError::unprocessable(
             "invalid_limit",
-            "limit must be at least 1",
+            format!("limit must be 1–{max}"),
         )),
-        Some(n) => Ok(n.min(max)),
         None => Ok(default),
     }
 }
@@ -42,9 +44,11 @@ mod tests {
     use super::*;
 
     #[test]
-    fn limits_are_capped_and_zero_refused() {
+    fn limits_outside_the_bounds_are_refused() {
         assert_eq!(limit(None, 20, 100).ok(), Some(20));
-        assert_eq!(limit(Some(500), 20, 100).ok(), Some(100));
+        assert_eq!(limit(Some(1), 20, 100).ok(), Some(1));
+        assert_eq!(limit(Some(100), 20, 100).ok(), Some(100));
+        assert!(limit(Some(101), 20, 100).is_err());
         assert!(limit(Some(0), 20, 100).is_err());
     }
 

@@ -46,8 +46,10 @@ pub struct NewPayment {
     pub order_id: Uuid,
     pub kind: EntryKind,
     /// A positive whole number of minor units (fen for CNY), at most 1 000 000 000.
+    #[schema(minimum = 1, maximum = 1_000_000_000)]
     pub amount_minor: i64,
     /// ISO 4217 code, e.g. `CNY`; the order's first quote fixes it for every later entry.
+    #[schema(pattern = "^[A-Z]{3}$")]
     pub currency: String,
     /// Shown to the customer too (at most 500 characters).
     pub note: Option<String>,
@@ -132,7 +134,7 @@ pub(crate) fn refusal(r: money::Refusal) -> AppError {
 #[utoipa::path(
     post, path = "/api/v1/payments", tag = "money",
     request_body = NewPayment,
-    params(("Idempotency-Key" = String, Header, description = "Unique per intended entry; a retry with the same key and body returns the first response")),
+    params(IdempotencyKey),
     responses(
         (status = 201, description = "Recorded", body = PaymentView),
         (status = 400, description = "Missing or malformed Idempotency-Key, malformed JSON", body = Problem),

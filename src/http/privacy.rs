@@ -41,7 +41,7 @@ pub struct SampleRetention {
 #[utoipa::path(
     put, path = "/api/v1/orders/{id}/sample-retention", tag = "privacy",
     request_body = SampleRetention,
-    params(("id" = Uuid, Path, description = "Order id"), ("If-Match" = String, Header, description = "The ETag last read")),
+    params(IfMatch, ("id" = Uuid, Path, description = "Order id")),
     responses(
         (status = 401, description = "Not logged in", body = Problem),
         (status = 403, description = "Not the order's customer", body = Problem),

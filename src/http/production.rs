@@ -178,7 +178,7 @@ pub struct AssignRequest {
 #[utoipa::path(
     post, path = "/api/v1/orders/{id}/assign", tag = "production",
     request_body = AssignRequest,
-    params(("id" = Uuid, Path, description = "Order id"), ("If-Match" = String, Header, description = "The order's ETag")),
+    params(IfMatch, ("id" = Uuid, Path, description = "Order id")),
     responses(
         (status = 200, description = "The order with its assignee", body = OrderView),
         (status = 400, description = "Malformed JSON or If-Match", body = Problem),
@@ -505,6 +505,8 @@ async fn list_templates(
 #[serde(deny_unknown_fields)]
 pub struct NewTemplate {
     pub delivery_mode: DeliveryMode,
+    /// 1 to 12 stages with distinct names.
+    #[schema(min_items = 1, max_items = 12)]
     pub stages: Vec<StageSpec>,
 }
 

@@ -115,7 +115,7 @@ async fn report(state: &AppState, order: &OrderRecord) -> AppResult<ScreeningRep
 #[utoipa::path(
     patch, path = "/api/v1/orders/{id}/screening", tag = "screening",
     request_body = ScreeningChange,
-    params(("id" = Uuid, Path, description = "Order id"), ("If-Match" = String, Header, description = "The order's ETag")),
+    params(IfMatch, ("id" = Uuid, Path, description = "Order id")),
     responses(
         (status = 200, description = "The updated screening report", body = ScreeningReport),
         (status = 400, description = "Malformed JSON or If-Match", body = Problem),
@@ -192,7 +192,7 @@ pub struct ScreeningDecisionRequest {
 #[utoipa::path(
     post, path = "/api/v1/orders/{id}/screening/decision", tag = "screening",
     request_body = ScreeningDecisionRequest,
-    params(("id" = Uuid, Path, description = "Order id"), ("If-Match" = String, Header, description = "The order's ETag")),
+    params(IfMatch, ("id" = Uuid, Path, description = "Order id")),
     responses(
         (status = 200, description = "The order after the decision", body = OrderView),
         (status = 400, description = "Malformed JSON or If-Match", body = Problem),

@@ -32,15 +32,24 @@ pub fn router() -> OpenApiRouter<AppState> {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewUser {
+    /// A mail address (surrounding blanks are dropped; stored in lower case).
+    #[schema(
+        max_length = 254,
+        pattern = r"^\s*[^@\s\x00-\x1f\x7f-\x9f]+@[^@\s\x00-\x1f\x7f-\x9f.]([^@\s\x00-\x1f\x7f-\x9f]*[^@\s\x00-\x1f\x7f-\x9f.])?\.[^@\s\x00-\x1f\x7f-\x9f]*[^@\s\x00-\x1f\x7f-\x9f.]\s*$"
+    )]
     pub email: String,
+    /// 8 to 128 characters, not one of the most common passwords.
+    #[schema(min_length = 8, max_length = 128)]
     pub password: String,
+    #[schema(min_items = 1)]
     pub roles: Vec<Role>,
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UserChange {
-    /// The complete new set of roles.
+    /// The complete new set of roles (at least one).
+    #[schema(min_items = 1)]
     pub roles: Option<Vec<Role>>,
     pub disabled: Option<bool>,
 }
@@ -63,9 +72,13 @@ impl From<&UserRecord> for UserView {
 
 #[derive(Debug, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub struct UserListParams {
+    /// An opaque cursor: the `next` of the previous page (22 URL-safe base64 characters).
+    #[param(pattern = "^[A-Za-z0-9_-]{21}[AQgw]$")]
     pub after: Option<String>,
-    /// 1–200 (default 50).
+    /// Page size, 1–200 (default 50); anything else is refused with 422 `invalid_limit`.
+    #[param(minimum = 1, maximum = 200)]
     pub limit: Option<u32>,
 }
 
@@ -159,7 +172,7 @@ async fn list_users(
     ApiQuery(p): ApiQuery<UserListParams>,
 ) -> AppResult<Json<UserPage>> {
     require_admin(&state, &caller).await?;
-    let limit = u64::from(p.limit.unwrap_or(50).clamp(1, 200));
+    let limit = u64::from(super::paging::limit(p.limit, 50, 200)?);
     let after = p
         .after
         .as_deref()

@@ -105,8 +105,8 @@ async fn openapi_documents_every_route_and_status() {
         }
     }
     assert_eq!(
-        doc["paths"]["/api/v1/orders"]["post"]["responses"]["422"]["content"]["application/json"]["schema"]
-            ["$ref"],
+        doc["paths"]["/api/v1/orders"]["post"]["responses"]["422"]["content"]["application/problem+json"]
+            ["schema"]["$ref"],
         "#/components/schemas/Problem"
     );
 }

@@ -39,6 +39,7 @@ mod screening;
 mod screening_decisions;
 mod sla;
 mod smtp_listener;
+mod spec_round_trip;
 mod store_logs;
 mod store_outage;
 mod submit;

@@ -183,11 +183,13 @@ async fn list_pages_by_cursor_newest_first_and_filters() {
 
     let human = app.get("/api/v1/orders?delivery_mode=human_driven").await;
     assert_eq!(human.body["items"].as_array().unwrap().len(), 2);
-    let drafts = app.get("/api/v1/orders?status=draft&limit=1000").await;
+    let drafts = app.get("/api/v1/orders?status=draft&limit=100").await;
+    assert_eq!(drafts.body["items"].as_array().unwrap().len(), 5);
+    let too_many = app.get("/api/v1/orders?status=draft&limit=101").await;
     assert_eq!(
-        drafts.body["items"].as_array().unwrap().len(),
-        5,
-        "limit is capped, not refused"
+        (too_many.status, too_many.code()),
+        (StatusCode::UNPROCESSABLE_ENTITY, "invalid_limit"),
+        "a limit past the documented maximum is refused, as the document says"
     );
     let submitted = app.get("/api/v1/orders?status=submitted").await;
     assert_eq!(submitted.body["items"].as_array().unwrap().len(), 0);
