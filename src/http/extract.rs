@@ -113,24 +113,66 @@ fn parse_object<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, AppError> {
         );
     }
     let mut deserializer = serde_json::Deserializer::from_slice(bytes);
-    let value = serde_path_to_error::deserialize(&mut deserializer).map_err(|err| {
-        let path = err.path().to_string();
-        let inner = err.into_inner();
-        match inner.classify() {
-            serde_json::error::Category::Data => {
-                let message = without_position(&inner);
-                invalid_input(
-                    StatusCode::UNPROCESSABLE_ENTITY,
-                    "invalid_body",
-                    &path,
-                    &message,
-                )
-            }
-            _ => malformed(&inner),
+    match serde_path_to_error::deserialize(&mut deserializer) {
+        Ok(value) => {
+            deserializer.end().map_err(|err| malformed(&err))?;
+            Ok(value)
         }
-    })?;
-    deserializer.end().map_err(|err| malformed(&err))?;
-    Ok(value)
+        Err(err) if err.inner().to_string().starts_with(FRACTION_REFUSED) => {
+            parse_with_whole_fractions(bytes)
+        }
+        Err(err) => Err(body_error(err)),
+    }
+}
+
+/// serde's refusal of a number written with a fraction where a whole number is wanted.
+const FRACTION_REFUSED: &str = "invalid type: floating point `";
+
+/// The second reading of a body holding a number like `5.0` where a whole number is wanted:
+/// JSON has one number type, and JSON Schema (the OpenAPI document) counts `5.0` as the integer
+/// 5, so it is taken as 5. Every number with a zero fraction that fits an `i64` is read as that
+/// whole number; `5.5` is still refused. Only bodies the first reading refused take this path.
+fn parse_with_whole_fractions<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, AppError> {
+    let mut value: serde_json::Value =
+        serde_json::from_slice(bytes).map_err(|err| malformed(&err))?;
+    whole_fractions_as_integers(&mut value);
+    serde_path_to_error::deserialize(value).map_err(body_error)
+}
+
+fn whole_fractions_as_integers(value: &mut serde_json::Value) {
+    use serde_json::Value;
+    match value {
+        Value::Number(number) => {
+            let whole = number
+                .as_f64()
+                .filter(|f| number.is_f64() && f.fract() == 0.0 && f.abs() < 9.0e15);
+            if let Some(whole) = whole {
+                // Exact: |whole| < 2^53, so the f64 holds this integer exactly.
+                *number = serde_json::Number::from(whole as i64);
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(whole_fractions_as_integers),
+        Value::Object(fields) => fields.values_mut().for_each(whole_fractions_as_integers),
+        Value::Null | Value::Bool(_) | Value::String(_) => {}
+    }
+}
+
+/// A body that is JSON but not the `T` wanted: 422 naming the field; otherwise 400 malformed.
+fn body_error(err: serde_path_to_error::Error<serde_json::Error>) -> AppError {
+    let path = err.path().to_string();
+    let inner = err.into_inner();
+    match inner.classify() {
+        serde_json::error::Category::Data => {
+            let message = without_position(&inner);
+            invalid_input(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "invalid_body",
+                &path,
+                &message,
+            )
+        }
+        _ => malformed(&inner),
+    }
 }
 
 fn malformed(err: &serde_json::Error) -> AppError {
@@ -436,5 +478,40 @@ mod tests {
             assert_eq!(extra["field"], field, "{body}");
             assert!(!problem.detail.contains("line 1"), "{body}");
         }
+    }
+
+    #[derive(Debug, PartialEq, serde::Deserialize)]
+    #[serde(deny_unknown_fields)]
+    struct Sizes {
+        bytes: u64,
+        parts: Vec<u32>,
+        ratio: Option<f64>,
+    }
+
+    #[test]
+    fn a_whole_number_may_be_written_with_a_zero_fraction() {
+        let read = |body: &str| super::parse_object::<Sizes>(body.as_bytes());
+        let sizes = read(r#"{"bytes":5.0,"parts":[1,2.0],"ratio":0.5}"#).expect("5.0 is 5");
+        assert_eq!(
+            sizes,
+            Sizes {
+                bytes: 5,
+                parts: vec![1, 2],
+                ratio: Some(0.5)
+            }
+        );
+        let problem = read(r#"{"bytes":5.5,"parts":[]}"#)
+            .unwrap_err()
+            .to_problem();
+        assert_eq!(problem.code, "invalid_body");
+        assert_eq!(problem.extra.expect("a field member")["field"], "bytes");
+        let problem = read(r#"{"bytes":-1.0,"parts":[]}"#)
+            .unwrap_err()
+            .to_problem();
+        assert_eq!(problem.code, "invalid_body", "still not a u64");
+        let problem = read(r#"{"bytes":1.0,"parts":[],"colour":1}"#)
+            .unwrap_err()
+            .to_problem();
+        assert_eq!(problem.extra.expect("a field member")["field"], "colour");
     }
 }

@@ -122,6 +122,11 @@ async fn every_route_answers_every_caller_as_the_matrix_says() {
         (Method::GET, "/healthz", probe("/healthz".into(), [200; 6])),
         (Method::GET, "/readyz", probe("/readyz".into(), [200; 6])),
         (
+            Method::GET,
+            "/api/openapi.json",
+            probe("/api/openapi.json".into(), [200; 6]),
+        ),
+        (
             Method::POST,
             "/api/v1/auth/register",
             Probe {
