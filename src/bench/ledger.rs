@@ -6,7 +6,7 @@
 use std::sync::Arc;
 use std::time::Instant;
 
-use sea_orm::TransactionTrait;
+use crate::db::WriteTransaction;
 use uuid::Uuid;
 
 use crate::db;
@@ -71,7 +71,7 @@ pub async fn run(args: LedgerBench) -> BenchResult<()> {
             for i in 0..per_writer {
                 let order_id = orders[((writer * per_writer + i) % orders.len() as u64) as usize];
                 let (content, personal) = (content.clone(), personal.clone());
-                conn.transaction::<_, (), sea_orm::DbErr>(|txn| {
+                conn.write_transaction::<_, (), sea_orm::DbErr>(|txn| {
                     Box::pin(async move {
                         db::ledger::append(
                             txn,

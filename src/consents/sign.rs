@@ -1,6 +1,6 @@
 //! Checking and recording one signature.
 
-use sea_orm::TransactionTrait;
+use crate::db::WriteTransaction;
 use serde::Serialize;
 use uuid::Uuid;
 
@@ -242,7 +242,7 @@ pub async fn record_signature(
     let request_id = request_id.map(str::to_owned);
     state
         .db
-        .transaction::<_, ConsentRow, AppError>(|txn| {
+        .write_transaction::<_, ConsentRow, AppError>(|txn| {
             Box::pin(async move {
                 if let Some(invitation) = invitation_id
                     && !db::consents::use_invitation(txn, invitation, consent_id, now).await?

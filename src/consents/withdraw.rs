@@ -2,7 +2,7 @@
 //! any active status, whatever its version) and its erasure is scheduled — or, for an order
 //! that had already stopped, only the erasure is scheduled.
 
-use sea_orm::TransactionTrait;
+use crate::db::WriteTransaction;
 use uuid::Uuid;
 
 use crate::app::AppState;
@@ -52,7 +52,7 @@ pub async fn withdraw(
         .map_or(OrderStatus::Withdrawn, |o| o.status);
     state
         .db
-        .transaction::<_, Withdrawal, AppError>(|txn| {
+        .write_transaction::<_, Withdrawal, AppError>(|txn| {
             Box::pin(async move {
                 let stopped = db::orders::withdraw(
                     txn,

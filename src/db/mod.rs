@@ -28,8 +28,10 @@ pub mod samples;
 pub mod sessions;
 pub mod sla;
 pub mod users;
+pub mod write_transaction;
 
 pub use connect::{connect, migrate};
+pub use write_transaction::WriteTransaction;
 
 /// Timestamps are stored with microsecond precision (PostgreSQL's), so a value read back equals
 /// the value written on both backends.

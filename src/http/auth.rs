@@ -5,11 +5,11 @@
 use axum::Json;
 use std::net::SocketAddr;
 
+use crate::db::WriteTransaction;
 use axum::extract::{ConnectInfo, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, Utc};
-use sea_orm::TransactionTrait;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use utoipa_axum::{router::OpenApiRouter, routes};
@@ -137,7 +137,7 @@ pub async fn create_account(
         actor.clone(),
         request_id.map(str::to_owned),
     );
-    db.transaction::<_, UserRecord, AppError>(|txn| {
+    db.write_transaction::<_, UserRecord, AppError>(|txn| {
         Box::pin(async move {
             let user = match db::users::create(txn, &email, password_hash, &roles, db::now()).await
             {
@@ -251,7 +251,7 @@ async fn login(
     let actor = Actor::user(user.id, &user.roles);
     state
         .db
-        .transaction::<_, (), AppError>(|txn| {
+        .write_transaction::<_, (), AppError>(|txn| {
             Box::pin(async move {
                 let session = db::sessions::create(
                     txn,
@@ -407,7 +407,7 @@ async fn record_failure(state: &AppState, failure: Failure) -> AppResult<()> {
     let (auth, now) = (state.settings.auth.clone(), db::now());
     state
         .db
-        .transaction::<_, (), AppError>(|txn| {
+        .write_transaction::<_, (), AppError>(|txn| {
             Box::pin(async move {
                 audit::record_outcome(
                     txn,
@@ -507,7 +507,7 @@ async fn logout(
     let actor = caller.actor();
     state
         .db
-        .transaction::<_, (), AppError>(|txn| {
+        .write_transaction::<_, (), AppError>(|txn| {
             Box::pin(async move {
                 if db::sessions::revoke(txn, session_id, now).await? {
                     let detail = serde_json::json!({ "session_id": session_id });

@@ -8,12 +8,12 @@
 
 use std::net::SocketAddr;
 
+use crate::db::WriteTransaction;
 use axum::Json;
 use axum::extract::{ConnectInfo, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, Utc};
-use sea_orm::TransactionTrait;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use utoipa_axum::{router::OpenApiRouter, routes};
@@ -208,7 +208,7 @@ async fn create_invitation(
     let (actor, request_id) = (caller.actor(), request_id.0);
     let (row, revoked) = state
         .db
-        .transaction::<_, (InvitationRow, u64), AppError>(|txn| {
+        .write_transaction::<_, (InvitationRow, u64), AppError>(|txn| {
             Box::pin(async move {
                 let (row, revoked) = db::consents::insert_invitation(txn, new).await?;
                 let detail = serde_json::json!({ "invitation_id": row.id, "party": row.party, "revoked_earlier": revoked });

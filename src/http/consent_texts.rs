@@ -5,11 +5,11 @@
 //! `m20261203_000032_default_consent_texts`), marked in `notes` as a starting point for the
 //! studio's lawyer; the first version an admin publishes becomes the current one.
 
+use crate::db::WriteTransaction;
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
 use chrono::{DateTime, Utc};
-use sea_orm::TransactionTrait;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::{router::OpenApiRouter, routes};
@@ -180,7 +180,7 @@ async fn publish(
         (caller.actor(), request_id.0, db::now(), caller.user.id);
     let published = state
         .db
-        .transaction::<_, ConsentTextRow, AppError>(|txn| {
+        .write_transaction::<_, ConsentTextRow, AppError>(|txn| {
             Box::pin(async move {
                 let new = db::consent_texts::NewText {
                     jurisdiction: &req.jurisdiction,

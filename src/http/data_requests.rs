@@ -14,12 +14,12 @@
 //! names only once a reviewer has verified who they are. A reviewer denies a request whose
 //! reference matched nothing.
 
+use crate::db::WriteTransaction;
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, NaiveDate, Utc};
-use sea_orm::TransactionTrait;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::{router::OpenApiRouter, routes};
@@ -328,7 +328,7 @@ async fn insert_with_audit(
     let actor = caller.actor();
     state
         .db
-        .transaction::<_, DataRequestRow, AppError>(|txn| {
+        .write_transaction::<_, DataRequestRow, AppError>(|txn| {
             Box::pin(async move {
                 let requester = new.requester_id;
                 // The insert comes first (the write lock before any read); too many open
@@ -812,7 +812,7 @@ async fn step_with_audit(
     let (requester, order_id, mut detail) = (row.requester_id, row.order_id, detail);
     state
         .db
-        .transaction::<_, (), AppError>(|txn| {
+        .write_transaction::<_, (), AppError>(|txn| {
             Box::pin(async move {
                 // Whether the order's own customer asked: their timeline shows their requests.
                 let named: Vec<Uuid> = order_id.into_iter().collect();

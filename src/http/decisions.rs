@@ -1,7 +1,7 @@
 //! The one transaction behind every recorded decision (screening, consent review): the order's
 //! conditional update, its ledger event and its audit event commit together or not at all.
 
-use sea_orm::TransactionTrait;
+use crate::db::WriteTransaction;
 use serde_json::Value;
 
 use super::orders::lost_race;
@@ -35,7 +35,7 @@ pub async fn commit(
     let request_id = request_id.map(str::to_owned);
     state
         .db
-        .transaction::<_, (OrderRecord, LedgerEventRow), AppError>(|txn| {
+        .write_transaction::<_, (OrderRecord, LedgerEventRow), AppError>(|txn| {
             Box::pin(async move {
                 let Some(updated) =
                     db::orders::update_if_version(txn, id, expected_version, change).await?

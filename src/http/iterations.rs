@@ -8,7 +8,9 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, Utc};
-use sea_orm::{ConnectionTrait, TransactionTrait};
+use sea_orm::ConnectionTrait;
+
+use crate::db::WriteTransaction;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use utoipa::ToSchema;
@@ -262,7 +264,7 @@ async fn insert(
     let staff_id = caller.user.id;
     state
         .db
-        .transaction::<_, IterationView, AppError>(|txn| {
+        .write_transaction::<_, IterationView, AppError>(|txn| {
             Box::pin(async move {
                 // Serialised per order: the next number is read and used in one writer's turn.
                 db::order_lock::lock(txn, new.order_id).await?;
@@ -496,7 +498,7 @@ async fn iteration_action(
     let event = format!("iteration.{action}");
     let updated = state
         .db
-        .transaction::<_, IterationRow, AppError>(|txn| {
+        .write_transaction::<_, IterationRow, AppError>(|txn| {
             Box::pin(async move {
                 db::order_lock::lock(txn, order_id).await?;
                 if action != IterationAction::Cancel {

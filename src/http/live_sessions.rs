@@ -8,12 +8,12 @@
 //! logging take the order's row lock first (`db::order_lock`), so they see a
 //! withdrawal that stops the order, and a withdrawal that comes later sees the session.
 
+use crate::db::WriteTransaction;
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, Utc};
-use sea_orm::TransactionTrait;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use utoipa::{IntoParams, ToSchema};
@@ -231,7 +231,7 @@ async fn schedule_session(
     let (owner_tx, key_tx) = (owner.clone(), key.clone());
     let booked = state
         .db
-        .transaction::<_, SessionView, AppError>(|txn| {
+        .write_transaction::<_, SessionView, AppError>(|txn| {
             Box::pin(async move {
                 let order_id = new.order_id;
                 if !db::order_lock::lock(txn, order_id).await? {
@@ -357,7 +357,7 @@ async fn log_session(
         (caller.actor(), caller.user.id, request_id.0, order.id);
     let row = state
         .db
-        .transaction::<_, SessionRow, AppError>(|txn| {
+        .write_transaction::<_, SessionRow, AppError>(|txn| {
             Box::pin(async move {
                 if !db::order_lock::lock(txn, order_id).await? {
                     return Err(AppError::not_found("order_not_found", "no such order"));
@@ -450,7 +450,7 @@ async fn cancel_session(
     );
     let row = state
         .db
-        .transaction::<_, SessionRow, AppError>(|txn| {
+        .write_transaction::<_, SessionRow, AppError>(|txn| {
             Box::pin(async move {
                 if !db::live_sessions::cancel(txn, sid, &reason, by, db::now()).await? {
                     let session = db::live_sessions::find(txn, order_id, sid)
@@ -519,7 +519,7 @@ async fn review_session(
         (caller.actor(), caller.user.id, request_id.0, order.id);
     let row = state
         .db
-        .transaction::<_, SessionRow, AppError>(|txn| {
+        .write_transaction::<_, SessionRow, AppError>(|txn| {
             Box::pin(async move {
                 if !db::live_sessions::review(txn, sid, &reason, by, db::now()).await? {
                     return Err(AppError::conflict(

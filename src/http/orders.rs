@@ -1,12 +1,12 @@
 //! `/api/v1/orders`: create (idempotent), read (with ETag), list (keyset), edit the intake
 //! (If-Match), and lifecycle actions such as `submit`.
 
+use crate::db::WriteTransaction;
 use axum::Json;
 use axum::extract::State;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, Utc};
-use sea_orm::TransactionTrait;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use utoipa::{IntoParams, ToSchema};
@@ -221,7 +221,7 @@ async fn create_order(
     let (actor, owner_tx) = (caller.actor(), owner.clone());
     let created = state
         .db
-        .transaction::<_, OrderRecord, AppError>(|txn| {
+        .write_transaction::<_, OrderRecord, AppError>(|txn| {
             Box::pin(async move {
                 let order = db::orders::insert(txn, new).await?;
                 let detail = serde_json::json!({ "reference": order.reference, "delivery_mode": order.delivery_mode });
@@ -512,7 +512,7 @@ pub(crate) async fn apply_with(
     let request_id = request_id.map(str::to_owned);
     state
         .db
-        .transaction::<_, OrderRecord, AppError>(|txn| {
+        .write_transaction::<_, OrderRecord, AppError>(|txn| {
             Box::pin(async move {
                 let Some(updated) =
                     db::orders::update_if_version(txn, id, expected, change).await?

@@ -8,12 +8,12 @@
 //! audit event and the customer's outbox message: two concurrent refunds are checked one after
 //! the other, so together they never exceed what was paid.
 
+use crate::db::WriteTransaction;
 use axum::Json;
 use axum::extract::State;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, Utc};
-use sea_orm::TransactionTrait;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use utoipa::ToSchema;
@@ -226,7 +226,7 @@ async fn record_payment(
         (caller.actor(), owner.clone(), key.clone(), request_id.0);
     let recorded = state
         .db
-        .transaction::<_, PaymentView, AppError>(|txn| {
+        .write_transaction::<_, PaymentView, AppError>(|txn| {
             Box::pin(async move {
                 if !db::order_lock::lock(txn, order_id).await? {
                     return Err(order_not_found());

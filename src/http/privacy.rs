@@ -2,11 +2,11 @@
 //! (or let the retention policy purge them), ask for erasure, and read the certificate of
 //! destruction afterwards.
 
+use crate::db::WriteTransaction;
 use axum::extract::State;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, Utc};
-use sea_orm::TransactionTrait;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use utoipa::ToSchema;
@@ -233,7 +233,7 @@ async fn certificate(
             let request_id = request_id.map(str::to_owned);
             state
                 .db
-                .transaction::<_, String, AppError>(|txn| {
+                .write_transaction::<_, String, AppError>(|txn| {
                     Box::pin(async move {
                         // The write comes first, so the transaction holds the lock it needs.
                         db::erasure::store_certificate(txn, order_id, &fresh).await?;

@@ -2,12 +2,12 @@
 //! and `sign_off_quality` actions, and the routes staff work with — assign, internal notes, the
 //! production view of an order, and the stage templates admins publish.
 
+use crate::db::WriteTransaction;
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, Utc};
-use sea_orm::TransactionTrait;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use utoipa_axum::{router::OpenApiRouter, routes};
@@ -321,7 +321,7 @@ async fn add_note(
         (caller.actor(), caller.user.id, request_id.0, order.id);
     let note = state
         .db
-        .transaction::<_, db::production::NoteRow, AppError>(|txn| {
+        .write_transaction::<_, db::production::NoteRow, AppError>(|txn| {
             Box::pin(async move {
                 let note = db::production::add_note(txn, order_id, author, body, db::now()).await?;
                 audit::record(
@@ -545,7 +545,7 @@ async fn publish_template(
     let (actor, by, request_id) = (caller.actor(), caller.user.id, request_id.0);
     let published = state
         .db
-        .transaction::<_, db::production::Template, AppError>(|txn| {
+        .write_transaction::<_, db::production::Template, AppError>(|txn| {
             Box::pin(async move {
                 let template = db::production::publish_template(txn, req.delivery_mode, &req.stages, by, db::now())
                     .await

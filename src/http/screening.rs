@@ -9,9 +9,9 @@ use utoipa::ToSchema;
 use utoipa_axum::{router::OpenApiRouter, routes};
 use uuid::Uuid;
 
+use crate::db::WriteTransaction;
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
-use sea_orm::TransactionTrait;
 use serde::Deserialize;
 
 use super::decisions::{self, Decision};
@@ -144,7 +144,7 @@ async fn mark_screening(
     let (actor, request_id, now) = (caller.actor(), request_id.0, db::now());
     let updated = state
         .db
-        .transaction::<_, OrderRecord, AppError>(|txn| {
+        .write_transaction::<_, OrderRecord, AppError>(|txn| {
             Box::pin(async move {
                 let Some(updated) =
                     db::orders::set_public_figure(txn, id, expected, change.public_figure, now)

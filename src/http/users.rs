@@ -3,11 +3,11 @@
 //! person's sessions at once. An admin cannot disable themself or drop their own admin role,
 //! so a studio can never lock itself out by accident.
 
+use crate::db::WriteTransaction;
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
 use base64::Engine;
-use sea_orm::TransactionTrait;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::{router::OpenApiRouter, routes};
@@ -246,7 +246,7 @@ async fn update_user(
     let before = user.roles.clone();
     let updated = state
         .db
-        .transaction::<_, UserRecord, AppError>(|txn| {
+        .write_transaction::<_, UserRecord, AppError>(|txn| {
             Box::pin(async move {
                 if let Some(roles) = &roles {
                     db::users::set_roles(txn, id, roles, now).await?;

@@ -15,8 +15,8 @@
 
 use std::time::Duration;
 
+use crate::db::WriteTransaction;
 use chrono::{DateTime, Utc};
-use sea_orm::TransactionTrait;
 use tokio::sync::watch;
 use uuid::Uuid;
 
@@ -201,7 +201,7 @@ async fn settle(
     let (id, worker) = (row.id, worker.to_owned());
     state
         .db
-        .transaction::<_, bool, AppError>(|txn| {
+        .write_transaction::<_, bool, AppError>(|txn| {
             Box::pin(async move {
                 if !db::outbox::settle(txn, id, &worker, now, fate).await? {
                     return Ok(false);

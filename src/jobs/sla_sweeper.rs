@@ -9,8 +9,8 @@
 
 use std::time::Duration;
 
+use crate::db::WriteTransaction;
 use chrono::{DateTime, Utc};
-use sea_orm::TransactionTrait;
 use tokio::sync::watch;
 use uuid::Uuid;
 
@@ -131,7 +131,7 @@ async fn settle_one(
     let promised_at = order.promised_at;
     state
         .db
-        .transaction::<_, (bool, bool), AppError>(|txn| {
+        .write_transaction::<_, (bool, bool), AppError>(|txn| {
             Box::pin(async move {
                 if !db::sla::settle(txn, id, &worker, was_risk, was_overdue, verdict).await? {
                     return Ok((false, false));

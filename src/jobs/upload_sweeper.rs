@@ -13,8 +13,8 @@
 
 use std::time::Duration;
 
+use crate::db::WriteTransaction;
 use chrono::{DateTime, Utc};
-use sea_orm::TransactionTrait;
 use tokio::sync::watch;
 
 use crate::app::AppState;
@@ -73,7 +73,7 @@ async fn abort_one(
     let (id, order_id) = (row.id, row.order_id);
     state
         .db
-        .transaction::<_, bool, AppError>(|txn| {
+        .write_transaction::<_, bool, AppError>(|txn| {
             Box::pin(async move {
                 let moved = db::samples::abandon(txn, id, from, cutoff, now).await?;
                 if moved {
@@ -122,7 +122,7 @@ async fn purge_one(state: &AppState, row: &SampleRow, now: DateTime<Utc>) -> App
     let (id, order_id, status) = (row.id, row.order_id, row.status()?);
     state
         .db
-        .transaction::<_, bool, AppError>(|txn| {
+        .write_transaction::<_, bool, AppError>(|txn| {
             Box::pin(async move {
                 let marked = db::samples::mark_purged(txn, id, now).await?;
                 if marked {

@@ -9,8 +9,8 @@
 
 use std::collections::BTreeSet;
 
+use crate::db::WriteTransaction;
 use chrono::{DateTime, Utc};
-use sea_orm::TransactionTrait;
 use uuid::Uuid;
 
 use crate::app::AppState;
@@ -58,7 +58,7 @@ pub async fn erase(
     let count = objects.iter().filter(|o| o.deleted_at >= now).count();
     let erased = state
         .db
-        .transaction::<_, bool, AppError>(|txn| {
+        .write_transaction::<_, bool, AppError>(|txn| {
             Box::pin(async move {
                 if order.status.stops_on_erasure() {
                     db::orders::withdraw(
@@ -218,7 +218,7 @@ pub async fn request(
     }
     state
         .db
-        .transaction::<_, (), AppError>(|txn| {
+        .write_transaction::<_, (), AppError>(|txn| {
             Box::pin(async move {
                 let stopped = db::orders::withdraw(
                     txn,

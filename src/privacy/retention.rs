@@ -8,8 +8,8 @@
 //! rows unmarked under a claimed order, and the next run finishes them, so nothing is left
 //! behind and nothing is purged twice.
 
+use crate::db::WriteTransaction;
 use chrono::{DateTime, Utc};
-use sea_orm::TransactionTrait;
 use uuid::Uuid;
 
 use super::erasure;
@@ -118,7 +118,7 @@ async fn claim(
     let days = state.settings.delivery.sample_retention_days;
     state
         .db
-        .transaction::<_, bool, AppError>(|txn| {
+        .write_transaction::<_, bool, AppError>(|txn| {
             Box::pin(async move {
                 if !db::retention::claim(txn, order_id, now).await? {
                     return Ok(false);

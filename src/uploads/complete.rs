@@ -9,7 +9,7 @@
 //! can still finish — so the claim is handed back and the client told what is missing. Anything
 //! else that fails rejects the sample for good: its bytes are deleted and the reason recorded.
 
-use sea_orm::TransactionTrait;
+use crate::db::WriteTransaction;
 
 use super::Rejection;
 use super::assemble::{Assembly, ListedPart, assemble};
@@ -155,7 +155,7 @@ async fn claim(state: &AppState, row: &SampleRow, caller: &Caller) -> AppResult<
     let caller_tx = caller.clone();
     let claimed = state
         .db
-        .transaction::<_, bool, AppError>(|txn| {
+        .write_transaction::<_, bool, AppError>(|txn| {
             Box::pin(async move {
                 let claimed =
                     db::samples::claim_for_verification(txn, id, now - VERIFY_LEASE, now).await?;
@@ -193,7 +193,7 @@ async fn release(state: &AppState, row: &SampleRow, caller: &Caller, why: &str) 
     let detail = serde_json::json!({ "reason": why });
     let released = state
         .db
-        .transaction::<_, (), AppError>(|txn| {
+        .write_transaction::<_, (), AppError>(|txn| {
             Box::pin(async move {
                 if db::samples::transition(
                     txn,
@@ -228,7 +228,7 @@ async fn record_assembled(state: &AppState, row: &SampleRow, caller: &Caller) ->
     let (id, now, caller) = (row.id, db::now(), caller.clone());
     state
         .db
-        .transaction::<_, (), AppError>(|txn| {
+        .write_transaction::<_, (), AppError>(|txn| {
             Box::pin(async move {
                 db::samples::mark_assembled(txn, id, now).await?;
                 audit::record(
@@ -261,7 +261,7 @@ async fn record_verified(
     });
     state
         .db
-        .transaction::<_, SampleRow, AppError>(|txn| {
+        .write_transaction::<_, SampleRow, AppError>(|txn| {
             Box::pin(async move {
                 if !db::samples::mark_verified(
                     txn,
@@ -316,7 +316,7 @@ async fn record_rejected(
     let detail = serde_json::json!({ "order_id": row.order_id, "code": code, "detected_content_type": detected });
     let saved = state
         .db
-        .transaction::<_, (), AppError>(|txn| {
+        .write_transaction::<_, (), AppError>(|txn| {
             Box::pin(async move {
                 if db::samples::mark_rejected(txn, id, code, &reason, detected, now).await? {
                     audit::record(

@@ -3,8 +3,8 @@
 use std::collections::BTreeMap;
 use std::time::Duration;
 
+use crate::db::WriteTransaction;
 use chrono::{DateTime, Utc};
-use sea_orm::TransactionTrait;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
@@ -223,7 +223,7 @@ pub async fn start(
     let (actor, request_id) = (actor.clone(), request_id.map(str::to_owned));
     let saved = state
         .db
-        .transaction::<_, SampleRow, AppError>(|txn| {
+        .write_transaction::<_, SampleRow, AppError>(|txn| {
             Box::pin(async move {
                 let row = db::samples::insert(txn, new).await?;
                 if let Some((label, staff_id)) = &label {
