@@ -58,10 +58,13 @@ string_enum!(
     }
 );
 
-/// An order reference as people type it: trimmed, upper case (`ks-2026-000123` is
-/// `KS-2026-000123`), at most 40 characters of letters, digits and hyphens.
+/// An order reference as people type it: without surrounding blanks (spaces, tabs, line
+/// breaks), upper case (`ks-2026-000123` is `KS-2026-000123`), 1 to 40 letters, digits and
+/// hyphens: exactly what the OpenAPI document's pattern for `order_reference` admits.
 pub fn normalize_reference(typed: &str) -> Option<String> {
-    let reference = typed.trim().to_ascii_uppercase();
+    let reference = typed
+        .trim_matches(|c: char| c.is_ascii_whitespace())
+        .to_ascii_uppercase();
     let well_formed = (1..=40).contains(&reference.len())
         && reference
             .bytes()
@@ -145,6 +148,12 @@ mod tests {
             Some("KS-2026-000123")
         );
         assert_eq!(normalize_reference(""), None);
+        assert_eq!(normalize_reference("\t KS-1\r\n").as_deref(), Some("KS-1"));
+        assert_eq!(
+            normalize_reference("\u{a0}KS-1"),
+            None,
+            "only the blanks the pattern names"
+        );
         assert_eq!(normalize_reference("KS 2026"), None);
         assert_eq!(normalize_reference(&"K".repeat(41)), None);
     }

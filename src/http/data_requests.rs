@@ -54,6 +54,8 @@ pub fn router() -> OpenApiRouter<AppState> {
 #[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Corrections {
+    /// 1 to 200 characters once surrounding blanks are dropped.
+    #[schema(min_length = 1, pattern = r"\S")]
     pub name: Option<String>,
     pub birth_date: Option<NaiveDate>,
     pub death_date: Option<NaiveDate>,
@@ -63,7 +65,8 @@ pub struct Corrections {
 #[serde(deny_unknown_fields)]
 pub struct FileRequest {
     pub kind: RequestKind,
-    /// The order's reference, e.g. `KS-2026-000123`.
+    /// The order's reference, e.g. `KS-2026-000123` (any case; surrounding blanks are dropped).
+    #[schema(pattern = r"^[ \t\n\f\r]*[A-Za-z0-9-]{1,40}[ \t\n\f\r]*$")]
     pub order_reference: String,
     /// The requester's relationship to the subject (`self` for the subject of a living twin).
     pub relationship_to_subject: Relationship,
@@ -195,7 +198,7 @@ const QUEUED_NEXT_STEP: &str = "Your request is queued. A reviewer will first ve
         (status = 409, description = "request_open (the same request is already open), too_many_open_requests, order_erased (the customer's own order)", body = Problem),
         (status = 413, description = "Body too large", body = Problem),
         (status = 415, description = "Body is not JSON", body = Problem),
-        (status = 422, description = "invalid_reference, corrections_required, details_too_long, invalid_intake (a correction that is not valid), invalid_body", body = Problem),
+        (status = 422, description = "invalid_reference, corrections_required, corrections_not_taken, details_too_long, invalid_intake (a correction that is not valid), invalid_body", body = Problem),
     )
 )]
 async fn file_request(
@@ -290,7 +293,21 @@ fn filed_corrections(
                 "a correction names the subject details to correct (name, birth_date, death_date)",
             ));
         }
-        _ => return Ok(None),
+        (_, Some(_)) => {
+            // Not dropped unread: the requester meant something by them, and should know
+            // that only a correction request changes the order's details.
+            return Err(AppError::Unprocessable {
+                code: "corrections_not_taken",
+                detail: "only a correction request takes corrections; file one with kind \
+                         `correction`"
+                    .into(),
+                extra: Some(serde_json::Map::from_iter([(
+                    "field".to_owned(),
+                    "corrections".into(),
+                )])),
+            });
+        }
+        (_, None) => return Ok(None),
     };
     match own_order {
         Some(order) => validate(

@@ -293,6 +293,19 @@ async fn a_correction_is_applied_a_denial_keeps_its_reason_and_an_erasure_erases
 
     let incomplete = file(&app, &app.auth, json!({ "kind": "correction", "order_reference": reference, "relationship_to_subject": "child" })).await;
     assert_eq!(incomplete.code(), "corrections_required");
+    for kind in ["access", "copy", "erasure"] {
+        let misplaced = file(&app, &app.auth, json!({ "kind": kind, "order_reference": reference, "relationship_to_subject": "child", "corrections": { "name": "\u{c}" } })).await;
+        assert_eq!(misplaced.status, StatusCode::UNPROCESSABLE_ENTITY, "{kind}");
+        assert_eq!(misplaced.code(), "corrections_not_taken", "{kind}");
+        assert_eq!(misplaced.body["field"], "corrections", "{kind}");
+    }
+    let listed = app.get("/api/v1/data-requests").await;
+    assert_eq!(
+        listed.body["items"].as_array().map(Vec::len),
+        Some(0),
+        "nothing filed by the refusals: {:?}",
+        listed.body
+    );
     let correction = file(&app, &app.auth, json!({ "kind": "correction", "order_reference": reference, "relationship_to_subject": "child", "corrections": { "name": "Chen Meihua" } })).await;
     assert_eq!(
         correction.status,
