@@ -57,12 +57,13 @@ impl AiLabel {
     }
 }
 
-/// A visible label text: not blank, not too long.
+/// A visible label text: not blank, at most `MAX_LABEL_CHARS` as sent, no control characters
+/// once surrounding blanks are dropped.
 pub fn valid_label_text(text: &str) -> bool {
-    let text = text.trim();
-    !text.is_empty()
+    let trimmed = text.trim();
+    !trimmed.is_empty()
         && text.chars().count() <= MAX_LABEL_CHARS
-        && !text.chars().any(char::is_control)
+        && !trimmed.chars().any(char::is_control)
 }
 
 /// A value that can travel in a metadata header unchanged.

@@ -47,6 +47,25 @@ string_enum!(
     }
 );
 
+string_enum!(
+    /// What the studio delivers: a photo, voice recording or video (never a document).
+    DeliverableKind {
+        Photo => "photo",
+        Voice => "voice",
+        Video => "video",
+    }
+);
+
+impl From<DeliverableKind> for SampleKind {
+    fn from(kind: DeliverableKind) -> Self {
+        match kind {
+            DeliverableKind::Photo => Self::Photo,
+            DeliverableKind::Voice => Self::Voice,
+            DeliverableKind::Video => Self::Video,
+        }
+    }
+}
+
 impl SampleKind {
     /// The file types this kind accepts: only types whose metadata the server can read.
     pub fn accepts(self, media: MediaType) -> bool {

@@ -21,7 +21,7 @@ use crate::db::{self, deliverables::DeliverableRow, orders::OrderRecord, samples
 use crate::domain::account::Role;
 use crate::domain::delivery;
 use crate::domain::order::OrderStatus;
-use crate::domain::sample::{SampleKind, SampleStatus, UploadPurpose, shown_status};
+use crate::domain::sample::{DeliverableKind, SampleStatus, UploadPurpose, shown_status};
 use crate::error::{AppError, AppResult, Problem};
 use crate::uploads::{self, SignParts, SignedParts, StartUpload, UploadFor, UploadInstructions};
 
@@ -84,11 +84,22 @@ pub struct DeliverableList {
 #[serde(deny_unknown_fields)]
 pub struct StartDeliverable {
     /// photo, voice or video (documents are not deliverables).
-    pub kind: SampleKind,
+    pub kind: DeliverableKind,
+    /// As for a sample: 1 to 255 characters, no control characters.
+    #[schema(
+        min_length = 1,
+        max_length = 255,
+        pattern = r"^[^\x00-\x1f\x7f-\x9f]*$"
+    )]
     pub file_name: String,
+    #[schema(minimum = 1)]
     pub size: u64,
+    #[schema(pattern = "^[0-9A-Fa-f]{64}$")]
     pub sha256: String,
     pub content_type: String,
+    /// The visible AI label (the studio's configured text when absent): 1 to 500 characters,
+    /// not only blanks, no control characters.
+    #[schema(min_length = 1, max_length = 500, pattern = r"\S")]
     pub label_text: Option<String>,
 }
 
@@ -157,7 +168,7 @@ async fn load_open_deliverable(
         (status = 409, description = "The order is not in production or quality check", body = Problem),
         (status = 413, description = "Body too large", body = Problem),
         (status = 415, description = "Body is not JSON", body = Problem),
-        (status = 422, description = "Declaration refused (as for samples), kind_not_deliverable, invalid_label_text", body = Problem),
+        (status = 422, description = "Declaration refused (as for samples), invalid_label_text, invalid_body (a kind that is not deliverable)", body = Problem),
         (status = 502, description = "The object store failed or sent a reply that cannot be used (storage_error); nothing was decided", body = Problem),
         (status = 503, description = "The object store cannot be reached (storage_unavailable, with Retry-After); nothing was decided", body = Problem),
     )
@@ -176,12 +187,6 @@ async fn start_deliverable(
         "only studio staff upload deliverables",
     )
     .await?;
-    if req.kind == SampleKind::Document {
-        return Err(AppError::unprocessable(
-            "kind_not_deliverable",
-            "a deliverable is a photo, voice recording or video",
-        ));
-    }
     let label_text = req
         .label_text
         .unwrap_or_else(|| state.settings.delivery.ai_label_text.clone());
@@ -192,7 +197,7 @@ async fn start_deliverable(
         ));
     }
     let declaration = StartUpload {
-        kind: req.kind,
+        kind: req.kind.into(),
         file_name: req.file_name,
         size: req.size,
         sha256: req.sha256,

@@ -253,6 +253,8 @@ async fn assign_order(
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewNote {
+    /// 1 to 4000 characters, not only blanks (surrounding blanks are dropped).
+    #[schema(min_length = 1, max_length = 4000, pattern = r"\S")]
     pub body: String,
 }
 
@@ -310,8 +312,9 @@ async fn add_note(
         "notes are the studio's",
     )
     .await?;
+    // Counted as sent (the document's maxLength); kept without its surrounding blanks.
     let body = req.body.trim().to_owned();
-    if body.is_empty() || body.chars().count() > MAX_NOTE_CHARS {
+    if body.is_empty() || req.body.chars().count() > MAX_NOTE_CHARS {
         return Err(AppError::unprocessable(
             "invalid_note",
             format!("a note is 1 to {MAX_NOTE_CHARS} characters"),

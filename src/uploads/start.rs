@@ -23,11 +23,19 @@ use crate::storage::{PresignedRequest, UploadedPart};
 #[serde(deny_unknown_fields)]
 pub struct StartUpload {
     pub kind: SampleKind,
-    /// The file's name on the customer's device (kept as a label; never used in storage keys).
+    /// The file's name on the customer's device (kept as a label; never used in storage keys):
+    /// 1 to 255 characters, no control characters.
+    #[schema(
+        min_length = 1,
+        max_length = 255,
+        pattern = r"^[^\x00-\x1f\x7f-\x9f]*$"
+    )]
     pub file_name: String,
-    /// Exact size in bytes.
+    /// Exact size in bytes, at least 1 (the most for each kind is a studio setting).
+    #[schema(minimum = 1)]
     pub size: u64,
     /// SHA-256 of the whole file, 64 hex digits.
+    #[schema(pattern = "^[0-9A-Fa-f]{64}$")]
     pub sha256: String,
     /// MIME type, e.g. `image/jpeg`; must match what the file really is.
     pub content_type: String,

@@ -62,7 +62,9 @@ async fn an_order_is_delivered_only_with_signed_off_quality_and_a_labeled_verifi
             Some(&json!({ "kind": "document", "file_name": "x.pdf", "size": 10, "sha256": "00".repeat(32), "content_type": "application/pdf" })),
         )
         .await;
-    assert_eq!(document.code(), "kind_not_deliverable");
+    assert_eq!(document.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(document.code(), "invalid_body");
+    assert_eq!(document.body["field"], "kind", "{:?}", document.body);
 
     let unsigned = app.act(&order, "deliver", &staff, None).await;
     assert_eq!(unsigned.status, StatusCode::CONFLICT);

@@ -57,6 +57,7 @@ fn server_enums() -> BTreeMap<&'static str, Vec<String>> {
     all.insert("DocumentType", texts!(consent::DocumentType));
     all.insert("EntryKind", texts!(money::EntryKind));
     all.insert("SampleKind", texts!(sample::SampleKind));
+    all.insert("DeliverableKind", texts!(sample::DeliverableKind));
     all.insert("SampleStatus", texts!(sample::SampleStatus));
     all.insert("UploadMode", texts!(sample::UploadMode));
     all.insert("IterationStatus", texts!(iteration::IterationStatus));
