@@ -9,23 +9,15 @@ use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::Arc;
 
-use sea_orm::DatabaseConnection;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 
 use crate::config::Settings;
 use crate::notifications::mailer::Mailer;
+use crate::state::AppState;
 use crate::storage::embedded::EmbeddedStore;
 use crate::storage::{ObjectStore, StoreConfig};
 use crate::{db, http, jobs};
-
-/// What every handler and job shares. Cheap to clone.
-#[derive(Clone)]
-pub struct AppState {
-    pub db: DatabaseConnection,
-    pub store: ObjectStore,
-    pub settings: Arc<Settings>,
-}
 
 #[derive(Debug, thiserror::Error)]
 pub enum StartupError {

@@ -7,10 +7,10 @@
 
 use uuid::Uuid;
 
-use crate::app::AppState;
 use crate::db::{self, orders::OrderRecord};
 use crate::domain::sample::{SampleStatus, UploadPurpose};
 use crate::error::{AppError, AppResult};
+use crate::state::AppState;
 
 /// Check the gate; the deliverables whose labels were read back and matched.
 pub async fn check_gate(state: &AppState, order: &OrderRecord) -> AppResult<Vec<Uuid>> {

@@ -22,6 +22,7 @@ pub mod media;
 pub mod notifications;
 pub mod outbox;
 pub mod privacy;
+pub mod state;
 pub mod storage;
 pub mod telemetry;
 pub mod uploads;

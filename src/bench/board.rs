@@ -285,7 +285,7 @@ async fn sweep(
         secret_access_key: crate::config::Secret::new("unused"),
         proves_assembled_sha256: false,
     });
-    let state = crate::app::AppState {
+    let state = crate::state::AppState {
         db: conn.clone(),
         store,
         settings: std::sync::Arc::new(crate::config::Settings::default()),

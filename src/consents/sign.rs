@@ -4,12 +4,12 @@ use crate::db::WriteTransaction;
 use serde::Serialize;
 use uuid::Uuid;
 
-use crate::app::AppState;
 use crate::audit::{self, Actor, Target};
 use crate::db::{self, consents::ConsentRow, orders::OrderRecord};
 use crate::domain::consent::{ConsentDecision, ConsentParty, DocumentType, Evidence, Grants};
 use crate::domain::sample::{SampleKind, SampleStatus};
 use crate::error::{AppError, AppResult};
+use crate::state::AppState;
 
 /// Who signs and how they were identified.
 #[derive(Debug, Clone)]

@@ -5,12 +5,12 @@
 use crate::db::WriteTransaction;
 use uuid::Uuid;
 
-use crate::app::AppState;
 use crate::audit::{self, Actor, Target};
 use crate::db::{self, consents::ConsentRow, orders::OrderRecord};
 use crate::domain::consent::ConsentDecision;
 use crate::domain::order::OrderStatus;
 use crate::error::{AppError, AppResult};
+use crate::state::AppState;
 
 /// What a withdrawal did.
 #[derive(Debug, Clone)]

@@ -13,10 +13,10 @@ use uuid::Uuid;
 
 use super::extract::ApiQuery;
 use super::session::{Caller, refuse};
-use crate::app::AppState;
 use crate::db::entities::audit_event;
 use crate::domain::account::Role;
 use crate::error::{AppError, AppResult, Problem};
+use crate::state::AppState;
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new().routes(routes!(list_audit))

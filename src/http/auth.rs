@@ -17,7 +17,6 @@ use uuid::Uuid;
 
 use super::extract::{ApiJson, RequestId};
 use super::session::{CSRF_COOKIE, Caller, SESSION_COOKIE};
-use crate::app::AppState;
 use crate::audit::{self, Actor, Target};
 use crate::auth::{password, token};
 use crate::config::AuthSettings;
@@ -26,6 +25,7 @@ use crate::domain::account::{self, Email, Role};
 use crate::domain::throttle;
 use crate::error::{AppError, AppResult, Problem};
 use crate::outbox;
+use crate::state::AppState;
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()

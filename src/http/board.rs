@@ -15,12 +15,12 @@ use uuid::Uuid;
 
 use super::extract::ApiQuery;
 use super::session::{Caller, refuse};
-use crate::app::AppState;
 use crate::audit::Target;
 use crate::db::{self, board::BoardFilter, orders::OrderRecord};
 use crate::domain::account::Role;
 use crate::domain::order::{DeliveryMode, OrderStatus};
 use crate::error::{AppError, AppResult, Problem};
+use crate::state::AppState;
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new().routes(routes!(board))

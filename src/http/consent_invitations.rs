@@ -27,7 +27,6 @@ use super::consents::{
 use super::extract::{ApiJson, ApiPath, OptionalJson, RequestId};
 use super::orders::{load_order, load_own_order};
 use super::session::Caller;
-use crate::app::AppState;
 use crate::audit::{self, Actor, Target};
 use crate::auth::token;
 use crate::consents::{self, Signature, Signer};
@@ -35,6 +34,7 @@ use crate::db::{self, consents::InvitationRow, orders::OrderRecord};
 use crate::domain::consent::{ConsentDecision, ConsentParty, Grants};
 use crate::domain::order::{DeliveryMode, Relationship};
 use crate::error::{AppError, AppResult, Problem};
+use crate::state::AppState;
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()

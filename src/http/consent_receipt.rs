@@ -17,11 +17,11 @@ use uuid::Uuid;
 use super::extract::{ApiPath, RequestId};
 use super::orders::load_order;
 use super::session::Caller;
-use crate::app::AppState;
 use crate::audit::{self, Target};
 use crate::db::{self, consents::ConsentRow};
 use crate::domain::consent::{ConsentDecision, Grants, Purpose};
 use crate::error::{AppError, AppResult, Problem};
+use crate::state::AppState;
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new().routes(routes!(consent_receipt))

@@ -16,10 +16,10 @@ use super::decisions::{self, Decision};
 use super::extract::{ApiJson, ApiPath, IfMatch, RequestId};
 use super::orders::{OrderView, check_version, decision_reason, load_for_review, order_response};
 use super::session::Caller;
-use crate::app::AppState;
 use crate::db;
 use crate::domain::order::{ReviewDecision, after_review};
 use crate::error::{AppError, AppResult, Problem};
+use crate::state::AppState;
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new().routes(routes!(review_consents))

@@ -17,13 +17,13 @@ use uuid::Uuid;
 
 use super::extract::{ApiJson, ApiPath, ApiQuery, RequestId};
 use super::session::{Caller, refuse};
-use crate::app::AppState;
 use crate::audit::{self, Target};
 use crate::db::{self, consent_texts::ConsentTextRow};
 use crate::domain::account::Role;
 use crate::domain::consent::{self, ConsentParty};
 use crate::domain::intake::validate_jurisdiction;
 use crate::error::{AppError, AppResult, Problem};
+use crate::state::AppState;
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()

@@ -18,13 +18,13 @@ use uuid::Uuid;
 use super::extract::{ApiJson, ApiPath, OptionalJson, RequestId};
 use super::orders::{load_order, load_own_order};
 use super::session::{Caller, refuse};
-use crate::app::AppState;
 use crate::audit::Target;
 use crate::consents::{self, Signature, Signer};
 use crate::db::{self, consents::ConsentRow, orders::OrderRecord};
 use crate::domain::consent::{ConsentDecision, ConsentParty, Evidence, Grants};
 use crate::domain::consent_policy::{self, ConsentStatus, OrderFacts};
 use crate::error::{AppError, AppResult, Problem};
+use crate::state::AppState;
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()

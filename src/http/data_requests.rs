@@ -29,7 +29,6 @@ use super::extract::{ApiJson, ApiPath, ApiQuery, RequestId};
 use super::orders::{apply_change, required_text, validate};
 use super::samples::Download;
 use super::session::{Caller, refuse};
-use crate::app::AppState;
 use crate::audit::{self, Target};
 use crate::db::{self, data_requests::DataRequestRow, orders::OrderRecord};
 use crate::domain::account::Role;
@@ -40,6 +39,7 @@ use crate::domain::order::{OrderStatus, Relationship};
 use crate::domain::sample::{SampleStatus, UploadPurpose};
 use crate::error::{AppError, AppResult, Problem};
 use crate::privacy::{erasure, export};
+use crate::state::AppState;
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()

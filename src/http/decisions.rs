@@ -6,10 +6,10 @@ use serde_json::Value;
 
 use super::orders::lost_race;
 use super::session::Caller;
-use crate::app::AppState;
 use crate::audit::{self, Target};
 use crate::db::{self, ledger::LedgerEventRow, orders::OrderChange, orders::OrderRecord};
 use crate::error::{AppError, AppResult};
+use crate::state::AppState;
 
 /// What a decision writes besides the order change.
 pub struct Decision {

@@ -15,7 +15,6 @@ use super::extract::{ApiJson, ApiPath, OptionalJson, RequestId};
 use super::orders::{load_order, load_staff_order};
 use super::samples::{CompleteUpload, Download, SampleView};
 use super::session::Caller;
-use crate::app::AppState;
 use crate::audit::Target;
 use crate::db::{self, deliverables::DeliverableRow, orders::OrderRecord, samples::SampleRow};
 use crate::domain::account::Role;
@@ -23,6 +22,7 @@ use crate::domain::delivery;
 use crate::domain::order::OrderStatus;
 use crate::domain::sample::{DeliverableKind, SampleStatus, UploadPurpose, shown_status};
 use crate::error::{AppError, AppResult, Problem};
+use crate::state::AppState;
 use crate::uploads::{self, SignParts, SignedParts, StartUpload, UploadFor, UploadInstructions};
 
 pub fn router() -> OpenApiRouter<AppState> {

@@ -12,9 +12,9 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
 use super::extract::etag;
-use crate::app::AppState;
 use crate::db::{self, idempotency::Claim, idempotency::Lease};
 use crate::error::{AppError, AppResult};
+use crate::state::AppState;
 
 /// What claiming a key decided: go ahead (holding the lease, kept alive by the heartbeat for
 /// as long as the handler holds it), or the answer to give now.

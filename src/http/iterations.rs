@@ -22,7 +22,6 @@ use super::extract::{ApiJson, ApiPath, IdempotencyKey, IfMatch, OptionalJson, Re
 use super::idempotent::key_in_progress;
 use super::orders::{load_order, load_own_order, load_staff_order, required_text};
 use super::session::Caller;
-use crate::app::AppState;
 use crate::audit::{self, Target};
 use crate::consents::{self, Signature};
 use crate::db::{self, iterations::IterationRow, orders::OrderRecord};
@@ -31,6 +30,7 @@ use crate::domain::iteration::{self, IterationAction, IterationStatus, Needs};
 use crate::domain::money::{self, Currency, Entry, EntryKind};
 use crate::error::{AppError, AppResult, Problem};
 use crate::outbox::{self, Audience};
+use crate::state::AppState;
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()

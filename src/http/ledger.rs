@@ -6,11 +6,11 @@ use axum::extract::State;
 use utoipa_axum::{router::OpenApiRouter, routes};
 
 use super::session::{Caller, refuse};
-use crate::app::AppState;
 use crate::audit::Target;
 use crate::domain::account::Role;
 use crate::error::{AppError, AppResult, Problem};
 use crate::ledger::{self, VerifyReport};
+use crate::state::AppState;
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new().routes(routes!(verify_ledger))

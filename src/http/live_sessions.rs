@@ -25,13 +25,13 @@ use super::idempotent::key_in_progress;
 use super::orders::{load_for_review, load_order, required_text};
 use super::paging::{decode_cursor, encode_cursor};
 use super::session::{Caller, refuse};
-use crate::app::AppState;
 use crate::audit::{self, Target};
 use crate::db::{self, live_sessions::SessionRow, orders::OrderRecord};
 use crate::domain::account::Role;
 use crate::domain::live_session::{self, Participant, SessionStatus};
 use crate::error::{AppError, AppResult, Problem};
 use crate::outbox::{self, Audience};
+use crate::state::AppState;
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()

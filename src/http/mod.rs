@@ -45,10 +45,10 @@ use tower_http::trace::TraceLayer;
 use utoipa::OpenApi;
 use utoipa_axum::router::OpenApiRouter;
 
-use crate::app::AppState;
 use crate::domain::iteration::IterationAction;
 use crate::domain::order::OrderAction;
 use crate::error::{AppError, Problem};
+use crate::state::AppState;
 
 #[derive(OpenApi)]
 #[openapi(

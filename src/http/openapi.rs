@@ -25,7 +25,7 @@ use utoipa_axum::routes;
 
 use super::extract::{IdempotencyKey, IfMatch};
 use super::session::{CSRF_COOKIE, SESSION_COOKIE};
-use crate::app::AppState;
+use crate::state::AppState;
 
 /// What `extract::IfMatch` accepts: `"v"` and 1 to 9 digits.
 pub const IF_MATCH_PATTERN: &str = r#"^"v[0-9]{1,9}"$"#;

@@ -19,7 +19,6 @@ use super::extract::{
 use super::idempotent::key_in_progress;
 use super::paging::{decode_cursor, encode_cursor};
 use super::session::{Caller, refuse};
-use crate::app::AppState;
 use crate::audit::{self, Target};
 use crate::db::{self, orders::OrderRecord};
 use crate::domain::access;
@@ -27,6 +26,7 @@ use crate::domain::account::Role;
 use crate::domain::intake::{self, IntakeAnswers, Subject};
 use crate::domain::order::{ActionBy, DeliveryMode, OrderAction, OrderStatus, next_status};
 use crate::error::{AppError, AppResult, Problem};
+use crate::state::AppState;
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()

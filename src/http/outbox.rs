@@ -18,12 +18,12 @@ use uuid::Uuid;
 use super::extract::ApiQuery;
 use super::paging::decode_cursor;
 use super::session::{Caller, refuse};
-use crate::app::AppState;
 use crate::audit::Target;
 use crate::db::{self, outbox::DeliveryStatus, outbox::OutboxRow};
 use crate::domain::account::Role;
 use crate::error::{AppError, AppResult, Problem};
 use crate::notifications::mailer;
+use crate::state::AppState;
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new().routes(routes!(list_outbox))

@@ -24,13 +24,13 @@ use super::extract::{ApiJson, ApiPath, IdempotencyKey, RequestId};
 use super::idempotent::key_in_progress;
 use super::orders::load_order;
 use super::session::{Caller, refuse};
-use crate::app::AppState;
 use crate::audit::{self, Target};
 use crate::db::{self, payments::PaymentRow};
 use crate::domain::account::Role;
 use crate::domain::money::{self, Currency, EntryKind, Totals};
 use crate::error::{AppError, AppResult, Problem};
 use crate::outbox::{self, Audience};
+use crate::state::AppState;
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()

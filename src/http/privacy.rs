@@ -16,11 +16,11 @@ use uuid::Uuid;
 use super::extract::{ApiJson, ApiPath, IfMatch, RequestId};
 use super::orders::{apply_change, check_version, load_order, load_own_order, order_response};
 use super::session::Caller;
-use crate::app::AppState;
 use crate::audit::{self, Target};
 use crate::db::{self, erasure::DeletedObject};
 use crate::error::{AppError, AppResult, Problem};
 use crate::privacy::erasure::{self, Outcome};
+use crate::state::AppState;
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()

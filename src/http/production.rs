@@ -19,13 +19,13 @@ use super::orders::{
     required_text,
 };
 use super::session::{Caller, refuse};
-use crate::app::AppState;
 use crate::audit::{self, Target};
 use crate::db::{self, orders::OrderChange, orders::OrderRecord};
 use crate::domain::account::Role;
 use crate::domain::order::{DeliveryMode, OrderAction, OrderStatus, advance_stage};
 use crate::domain::production::{self, StageSpec};
 use crate::error::{AppError, AppResult, Problem};
+use crate::state::AppState;
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()

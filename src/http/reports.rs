@@ -11,13 +11,13 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 
 use super::extract::ApiQuery;
 use super::session::{Caller, refuse};
-use crate::app::AppState;
 use crate::audit::Target;
 use crate::db;
 use crate::domain::account::Role;
 use crate::domain::order::DeliveryMode;
 use crate::domain::reports::{self, SlaSummary};
 use crate::error::{AppError, AppResult, Problem};
+use crate::state::AppState;
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()

@@ -13,10 +13,10 @@ use uuid::Uuid;
 use super::extract::{ApiJson, ApiPath, OptionalJson, RequestId};
 use super::orders::{load_order, load_own_order};
 use super::session::Caller;
-use crate::app::AppState;
 use crate::db::{self, samples::SampleRow};
 use crate::domain::sample::{SampleKind, SampleStatus, UploadMode, UploadPurpose, shown_status};
 use crate::error::{AppError, AppResult, Problem};
+use crate::state::AppState;
 use crate::uploads::{self, ListedPart, SignParts, SignedParts, StartUpload, UploadInstructions};
 
 pub fn router() -> OpenApiRouter<AppState> {

@@ -21,7 +21,6 @@ use super::orders::{
     order_response, required_text,
 };
 use super::session::{Caller, refuse};
-use crate::app::AppState;
 use crate::audit::{self, Target};
 use crate::db::{self, orders::OrderRecord};
 use crate::domain::account::Role;
@@ -30,6 +29,7 @@ use crate::domain::risk::{self, RiskFlag};
 use crate::domain::sample::SampleKind;
 use crate::domain::sufficiency::SufficiencyReport;
 use crate::error::{AppError, AppResult, Problem};
+use crate::state::AppState;
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()

@@ -9,10 +9,10 @@ use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use axum::http::{Method, header};
 
-use crate::app::AppState;
 use crate::auth::token;
 use crate::db::{self, users::UserRecord};
 use crate::error::AppError;
+use crate::state::AppState;
 
 pub const SESSION_COOKIE: &str = "keepsake_session";
 pub const CSRF_COOKIE: &str = "keepsake_csrf";

@@ -8,11 +8,11 @@ use uuid::Uuid;
 use super::extract::ApiPath;
 use super::orders::load_order;
 use super::session::Caller;
-use crate::app::AppState;
 use crate::db::{self, orders::OrderRecord};
 use crate::domain::order::DeliveryMode;
 use crate::domain::sufficiency::{self, SufficiencyReport};
 use crate::error::{AppResult, Problem};
+use crate::state::AppState;
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new().routes(routes!(get_sufficiency))

@@ -14,12 +14,12 @@ use uuid::Uuid;
 use super::extract::ApiPath;
 use super::orders::load_order;
 use super::session::Caller;
-use crate::app::AppState;
 use crate::audit;
 use crate::db;
 use crate::domain::access;
 use crate::domain::timeline::{self, Audience, EventFacts};
 use crate::error::{AppResult, Problem};
+use crate::state::AppState;
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new().routes(routes!(order_events))

@@ -16,12 +16,12 @@ use uuid::Uuid;
 use super::auth::{Me, check_password, create_account, parse_email};
 use super::extract::{ApiJson, ApiPath, ApiQuery, RequestId};
 use super::session::{Caller, refuse};
-use crate::app::AppState;
 use crate::audit::{self, Target};
 use crate::auth::password;
 use crate::db::{self, users::UserRecord};
 use crate::domain::account::Role;
 use crate::error::{AppError, AppResult, Problem};
+use crate::state::AppState;
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()

@@ -20,13 +20,14 @@ use chrono::{DateTime, Utc};
 use tokio::sync::watch;
 use uuid::Uuid;
 
-use crate::app::AppState;
+use super::every::{Pass, run_every};
 use crate::audit::{self, Actor, Target};
 use crate::db::{self, outbox::Fate, outbox::OutboxRow};
 use crate::error::{AppError, AppResult};
 use crate::notifications::mailer::{self, Mailer};
 use crate::notifications::templates::{self, Facts, Plan, Rendered};
 use crate::outbox::Audience;
+use crate::state::AppState;
 
 /// What one pass did.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
@@ -40,6 +41,21 @@ pub struct Relayed {
     pub skipped: usize,
     /// Taken over by another relay before this one could record the outcome.
     pub lost: usize,
+}
+
+impl Pass for Relayed {
+    fn report(&self) {
+        if *self != Self::default() {
+            tracing::info!(
+                sent = self.sent,
+                retried = self.retried,
+                failed = self.failed,
+                skipped = self.skipped,
+                lost = self.lost,
+                "outbox relay"
+            );
+        }
+    }
 }
 
 /// This process's name as a lease owner.
@@ -225,27 +241,11 @@ async fn settle(
 }
 
 /// Run [`relay_once`] every `poll_interval_secs` until `stop` turns true.
-pub async fn run(state: AppState, mailer: Mailer, mut stop: watch::Receiver<bool>) {
+pub async fn run(state: AppState, mailer: Mailer, stop: watch::Receiver<bool>) {
     let worker = worker_name();
     let every = Duration::from_secs(state.settings.notifications.poll_interval_secs.max(1));
-    let mut ticker = tokio::time::interval(every);
-    ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    loop {
-        tokio::select! {
-            _ = ticker.tick() => {}
-            _ = stop.changed() => return,
-        }
-        match relay_once(&state, &mailer, &worker, db::now()).await {
-            Ok(relayed) if relayed == Relayed::default() => {}
-            Ok(relayed) => tracing::info!(
-                sent = relayed.sent,
-                retried = relayed.retried,
-                failed = relayed.failed,
-                skipped = relayed.skipped,
-                lost = relayed.lost,
-                "outbox relay"
-            ),
-            Err(err) => tracing::error!(error = %err, "outbox relay failed"),
-        }
-    }
+    run_every("outbox relay", every, stop, || {
+        relay_once(&state, &mailer, &worker, db::now())
+    })
+    .await;
 }

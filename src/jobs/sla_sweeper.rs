@@ -14,12 +14,13 @@ use chrono::{DateTime, Utc};
 use tokio::sync::watch;
 use uuid::Uuid;
 
-use crate::app::AppState;
+use super::every::{Pass, run_every};
 use crate::audit::{self, Actor, Target};
 use crate::db::{self, orders::OrderRecord, sla::Verdict};
 use crate::domain::production::Clock;
 use crate::error::{AppError, AppResult};
 use crate::outbox::{self, Audience};
+use crate::state::AppState;
 
 const BATCH: u64 = 200;
 
@@ -29,6 +30,18 @@ pub struct Swept {
     pub looked_at: usize,
     pub turned_at_risk: usize,
     pub turned_overdue: usize,
+}
+
+impl Pass for Swept {
+    fn report(&self) {
+        if self.turned_at_risk + self.turned_overdue > 0 {
+            tracing::info!(
+                at_risk = self.turned_at_risk,
+                overdue = self.turned_overdue,
+                "SLA sweep"
+            );
+        }
+    }
 }
 
 /// This process's name as a lease owner.
@@ -153,24 +166,11 @@ async fn settle_one(
         .map_err(Into::into)
 }
 
-pub async fn run(state: AppState, mut stop: watch::Receiver<bool>) {
+pub async fn run(state: AppState, stop: watch::Receiver<bool>) {
     let worker = worker_name();
     let every = Duration::from_secs(state.settings.sla.sweep_interval_secs.max(1));
-    let mut ticker = tokio::time::interval(every);
-    ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    loop {
-        tokio::select! {
-            _ = ticker.tick() => {}
-            _ = stop.changed() => return,
-        }
-        match sweep_once(&state, &worker, db::now()).await {
-            Ok(swept) if swept.turned_at_risk + swept.turned_overdue == 0 => {}
-            Ok(swept) => tracing::info!(
-                at_risk = swept.turned_at_risk,
-                overdue = swept.turned_overdue,
-                "SLA sweep"
-            ),
-            Err(err) => tracing::error!(error = %err, "SLA sweep failed"),
-        }
-    }
+    run_every("SLA sweep", every, stop, || {
+        sweep_once(&state, &worker, db::now())
+    })
+    .await;
 }

@@ -17,10 +17,11 @@ use crate::db::WriteTransaction;
 use chrono::{DateTime, Utc};
 use tokio::sync::watch;
 
-use crate::app::AppState;
+use super::every::{Pass, run_every};
 use crate::audit::{self, Actor, Target};
 use crate::db::{self, samples::SampleRow};
 use crate::error::{AppError, AppResult};
+use crate::state::AppState;
 
 const BATCH: u64 = 100;
 
@@ -29,6 +30,14 @@ const BATCH: u64 = 100;
 pub struct Swept {
     pub aborted: usize,
     pub purged: usize,
+}
+
+impl Pass for Swept {
+    fn report(&self) {
+        if *self != Self::default() {
+            tracing::info!(aborted = self.aborted, purged = self.purged, "upload sweep");
+        }
+    }
 }
 
 pub async fn sweep_once(state: &AppState, now: DateTime<Utc>) -> AppResult<Swept> {
@@ -145,23 +154,10 @@ async fn purge_one(state: &AppState, row: &SampleRow, now: DateTime<Utc>) -> App
 }
 
 /// Run [`sweep_once`] every `sweep_interval_secs` until `stop` turns true.
-pub async fn run(state: AppState, mut stop: watch::Receiver<bool>) {
+pub async fn run(state: AppState, stop: watch::Receiver<bool>) {
     let every = Duration::from_secs(state.settings.uploads.sweep_interval_secs.max(1));
-    let mut ticker = tokio::time::interval(every);
-    ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    loop {
-        tokio::select! {
-            _ = ticker.tick() => {}
-            _ = stop.changed() => return,
-        }
-        match sweep_once(&state, db::now()).await {
-            Ok(swept) if swept == Swept::default() => {}
-            Ok(swept) => tracing::info!(
-                aborted = swept.aborted,
-                purged = swept.purged,
-                "upload sweep"
-            ),
-            Err(err) => tracing::error!(error = %err, "upload sweep failed"),
-        }
-    }
+    run_every("upload sweep", every, stop, || {
+        sweep_once(&state, db::now())
+    })
+    .await;
 }

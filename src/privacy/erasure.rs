@@ -13,13 +13,13 @@ use crate::db::WriteTransaction;
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
-use crate::app::AppState;
 use crate::audit::{self, Actor, Target};
 use crate::db::{self, erasure::DeletedObject, samples::SampleRow};
 use crate::domain::order::OrderStatus;
 use crate::domain::sample::{SampleStatus, order_prefix};
 use crate::error::{AppError, AppResult};
 use crate::outbox::{self, Audience};
+use crate::state::AppState;
 
 /// What an erasure run found.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -8,11 +8,11 @@ use chrono::{DateTime, Utc};
 use serde_json::{Value, json};
 use uuid::Uuid;
 
-use crate::app::AppState;
 use crate::db::{self, orders::OrderRecord};
 use crate::domain::order::OrderStatus;
 use crate::domain::sample::{UploadPurpose, order_prefix};
 use crate::error::{AppError, AppResult};
+use crate::state::AppState;
 
 /// Where a request's export is stored.
 pub fn key(order_id: Uuid, request_id: Uuid) -> String {

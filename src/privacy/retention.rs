@@ -13,10 +13,10 @@ use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
 use super::erasure;
-use crate::app::AppState;
 use crate::audit::{self, Actor, Target};
 use crate::db;
 use crate::error::{AppError, AppResult};
+use crate::state::AppState;
 
 /// What one run did.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
@@ -143,28 +143,4 @@ async fn claim(
         })
         .await
         .map_err(Into::into)
-}
-
-pub async fn run(state: AppState, mut stop: tokio::sync::watch::Receiver<bool>) {
-    let every =
-        std::time::Duration::from_secs(state.settings.delivery.retention_interval_secs.max(1));
-    let mut ticker = tokio::time::interval(every);
-    ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    loop {
-        tokio::select! {
-            _ = ticker.tick() => {}
-            _ = stop.changed() => return,
-        }
-        match sweep_once(&state, db::now()).await {
-            Ok(swept) if swept == Swept::default() => {}
-            Ok(swept) => tracing::info!(
-                erased = swept.erased,
-                retention_orders = swept.retention_orders,
-                samples_purged = swept.samples_purged,
-                failures = swept.failures,
-                "retention sweep"
-            ),
-            Err(err) => tracing::error!(error = %err, "retention sweep failed"),
-        }
-    }
 }

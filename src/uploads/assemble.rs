@@ -10,10 +10,10 @@
 //! An upload the store no longer knows was either assembled already (its object exists) or lost.
 
 use super::Rejection;
-use crate::app::AppState;
 use crate::db::samples::SampleRow;
 use crate::domain::sample::{self, UploadPlan};
 use crate::error::{AppError, AppResult};
+use crate::state::AppState;
 use crate::storage::{StorageError, StorageErrorKind, UploadedPart};
 
 /// A part as the client lists it at completion (its number and the ETag the store returned).

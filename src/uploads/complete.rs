@@ -15,11 +15,11 @@ use super::Rejection;
 use super::assemble::{Assembly, ListedPart, assemble};
 use super::start::plan_of;
 use super::verify::{Inspection, Proven, inspect};
-use crate::app::AppState;
 use crate::audit::{self, Actor, Target};
 use crate::db::{self, samples::SampleRow};
 use crate::domain::sample::{SampleStatus, UploadMode, UploadPurpose};
 use crate::error::{AppError, AppResult};
+use crate::state::AppState;
 
 /// How long a claim holds without renewal before another completion may take the sample over.
 pub const VERIFY_LEASE: chrono::Duration = chrono::Duration::seconds(30);

@@ -14,10 +14,10 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::start::{plan_of, touch_open};
-use crate::app::AppState;
 use crate::db::{self, samples::SampleRow};
 use crate::domain::sample::{self, UploadMode};
 use crate::error::{AppError, AppResult};
+use crate::state::AppState;
 use crate::storage::PresignedRequest;
 
 /// Most parts signed by one request.

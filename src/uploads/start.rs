@@ -9,13 +9,13 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use crate::app::AppState;
 use crate::audit::{self, Actor, Target};
 use crate::db::{self, orders::OrderRecord, samples::SampleRow};
 use crate::domain::delivery::AiLabel;
 use crate::domain::sample::{self, SampleKind, UploadMode, UploadPlan, UploadPurpose};
 use crate::error::{AppError, AppResult};
 use crate::media::MediaType;
+use crate::state::AppState;
 use crate::storage::{PresignedRequest, UploadedPart};
 
 /// What the client declares about the file it is about to upload.

@@ -11,11 +11,11 @@
 
 use super::Rejection;
 use super::stored_object::StoredObject;
-use crate::app::AppState;
 use crate::db::samples::SampleRow;
 use crate::domain::sample::{self, SampleKind, UploadMode};
 use crate::error::{AppError, AppResult};
 use crate::media::{self, MediaMetadata, MediaType};
+use crate::state::AppState;
 
 /// A verified object: what it really is, what its headers say, and which version of it.
 pub(super) struct Proven {
