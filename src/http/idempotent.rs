@@ -1,18 +1,26 @@
-//! Answers shared by the routes that create with an `Idempotency-Key` (orders, payments, live
-//! sessions, iterations): claiming the key, the stored answer replayed, and the refusal while
-//! the first request still runs.
+//! Creating with an `Idempotency-Key` (orders, payments, live sessions, iterations), in one
+//! place: [`create_once`] claims the key for the request's hash, runs the creation in a write
+//! transaction that also stores its answer under the key, and gives the key back when the
+//! creation fails; a repeat gets the stored answer, another body with the same key a 422, a
+//! repeat while the first still runs a 409.
 //!
 //! A fresh claim comes with a [`Heartbeat`]: a task that renews the claim's short lease every
 //! `idempotency.renew_secs` until the handler drops it — after its transaction committed or
 //! failed, or when the request itself is dropped. A process that dies stops renewing, so a
 //! retry on any replica takes the key over within one lease (`idempotency.lease_secs`).
 
+use std::future::Future;
+use std::pin::Pin;
+
 use axum::Json;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use sea_orm::DatabaseTransaction;
+use serde::Serialize;
+use sha2::{Digest, Sha256};
 
 use super::extract::etag;
-use crate::db::{self, idempotency::Claim, idempotency::Lease};
+use crate::db::{self, WriteTransaction, idempotency::Claim, idempotency::Lease};
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
 
@@ -100,4 +108,71 @@ pub fn replay(status: u16, body: serde_json::Value) -> Response {
         headers.insert(header::ETAG, value);
     }
     response
+}
+
+/// What [`create_once`] produced: the new thing (its answer stored under the key in the same
+/// transaction), or the stored answer to a repeated request.
+pub enum Once<T> {
+    Created(T),
+    Replayed(Response),
+}
+
+/// Create at most once per `owner`'s `key`: `request` (what identifies the request: its body,
+/// with the path's ids where they matter) is hashed and the key claimed; `create` runs in a
+/// write transaction and returns the new thing with the answer body to store, which commits
+/// with it. A failed creation gives the key back, so a retry may try again.
+pub async fn create_once<R, T, F>(
+    state: &AppState,
+    owner: &str,
+    key: &str,
+    request: &R,
+    create: F,
+) -> AppResult<Once<T>>
+where
+    R: Serialize + ?Sized,
+    T: Send + 'static,
+    F: 'static
+        + for<'c> FnOnce(
+            &'c DatabaseTransaction,
+        ) -> Pin<
+            Box<dyn Future<Output = AppResult<(T, serde_json::Value)>> + Send + 'c>,
+        >
+        + Send,
+{
+    let hash = hex::encode(Sha256::digest(
+        serde_json::to_vec(request).map_err(AppError::internal)?,
+    ));
+    // The heartbeat keeps the claim alive until this function returns (or is dropped).
+    let (lease, _heartbeat) = match claim(state, owner, key, &hash).await? {
+        Claimed::Fresh(lease, heartbeat) => (lease, heartbeat),
+        Claimed::Answered(answer) => return Ok(Once::Replayed(answer)),
+    };
+    let (owner_tx, key_tx) = (owner.to_owned(), key.to_owned());
+    let created = state
+        .db
+        .write_transaction::<_, T, AppError>(move |txn| {
+            Box::pin(async move {
+                let (created, body) = create(txn).await?;
+                let code = StatusCode::CREATED.as_u16();
+                if !db::idempotency::store_response(txn, &owner_tx, &key_tx, lease, code, &body)
+                    .await?
+                {
+                    // Our lease ran out and another request took the key: it creates instead.
+                    return Err(key_in_progress());
+                }
+                Ok(created)
+            })
+        })
+        .await;
+    if created.is_err() {
+        if let Err(err) = db::idempotency::release(&state.db, owner, key, lease).await {
+            tracing::error!(error = %err, "could not release an idempotency key");
+        }
+    }
+    created.map(Once::Created)
+}
+
+/// The body to store for a created `value`.
+pub fn answer_body(value: &impl Serialize) -> AppResult<serde_json::Value> {
+    serde_json::to_value(value).map_err(AppError::internal)
 }

@@ -12,14 +12,13 @@ use sea_orm::ConnectionTrait;
 
 use crate::db::WriteTransaction;
 use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
 use utoipa::ToSchema;
 use utoipa_axum::{router::OpenApiRouter, routes};
 use uuid::Uuid;
 
 use super::consents::{ConsentView, CustomerSignature};
 use super::extract::{ApiJson, ApiPath, IdempotencyKey, IfMatch, OptionalJson, RequestId};
-use super::idempotent::key_in_progress;
+use super::idempotent::{Once, answer_body, create_once};
 use super::orders::{load_order, load_own_order, load_staff_order, required_text};
 use super::session::Caller;
 use crate::audit::{self, Target};
@@ -189,162 +188,133 @@ async fn create_iteration(
         )
     })?;
     let owner = format!("iterations:{}", caller.user.id);
-    let hash = hex::encode(Sha256::digest(
-        serde_json::to_vec(&(order_id, &req)).map_err(AppError::internal)?,
-    ));
-    // The heartbeat keeps the claim alive until this handler returns (or is dropped).
-    let (lease, _heartbeat) = match super::idempotent::claim(&state, &owner, &key, &hash).await? {
-        super::idempotent::Claimed::Fresh(lease, heartbeat) => (lease, heartbeat),
-        super::idempotent::Claimed::Answered(answer) => return Ok(answer),
+    let spec = NewIteration {
+        description,
+        needs: req.needs.clone().normalized(),
+        price: (req.price.amount_minor, currency),
+        order_id: order.id,
+        reference: order.reference.clone(),
+        staff: caller.actor(),
+        staff_id: caller.user.id,
+        request_id: request_id.0,
     };
-    let needs = req.needs.normalized();
-    let granted = db::iterations::granted(&state.db, order_id, Uuid::nil()).await?;
+    let created = create_once(&state, &owner, &key, &(order_id, &req), move |txn| {
+        Box::pin(insert(txn, spec))
+    })
+    .await?;
+    match created {
+        Once::Created(view) => Ok((StatusCode::CREATED, Json(view)).into_response()),
+        Once::Replayed(answer) => Ok(answer),
+    }
+}
+
+/// What a creation records, and who records it.
+struct NewIteration {
+    description: String,
+    needs: Needs,
+    price: (i64, Currency),
+    order_id: Uuid,
+    reference: String,
+    staff: crate::audit::Actor,
+    staff_id: Uuid,
+    request_id: Option<String>,
+}
+
+/// The iteration (next number, serialised per order; awaiting consent unless the order's
+/// consents already grant what it needs), its price as a quote in the money ledger, its audit
+/// event and the customer's notification when it waits for consent — in the caller's
+/// transaction, which also stores the answer under the request's Idempotency-Key.
+async fn insert(
+    txn: &sea_orm::DatabaseTransaction,
+    spec: NewIteration,
+) -> AppResult<(IterationView, serde_json::Value)> {
+    let NewIteration {
+        description,
+        needs,
+        price: (amount_minor, currency),
+        order_id,
+        reference,
+        staff: actor,
+        staff_id,
+        request_id,
+    } = spec;
+    let granted = db::iterations::granted(txn, order_id, Uuid::nil()).await?;
     let status = if iteration::missing(&needs, &granted).is_empty() {
         IterationStatus::Ready
     } else {
         IterationStatus::AwaitingConsent
     };
-    let new = NewIteration {
-        description,
-        needs,
-        status,
-        price: (req.price.amount_minor, currency),
-        idempotency: (owner.clone(), key.clone(), lease),
-    };
-    match insert(&state, &caller, &order, new, request_id.as_deref()).await {
-        Ok(view) => Ok((StatusCode::CREATED, Json(view)).into_response()),
-        Err(err) => {
-            if let Err(release_err) = db::idempotency::release(&state.db, &owner, &key, lease).await
-            {
-                tracing::error!(error = %release_err, "could not release an idempotency key");
-            }
-            Err(err)
-        }
-    }
-}
-
-/// What a creation records.
-struct NewIteration {
-    description: String,
-    needs: Needs,
-    status: IterationStatus,
-    price: (i64, Currency),
-    /// Owner, key and lease of the request's Idempotency-Key: the answer is stored with it.
-    idempotency: (String, String, db::idempotency::Lease),
-}
-
-/// The iteration (next number, serialised per order), its price as a quote in the money
-/// ledger, its audit event, the customer's notification when it waits for consent, and the
-/// stored answer to its Idempotency-Key — one transaction.
-async fn insert(
-    state: &AppState,
-    caller: &Caller,
-    order: &OrderRecord,
-    spec: NewIteration,
-    request_id: Option<&str>,
-) -> AppResult<IterationView> {
-    let NewIteration {
-        description,
-        needs,
-        status,
-        price: (amount_minor, currency),
-        idempotency: (owner, key, lease),
-    } = spec;
     let new = db::iterations::NewIteration {
         id: Uuid::now_v7(),
-        order_id: order.id,
-        description: description.to_owned(),
-        needs: needs.clone(),
+        order_id,
+        description,
+        needs,
         status,
-        created_by: caller.user.id,
+        created_by: staff_id,
         now: db::now(),
     };
-    let (actor, request_id) = (caller.actor(), request_id.map(str::to_owned));
-    let reference = order.reference.clone();
-    let staff_id = caller.user.id;
-    state
-        .db
-        .write_transaction::<_, IterationView, AppError>(|txn| {
-            Box::pin(async move {
-                // Serialised per order: the next number is read and used in one writer's turn.
-                db::order_lock::lock(txn, new.order_id).await?;
-                // Read again under the lock: a withdrawal may have stopped the order meanwhile.
-                let current = db::orders::find(txn, new.order_id)
-                    .await?
-                    .ok_or_else(|| AppError::not_found("order_not_found", "no such order"))?;
-                order_open(&current)?;
-                let order_status = current.status;
-                let row = db::iterations::insert(txn, new).await?;
-                let quote = Entry {
-                    kind: EntryKind::Quote,
-                    amount_minor,
-                    currency: currency.clone(),
-                    iteration_id: Some(row.id),
-                };
-                let entries = db::payments::for_order(txn, row.order_id)
-                    .await?
-                    .iter()
-                    .map(db::payments::entry)
-                    .collect::<Result<Vec<_>, _>>()?;
-                money::check(&entries, &quote, order_status).map_err(super::payments::refusal)?;
-                db::payments::insert(
-                    txn,
-                    db::payments::NewPayment {
-                        order_id: row.order_id,
-                        iteration_id: Some(row.id),
-                        kind: EntryKind::Quote,
-                        amount_minor,
-                        currency: currency.clone(),
-                        note: None,
-                        recorded_by: staff_id,
-                        recorded_at: row.created_at,
-                    },
-                )
-                .await?;
-                let detail = serde_json::json!({
-                    "iteration_id": row.id, "number": row.number, "status": row.status,
-                    "price_minor": amount_minor, "currency": currency.as_str(),
-                });
-                audit::record(
-                    txn,
-                    &actor,
-                    "iteration.created",
-                    Target::order(row.order_id),
-                    request_id.as_deref(),
-                    detail,
-                )
-                .await?;
-                if status == IterationStatus::AwaitingConsent {
-                    let payload =
-                        serde_json::json!({ "reference": reference, "iteration": row.number });
-                    outbox::enqueue(
-                        txn,
-                        "iteration.consent_needed",
-                        Some(row.order_id),
-                        Audience::Customer,
-                        payload,
-                    )
-                    .await?;
-                }
-                let answer = view(txn, &row).await?;
-                let body = serde_json::to_value(&answer).map_err(AppError::internal)?;
-                let stored = db::idempotency::store_response(
-                    txn,
-                    &owner,
-                    &key,
-                    lease,
-                    StatusCode::CREATED.as_u16(),
-                    &body,
-                )
-                .await?;
-                if !stored {
-                    return Err(key_in_progress());
-                }
-                Ok(answer)
-            })
-        })
-        .await
-        .map_err(Into::into)
+    // Serialised per order: the next number is read and used in one writer's turn.
+    db::order_lock::lock(txn, new.order_id).await?;
+    // Read again under the lock: a withdrawal may have stopped the order meanwhile.
+    let current = db::orders::find(txn, new.order_id)
+        .await?
+        .ok_or_else(|| AppError::not_found("order_not_found", "no such order"))?;
+    order_open(&current)?;
+    let order_status = current.status;
+    let row = db::iterations::insert(txn, new).await?;
+    let quote = Entry {
+        kind: EntryKind::Quote,
+        amount_minor,
+        currency: currency.clone(),
+        iteration_id: Some(row.id),
+    };
+    let entries = db::payments::for_order(txn, row.order_id)
+        .await?
+        .iter()
+        .map(db::payments::entry)
+        .collect::<Result<Vec<_>, _>>()?;
+    money::check(&entries, &quote, order_status).map_err(super::payments::refusal)?;
+    db::payments::insert(
+        txn,
+        db::payments::NewPayment {
+            order_id: row.order_id,
+            iteration_id: Some(row.id),
+            kind: EntryKind::Quote,
+            amount_minor,
+            currency: currency.clone(),
+            note: None,
+            recorded_by: staff_id,
+            recorded_at: row.created_at,
+        },
+    )
+    .await?;
+    let detail = serde_json::json!({
+        "iteration_id": row.id, "number": row.number, "status": row.status,
+        "price_minor": amount_minor, "currency": currency.as_str(),
+    });
+    audit::record(
+        txn,
+        &actor,
+        "iteration.created",
+        Target::order(row.order_id),
+        request_id.as_deref(),
+        detail,
+    )
+    .await?;
+    if status == IterationStatus::AwaitingConsent {
+        let payload = serde_json::json!({ "reference": reference, "iteration": row.number });
+        outbox::enqueue(
+            txn,
+            "iteration.consent_needed",
+            Some(row.order_id),
+            Audience::Customer,
+            payload,
+        )
+        .await?;
+    }
+    let answer = view(txn, &row).await?;
+    let body = answer_body(&answer)?;
+    Ok((answer, body))
 }
 
 /// The order's iterations (its customer and the studio).

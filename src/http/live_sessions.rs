@@ -15,13 +15,12 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::{router::OpenApiRouter, routes};
 use uuid::Uuid;
 
 use super::extract::{ApiJson, ApiPath, ApiQuery, IdempotencyKey, RequestId};
-use super::idempotent::key_in_progress;
+use super::idempotent::{Once, answer_body, create_once};
 use super::orders::{load_for_review, load_order, required_text};
 use super::paging::{decode_cursor, encode_cursor};
 use super::session::{Caller, refuse};
@@ -207,18 +206,11 @@ async fn schedule_session(
 ) -> AppResult<Response> {
     let order = load_for_staff(&state, &caller, id).await?;
     let now = db::now();
-    let hash = hex::encode(Sha256::digest(
-        serde_json::to_vec(&(order.id, &req)).map_err(AppError::internal)?,
-    ));
     let participants =
-        live_session::validate_booking(req.scheduled_at, req.participants, now).map_err(invalid)?;
+        live_session::validate_booking(req.scheduled_at, req.participants.clone(), now)
+            .map_err(invalid)?;
     live_session::schedulable(order.delivery_mode, order.status).map_err(refused)?;
     let owner = format!("live-sessions:{}", caller.user.id);
-    // The heartbeat keeps the claim alive until this handler returns (or is dropped).
-    let (lease, _heartbeat) = match super::idempotent::claim(&state, &owner, &key, &hash).await? {
-        super::idempotent::Claimed::Fresh(lease, heartbeat) => (lease, heartbeat),
-        super::idempotent::Claimed::Answered(answer) => return Ok(answer),
-    };
     let new = db::live_sessions::NewSession {
         order_id: order.id,
         scheduled_at: db::truncate_to_micros(req.scheduled_at),
@@ -228,10 +220,7 @@ async fn schedule_session(
         now,
     };
     let (actor, request_id) = (caller.actor(), request_id.0);
-    let (owner_tx, key_tx) = (owner.clone(), key.clone());
-    let booked = state
-        .db
-        .write_transaction::<_, SessionView, AppError>(|txn| {
+    let booked = create_once(&state, &owner, &key, &(order.id, &req), move |txn| {
             Box::pin(async move {
                 let order_id = new.order_id;
                 if !db::order_lock::lock(txn, order_id).await? {
@@ -256,23 +245,14 @@ async fn schedule_session(
                 let message = serde_json::json!({ "reference": order.reference, "session_id": row.id, "scheduled_at": row.scheduled_at });
                 outbox::enqueue(txn, "live_session.scheduled", Some(order_id), Audience::Customer, message).await?;
                 let view = SessionView::new(row, true)?;
-                let body = serde_json::to_value(&view).map_err(AppError::internal)?;
-                if !db::idempotency::store_response(txn, &owner_tx, &key_tx, lease, StatusCode::CREATED.as_u16(), &body).await? {
-                    return Err(key_in_progress());
-                }
-                Ok(view)
+                let body = answer_body(&view)?;
+                Ok((view, body))
             })
         })
-        .await;
+        .await?;
     match booked {
-        Ok(view) => Ok((StatusCode::CREATED, Json(view)).into_response()),
-        Err(err) => {
-            if let Err(release_err) = db::idempotency::release(&state.db, &owner, &key, lease).await
-            {
-                tracing::error!(error = %release_err, "could not release an idempotency key");
-            }
-            Err(err.into())
-        }
+        Once::Created(view) => Ok((StatusCode::CREATED, Json(view)).into_response()),
+        Once::Replayed(answer) => Ok(answer),
     }
 }
 

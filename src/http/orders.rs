@@ -8,7 +8,6 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::{router::OpenApiRouter, routes};
 use uuid::Uuid;
@@ -16,7 +15,7 @@ use uuid::Uuid;
 use super::extract::{
     ApiJson, ApiPath, ApiQuery, IdempotencyKey, IfMatch, OptionalJson, RequestId, etag,
 };
-use super::idempotent::key_in_progress;
+use super::idempotent::{Once, answer_body, create_once};
 use super::paging::{decode_cursor, encode_cursor};
 use super::session::{Caller, refuse};
 use crate::audit::{self, Target};
@@ -198,61 +197,35 @@ async fn create_order(
     let answers = req.intake.clone().unwrap_or_default();
     validate(&req.subject, &answers, &jurisdiction)?;
 
-    let hash = hex::encode(Sha256::digest(
-        serde_json::to_vec(&req).map_err(AppError::internal)?,
-    ));
-    // The heartbeat keeps the claim alive until this handler returns (or is dropped).
-    let (lease, _heartbeat) = match super::idempotent::claim(&state, &owner, &key, &hash).await? {
-        super::idempotent::Claimed::Fresh(lease, heartbeat) => (lease, heartbeat),
-        super::idempotent::Claimed::Answered(answer) => return Ok(answer),
-    };
-
     let new = db::orders::NewOrder {
         id: Uuid::now_v7(),
         customer_id: caller.user.id,
         delivery_mode: req.delivery_mode,
         jurisdiction,
-        subject: req.subject,
+        subject: req.subject.clone(),
         intake: answers,
         now: db::now(),
     };
-    let request_id = request_id.0;
-    let key_for_tx = key.clone();
-    let (actor, owner_tx) = (caller.actor(), owner.clone());
-    let created = state
-        .db
-        .write_transaction::<_, OrderRecord, AppError>(|txn| {
-            Box::pin(async move {
-                let order = db::orders::insert(txn, new).await?;
-                let detail = serde_json::json!({ "reference": order.reference, "delivery_mode": order.delivery_mode });
-                audit::record(txn, &actor, "order.created", Target::order(order.id), request_id.as_deref(), detail).await?;
-                let body = serde_json::to_value(OrderView::from(&order)).map_err(AppError::internal)?;
-                let stored = db::idempotency::store_response(txn, &owner_tx, &key_for_tx, lease, StatusCode::CREATED.as_u16(), &body)
-                    .await?;
-                if !stored {
-                    // Our lease ran out and another request took the key: it creates the order.
-                    return Err(key_in_progress());
-                }
-                Ok(order)
-            })
+    let (actor, request_id) = (caller.actor(), request_id.0);
+    let created = create_once(&state, &owner, &key, &req, move |txn| {
+        Box::pin(async move {
+            let order = db::orders::insert(txn, new).await?;
+            let detail = serde_json::json!({ "reference": order.reference, "delivery_mode": order.delivery_mode });
+            audit::record(txn, &actor, "order.created", Target::order(order.id), request_id.as_deref(), detail).await?;
+            let body = answer_body(&OrderView::from(&order))?;
+            Ok((order, body))
         })
-        .await;
-    match created {
-        Ok(order) => {
-            let mut response = order_response(StatusCode::CREATED, &order);
-            if let Ok(location) = HeaderValue::from_str(&format!("/api/v1/orders/{}", order.id)) {
-                response.headers_mut().insert(header::LOCATION, location);
-            }
-            Ok(response)
-        }
-        Err(err) => {
-            if let Err(release_err) = db::idempotency::release(&state.db, &owner, &key, lease).await
-            {
-                tracing::error!(error = %release_err, "could not release an idempotency key");
-            }
-            Err(err.into())
-        }
+    })
+    .await?;
+    let order = match created {
+        Once::Created(order) => order,
+        Once::Replayed(answer) => return Ok(answer),
+    };
+    let mut response = order_response(StatusCode::CREATED, &order);
+    if let Ok(location) = HeaderValue::from_str(&format!("/api/v1/orders/{}", order.id)) {
+        response.headers_mut().insert(header::LOCATION, location);
     }
+    Ok(response)
 }
 
 /// List orders, newest first.

@@ -8,20 +8,18 @@
 //! audit event and the customer's outbox message: two concurrent refunds are checked one after
 //! the other, so together they never exceed what was paid.
 
-use crate::db::WriteTransaction;
 use axum::Json;
 use axum::extract::State;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
 use utoipa::ToSchema;
 use utoipa_axum::{router::OpenApiRouter, routes};
 use uuid::Uuid;
 
 use super::extract::{ApiJson, ApiPath, IdempotencyKey, RequestId};
-use super::idempotent::key_in_progress;
+use super::idempotent::{Once, answer_body, create_once};
 use super::orders::load_order;
 use super::session::{Caller, refuse};
 use crate::audit::{self, Target};
@@ -197,15 +195,6 @@ async fn record_payment(
         .ok_or_else(order_not_found)?;
 
     let owner = format!("payments:{}", caller.user.id);
-    let hash = hex::encode(Sha256::digest(
-        serde_json::to_vec(&req).map_err(AppError::internal)?,
-    ));
-    // The heartbeat keeps the claim alive until this handler returns (or is dropped).
-    let (lease, _heartbeat) = match super::idempotent::claim(&state, &owner, &key, &hash).await? {
-        super::idempotent::Claimed::Fresh(lease, heartbeat) => (lease, heartbeat),
-        super::idempotent::Claimed::Answered(answer) => return Ok(answer),
-    };
-
     let new_entry = money::Entry {
         kind: req.kind,
         amount_minor: req.amount_minor,
@@ -222,91 +211,67 @@ async fn record_payment(
         recorded_by: caller.user.id,
         recorded_at: db::now(),
     };
-    let (actor, owner_tx, key_tx, request_id) =
-        (caller.actor(), owner.clone(), key.clone(), request_id.0);
-    let recorded = state
-        .db
-        .write_transaction::<_, PaymentView, AppError>(|txn| {
-            Box::pin(async move {
-                if !db::order_lock::lock(txn, order_id).await? {
-                    return Err(order_not_found());
-                }
-                let order = db::orders::find(txn, order_id)
-                    .await?
-                    .ok_or_else(order_not_found)?;
-                let entries = db::payments::for_order(txn, order_id)
-                    .await?
-                    .iter()
-                    .map(db::payments::entry)
-                    .collect::<Result<Vec<_>, _>>()?;
-                money::check(&entries, &new_entry, order.status).map_err(refusal)?;
-                let row = db::payments::insert(txn, new).await?;
-                let detail = serde_json::json!({
-                    "payment_id": row.id,
-                    "kind": row.kind,
-                    "amount_minor": row.amount_minor,
-                    "currency": row.currency,
-                    "iteration_id": row.iteration_id,
-                });
-                audit::record(
-                    txn,
-                    &actor,
-                    "payment.recorded",
-                    Target::order(order_id),
-                    request_id.as_deref(),
-                    detail,
-                )
-                .await?;
-                let message = serde_json::json!({
-                    "reference": order.reference,
-                    "kind": row.kind,
-                    "amount_minor": row.amount_minor,
-                    "currency": row.currency,
-                });
-                outbox::enqueue(
-                    txn,
-                    "payment.recorded",
-                    Some(order_id),
-                    Audience::Customer,
-                    message,
-                )
-                .await?;
-                let view = PaymentView::new(&row, true)?;
-                let body = serde_json::to_value(&view).map_err(AppError::internal)?;
-                if !db::idempotency::store_response(
-                    txn,
-                    &owner_tx,
-                    &key_tx,
-                    lease,
-                    StatusCode::CREATED.as_u16(),
-                    &body,
-                )
+    let (actor, request_id) = (caller.actor(), request_id.0);
+    let recorded = create_once(&state, &owner, &key, &req, move |txn| {
+        Box::pin(async move {
+            if !db::order_lock::lock(txn, order_id).await? {
+                return Err(order_not_found());
+            }
+            let order = db::orders::find(txn, order_id)
                 .await?
-                {
-                    return Err(key_in_progress());
-                }
-                Ok(view)
-            })
+                .ok_or_else(order_not_found)?;
+            let entries = db::payments::for_order(txn, order_id)
+                .await?
+                .iter()
+                .map(db::payments::entry)
+                .collect::<Result<Vec<_>, _>>()?;
+            money::check(&entries, &new_entry, order.status).map_err(refusal)?;
+            let row = db::payments::insert(txn, new).await?;
+            let detail = serde_json::json!({
+                "payment_id": row.id,
+                "kind": row.kind,
+                "amount_minor": row.amount_minor,
+                "currency": row.currency,
+                "iteration_id": row.iteration_id,
+            });
+            audit::record(
+                txn,
+                &actor,
+                "payment.recorded",
+                Target::order(order_id),
+                request_id.as_deref(),
+                detail,
+            )
+            .await?;
+            let message = serde_json::json!({
+                "reference": order.reference,
+                "kind": row.kind,
+                "amount_minor": row.amount_minor,
+                "currency": row.currency,
+            });
+            outbox::enqueue(
+                txn,
+                "payment.recorded",
+                Some(order_id),
+                Audience::Customer,
+                message,
+            )
+            .await?;
+            let view = PaymentView::new(&row, true)?;
+            let body = answer_body(&view)?;
+            Ok((view, body))
         })
-        .await;
-    match recorded {
-        Ok(view) => {
-            let mut response = (StatusCode::CREATED, Json(view)).into_response();
-            if let Ok(location) =
-                HeaderValue::from_str(&format!("/api/v1/orders/{order_id}/payments"))
-            {
-                response.headers_mut().insert(header::LOCATION, location);
-            }
-            Ok(response)
-        }
-        Err(err) => {
-            if let Err(release_err) = db::idempotency::release(&state.db, &owner, &key, lease).await
-            {
-                tracing::error!(error = %release_err, "could not release an idempotency key");
-            }
-            Err(err.into())
-        }
+    })
+    .await?;
+    let view = match recorded {
+        Once::Created(view) => view,
+        Once::Replayed(answer) => return Ok(answer),
+    };
+    let mut response = (StatusCode::CREATED, Json(view)).into_response();
+    if let Ok(location) = HeaderValue::from_str(&format!("/api/v1/orders/{order_id}/payments")) {
+        response.headers_mut().insert(header::LOCATION, location);
     }
+    Ok(response)
 }
 
 fn order_not_found() -> AppError {

@@ -3,8 +3,9 @@
 
 use std::time::Duration;
 
-use keepsake::app::{AppState, Application};
+use keepsake::app::Application;
 use keepsake::config::Settings;
+use keepsake::state::AppState;
 use reqwest::{Method, StatusCode};
 use sea_orm::ConnectionTrait;
 use serde_json::{Value, json};
