@@ -14,7 +14,8 @@ pub struct Who<'a> {
 }
 
 impl Who<'_> {
-    fn is_studio(&self) -> bool {
+    /// Staff, reviewer or admin: someone who works at the studio (one person may be several).
+    pub fn is_studio(&self) -> bool {
         self.roles
             .iter()
             .any(|r| matches!(r, Role::Staff | Role::Reviewer | Role::Admin))

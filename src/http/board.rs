@@ -17,7 +17,6 @@ use super::extract::ApiQuery;
 use super::session::{Caller, refuse};
 use crate::audit::Target;
 use crate::db::{self, board::BoardFilter, orders::OrderRecord};
-use crate::domain::account::Role;
 use crate::domain::order::{DeliveryMode, OrderStatus};
 use crate::error::{AppError, AppResult, Problem};
 use crate::state::AppState;
@@ -153,10 +152,7 @@ async fn board(
     caller: Caller,
     ApiQuery(params): ApiQuery<BoardParams>,
 ) -> AppResult<Json<Board>> {
-    if ![Role::Staff, Role::Reviewer, Role::Admin]
-        .iter()
-        .any(|r| caller.user.has(*r))
-    {
+    if !caller.who().is_studio() {
         let refusal = AppError::Forbidden {
             code: "studio_only",
             detail: "the board is the studio's".into(),

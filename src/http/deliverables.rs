@@ -17,7 +17,6 @@ use super::samples::{CompleteUpload, Download, SampleView};
 use super::session::Caller;
 use crate::audit::Target;
 use crate::db::{self, deliverables::DeliverableRow, orders::OrderRecord, samples::SampleRow};
-use crate::domain::account::Role;
 use crate::domain::delivery;
 use crate::domain::order::OrderStatus;
 use crate::domain::sample::{DeliverableKind, SampleStatus, UploadPurpose, shown_status};
@@ -103,15 +102,9 @@ pub struct StartDeliverable {
     pub label_text: Option<String>,
 }
 
-fn is_studio(caller: &Caller) -> bool {
-    [Role::Staff, Role::Reviewer, Role::Admin]
-        .iter()
-        .any(|r| caller.user.has(*r))
-}
-
 /// The customer sees deliverables once the order is delivered; the studio always.
 fn visible_to(caller: &Caller, order: &OrderRecord, row: &SampleRow) -> bool {
-    is_studio(caller)
+    caller.who().is_studio()
         || (matches!(order.status, OrderStatus::Delivered | OrderStatus::Closed)
             && row.status == SampleStatus::Verified.as_str())
 }

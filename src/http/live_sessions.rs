@@ -111,12 +111,6 @@ impl SessionView {
     }
 }
 
-fn is_studio(caller: &Caller) -> bool {
-    [Role::Staff, Role::Reviewer, Role::Admin]
-        .iter()
-        .any(|r| caller.user.has(*r))
-}
-
 fn refused(r: live_session::Refusal) -> AppError {
     AppError::conflict(r.code, r.reason)
 }
@@ -273,7 +267,7 @@ async fn list_sessions(
     ApiPath(id): ApiPath<Uuid>,
 ) -> AppResult<Json<Vec<SessionView>>> {
     let order = load_order(&state, &caller, id).await?;
-    let studio = is_studio(&caller);
+    let studio = caller.who().is_studio();
     let rows = db::live_sessions::for_order(&state.db, order.id).await?;
     Ok(Json(
         rows.into_iter()
@@ -569,7 +563,7 @@ async fn studio_sessions(
     caller: Caller,
     ApiQuery(params): ApiQuery<StudioListParams>,
 ) -> AppResult<Json<SessionPage>> {
-    if !is_studio(&caller) {
+    if !caller.who().is_studio() {
         let refusal = AppError::Forbidden {
             code: "studio_only",
             detail: "the studio's list of live sessions is the studio's".into(),

@@ -114,12 +114,6 @@ pub struct OrderPayments {
     pub entries: Vec<PaymentView>,
 }
 
-fn is_studio(caller: &Caller) -> bool {
-    [Role::Staff, Role::Reviewer, Role::Admin]
-        .iter()
-        .any(|r| caller.user.has(*r))
-}
-
 pub(crate) fn refusal(r: money::Refusal) -> AppError {
     if r.invalid_input {
         AppError::unprocessable(r.code, r.reason)
@@ -301,7 +295,7 @@ async fn order_payments(
         .map(db::payments::entry)
         .collect::<Result<Vec<_>, _>>()?;
     let summary = money::summarize(&entries);
-    let studio = is_studio(&caller);
+    let studio = caller.who().is_studio();
     Ok(Json(OrderPayments {
         summary: PaymentSummary {
             currency: summary.currency.map(|c| c.as_str().to_owned()),

@@ -143,12 +143,6 @@ pub(crate) async fn plan(
     Ok(side)
 }
 
-fn is_studio(caller: &Caller) -> bool {
-    [Role::Staff, Role::Reviewer, Role::Admin]
-        .iter()
-        .any(|r| caller.user.has(*r))
-}
-
 async fn require(
     state: &AppState,
     caller: &Caller,
@@ -307,7 +301,7 @@ async fn add_note(
         &state,
         &caller,
         id,
-        is_studio(&caller),
+        caller.who().is_studio(),
         "studio_only",
         "notes are the studio's",
     )
@@ -364,7 +358,7 @@ async fn list_notes(
         &state,
         &caller,
         id,
-        is_studio(&caller),
+        caller.who().is_studio(),
         "studio_only",
         "notes are the studio's",
     )
@@ -419,7 +413,7 @@ async fn production_view(
         &state,
         &caller,
         id,
-        is_studio(&caller),
+        caller.who().is_studio(),
         "studio_only",
         "the production view is the studio's",
     )
@@ -495,7 +489,7 @@ async fn list_templates(
         &state,
         &caller,
         caller.user.id,
-        is_studio(&caller),
+        caller.who().is_studio(),
         "studio_only",
         "stage templates are the studio's",
     )

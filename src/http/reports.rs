@@ -13,7 +13,6 @@ use super::extract::ApiQuery;
 use super::session::{Caller, refuse};
 use crate::audit::Target;
 use crate::db;
-use crate::domain::account::Role;
 use crate::domain::order::DeliveryMode;
 use crate::domain::reports::{self, SlaSummary};
 use crate::error::{AppError, AppResult, Problem};
@@ -36,10 +35,7 @@ pub struct Range {
 }
 
 async fn studio_range(state: &AppState, caller: &Caller, range: &Range) -> AppResult<()> {
-    if ![Role::Staff, Role::Reviewer, Role::Admin]
-        .iter()
-        .any(|r| caller.user.has(*r))
-    {
+    if !caller.who().is_studio() {
         let refusal = AppError::Forbidden {
             code: "studio_only",
             detail: "reports are the studio's".into(),

@@ -23,7 +23,6 @@ use super::orders::{
 use super::session::{Caller, refuse};
 use crate::audit::{self, Target};
 use crate::db::{self, orders::OrderRecord};
-use crate::domain::account::Role;
 use crate::domain::order::{ScreeningDecision, after_screening};
 use crate::domain::risk::{self, RiskFlag};
 use crate::domain::sample::SampleKind;
@@ -46,10 +45,7 @@ pub struct ScreeningChange {
 }
 
 async fn require_studio(state: &AppState, caller: &Caller, id: Uuid) -> AppResult<()> {
-    if [Role::Staff, Role::Reviewer, Role::Admin]
-        .iter()
-        .any(|r| caller.user.has(*r))
-    {
+    if caller.who().is_studio() {
         return Ok(());
     }
     let refusal = AppError::Forbidden {
