@@ -153,8 +153,9 @@ async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
         Command::User {
             action: UserCommand::Create { email, roles },
         } => {
-            let password = keepsake::accounts::read_password(std::io::stdin().lock())?;
-            let user = keepsake::accounts::create_user(&settings, &email, &roles, password).await?;
+            let password = keepsake::accounts::cli::read_password(std::io::stdin().lock())?;
+            let user =
+                keepsake::accounts::cli::create_user(&settings, &email, &roles, password).await?;
             println!(
                 "created {} ({}) with roles {:?}",
                 user.email, user.id, user.roles

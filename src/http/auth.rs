@@ -17,11 +17,12 @@ use uuid::Uuid;
 
 use super::extract::{ApiJson, RequestId};
 use super::session::{CSRF_COOKIE, Caller, SESSION_COOKIE};
+use crate::accounts;
 use crate::audit::{self, Actor, Target};
 use crate::auth::{password, token};
 use crate::config::AuthSettings;
 use crate::db::{self, users::UserRecord};
-use crate::domain::account::{self, Email, Role};
+use crate::domain::account::{Email, Role};
 use crate::domain::throttle;
 use crate::error::{AppError, AppResult, Problem};
 use crate::outbox;
@@ -80,14 +81,6 @@ pub struct LoggedIn {
     pub user: Me,
 }
 
-pub fn parse_email(text: &str) -> AppResult<Email> {
-    Email::parse(text).map_err(|why| AppError::unprocessable("invalid_email", why))
-}
-
-pub fn check_password(text: &str) -> AppResult<()> {
-    account::check_password(text).map_err(|why| AppError::unprocessable("weak_password", why))
-}
-
 /// Create a customer account.
 #[utoipa::path(
     post, path = "/api/v1/auth/register", tag = "auth", security(()),
@@ -106,66 +99,19 @@ async fn register(
     request_id: RequestId,
     ApiJson(req): ApiJson<Credentials>,
 ) -> AppResult<(StatusCode, Json<Me>)> {
-    let email = parse_email(&req.email)?;
-    check_password(&req.password)?;
-    let hash = password::hash(req.password)
-        .await
-        .map_err(AppError::internal)?;
-    let user = create_account(
+    let account = accounts::NewAccount {
+        email: req.email,
+        password: req.password,
+        roles: vec![Role::Customer],
+    };
+    let user = accounts::create(
         &state.db,
-        &email,
-        hash,
-        &[Role::Customer],
         &Actor::anonymous(),
+        account,
         request_id.as_deref(),
     )
     .await?;
     Ok((StatusCode::CREATED, Json(Me::from(&user))))
-}
-
-/// Create an account and audit it, in one transaction; a taken email is 409.
-pub async fn create_account(
-    db: &sea_orm::DatabaseConnection,
-    email: &Email,
-    password_hash: String,
-    roles: &[Role],
-    actor: &Actor,
-    request_id: Option<&str>,
-) -> AppResult<UserRecord> {
-    let (email, roles, actor, request_id) = (
-        email.clone(),
-        roles.to_vec(),
-        actor.clone(),
-        request_id.map(str::to_owned),
-    );
-    db.write_transaction::<_, UserRecord, AppError>(|txn| {
-        Box::pin(async move {
-            let user = match db::users::create(txn, &email, password_hash, &roles, db::now()).await
-            {
-                Ok(user) => user,
-                Err(err) if db::is_unique_violation(&err) => {
-                    return Err(AppError::conflict(
-                        "email_taken",
-                        "an account with this email already exists",
-                    ));
-                }
-                Err(err) => return Err(err.into()),
-            };
-            let detail = serde_json::json!({ "roles": user.roles });
-            audit::record(
-                txn,
-                &actor,
-                "user.created",
-                Target::user(user.id),
-                request_id.as_deref(),
-                detail,
-            )
-            .await?;
-            Ok(user)
-        })
-    })
-    .await
-    .map_err(Into::into)
 }
 
 fn invalid_credentials() -> AppError {

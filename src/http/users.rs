@@ -13,11 +13,11 @@ use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::{router::OpenApiRouter, routes};
 use uuid::Uuid;
 
-use super::auth::{Me, check_password, create_account, parse_email};
+use super::auth::Me;
 use super::extract::{ApiJson, ApiPath, ApiQuery, RequestId};
 use super::session::{Caller, refuse};
+use crate::accounts;
 use crate::audit::{self, Target};
-use crate::auth::password;
 use crate::db::{self, users::UserRecord};
 use crate::domain::account::Role;
 use crate::error::{AppError, AppResult, Problem};
@@ -100,22 +100,6 @@ async fn require_admin(state: &AppState, caller: &Caller) -> AppResult<()> {
     Err(refuse(state, caller, Target::user(caller.user.id), refusal).await)
 }
 
-fn distinct_roles(roles: &[Role]) -> AppResult<Vec<Role>> {
-    let mut out: Vec<Role> = Vec::new();
-    for role in roles {
-        if !out.contains(role) {
-            out.push(*role);
-        }
-    }
-    if out.is_empty() {
-        return Err(AppError::unprocessable(
-            "no_roles",
-            "an account needs at least one role",
-        ));
-    }
-    Ok(out)
-}
-
 /// Create an account with the given roles (admins only).
 #[utoipa::path(
     post, path = "/api/v1/users", tag = "users",
@@ -138,21 +122,12 @@ async fn create_user(
     ApiJson(req): ApiJson<NewUser>,
 ) -> AppResult<(StatusCode, Json<UserView>)> {
     require_admin(&state, &caller).await?;
-    let email = parse_email(&req.email)?;
-    check_password(&req.password)?;
-    let roles = distinct_roles(&req.roles)?;
-    let hash = password::hash(req.password)
-        .await
-        .map_err(AppError::internal)?;
-    let user = create_account(
-        &state.db,
-        &email,
-        hash,
-        &roles,
-        &caller.actor(),
-        request_id.as_deref(),
-    )
-    .await?;
+    let account = accounts::NewAccount {
+        email: req.email,
+        password: req.password,
+        roles: req.roles,
+    };
+    let user = accounts::create(&state.db, &caller.actor(), account, request_id.as_deref()).await?;
     Ok((StatusCode::CREATED, Json(UserView::from(&user))))
 }
 
@@ -230,7 +205,11 @@ async fn update_user(
     ApiJson(change): ApiJson<UserChange>,
 ) -> AppResult<Json<UserView>> {
     require_admin(&state, &caller).await?;
-    let roles = change.roles.as_deref().map(distinct_roles).transpose()?;
+    let roles = change
+        .roles
+        .as_deref()
+        .map(accounts::distinct_roles)
+        .transpose()?;
     let user = db::users::find(&state.db, id)
         .await?
         .ok_or_else(|| AppError::not_found("user_not_found", "no such account"))?;

@@ -133,16 +133,15 @@ impl TestApp {
         email: &str,
         roles: &[keepsake::domain::account::Role],
     ) -> String {
-        let email_parsed = keepsake::domain::account::Email::parse(email).expect("email");
-        let hash = keepsake::auth::password::hash(TEST_PASSWORD.to_owned())
-            .await
-            .expect("hash");
-        keepsake::http::auth::create_account(
+        let account = keepsake::accounts::NewAccount {
+            email: email.to_owned(),
+            password: TEST_PASSWORD.to_owned(),
+            roles: roles.to_vec(),
+        };
+        keepsake::accounts::create(
             &self.state.db,
-            &email_parsed,
-            hash,
-            roles,
             &keepsake::audit::Actor::system("test"),
+            account,
             None,
         )
         .await

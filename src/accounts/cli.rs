@@ -6,11 +6,9 @@
 use std::io::BufRead;
 
 use crate::audit::Actor;
-use crate::auth::password;
 use crate::config::Settings;
 use crate::db::{self, users::UserRecord};
 use crate::domain::account::Role;
-use crate::http::auth::{check_password, create_account, parse_email};
 
 /// Read the password from the first line of `input` (the trailing newline is not part of it).
 pub fn read_password(input: impl BufRead) -> std::io::Result<String> {
@@ -30,11 +28,16 @@ pub async fn create_user(
     if roles.is_empty() {
         return Err("give at least one --role".into());
     }
-    let email = parse_email(email)?;
-    check_password(&password_text)?;
+    // Refused before any database is opened, as the API refuses them before any work.
+    super::parse_email(email)?;
+    super::check_password(&password_text)?;
     let conn = db::existing::connect_existing(&settings.effective_database_url()).await?;
-    let hash = password::hash(password_text).await?;
-    let user = create_account(&conn, &email, hash, roles, &Actor::system("cli"), None).await?;
+    let account = super::NewAccount {
+        email: email.to_owned(),
+        password: password_text,
+        roles: roles.to_vec(),
+    };
+    let user = super::create(&conn, &Actor::system("cli"), account, None).await?;
     conn.close().await.ok();
     Ok(user)
 }
