@@ -6,6 +6,7 @@
 //! switch to external services; the code path is the same either way. Secrets are wrapped in
 //! [`Secret`] so `Debug` output (and therefore logs) never shows them.
 
+use crate::domain::sufficiency::ModeThresholds;
 use std::fmt;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -124,6 +125,26 @@ pub struct UploadSettings {
     pub max_voice_bytes: u64,
     pub max_video_bytes: u64,
     pub max_document_bytes: u64,
+}
+
+impl UploadSettings {
+    pub fn part_limits(&self) -> crate::domain::sample::PartLimits {
+        crate::domain::sample::PartLimits {
+            single_put_max_bytes: self.single_put_max_bytes,
+            min_part_bytes: self.min_part_bytes,
+        }
+    }
+
+    /// The largest file of `kind` the studio accepts.
+    pub fn max_bytes_for(&self, kind: crate::domain::sample::SampleKind) -> u64 {
+        use crate::domain::sample::SampleKind;
+        match kind {
+            SampleKind::Photo => self.max_photo_bytes,
+            SampleKind::Voice => self.max_voice_bytes,
+            SampleKind::Video => self.max_video_bytes,
+            SampleKind::Document => self.max_document_bytes,
+        }
+    }
 }
 
 const MIB: u64 = 1024 * 1024;
@@ -481,15 +502,6 @@ impl Default for SufficiencySettings {
     }
 }
 
-#[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq)]
-#[serde(deny_unknown_fields)]
-pub struct ModeThresholds {
-    pub min_photos: u32,
-    pub min_photo_short_side_px: u32,
-    pub min_voice_secs: u32,
-    pub min_video_secs: u32,
-}
-
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
     #[error("cannot read {path}: {source}")]
@@ -746,7 +758,7 @@ impl Settings {
             );
         }
         match smtp.from.as_deref() {
-            Some(from) if crate::notifications::mailer::mailbox(from).is_some() => {}
+            Some(from) if crate::notifications::address::mailbox(from).is_some() => {}
             _ => {
                 return invalid(
                     "smtp.from must be a mail address (e.g. Keepsake <noreply@studio.example>)",
@@ -754,7 +766,7 @@ impl Settings {
             }
         }
         match n.staff_email.as_deref() {
-            Some(to) if crate::notifications::mailer::mailbox(to).is_some() => {}
+            Some(to) if crate::notifications::address::mailbox(to).is_some() => {}
             _ => {
                 return invalid(
                     "notifications.staff_email must be a mail address when smtp.host is set (SLA alerts go there)",

@@ -41,7 +41,7 @@ impl Digests {
     fn of(video: &SyntheticVideo) -> Self {
         let plan = crate::domain::sample::plan_upload(
             video.len(),
-            &crate::config::UploadSettings::default(),
+            crate::config::UploadSettings::default().part_limits(),
         );
         let parts = if plan.mode == crate::domain::sample::UploadMode::Multipart {
             (0..u64::from(plan.part_count))

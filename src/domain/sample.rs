@@ -1,7 +1,6 @@
 //! Sample rules (PRODUCT.md, "Samples"): which file types each kind accepts, how large a file
 //! may be, how an upload is split into presigned parts, and what a declared SHA-256 looks like.
 
-use crate::config::UploadSettings;
 use crate::media::MediaType;
 
 use super::order::{OrderStatus, string_enum};
@@ -77,15 +76,6 @@ impl SampleKind {
             Self::Document => matches!(media, Pdf | Jpeg | Png),
         }
     }
-
-    pub fn max_bytes(self, limits: &UploadSettings) -> u64 {
-        match self {
-            Self::Photo => limits.max_photo_bytes,
-            Self::Voice => limits.max_voice_bytes,
-            Self::Video => limits.max_video_bytes,
-            Self::Document => limits.max_document_bytes,
-        }
-    }
 }
 
 /// S3 allows at most this many parts in one multipart upload.
@@ -100,9 +90,17 @@ pub struct UploadPlan {
     pub part_count: u32,
 }
 
+/// Where an upload goes multipart, and its smallest part (from the studio's `[uploads]`
+/// settings: `UploadSettings::part_limits`).
+#[derive(Debug, Clone, Copy)]
+pub struct PartLimits {
+    pub single_put_max_bytes: u64,
+    pub min_part_bytes: u64,
+}
+
 /// Small files go in one PUT; large ones in parts of at least `min_part_bytes`, grown (in whole
 /// MiB) until the file fits in S3's 10,000 parts.
-pub fn plan_upload(size: u64, limits: &UploadSettings) -> UploadPlan {
+pub fn plan_upload(size: u64, limits: PartLimits) -> UploadPlan {
     if size <= limits.single_put_max_bytes {
         return UploadPlan {
             mode: UploadMode::Single,
@@ -194,22 +192,22 @@ mod tests {
 
     #[test]
     fn small_files_get_one_put() {
-        let limits = UploadSettings::default();
-        let plan = plan_upload(limits.single_put_max_bytes, &limits);
+        let limits = crate::config::UploadSettings::default().part_limits();
+        let plan = plan_upload(limits.single_put_max_bytes, limits);
         assert_eq!(plan.mode, UploadMode::Single);
         assert_eq!(plan.part_count, 1);
     }
 
     #[test]
     fn large_files_fit_in_ten_thousand_parts() {
-        let limits = UploadSettings::default();
+        let limits = crate::config::UploadSettings::default().part_limits();
         for size in [
             limits.single_put_max_bytes + 1,
             10 * 1024 * MIB,
             200 * 1024 * MIB,
             5 * 1024 * 1024 * MIB,
         ] {
-            let plan = plan_upload(size, &limits);
+            let plan = plan_upload(size, limits);
             assert_eq!(plan.mode, UploadMode::Multipart);
             assert!(u64::from(plan.part_count) <= MAX_PARTS, "{size}: {plan:?}");
             assert!(plan.part_size >= limits.min_part_bytes);
@@ -221,9 +219,9 @@ mod tests {
 
     #[test]
     fn last_part_holds_the_remainder() {
-        let limits = UploadSettings::default();
+        let limits = crate::config::UploadSettings::default().part_limits();
         let size = 40 * MIB + 7;
-        let plan = plan_upload(size, &limits);
+        let plan = plan_upload(size, limits);
         assert_eq!((plan.part_size, plan.part_count), (16 * MIB, 3));
         assert_eq!(expected_part_size(&plan, size, 1), 16 * MIB);
         assert_eq!(expected_part_size(&plan, size, 3), 8 * MIB + 7);

@@ -5,10 +5,18 @@
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use crate::config::ModeThresholds;
-
 use super::order::DeliveryMode;
 use super::sample::SampleKind;
+
+/// What one delivery mode needs at the least (the studio's `[sufficiency]` settings).
+#[derive(Debug, Clone, Copy, serde::Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct ModeThresholds {
+    pub min_photos: u32,
+    pub min_photo_short_side_px: u32,
+    pub min_voice_secs: u32,
+    pub min_video_secs: u32,
+}
 
 /// What the report needs to know about one verified sample.
 #[derive(Debug, Clone)]

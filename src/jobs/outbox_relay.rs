@@ -24,7 +24,7 @@ use super::every::{Pass, run_every};
 use crate::audit::{self, Actor, Target};
 use crate::db::{self, outbox::Fate, outbox::OutboxRow};
 use crate::error::{AppError, AppResult};
-use crate::notifications::mailer::{self, Mailer};
+use crate::notifications::mailer::Mailer;
 use crate::notifications::templates::{self, Facts, Plan, Rendered};
 use crate::outbox::Audience;
 use crate::state::AppState;
@@ -142,13 +142,18 @@ async fn plan(state: &AppState, row: &OutboxRow) -> AppResult<Planned> {
         },
         None => None,
     };
-    Ok(match address.as_deref().and_then(mailer::mailbox) {
-        Some(to) => Planned::Mail(to, mail),
-        None => Planned::Skip(format!(
-            "no mail address for the {} (none on record, or not a valid address)",
-            row.audience
-        )),
-    })
+    Ok(
+        match address
+            .as_deref()
+            .and_then(crate::notifications::address::mailbox)
+        {
+            Some(to) => Planned::Mail(to, mail),
+            None => Planned::Skip(format!(
+                "no mail address for the {} (none on record, or not a valid address)",
+                row.audience
+            )),
+        },
+    )
 }
 
 /// The account a message without an order is about (`account.login_throttled`).

@@ -18,13 +18,9 @@ use lettre::transport::smtp::authentication::Credentials;
 use lettre::{AsyncSmtpTransport, AsyncTransport, Tokio1Executor};
 use uuid::Uuid;
 
+use super::address::mailbox;
 use super::templates::Rendered;
 use crate::config::{SmtpSettings, SmtpTls};
-
-/// `Name <address>` or a bare address, if it is one.
-pub fn mailbox(text: &str) -> Option<Mailbox> {
-    text.trim().parse().ok()
-}
 
 /// The `Message-ID` of the mail for outbox message `id` when sent from `from`: the same on every
 /// try, by every relay.

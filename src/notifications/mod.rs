@@ -2,6 +2,7 @@
 //! (`mailer`), and when a failed one is tried again (`retry`). The relay that claims messages
 //! and records their fate is `jobs::outbox_relay`; the queries are `db::outbox`.
 
+pub mod address;
 pub mod mailer;
 pub mod retry;
 pub mod templates;

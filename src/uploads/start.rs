@@ -95,7 +95,7 @@ fn check_declaration(req: &StartUpload, state: &AppState) -> AppResult<Declared>
             "the file is empty (0 bytes)",
         ));
     }
-    let limit = req.kind.max_bytes(&state.settings.uploads);
+    let limit = state.settings.uploads.max_bytes_for(req.kind);
     if req.size > limit {
         return Err(AppError::unprocessable(
             "file_too_large",
@@ -171,7 +171,7 @@ pub async fn start(
         return Err(closed_for(purpose, order));
     }
     let declared = check_declaration(&req, state)?;
-    let plan = sample::plan_upload(req.size, &state.settings.uploads);
+    let plan = sample::plan_upload(req.size, state.settings.uploads.part_limits());
     let sample_id = Uuid::now_v7();
     let key = sample::object_key(purpose, order.id, sample_id);
     let content_type = declared.media.mime();
