@@ -90,6 +90,32 @@ impl Target {
     }
 }
 
+/// Record that `actor` was refused `target` (an attempt to reach what is not theirs is worth
+/// knowing about), then hand back the refusal to answer with. Recording is best-effort: a
+/// failure to write it is logged, and the refusal stands either way.
+pub async fn refuse(
+    conn: &impl ConnectionTrait,
+    actor: &crate::actor::Actor,
+    target: Target,
+    refusal: crate::error::AppError,
+) -> crate::error::AppError {
+    let detail = serde_json::json!({ "code": refusal.code(), "status": refusal.status().as_u16() });
+    if let Err(err) = record_outcome(
+        conn,
+        &actor.audit(),
+        "access.denied",
+        target,
+        actor.request_id(),
+        detail,
+        Outcome::Refused,
+    )
+    .await
+    {
+        tracing::error!(error = %err, "could not audit a refused access");
+    }
+    refusal
+}
+
 pub async fn record(
     conn: &impl ConnectionTrait,
     actor: &Actor,

@@ -61,8 +61,8 @@ pub enum AppError {
     TooManyRequests { retry_after_secs: u64 },
     #[error("this change needs an If-Match header with the resource's current ETag")]
     PreconditionRequired,
-    #[error("the resource changed since it was read (current ETag {current_etag})")]
-    PreconditionFailed { current_etag: String },
+    #[error("the resource changed since it was read (current ETag {})", etag(*current_version))]
+    PreconditionFailed { current_version: i32 },
     #[error("the request body is larger than this endpoint accepts")]
     PayloadTooLarge,
     #[error("{0}")]
@@ -82,6 +82,11 @@ pub enum AppError {
 }
 
 pub type AppResult<T> = Result<T, AppError>;
+
+/// The entity tag of a versioned resource: `"v{version}"` (what `If-Match` must carry).
+pub fn etag(version: i32) -> String {
+    format!("\"v{version}\"")
+}
 
 impl AppError {
     pub fn bad_request(code: &'static str, detail: impl Into<String>) -> Self {
@@ -166,9 +171,9 @@ impl AppError {
         };
         let extra = match self {
             Self::Unprocessable { extra, .. } | Self::BadRequest { extra, .. } => extra.clone(),
-            Self::PreconditionFailed { current_etag } => {
+            Self::PreconditionFailed { current_version } => {
                 let mut map = serde_json::Map::new();
-                map.insert("current_etag".into(), current_etag.clone().into());
+                map.insert("current_etag".into(), etag(*current_version).into());
                 Some(map)
             }
             _ => None,

@@ -5,6 +5,7 @@
 //! file headers, [`jobs`] run in the background. See `docs/` for operators and API users.
 
 pub mod accounts;
+pub mod actor;
 pub mod app;
 pub mod audit;
 pub mod auth;
@@ -20,8 +21,10 @@ pub mod jobs;
 pub mod ledger;
 pub mod media;
 pub mod notifications;
+pub mod orders;
 pub mod outbox;
 pub mod privacy;
+pub mod production;
 pub mod state;
 pub mod storage;
 pub mod telemetry;

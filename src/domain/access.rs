@@ -51,6 +51,43 @@ pub fn may_review(who: Who<'_>, customer_id: Option<Uuid>, worked_on_as_staff: b
     who.roles.contains(&Role::Reviewer) && !worked_on_as_staff && customer_id != Some(who.id)
 }
 
+/// The audit actions that count as working on an order as staff (separation of duties: such a
+/// person never reviews it).
+pub const STAFF_WORK: &[&str] = &[
+    "order.held",
+    "order.resumed",
+    "order.assigned",
+    "production.started",
+    "production.stage_completed",
+    "order.note_added",
+    "live_session.scheduled",
+    "live_session.logged",
+    "live_session.cancelled",
+    "order.delivered",
+    "order.closed",
+    "iteration.created",
+    "iteration.start",
+    "iteration.advance",
+    "iteration.deliver",
+    "iteration.cancel",
+];
+
+/// What is on record about one person's part in an order's production.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct StaffPart {
+    /// They are (or were last) its assignee.
+    pub assigned: bool,
+    /// The audit trail holds one of [`STAFF_WORK`] by them on it.
+    pub recorded_staff_action: bool,
+    /// They uploaded one of its deliverables (recorded on the upload, not the order).
+    pub uploaded_deliverable: bool,
+}
+
+/// Did they work on the order as staff? Any one of the facts is enough.
+pub fn worked_on_as_staff(part: StaffPart) -> bool {
+    part.assigned || part.recorded_staff_action || part.uploaded_deliverable
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -81,6 +118,33 @@ mod tests {
             assert!(!can_act_as_customer(studio, Some(Uuid::from_u128(9))));
             assert!(!can_place_orders(studio));
             assert!(!sees_only_own_orders(studio));
+        }
+    }
+
+    #[test]
+    fn any_one_trace_of_staff_work_counts() {
+        assert!(!worked_on_as_staff(StaffPart::default()));
+        for part in [
+            StaffPart {
+                assigned: true,
+                ..StaffPart::default()
+            },
+            StaffPart {
+                recorded_staff_action: true,
+                ..StaffPart::default()
+            },
+            StaffPart {
+                uploaded_deliverable: true,
+                ..StaffPart::default()
+            },
+        ] {
+            assert!(worked_on_as_staff(part), "{part:?}");
+        }
+        for action in STAFF_WORK {
+            assert!(
+                super::super::events::EventKind::parse(action).is_some(),
+                "{action} is not an audit action"
+            );
         }
     }
 

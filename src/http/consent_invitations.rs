@@ -25,7 +25,6 @@ use super::consents::{
     withdrawn_view,
 };
 use super::extract::{ApiJson, ApiPath, OptionalJson, RequestId};
-use super::orders::{load_order, load_own_order};
 use super::session::Caller;
 use crate::audit::{self, Actor, Target};
 use crate::auth::token;
@@ -34,6 +33,7 @@ use crate::db::{self, consents::InvitationRow, orders::OrderRecord};
 use crate::domain::consent::{ConsentDecision, ConsentParty, Grants};
 use crate::domain::order::{DeliveryMode, Relationship};
 use crate::error::{AppError, AppResult, Problem};
+use crate::orders;
 use crate::state::AppState;
 
 pub fn router() -> OpenApiRouter<AppState> {
@@ -173,7 +173,7 @@ async fn create_invitation(
     request_id: RequestId,
     ApiJson(req): ApiJson<CreateInvitation>,
 ) -> AppResult<Response> {
-    let order = load_own_order(&state, &caller, id).await?;
+    let order = orders::load_own(&state.db, &caller.acting(), id).await?;
     if !order.status.accepts_consents() {
         return Err(AppError::conflict(
             "consents_closed",
@@ -246,7 +246,7 @@ async fn list_invitations(
     caller: Caller,
     ApiPath(id): ApiPath<Uuid>,
 ) -> AppResult<Json<Vec<InvitationView>>> {
-    let order = load_order(&state, &caller, id).await?;
+    let order = orders::load(&state.db, &caller.acting(), id).await?;
     let now = db::now();
     let rows = db::consents::invitations_for_order(&state.db, order.id).await?;
     Ok(Json(

@@ -15,12 +15,12 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 use uuid::Uuid;
 
 use super::extract::{ApiPath, RequestId};
-use super::orders::load_order;
 use super::session::Caller;
 use crate::audit::{self, Target};
 use crate::db::{self, consents::ConsentRow};
 use crate::domain::consent::{ConsentDecision, Grants, Purpose};
 use crate::error::{AppError, AppResult, Problem};
+use crate::orders;
 use crate::state::AppState;
 
 pub fn router() -> OpenApiRouter<AppState> {
@@ -138,7 +138,7 @@ async fn consent_receipt(
     ApiPath(id): ApiPath<Uuid>,
     request_id: RequestId,
 ) -> AppResult<Json<ConsentReceipt>> {
-    let order = load_order(&state, &caller, id).await?;
+    let order = orders::load(&state.db, &caller.acting(), id).await?;
     let consents = db::consents::for_order(&state.db, order.id).await?;
     if consents.is_empty() {
         return Err(AppError::conflict(

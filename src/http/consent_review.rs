@@ -14,11 +14,12 @@ use uuid::Uuid;
 use super::consents::status_of;
 use super::decisions::{self, Decision};
 use super::extract::{ApiJson, ApiPath, IfMatch, RequestId};
-use super::orders::{OrderView, check_version, decision_reason, load_for_review, order_response};
+use super::orders::{OrderView, order_response};
 use super::session::Caller;
 use crate::db;
 use crate::domain::order::{ReviewDecision, after_review};
 use crate::error::{AppError, AppResult, Problem};
+use crate::orders;
 use crate::state::AppState;
 
 pub fn router() -> OpenApiRouter<AppState> {
@@ -61,11 +62,11 @@ async fn review_consents(
     ApiJson(req): ApiJson<ReviewRequest>,
 ) -> AppResult<Response> {
     let expected = if_match.required()?;
-    let order = load_for_review(&state, &caller, id).await?;
-    check_version(&order, expected)?;
+    let order = orders::load_for_review(&state.db, &caller.acting(), id).await?;
+    orders::check_version(&order, expected)?;
     let step = after_review(order.status, req.decision)
         .map_err(|r| AppError::conflict(r.code, r.reason))?;
-    let reason = decision_reason(
+    let reason = orders::decision_reason(
         req.reason.as_deref(),
         req.decision != ReviewDecision::Approve,
         req.decision.as_str(),

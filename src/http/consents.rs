@@ -16,7 +16,6 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 use uuid::Uuid;
 
 use super::extract::{ApiJson, ApiPath, OptionalJson, RequestId};
-use super::orders::{load_order, load_own_order};
 use super::session::{Caller, refuse};
 use crate::audit::Target;
 use crate::consents::{self, Signature, Signer};
@@ -24,6 +23,7 @@ use crate::db::{self, consents::ConsentRow, orders::OrderRecord};
 use crate::domain::consent::{ConsentDecision, ConsentParty, Evidence, Grants};
 use crate::domain::consent_policy::{self, ConsentStatus, OrderFacts};
 use crate::error::{AppError, AppResult, Problem};
+use crate::orders;
 use crate::state::AppState;
 
 pub fn router() -> OpenApiRouter<AppState> {
@@ -167,7 +167,7 @@ async fn sign_consent(
     request_id: RequestId,
     ApiJson(req): ApiJson<CustomerSignature>,
 ) -> AppResult<Response> {
-    let order = load_own_order(&state, &caller, id).await?;
+    let order = orders::load_own(&state.db, &caller.acting(), id).await?;
     let relationship = match req.party {
         ConsentParty::Requester => order.subject.requester_relationship.as_str(),
         ConsentParty::SubjectWishes => "subject",
@@ -209,7 +209,7 @@ async fn list_consents(
     caller: Caller,
     ApiPath(id): ApiPath<Uuid>,
 ) -> AppResult<Json<Vec<ConsentView>>> {
-    let order = load_order(&state, &caller, id).await?;
+    let order = orders::load(&state.db, &caller.acting(), id).await?;
     let rows = db::consents::for_order(&state.db, order.id).await?;
     Ok(Json(rows.iter().map(ConsentView::from).collect()))
 }
@@ -245,7 +245,7 @@ pub(crate) fn withdrawn_view(w: &consents::Withdrawal) -> WithdrawnView {
 pub(crate) fn withdraw_reason(body: Option<WithdrawRequest>) -> AppResult<Option<String>> {
     match body.and_then(|b| b.reason) {
         Some(r) if !r.trim().is_empty() => {
-            super::orders::required_text(Some(&r), "reason", "a withdrawal").map(Some)
+            orders::required_text(Some(&r), "reason", "a withdrawal").map(Some)
         }
         _ => Ok(None),
     }
@@ -276,7 +276,7 @@ async fn withdraw_consent(
     request_id: RequestId,
     OptionalJson(body): OptionalJson<WithdrawRequest>,
 ) -> AppResult<Json<WithdrawnView>> {
-    let order = load_order(&state, &caller, id).await?;
+    let order = orders::load(&state.db, &caller.acting(), id).await?;
     let consent = db::consents::find(&state.db, cid)
         .await?
         .filter(|c| c.order_id == order.id)
@@ -315,7 +315,7 @@ async fn consent_status(
     caller: Caller,
     ApiPath(id): ApiPath<Uuid>,
 ) -> AppResult<Json<ConsentStatus>> {
-    let order = load_order(&state, &caller, id).await?;
+    let order = orders::load(&state.db, &caller.acting(), id).await?;
     Ok(Json(status_of(&state, &order).await?))
 }
 

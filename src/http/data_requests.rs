@@ -26,7 +26,6 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 use uuid::Uuid;
 
 use super::extract::{ApiJson, ApiPath, ApiQuery, RequestId};
-use super::orders::{apply_change, required_text, validate};
 use super::samples::Download;
 use super::session::{Caller, refuse};
 use crate::audit::{self, Target};
@@ -38,6 +37,7 @@ use crate::domain::data_rights::{
 use crate::domain::order::{OrderStatus, Relationship};
 use crate::domain::sample::{SampleStatus, UploadPurpose};
 use crate::error::{AppError, AppResult, Problem};
+use crate::orders;
 use crate::privacy::{erasure, export};
 use crate::state::AppState;
 
@@ -310,7 +310,7 @@ fn filed_corrections(
         (_, None) => return Ok(None),
     };
     match own_order {
-        Some(order) => validate(
+        Some(order) => orders::validate(
             &corrected(order, &c).subject,
             &order.intake,
             &order.jurisdiction,
@@ -547,7 +547,7 @@ async fn load_for_reviewer(
             "another reviewer must handle your own request or order",
         )
     } else if let Some(order) = &order
-        && super::orders::worked_on(state, caller, order).await?
+        && orders::worked_on(&state.db, &caller.acting(), order).await?
     {
         (
             "separation_of_duties",
@@ -620,7 +620,7 @@ async fn verify_identity(
     let to = data_rights::after_verification(from)
         .map_err(|reason| AppError::conflict("invalid_transition", reason))?;
     let note = match req.note.as_deref() {
-        Some(n) => Some(required_text(Some(n), "note", "an identity note")?),
+        Some(n) => Some(orders::required_text(Some(n), "note", "an identity note")?),
         None => None,
     };
     let step = db::data_requests::Step {
@@ -677,7 +677,7 @@ async fn decide(
     ApiJson(req): ApiJson<DecisionBody>,
 ) -> AppResult<Json<DataRequestView>> {
     let (row, order) = load_for_reviewer(&state, &caller, id).await?;
-    let reason = required_text(
+    let reason = orders::required_text(
         req.reason.as_deref(),
         "reason",
         "a decision on a data-rights request",
@@ -765,7 +765,7 @@ async fn carry_out(
                 .map_err(AppError::internal)?
                 .unwrap_or_default();
             let change = corrected(order, &corrections);
-            validate(&change.subject, &change.intake, &change.jurisdiction)?;
+            orders::validate(&change.subject, &change.intake, &change.jurisdiction)?;
             let fields: Vec<&str> = [
                 corrections.name.as_ref().map(|_| "name"),
                 corrections.birth_date.map(|_| "birth_date"),
@@ -775,15 +775,14 @@ async fn carry_out(
             .flatten()
             .collect();
             let detail = serde_json::json!({ "request_id": row.id, "fields": fields });
-            apply_change(
-                state,
-                caller,
+            orders::apply(
+                &state.db,
+                &caller.acting(),
                 order,
                 order.version,
                 change,
                 "order.corrected",
                 detail,
-                request_id.as_deref(),
             )
             .await?;
         }

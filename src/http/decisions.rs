@@ -4,11 +4,11 @@
 use crate::db::WriteTransaction;
 use serde_json::Value;
 
-use super::orders::lost_race;
 use super::session::Caller;
 use crate::audit::{self, Target};
 use crate::db::{self, ledger::LedgerEventRow, orders::OrderChange, orders::OrderRecord};
 use crate::error::{AppError, AppResult};
+use crate::orders;
 use crate::state::AppState;
 
 /// What a decision writes besides the order change.
@@ -40,7 +40,7 @@ pub async fn commit(
                 let Some(updated) =
                     db::orders::update_if_version(txn, id, expected_version, change).await?
                 else {
-                    return Err(lost_race(txn, id, expected_version).await);
+                    return Err(orders::lost_race(txn, id, expected_version).await);
                 };
                 crate::outbox::status_changed(txn, id, &updated.reference, from, updated.status)
                     .await?;

@@ -12,7 +12,6 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 use uuid::Uuid;
 
 use super::extract::{ApiJson, ApiPath, OptionalJson, RequestId};
-use super::orders::{load_order, load_staff_order};
 use super::samples::{CompleteUpload, Download, SampleView};
 use super::session::Caller;
 use crate::audit::Target;
@@ -21,6 +20,7 @@ use crate::domain::delivery;
 use crate::domain::order::OrderStatus;
 use crate::domain::sample::{DeliverableKind, SampleStatus, UploadPurpose, shown_status};
 use crate::error::{AppError, AppResult, Problem};
+use crate::orders;
 use crate::state::AppState;
 use crate::uploads::{self, SignParts, SignedParts, StartUpload, UploadFor, UploadInstructions};
 
@@ -131,9 +131,9 @@ async fn load_open_deliverable(
     order_id: Uuid,
     id: Uuid,
 ) -> AppResult<(OrderRecord, SampleRow, DeliverableRow)> {
-    let order = load_staff_order(
-        state,
-        caller,
+    let order = orders::load_staff(
+        &state.db,
+        &caller.acting(),
         order_id,
         "only studio staff upload deliverables",
     )
@@ -173,9 +173,9 @@ async fn start_deliverable(
     request_id: RequestId,
     ApiJson(req): ApiJson<StartDeliverable>,
 ) -> AppResult<(StatusCode, Json<StartedDeliverable>)> {
-    let order = load_staff_order(
-        &state,
-        &caller,
+    let order = orders::load_staff(
+        &state.db,
+        &caller.acting(),
         order_id,
         "only studio staff upload deliverables",
     )
@@ -235,7 +235,7 @@ async fn list_deliverables(
     caller: Caller,
     ApiPath(order_id): ApiPath<Uuid>,
 ) -> AppResult<Json<DeliverableList>> {
-    let order = load_order(&state, &caller, order_id).await?;
+    let order = orders::load(&state.db, &caller.acting(), order_id).await?;
     let rows = db::samples::list_for_order(&state.db, UploadPurpose::Deliverable, order_id).await?;
     let labels = db::deliverables::list_for_order(&state.db, order_id).await?;
     let mut items = Vec::new();
@@ -261,7 +261,7 @@ async fn get_deliverable(
     caller: Caller,
     ApiPath((order_id, id)): ApiPath<(Uuid, Uuid)>,
 ) -> AppResult<Json<DeliverableView>> {
-    let order = load_order(&state, &caller, order_id).await?;
+    let order = orders::load(&state.db, &caller.acting(), order_id).await?;
     let (row, label) = load_deliverable(&state, order_id, id).await?;
     if !visible_to(&caller, &order, &row) {
         return Err(AppError::not_found(
@@ -374,7 +374,7 @@ async fn download_deliverable(
     ApiPath((order_id, id)): ApiPath<(Uuid, Uuid)>,
     request_id: RequestId,
 ) -> AppResult<Json<Download>> {
-    let order = load_order(&state, &caller, order_id).await?;
+    let order = orders::load(&state.db, &caller.acting(), order_id).await?;
     let (row, label) = load_deliverable(&state, order_id, id).await?;
     if !visible_to(&caller, &order, &row) {
         return Err(AppError::not_found(

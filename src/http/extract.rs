@@ -342,9 +342,7 @@ impl IfMatch {
     }
 }
 
-pub fn etag(version: i32) -> String {
-    format!("\"v{version}\"")
-}
+pub use crate::error::etag;
 
 /// Exactly `"v"` and 1 to 9 digits (the pattern the OpenAPI document gives for `If-Match`).
 fn parse_etag(text: &str) -> Option<i32> {

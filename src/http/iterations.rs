@@ -19,7 +19,6 @@ use uuid::Uuid;
 use super::consents::{ConsentView, CustomerSignature};
 use super::extract::{ApiJson, ApiPath, IdempotencyKey, IfMatch, OptionalJson, RequestId};
 use super::idempotent::{Once, answer_body, create_once};
-use super::orders::{load_order, load_own_order, load_staff_order, required_text};
 use super::session::Caller;
 use crate::audit::{self, Target};
 use crate::consents::{self, Signature};
@@ -28,6 +27,7 @@ use crate::domain::consent::ConsentParty;
 use crate::domain::iteration::{self, IterationAction, IterationStatus, Needs};
 use crate::domain::money::{self, Currency, Entry, EntryKind};
 use crate::error::{AppError, AppResult, Problem};
+use crate::orders;
 use crate::outbox::{self, Audience};
 use crate::state::AppState;
 
@@ -172,15 +172,15 @@ async fn create_iteration(
     request_id: RequestId,
     ApiJson(req): ApiJson<CreateIteration>,
 ) -> AppResult<Response> {
-    let order = load_staff_order(
-        &state,
-        &caller,
+    let order = orders::load_staff(
+        &state.db,
+        &caller.acting(),
         order_id,
         "only studio staff record iterations",
     )
     .await?;
     order_open(&order)?;
-    let description = required_text(Some(&req.description), "description", "an iteration")?;
+    let description = orders::required_text(Some(&req.description), "description", "an iteration")?;
     let currency = Currency::parse(&req.price.currency).ok_or_else(|| {
         AppError::unprocessable(
             "invalid_currency",
@@ -332,7 +332,7 @@ async fn list_iterations(
     caller: Caller,
     ApiPath(order_id): ApiPath<Uuid>,
 ) -> AppResult<Json<Vec<IterationView>>> {
-    load_order(&state, &caller, order_id).await?;
+    orders::load(&state.db, &caller.acting(), order_id).await?;
     let mut out = Vec::new();
     for row in db::iterations::for_order(&state.db, order_id).await? {
         out.push(view(&state.db, &row).await?);
@@ -354,7 +354,7 @@ async fn get_iteration(
     caller: Caller,
     ApiPath((order_id, id)): ApiPath<(Uuid, Uuid)>,
 ) -> AppResult<Json<IterationView>> {
-    load_order(&state, &caller, order_id).await?;
+    orders::load(&state.db, &caller.acting(), order_id).await?;
     let row = load_iteration(&state, order_id, id).await?;
     Ok(Json(view(&state.db, &row).await?))
 }
@@ -405,9 +405,9 @@ async fn iteration_action(
         )
     })?;
     let expected = if_match.required()?;
-    let order = load_staff_order(
-        &state,
-        &caller,
+    let order = orders::load_staff(
+        &state.db,
+        &caller.acting(),
         order_id,
         "only studio staff move iterations",
     )
@@ -418,11 +418,11 @@ async fn iteration_action(
     }
     if row.version != expected {
         return Err(AppError::PreconditionFailed {
-            current_etag: super::extract::etag(row.version),
+            current_version: row.version,
         });
     }
     let reason = match action {
-        IterationAction::Cancel => Some(required_text(
+        IterationAction::Cancel => Some(orders::required_text(
             body.as_ref().and_then(|b| b.reason.as_deref()),
             "reason",
             "a cancellation",
@@ -480,7 +480,7 @@ async fn iteration_action(
                 let updated = db::iterations::transition(txn, &row, expected, to, stamps, now)
                     .await?
                     .ok_or_else(|| AppError::PreconditionFailed {
-                        current_etag: super::extract::etag(expected + 1),
+                        current_version: expected + 1,
                     })?;
                 audit::record(
                     txn,
@@ -537,7 +537,7 @@ async fn sign_iteration_consent(
     request_id: RequestId,
     ApiJson(req): ApiJson<CustomerSignature>,
 ) -> AppResult<(StatusCode, Json<ConsentView>)> {
-    let order = load_own_order(&state, &caller, order_id).await?;
+    let order = orders::load_own(&state.db, &caller.acting(), order_id).await?;
     load_iteration(&state, order_id, id).await?;
     let relationship = match req.party {
         ConsentParty::Requester => order.subject.requester_relationship.as_str(),

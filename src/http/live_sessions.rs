@@ -21,7 +21,6 @@ use uuid::Uuid;
 
 use super::extract::{ApiJson, ApiPath, ApiQuery, IdempotencyKey, RequestId};
 use super::idempotent::{Once, answer_body, create_once};
-use super::orders::{load_for_review, load_order, required_text};
 use super::paging::{decode_cursor, encode_cursor};
 use super::session::{Caller, refuse};
 use crate::audit::{self, Target};
@@ -29,6 +28,7 @@ use crate::db::{self, live_sessions::SessionRow, orders::OrderRecord};
 use crate::domain::account::Role;
 use crate::domain::live_session::{self, Participant, SessionStatus};
 use crate::error::{AppError, AppResult, Problem};
+use crate::orders;
 use crate::outbox::{self, Audience};
 use crate::state::AppState;
 
@@ -121,7 +121,7 @@ fn invalid(r: live_session::Refusal) -> AppError {
 
 /// The order, if the caller is studio staff (or an admin).
 async fn load_for_staff(state: &AppState, caller: &Caller, id: Uuid) -> AppResult<OrderRecord> {
-    let order = load_order(state, caller, id).await?;
+    let order = orders::load(&state.db, &caller.acting(), id).await?;
     if caller.user.has(Role::Staff) || caller.user.has(Role::Admin) {
         return Ok(order);
     }
@@ -266,7 +266,7 @@ async fn list_sessions(
     caller: Caller,
     ApiPath(id): ApiPath<Uuid>,
 ) -> AppResult<Json<Vec<SessionView>>> {
-    let order = load_order(&state, &caller, id).await?;
+    let order = orders::load(&state.db, &caller.acting(), id).await?;
     let studio = caller.who().is_studio();
     let rows = db::live_sessions::for_order(&state.db, order.id).await?;
     Ok(Json(
@@ -414,7 +414,7 @@ async fn cancel_session(
     db::live_sessions::find(&state.db, order.id, sid)
         .await?
         .ok_or_else(session_not_found)?;
-    let reason = required_text(req.reason.as_deref(), "reason", "cancelling a session")?;
+    let reason = orders::required_text(req.reason.as_deref(), "reason", "cancelling a session")?;
     let (actor, by, request_id, order_id, reference) = (
         caller.actor(),
         caller.user.id,
@@ -478,11 +478,11 @@ async fn review_session(
     request_id: RequestId,
     ApiJson(req): ApiJson<ReviewRequest>,
 ) -> AppResult<Json<SessionView>> {
-    let order = load_for_review(&state, &caller, id).await?;
+    let order = orders::load_for_review(&state.db, &caller.acting(), id).await?;
     let session = db::live_sessions::find(&state.db, order.id, sid)
         .await?
         .ok_or_else(session_not_found)?;
-    let reason = required_text(req.reason.as_deref(), "reason", "a review")?;
+    let reason = orders::required_text(req.reason.as_deref(), "reason", "a review")?;
     if !session.flagged_for_review {
         return Err(AppError::conflict(
             "not_flagged",

@@ -20,13 +20,13 @@ use uuid::Uuid;
 
 use super::extract::{ApiJson, ApiPath, IdempotencyKey, RequestId};
 use super::idempotent::{Once, answer_body, create_once};
-use super::orders::load_order;
 use super::session::{Caller, refuse};
 use crate::audit::{self, Target};
 use crate::db::{self, payments::PaymentRow};
 use crate::domain::account::Role;
 use crate::domain::money::{self, Currency, EntryKind, Totals};
 use crate::error::{AppError, AppResult, Problem};
+use crate::orders;
 use crate::outbox::{self, Audience};
 use crate::state::AppState;
 
@@ -288,7 +288,7 @@ async fn order_payments(
     caller: Caller,
     ApiPath(id): ApiPath<Uuid>,
 ) -> AppResult<Json<OrderPayments>> {
-    let order = load_order(&state, &caller, id).await?;
+    let order = orders::load(&state.db, &caller.acting(), id).await?;
     let rows = db::payments::for_order(&state.db, order.id).await?;
     let entries = rows
         .iter()

@@ -14,11 +14,12 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 use uuid::Uuid;
 
 use super::extract::{ApiJson, ApiPath, IfMatch, RequestId};
-use super::orders::{apply_change, check_version, load_order, load_own_order, order_response};
+use super::orders::order_response;
 use super::session::Caller;
 use crate::audit::{self, Target};
 use crate::db::{self, erasure::DeletedObject};
 use crate::error::{AppError, AppResult, Problem};
+use crate::orders;
 use crate::privacy::erasure::{self, Outcome};
 use crate::state::AppState;
 
@@ -61,12 +62,11 @@ async fn set_sample_retention(
     caller: Caller,
     ApiPath(id): ApiPath<Uuid>,
     if_match: IfMatch,
-    request_id: RequestId,
     ApiJson(req): ApiJson<SampleRetention>,
 ) -> AppResult<Response> {
     let expected = if_match.required()?;
-    let order = load_own_order(&state, &caller, id).await?;
-    check_version(&order, expected)?;
+    let order = orders::load_own(&state.db, &caller.acting(), id).await?;
+    orders::check_version(&order, expected)?;
     if order.erased_at.is_some() {
         return Err(AppError::conflict("order_erased", "this order was erased"));
     }
@@ -79,15 +79,14 @@ async fn set_sample_retention(
     let mut change = order.unchanged(db::now());
     change.keep_samples = req.keep_for_iterations;
     let detail = serde_json::json!({ "keep_for_iterations": req.keep_for_iterations });
-    let updated = apply_change(
-        &state,
-        &caller,
+    let updated = orders::apply(
+        &state.db,
+        &caller.acting(),
         &order,
         expected,
         change,
         "order.sample_retention_changed",
         detail,
-        request_id.as_deref(),
     )
     .await?;
     Ok(order_response(StatusCode::OK, &updated))
@@ -125,7 +124,7 @@ async fn request_erasure(
     request_id: RequestId,
     ApiJson(req): ApiJson<ErasureRequest>,
 ) -> AppResult<Response> {
-    let order = load_own_order(&state, &caller, id).await?;
+    let order = orders::load_own(&state.db, &caller.acting(), id).await?;
     if order.erased_at.is_some() {
         return Err(already_erased());
     }
@@ -203,7 +202,7 @@ async fn destruction_certificate(
     ApiPath(id): ApiPath<Uuid>,
     request_id: RequestId,
 ) -> AppResult<Response> {
-    load_order(&state, &caller, id).await?;
+    orders::load(&state.db, &caller.acting(), id).await?;
     certificate(&state, &caller, id, request_id.as_deref()).await
 }
 

@@ -1,8 +1,6 @@
-//! Production: the stage bookkeeping behind the `start_production`, `advance`, `hold`, `resume`
-//! and `sign_off_quality` actions, and the routes staff work with — assign, internal notes, the
-//! production view of an order, and the stage templates admins publish.
+//! Production routes: assign, internal notes, the production view of an order, and the stage
+//! templates admins publish (the work itself is [`crate::production`]).
 
-use crate::db::WriteTransaction;
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -13,19 +11,16 @@ use utoipa::ToSchema;
 use utoipa_axum::{router::OpenApiRouter, routes};
 use uuid::Uuid;
 
-use super::extract::{ApiJson, ApiPath, IfMatch, RequestId};
-use super::orders::{
-    ActionBody, OrderView, SideWork, apply_change, check_version, load_order, order_response,
-    required_text,
-};
-use super::session::{Caller, refuse};
-use crate::audit::{self, Target};
-use crate::db::{self, orders::OrderChange, orders::OrderRecord};
-use crate::domain::account::Role;
-use crate::domain::order::{DeliveryMode, OrderAction, OrderStatus, advance_stage};
-use crate::domain::production::{self, StageSpec};
-use crate::error::{AppError, AppResult, Problem};
+use super::extract::{ApiJson, ApiPath, IfMatch};
+use super::orders::{OrderView, order_response};
+use super::session::Caller;
+use crate::audit::Target;
+use crate::db;
+use crate::domain::order::{DeliveryMode, OrderStatus};
+use crate::domain::production::StageSpec;
+use crate::error::{AppResult, Problem};
 use crate::state::AppState;
+use crate::{orders, production};
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -33,132 +28,6 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(add_note, list_notes))
         .routes(routes!(production_view))
         .routes(routes!(list_templates, publish_template))
-}
-
-/// The production side of an action: checks it, completes `change` and `detail`, and names the
-/// stage bookkeeping to commit with it. Every production change asks the SLA sweeper to look at
-/// the order again at once.
-pub(crate) async fn plan(
-    state: &AppState,
-    caller: &Caller,
-    order: &OrderRecord,
-    action: OrderAction,
-    body: Option<&ActionBody>,
-    change: &mut OrderChange,
-    detail: &mut serde_json::Value,
-) -> AppResult<SideWork> {
-    let now = change.now;
-    let side = match action {
-        OrderAction::StartProduction => {
-            let template = db::production::current_template(&state.db, order.delivery_mode)
-                .await?
-                .ok_or_else(|| AppError::internal("no stage template for this mode"))?;
-            change.production.template_id = Some(template.id);
-            change.production.stage_index = Some(0);
-            change.production.assignee_id = order.production.assignee_id.or(Some(caller.user.id));
-            change.production.current_stage = template.stages.first().map(|s| s.name.clone());
-            detail["template_version"] = template.version.into();
-            detail["stage"] = template.stages.first().map(|s| s.name.clone()).into();
-            SideWork::StartStages(template.stages)
-        }
-        OrderAction::Advance => {
-            let named = required_text(body.and_then(|b| b.stage.as_deref()), "stage", "advancing")?;
-            let stages = db::production::stages_of(&state.db, order.id).await?;
-            let position = order.production.stage_index.unwrap_or(0);
-            let current = stages
-                .iter()
-                .find(|s| s.position == position)
-                .ok_or_else(|| AppError::internal("the order's current stage is missing"))?;
-            if current.name != named {
-                return Err(AppError::conflict(
-                    "stage_mismatch",
-                    format!(
-                        "the current stage is {}; stages are completed in order",
-                        current.name
-                    ),
-                ));
-            }
-            detail["stage"] = current.name.clone().into();
-            match advance_stage(position, stages.len()) {
-                Some(next) => {
-                    change.production.stage_index = Some(next);
-                    change.production.current_stage = stages
-                        .iter()
-                        .find(|s| s.position == next)
-                        .map(|s| s.name.clone());
-                    detail["next_stage"] = stages
-                        .iter()
-                        .find(|s| s.position == next)
-                        .map(|s| s.name.clone())
-                        .into();
-                }
-                None => {
-                    change.status = OrderStatus::QualityCheck;
-                    change.production.current_stage = None;
-                }
-            }
-            detail["to"] = serde_json::to_value(change.status).map_err(AppError::internal)?;
-            SideWork::CompleteStage(position)
-        }
-        OrderAction::Hold if order.status.under_sla(None) => {
-            change.production.held_at = Some(now);
-            SideWork::None
-        }
-        OrderAction::Resume => match (order.production.held_at, order.production.stage_index) {
-            (Some(since), Some(position))
-                if order.resume_status == Some(OrderStatus::InProduction) =>
-            {
-                change.production.held_at = None;
-                let held = now - since;
-                detail["held_secs"] = held.num_seconds().into();
-                SideWork::ExtendStage(position, held)
-            }
-            _ => {
-                change.production.held_at = None;
-                SideWork::None
-            }
-        },
-        OrderAction::SignOffQuality => {
-            if order.production.qc_signed_off_at.is_some() {
-                return Err(AppError::conflict(
-                    "already_signed_off",
-                    "quality was already signed off",
-                ));
-            }
-            change.production.qc_signed_off_at = Some(now);
-            change.production.qc_signed_off_by = Some(caller.user.id);
-            SideWork::None
-        }
-        OrderAction::Deliver => {
-            let checked = crate::delivery::check_gate(state, order).await?;
-            change.delivered_at = Some(now);
-            detail["deliverables"] = checked.len().into();
-            SideWork::LabelsChecked(checked)
-        }
-        _ => SideWork::None,
-    };
-    if change.status.under_sla(change.resume_status) {
-        change.production.sla_next_check_at = Some(now);
-    }
-    Ok(side)
-}
-
-async fn require(
-    state: &AppState,
-    caller: &Caller,
-    id: Uuid,
-    allowed: bool,
-    code: &'static str,
-    detail: &str,
-) -> AppResult<()> {
-    if allowed {
-        return Ok(());
-    }
-    let refusal = AppError::Forbidden {
-        code,
-        detail: detail.into(),
-    };
-    Err(refuse(state, caller, Target::order(id), refusal).await)
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -192,55 +61,11 @@ async fn assign_order(
     caller: Caller,
     ApiPath(id): ApiPath<Uuid>,
     if_match: IfMatch,
-    request_id: RequestId,
     ApiJson(req): ApiJson<AssignRequest>,
 ) -> AppResult<Response> {
     let expected = if_match.required()?;
-    let order = load_order(&state, &caller, id).await?;
-    let staff = caller.user.has(Role::Staff) || caller.user.has(Role::Admin);
-    require(
-        &state,
-        &caller,
-        id,
-        staff,
-        "staff_only",
-        "only studio staff assign jobs",
-    )
-    .await?;
-    check_version(&order, expected)?;
-    if !order.status.under_sla(order.resume_status) {
-        return Err(AppError::conflict(
-            "not_in_production",
-            format!(
-                "jobs are assigned once an order is queued; this one is {}",
-                order.status
-            ),
-        ));
-    }
-    if let Some(assignee) = req.assignee_id {
-        let user = db::users::find(&state.db, assignee).await?;
-        if !user.is_some_and(|u| u.has(Role::Staff) && !u.disabled) {
-            return Err(AppError::unprocessable(
-                "not_staff",
-                "the assignee must be an active staff account",
-            ));
-        }
-    }
-    let now = db::now();
-    let mut change = order.unchanged(now);
-    change.production.assignee_id = req.assignee_id;
-    let detail = serde_json::json!({ "assignee_id": req.assignee_id, "previous": order.production.assignee_id });
-    let updated = apply_change(
-        &state,
-        &caller,
-        &order,
-        expected,
-        change,
-        "order.assigned",
-        detail,
-        request_id.as_deref(),
-    )
-    .await?;
+    let actor = caller.acting();
+    let updated = production::assign(&state.db, &actor, id, expected, req.assignee_id).await?;
     Ok(order_response(StatusCode::OK, &updated))
 }
 
@@ -271,8 +96,6 @@ impl From<db::production::NoteRow> for NoteView {
     }
 }
 
-const MAX_NOTE_CHARS: usize = 4000;
-
 /// Leave an internal note (the studio; never shown to customers).
 #[utoipa::path(
     post, path = "/api/v1/orders/{id}/notes", tag = "production",
@@ -293,47 +116,10 @@ async fn add_note(
     State(state): State<AppState>,
     caller: Caller,
     ApiPath(id): ApiPath<Uuid>,
-    request_id: RequestId,
     ApiJson(req): ApiJson<NewNote>,
 ) -> AppResult<Response> {
-    let order = load_order(&state, &caller, id).await?;
-    require(
-        &state,
-        &caller,
-        id,
-        caller.who().is_studio(),
-        "studio_only",
-        "notes are the studio's",
-    )
-    .await?;
     // Counted as sent (the document's maxLength); kept without its surrounding blanks.
-    let body = req.body.trim().to_owned();
-    if body.is_empty() || req.body.chars().count() > MAX_NOTE_CHARS {
-        return Err(AppError::unprocessable(
-            "invalid_note",
-            format!("a note is 1 to {MAX_NOTE_CHARS} characters"),
-        ));
-    }
-    let (actor, author, request_id, order_id) =
-        (caller.actor(), caller.user.id, request_id.0, order.id);
-    let note = state
-        .db
-        .write_transaction::<_, db::production::NoteRow, AppError>(|txn| {
-            Box::pin(async move {
-                let note = db::production::add_note(txn, order_id, author, body, db::now()).await?;
-                audit::record(
-                    txn,
-                    &actor,
-                    "order.note_added",
-                    Target::order(order_id),
-                    request_id.as_deref(),
-                    serde_json::json!({ "note_id": note.id }),
-                )
-                .await?;
-                Ok(note)
-            })
-        })
-        .await?;
+    let note = production::add_note(&state.db, &caller.acting(), id, &req.body).await?;
     Ok((StatusCode::CREATED, Json(NoteView::from(note))).into_response())
 }
 
@@ -353,17 +139,7 @@ async fn list_notes(
     caller: Caller,
     ApiPath(id): ApiPath<Uuid>,
 ) -> AppResult<Json<Vec<NoteView>>> {
-    let order = load_order(&state, &caller, id).await?;
-    require(
-        &state,
-        &caller,
-        id,
-        caller.who().is_studio(),
-        "studio_only",
-        "notes are the studio's",
-    )
-    .await?;
-    let notes = db::production::notes_of(&state.db, order.id).await?;
+    let notes = production::notes(&state.db, &caller.acting(), id).await?;
     Ok(Json(notes.into_iter().map(NoteView::from).collect()))
 }
 
@@ -408,14 +184,17 @@ async fn production_view(
     caller: Caller,
     ApiPath(id): ApiPath<Uuid>,
 ) -> AppResult<Json<ProductionView>> {
-    let order = load_order(&state, &caller, id).await?;
-    require(
-        &state,
-        &caller,
-        id,
-        caller.who().is_studio(),
+    let actor = caller.acting();
+    let order = orders::load(&state.db, &actor, id).await?;
+    let why = "the production view is the studio's";
+    let studio = actor.who().is_studio();
+    orders::require(
+        &state.db,
+        &actor,
+        Target::order(id),
+        studio,
         "studio_only",
-        "the production view is the studio's",
+        why,
     )
     .await?;
     let stages = db::production::stages_of(&state.db, order.id).await?;
@@ -485,16 +264,7 @@ async fn list_templates(
     State(state): State<AppState>,
     caller: Caller,
 ) -> AppResult<Json<Vec<TemplateView>>> {
-    require(
-        &state,
-        &caller,
-        caller.user.id,
-        caller.who().is_studio(),
-        "studio_only",
-        "stage templates are the studio's",
-    )
-    .await?;
-    let all = db::production::templates(&state.db).await?;
+    let all = production::templates(&state.db, &caller.acting()).await?;
     Ok(Json(all.into_iter().map(TemplateView::from).collect()))
 }
 
@@ -525,39 +295,10 @@ pub struct NewTemplate {
 async fn publish_template(
     State(state): State<AppState>,
     caller: Caller,
-    request_id: RequestId,
     ApiJson(req): ApiJson<NewTemplate>,
 ) -> AppResult<Response> {
-    require(
-        &state,
-        &caller,
-        caller.user.id,
-        caller.user.has(Role::Admin),
-        "admins_only",
-        "admins publish stage templates",
-    )
-    .await?;
-    production::validate_template(&req.stages)
-        .map_err(|why| AppError::unprocessable("invalid_template", why))?;
-    let (actor, by, request_id) = (caller.actor(), caller.user.id, request_id.0);
-    let published = state
-        .db
-        .write_transaction::<_, db::production::Template, AppError>(|txn| {
-            Box::pin(async move {
-                let template = db::production::publish_template(txn, req.delivery_mode, &req.stages, by, db::now())
-                    .await
-                    .map_err(|e| {
-                        if db::is_unique_violation(&e) {
-                            AppError::conflict("version_taken", "another admin published this version first; retry")
-                        } else {
-                            e.into()
-                        }
-                    })?;
-                let detail = serde_json::json!({ "template_id": template.id, "delivery_mode": template.delivery_mode, "version": template.version });
-                audit::record(txn, &actor, "stage_template.published", Target::user(by), request_id.as_deref(), detail).await?;
-                Ok(template)
-            })
-        })
-        .await?;
+    let actor = caller.acting();
+    let published =
+        production::publish_template(&state.db, &actor, req.delivery_mode, req.stages).await?;
     Ok((StatusCode::CREATED, Json(TemplateView::from(published))).into_response())
 }

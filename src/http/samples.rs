@@ -11,11 +11,11 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 use uuid::Uuid;
 
 use super::extract::{ApiJson, ApiPath, OptionalJson, RequestId};
-use super::orders::{load_order, load_own_order};
 use super::session::Caller;
 use crate::db::{self, samples::SampleRow};
 use crate::domain::sample::{SampleKind, SampleStatus, UploadMode, UploadPurpose, shown_status};
 use crate::error::{AppError, AppResult, Problem};
+use crate::orders;
 use crate::state::AppState;
 use crate::uploads::{self, ListedPart, SignParts, SignedParts, StartUpload, UploadInstructions};
 
@@ -113,7 +113,7 @@ async fn load_open_sample(
     order_id: Uuid,
     sample_id: Uuid,
 ) -> AppResult<SampleRow> {
-    let order = load_own_order(state, caller, order_id).await?;
+    let order = orders::load_own(&state.db, &caller.acting(), order_id).await?;
     let row = load_sample(state, order_id, sample_id).await?;
     if !order.status.accepts_samples() {
         return Err(AppError::conflict(
@@ -159,7 +159,7 @@ async fn start_upload(
     request_id: RequestId,
     ApiJson(req): ApiJson<StartUpload>,
 ) -> AppResult<(StatusCode, Json<StartedUpload>)> {
-    let order = load_own_order(&state, &caller, order_id).await?;
+    let order = orders::load_own(&state.db, &caller.acting(), order_id).await?;
     let (row, upload) = uploads::start(
         &state,
         &order,
@@ -193,7 +193,7 @@ async fn list_samples(
     caller: Caller,
     ApiPath(order_id): ApiPath<Uuid>,
 ) -> AppResult<Json<SampleList>> {
-    load_order(&state, &caller, order_id).await?;
+    orders::load(&state.db, &caller.acting(), order_id).await?;
     let rows = db::samples::list_for_order(&state.db, UploadPurpose::Sample, order_id).await?;
     let items = rows
         .iter()
@@ -216,7 +216,7 @@ async fn get_sample(
     caller: Caller,
     ApiPath((order_id, sample_id)): ApiPath<(Uuid, Uuid)>,
 ) -> AppResult<Json<SampleView>> {
-    load_order(&state, &caller, order_id).await?;
+    orders::load(&state.db, &caller.acting(), order_id).await?;
     let row = load_sample(&state, order_id, sample_id).await?;
     Ok(Json(SampleView::try_from(&row)?))
 }
@@ -341,7 +341,7 @@ async fn download_sample(
     ApiPath((order_id, sample_id)): ApiPath<(Uuid, Uuid)>,
     request_id: RequestId,
 ) -> AppResult<Json<Download>> {
-    load_order(&state, &caller, order_id).await?;
+    orders::load(&state.db, &caller.acting(), order_id).await?;
     let row = load_sample(&state, order_id, sample_id).await?;
     let status = shown_status(row.status()?, row.purged_at.is_some());
     if status == SampleStatus::Purged {

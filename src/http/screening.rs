@@ -16,10 +16,7 @@ use serde::Deserialize;
 
 use super::decisions::{self, Decision};
 use super::extract::{ApiJson, ApiPath, IfMatch, RequestId, etag};
-use super::orders::{
-    OrderView, check_version, decision_reason, load_for_review, load_order, lost_race,
-    order_response, required_text,
-};
+use super::orders::{OrderView, order_response};
 use super::session::{Caller, refuse};
 use crate::audit::{self, Target};
 use crate::db::{self, orders::OrderRecord};
@@ -28,6 +25,7 @@ use crate::domain::risk::{self, RiskFlag};
 use crate::domain::sample::SampleKind;
 use crate::domain::sufficiency::SufficiencyReport;
 use crate::error::{AppError, AppResult, Problem};
+use crate::orders;
 use crate::state::AppState;
 
 pub fn router() -> OpenApiRouter<AppState> {
@@ -80,7 +78,7 @@ async fn get_screening(
     caller: Caller,
     ApiPath(id): ApiPath<Uuid>,
 ) -> AppResult<Json<ScreeningReport>> {
-    let order = load_order(&state, &caller, id).await?;
+    let order = orders::load(&state.db, &caller.acting(), id).await?;
     require_studio(&state, &caller, id).await?;
     Ok(Json(report(&state, &order).await?))
 }
@@ -134,9 +132,9 @@ async fn mark_screening(
     ApiJson(change): ApiJson<ScreeningChange>,
 ) -> AppResult<Response> {
     let expected = if_match.required()?;
-    let order = load_order(&state, &caller, id).await?;
+    let order = orders::load(&state.db, &caller.acting(), id).await?;
     require_studio(&state, &caller, id).await?;
-    check_version(&order, expected)?;
+    orders::check_version(&order, expected)?;
     let (actor, request_id, now) = (caller.actor(), request_id.0, db::now());
     let updated = state
         .db
@@ -146,7 +144,7 @@ async fn mark_screening(
                     db::orders::set_public_figure(txn, id, expected, change.public_figure, now)
                         .await?
                 else {
-                    return Err(lost_race(txn, id, expected).await);
+                    return Err(orders::lost_race(txn, id, expected).await);
                 };
                 let detail = serde_json::json!({ "public_figure": change.public_figure });
                 audit::record(
@@ -212,11 +210,11 @@ async fn decide_screening(
     ApiJson(req): ApiJson<ScreeningDecisionRequest>,
 ) -> AppResult<Response> {
     let expected = if_match.required()?;
-    let order = load_for_review(&state, &caller, id).await?;
-    check_version(&order, expected)?;
+    let order = orders::load_for_review(&state.db, &caller.acting(), id).await?;
+    orders::check_version(&order, expected)?;
     let step = after_screening(order.status, req.decision)
         .map_err(|r| AppError::conflict(r.code, r.reason))?;
-    let reason = decision_reason(
+    let reason = orders::decision_reason(
         req.reason.as_deref(),
         req.decision != ScreeningDecision::Proceed,
         req.decision.as_str(),
@@ -233,7 +231,7 @@ async fn decide_screening(
     let override_reason =
         if req.decision == ScreeningDecision::Proceed && !screened.sufficiency.passed {
             Some(
-                required_text(
+                orders::required_text(
                     req.sufficiency_override_reason.as_deref(),
                     "sufficiency_override_reason",
                     "proceeding with samples that fail the sufficiency report",

@@ -36,32 +36,25 @@ impl Caller {
     pub fn actor(&self) -> crate::audit::Actor {
         crate::audit::Actor::user(self.user.id, &self.user.roles)
     }
+    /// The caller as the services see them.
+    pub fn acting(&self) -> crate::actor::Actor {
+        crate::actor::Actor {
+            id: self.user.id,
+            roles: self.user.roles.clone(),
+            request_id: self.request_id.clone(),
+        }
+    }
 }
 
-/// Record that `caller` was refused `target` (an attempt to reach what is not theirs is worth
-/// knowing about), then hand back the refusal to answer with. Recording is best-effort: a
-/// failure to write it is logged, and the refusal stands either way.
+/// Record that `caller` was refused `target` and hand back the refusal (see
+/// [`audit::refuse`](crate::audit::refuse)).
 pub async fn refuse(
     state: &AppState,
     caller: &Caller,
     target: crate::audit::Target,
     refusal: AppError,
 ) -> AppError {
-    let detail = serde_json::json!({ "code": refusal.code(), "status": refusal.status().as_u16() });
-    if let Err(err) = crate::audit::record_outcome(
-        &state.db,
-        &caller.actor(),
-        "access.denied",
-        target,
-        caller.request_id.as_deref(),
-        detail,
-        crate::audit::Outcome::Refused,
-    )
-    .await
-    {
-        tracing::error!(error = %err, "could not audit a refused access");
-    }
-    refusal
+    crate::audit::refuse(&state.db, &caller.acting(), target, refusal).await
 }
 
 fn unauthenticated() -> AppError {

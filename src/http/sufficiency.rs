@@ -6,12 +6,12 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 use uuid::Uuid;
 
 use super::extract::ApiPath;
-use super::orders::load_order;
 use super::session::Caller;
 use crate::db::{self, orders::OrderRecord};
 use crate::domain::order::DeliveryMode;
 use crate::domain::sufficiency::{self, SufficiencyReport};
 use crate::error::{AppResult, Problem};
+use crate::orders;
 use crate::state::AppState;
 
 pub fn router() -> OpenApiRouter<AppState> {
@@ -33,7 +33,7 @@ async fn get_sufficiency(
     caller: Caller,
     ApiPath(order_id): ApiPath<Uuid>,
 ) -> AppResult<Json<SufficiencyReport>> {
-    let order = load_order(&state, &caller, order_id).await?;
+    let order = orders::load(&state.db, &caller.acting(), order_id).await?;
     Ok(Json(report_for(&state, &order).await?))
 }
 

@@ -12,13 +12,13 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 use uuid::Uuid;
 
 use super::extract::ApiPath;
-use super::orders::load_order;
 use super::session::Caller;
 use crate::audit;
 use crate::db;
 use crate::domain::access;
 use crate::domain::timeline::{self, Audience, EventFacts};
 use crate::error::{AppResult, Problem};
+use crate::orders;
 use crate::state::AppState;
 
 pub fn router() -> OpenApiRouter<AppState> {
@@ -59,7 +59,7 @@ async fn order_events(
     caller: Caller,
     ApiPath(id): ApiPath<Uuid>,
 ) -> AppResult<Json<Vec<TimelineEntry>>> {
-    let order = load_order(&state, &caller, id).await?;
+    let order = orders::load(&state.db, &caller.acting(), id).await?;
     let audience = if access::sees_only_own_orders(caller.who()) {
         Audience::Customer
     } else {
