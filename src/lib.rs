@@ -25,6 +25,7 @@ pub mod orders;
 pub mod outbox;
 pub mod privacy;
 pub mod production;
+pub mod review;
 pub mod state;
 pub mod storage;
 pub mod telemetry;

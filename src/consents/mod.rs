@@ -1,4 +1,4 @@
-//! The consent desk: recording a signature (by the customer or through an invitation link) and
+//! The consent desk: where an order's consents stand ([`status_of`]), recording a signature (by the customer or through an invitation link) and
 //! a withdrawal, each as one transaction that writes the consent record, its ledger event and
 //! its audit event — and, for a withdrawal, stops the order and schedules its erasure.
 //!
@@ -6,7 +6,9 @@
 //! this module decides whether the signature is acceptable and records it.
 
 mod sign;
+mod status;
 mod withdraw;
 
 pub use sign::{Signature, Signer, record_signature};
+pub use status::{order_facts, status_of};
 pub use withdraw::{Withdrawal, withdraw};

@@ -1,7 +1,5 @@
-//! `POST /api/v1/orders/{id}/consent-review`: a reviewer's decision on the order's consents.
-//! `approve` needs every consent the policy requires (and no documented refusal) and moves the
-//! order to `queued` with its delivery due times; `reject` declines it; `needs_info` asks the
-//! customer for more (the order returns to consent review when they resubmit).
+//! `POST /api/v1/orders/{id}/consent-review`: a reviewer's decision on the order's consents
+//! (the rules are [`crate::review::decide_consents`]).
 
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -11,15 +9,12 @@ use utoipa::ToSchema;
 use utoipa_axum::{router::OpenApiRouter, routes};
 use uuid::Uuid;
 
-use super::consents::status_of;
-use super::decisions::{self, Decision};
-use super::extract::{ApiJson, ApiPath, IfMatch, RequestId};
+use super::extract::{ApiJson, ApiPath, IfMatch};
 use super::orders::{OrderView, order_response};
 use super::session::Caller;
-use crate::db;
-use crate::domain::order::{ReviewDecision, after_review};
-use crate::error::{AppError, AppResult, Problem};
-use crate::orders;
+use crate::domain::order::ReviewDecision;
+use crate::error::{AppResult, Problem};
+use crate::review;
 use crate::state::AppState;
 
 pub fn router() -> OpenApiRouter<AppState> {
@@ -58,82 +53,14 @@ async fn review_consents(
     caller: Caller,
     ApiPath(id): ApiPath<Uuid>,
     if_match: IfMatch,
-    request_id: RequestId,
     ApiJson(req): ApiJson<ReviewRequest>,
 ) -> AppResult<Response> {
     let expected = if_match.required()?;
-    let order = orders::load_for_review(&state.db, &caller.acting(), id).await?;
-    orders::check_version(&order, expected)?;
-    let step = after_review(order.status, req.decision)
-        .map_err(|r| AppError::conflict(r.code, r.reason))?;
-    let reason = orders::decision_reason(
-        req.reason.as_deref(),
-        req.decision != ReviewDecision::Approve,
-        req.decision.as_str(),
-    )?;
-    let status = status_of(&state, &order).await?;
-    if req.decision == ReviewDecision::Approve {
-        if let Some(blocked) = &status.blocked {
-            return Err(AppError::conflict(
-                "subject_refused",
-                format!("cannot approve: {blocked}"),
-            ));
-        }
-        let missing: Vec<&str> = status
-            .requirements
-            .iter()
-            .filter_map(|r| r.missing.as_deref())
-            .collect();
-        if !missing.is_empty() {
-            return Err(AppError::conflict(
-                "consents_missing",
-                format!(
-                    "cannot approve while consents are missing: {}",
-                    missing.join("; ")
-                ),
-            ));
-        }
-    }
-    let now = db::now();
-    let mut change = order.unchanged(now);
-    change.status = step.to;
-    change.resume_status = step.resume_status;
-    if req.decision == ReviewDecision::Approve {
-        let sla = state.settings.sla.for_mode(order.delivery_mode);
-        change.queued_at = Some(now);
-        change.due_at = Some(now + chrono::Duration::days(i64::from(sla.target_days)));
-        change.promised_at = Some(now + chrono::Duration::days(i64::from(sla.promise_days)));
-        change.production.sla_next_check_at = Some(now);
-    }
-    let consent_ids: Vec<Uuid> = status
-        .requirements
-        .iter()
-        .flat_map(|r| r.satisfied_by.iter().copied())
-        .collect();
-    let decision = Decision {
-        kind: "consent_review.decided",
-        content: serde_json::json!({
-            "decision": req.decision,
-            "reviewer_id": caller.user.id,
-            "from": order.status,
-            "to": step.to,
-            "policy": status.policy,
-            "complete": status.complete,
-            "consent_ids": consent_ids,
-            "due_at": change.due_at,
-            "promised_at": change.promised_at,
-        }),
-        personal: reason.map(|r| serde_json::json!({ "reason": r })),
+    let review = review::ConsentReview {
+        decision: req.decision,
+        reason: req.reason,
     };
-    let (updated, _) = decisions::commit(
-        &state,
-        &caller,
-        &order,
-        expected,
-        change,
-        decision,
-        request_id.as_deref(),
-    )
-    .await?;
+    let (db, sla) = (&state.db, &state.settings.sla);
+    let updated = review::decide_consents(db, sla, &caller.acting(), id, expected, review).await?;
     Ok(order_response(StatusCode::OK, &updated))
 }

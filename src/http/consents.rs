@@ -19,9 +19,9 @@ use super::extract::{ApiJson, ApiPath, OptionalJson, RequestId};
 use super::session::{Caller, refuse};
 use crate::audit::Target;
 use crate::consents::{self, Signature, Signer};
-use crate::db::{self, consents::ConsentRow, orders::OrderRecord};
+use crate::db::{self, consents::ConsentRow};
 use crate::domain::consent::{ConsentDecision, ConsentParty, Evidence, Grants};
-use crate::domain::consent_policy::{self, ConsentStatus, OrderFacts};
+use crate::domain::consent_policy::ConsentStatus;
 use crate::error::{AppError, AppResult, Problem};
 use crate::orders;
 use crate::state::AppState;
@@ -316,27 +316,5 @@ async fn consent_status(
     ApiPath(id): ApiPath<Uuid>,
 ) -> AppResult<Json<ConsentStatus>> {
     let order = orders::load(&state.db, &caller.acting(), id).await?;
-    Ok(Json(status_of(&state, &order).await?))
-}
-
-pub(crate) fn order_facts(order: &OrderRecord) -> OrderFacts {
-    OrderFacts {
-        mode: order.delivery_mode,
-        subject_living: order.subject.living,
-        living_twin: order.subject.living_twin,
-        requester_relationship: order.subject.requester_relationship,
-    }
-}
-
-pub(crate) async fn status_of(state: &AppState, order: &OrderRecord) -> AppResult<ConsentStatus> {
-    let rows = db::consents::for_order(&state.db, order.id).await?;
-    let facts = rows
-        .iter()
-        .map(db::consents::facts)
-        .collect::<Result<Vec<_>, _>>()?;
-    Ok(consent_policy::status(
-        &order.jurisdiction,
-        order_facts(order),
-        &facts,
-    ))
+    Ok(Json(consents::status_of(&state.db, &order).await?))
 }

@@ -11,7 +11,6 @@ pub mod consent_review;
 pub mod consent_texts;
 pub mod consents;
 pub mod data_requests;
-pub mod decisions;
 pub mod deliverables;
 pub mod extract;
 pub mod health;

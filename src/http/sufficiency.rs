@@ -7,9 +7,7 @@ use uuid::Uuid;
 
 use super::extract::ApiPath;
 use super::session::Caller;
-use crate::db::{self, orders::OrderRecord};
-use crate::domain::order::DeliveryMode;
-use crate::domain::sufficiency::{self, SufficiencyReport};
+use crate::domain::sufficiency::SufficiencyReport;
 use crate::error::{AppResult, Problem};
 use crate::orders;
 use crate::state::AppState;
@@ -34,18 +32,5 @@ async fn get_sufficiency(
     ApiPath(order_id): ApiPath<Uuid>,
 ) -> AppResult<Json<SufficiencyReport>> {
     let order = orders::load(&state.db, &caller.acting(), order_id).await?;
-    Ok(Json(report_for(&state, &order).await?))
-}
-
-/// The sufficiency report of an order the caller may see, with the thresholds of its mode.
-pub(crate) async fn report_for(
-    state: &AppState,
-    order: &OrderRecord,
-) -> AppResult<SufficiencyReport> {
-    let facts = db::samples::verified_facts(&state.db, order.id).await?;
-    let thresholds = match order.delivery_mode {
-        DeliveryMode::MachineDriven => &state.settings.sufficiency.machine_driven,
-        DeliveryMode::HumanDriven => &state.settings.sufficiency.human_driven,
-    };
-    Ok(sufficiency::assess(order.delivery_mode, thresholds, &facts))
+    Ok(Json(orders::sufficiency(&state, &order).await?))
 }

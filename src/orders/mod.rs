@@ -14,6 +14,7 @@ mod change;
 mod create;
 mod edit;
 mod reason;
+mod sufficiency;
 
 pub use access::{load, load_for_review, load_own, load_staff, require, worked_on};
 pub use act::{ActionInput, act};
@@ -21,6 +22,7 @@ pub use change::{SideWork, apply, apply_with, check_version, lost_race};
 pub use create::{NewOrderCommand, PreparedOrder, prepare, store};
 pub use edit::{OrderEdit, edit};
 pub use reason::{decision_reason, required_text};
+pub use sufficiency::sufficiency;
 
 use chrono::Utc;
 
