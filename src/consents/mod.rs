@@ -2,13 +2,19 @@
 //! a withdrawal, each as one transaction that writes the consent record, its ledger event and
 //! its audit event — and, for a withdrawal, stops the order and schedules its erasure.
 //!
+//! Invitation links ([`invite`], [`by_token`]) let a party without an account sign and withdraw.
 //! The HTTP handlers (`http::consents`, `http::consent_invitations`) decide who is signing;
 //! this module decides whether the signature is acceptable and records it.
 
+mod invite;
 mod sign;
 mod status;
 mod withdraw;
 
+pub use invite::{
+    InvitationState, Invite, Invited, by_token, check_signable, invitation_state, invitations,
+    invite, signed_through,
+};
 pub use sign::{Signature, Signer, record_signature};
 pub use status::{order_facts, status_of};
 pub use withdraw::{Withdrawal, withdraw};

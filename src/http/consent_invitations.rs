@@ -8,7 +8,6 @@
 
 use std::net::SocketAddr;
 
-use crate::db::WriteTransaction;
 use axum::Json;
 use axum::extract::{ConnectInfo, State};
 use axum::http::{HeaderMap, StatusCode};
@@ -26,14 +25,12 @@ use super::consents::{
 };
 use super::extract::{ApiJson, ApiPath, OptionalJson, RequestId};
 use super::session::Caller;
-use crate::audit::{self, Actor, Target};
-use crate::auth::token;
-use crate::consents::{self, Signature, Signer};
-use crate::db::{self, consents::InvitationRow, orders::OrderRecord};
+use crate::audit::Actor;
+use crate::consents::{self, InvitationState, Signature, Signer};
+use crate::db::{self, consents::InvitationRow};
 use crate::domain::consent::{ConsentDecision, ConsentParty, Grants};
 use crate::domain::order::{DeliveryMode, Relationship};
 use crate::error::{AppError, AppResult, Problem};
-use crate::orders;
 use crate::state::AppState;
 
 pub fn router() -> OpenApiRouter<AppState> {
@@ -72,14 +69,6 @@ pub struct CreatedInvitation {
     pub revoked_earlier: u64,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum InvitationState {
-    Pending,
-    Used,
-    Expired,
-}
-
 #[derive(Debug, Serialize, ToSchema)]
 pub struct InvitationView {
     pub id: Uuid,
@@ -93,16 +82,6 @@ pub struct InvitationView {
     pub state: InvitationState,
 }
 
-fn state_of(row: &InvitationRow, now: DateTime<Utc>) -> InvitationState {
-    if row.used_at.is_some() {
-        InvitationState::Used
-    } else if row.expires_at <= now {
-        InvitationState::Expired
-    } else {
-        InvitationState::Pending
-    }
-}
-
 impl InvitationView {
     fn new(row: &InvitationRow, now: DateTime<Utc>) -> Self {
         Self {
@@ -114,38 +93,8 @@ impl InvitationView {
             expires_at: row.expires_at,
             used_at: row.used_at,
             consent_id: row.consent_id,
-            state: state_of(row, now),
+            state: consents::invitation_state(row, now),
         }
-    }
-}
-
-fn not_invitable(detail: impl Into<String>) -> AppError {
-    AppError::unprocessable("party_not_invitable", detail)
-}
-
-/// The relationship an invitation records, or why this party cannot be invited here.
-fn invited_relationship(order: &OrderRecord, req: &CreateInvitation) -> AppResult<String> {
-    match req.party {
-        ConsentParty::Relative => match req.relationship {
-            Some(Relationship::OneSelf) | None => Err(AppError::unprocessable(
-                "relationship_required",
-                "a relative's invitation names their relationship to the subject",
-            )),
-            Some(r) => Ok(r.as_str().to_owned()),
-        },
-        ConsentParty::Actor if order.delivery_mode == DeliveryMode::HumanDriven => {
-            Ok("actor".into())
-        }
-        ConsentParty::Actor => Err(not_invitable("only a human_driven order has an actor")),
-        ConsentParty::LivingSubject if order.subject.living && !order.subject.living_twin => {
-            Ok("self".into())
-        }
-        ConsentParty::LivingSubject => Err(not_invitable(
-            "only a living subject who is not the customer is invited (a living twin signs themself)",
-        )),
-        other => Err(not_invitable(format!(
-            "the {other} signs on the order, not through an invitation"
-        ))),
     }
 }
 
@@ -170,63 +119,28 @@ async fn create_invitation(
     State(state): State<AppState>,
     caller: Caller,
     ApiPath(id): ApiPath<Uuid>,
-    request_id: RequestId,
     ApiJson(req): ApiJson<CreateInvitation>,
 ) -> AppResult<Response> {
-    let order = orders::load_own(&state.db, &caller.acting(), id).await?;
-    if !order.status.accepts_consents() {
-        return Err(AppError::conflict(
-            "consents_closed",
-            format!(
-                "consents are signed before production; this order is {}",
-                order.status
-            ),
-        ));
-    }
-    let relationship = invited_relationship(&order, &req)?;
-    let invitee_name = req.invitee_name.trim().to_owned();
-    if invitee_name.is_empty() || invitee_name.chars().count() > 200 {
-        return Err(AppError::unprocessable(
-            "invalid_invitee_name",
-            "invitee_name must be 1 to 200 characters",
-        ));
-    }
-    let token = token::new_token();
-    let now = db::now();
-    let ttl = chrono::Duration::hours(i64::from(state.settings.consent.invitation_ttl_hours));
-    let new = db::consents::NewInvitation {
-        id: Uuid::now_v7(),
-        order_id: order.id,
+    let invite = consents::Invite {
         party: req.party,
-        relationship,
-        invitee_name,
-        token_hash: token::digest(&token),
-        created_by: caller.user.id,
-        now,
-        expires_at: now + ttl,
+        relationship: req.relationship,
+        invitee_name: req.invitee_name,
     };
-    let (actor, request_id) = (caller.actor(), request_id.0);
-    let (row, revoked) = state
-        .db
-        .write_transaction::<_, (InvitationRow, u64), AppError>(|txn| {
-            Box::pin(async move {
-                let (row, revoked) = db::consents::insert_invitation(txn, new).await?;
-                let detail = serde_json::json!({ "invitation_id": row.id, "party": row.party, "revoked_earlier": revoked });
-                audit::record(txn, &actor, "consent.invitation_created", Target::order(row.order_id), request_id.as_deref(), detail)
-                    .await?;
-                Ok((row, revoked))
-            })
-        })
-        .await?;
+    let ttl = state.settings.consent.invitation_ttl_hours;
+    let consents::Invited {
+        row,
+        token,
+        revoked_earlier,
+    } = consents::invite(&state.db, &caller.acting(), id, invite, ttl).await?;
     let body = CreatedInvitation {
         id: row.id,
         party: req.party,
         relationship: row.relationship,
         invitee_name: row.invitee_name,
         expires_at: row.expires_at,
-        path: format!("/api/v1/orders/{}/consent-invitations/{token}", order.id),
+        path: format!("/api/v1/orders/{id}/consent-invitations/{token}"),
         token,
-        revoked_earlier: revoked,
+        revoked_earlier,
     };
     Ok((StatusCode::CREATED, Json(body)).into_response())
 }
@@ -246,30 +160,11 @@ async fn list_invitations(
     caller: Caller,
     ApiPath(id): ApiPath<Uuid>,
 ) -> AppResult<Json<Vec<InvitationView>>> {
-    let order = orders::load(&state.db, &caller.acting(), id).await?;
+    let rows = consents::invitations(&state.db, &caller.acting(), id).await?;
     let now = db::now();
-    let rows = db::consents::invitations_for_order(&state.db, order.id).await?;
     Ok(Json(
         rows.iter().map(|r| InvitationView::new(r, now)).collect(),
     ))
-}
-
-/// The invitation behind `token`, if it belongs to order `id` (else 404, as if unknown).
-async fn find_invitation(
-    state: &AppState,
-    id: Uuid,
-    token: &str,
-) -> AppResult<(InvitationRow, OrderRecord)> {
-    let not_found =
-        || AppError::not_found("invitation_not_found", "no such invitation for this order");
-    let invitation = db::consents::invitation_by_token(&state.db, &token::digest(token))
-        .await?
-        .filter(|i| i.order_id == id)
-        .ok_or_else(not_found)?;
-    let order = db::orders::find(&state.db, id)
-        .await?
-        .ok_or_else(not_found)?;
-    Ok((invitation, order))
 }
 
 /// What the invitee sees when they open the link.
@@ -299,7 +194,7 @@ async fn open_invitation(
     State(state): State<AppState>,
     ApiPath((id, token)): ApiPath<(Uuid, String)>,
 ) -> AppResult<Json<OpenedInvitation>> {
-    let (invitation, order) = find_invitation(&state, id, &token).await?;
+    let (invitation, order) = consents::by_token(&state.db, id, &token).await?;
     let texts = db::consent_texts::current(&state.db, Some(&order.jurisdiction))
         .await?
         .into_iter()
@@ -360,22 +255,8 @@ async fn sign_invitation(
     request_id: RequestId,
     ApiJson(req): ApiJson<InviteeSignature>,
 ) -> AppResult<Response> {
-    let (invitation, order) = find_invitation(&state, id, &token).await?;
-    match state_of(&invitation, db::now()) {
-        InvitationState::Used => {
-            return Err(AppError::Gone {
-                code: "invitation_used",
-                detail: "this invitation link was already used".into(),
-            });
-        }
-        InvitationState::Expired => {
-            return Err(AppError::Gone {
-                code: "invitation_expired",
-                detail: "this invitation link has expired; ask for a new one".into(),
-            });
-        }
-        InvitationState::Pending => {}
-    }
+    let (invitation, order) = consents::by_token(&state.db, id, &token).await?;
+    consents::check_signable(&invitation)?;
     let party = ConsentParty::parse(&invitation.party)
         .ok_or_else(|| AppError::internal("stored invitation has an unknown party"))?;
     let (ip, user_agent) = client_facts(&state, &headers, peer);
@@ -423,17 +304,8 @@ async fn withdraw_through_invitation(
     request_id: RequestId,
     OptionalJson(body): OptionalJson<WithdrawRequest>,
 ) -> AppResult<Json<WithdrawnView>> {
-    let (invitation, _) = find_invitation(&state, id, &token).await?;
-    let nothing = || {
-        AppError::conflict(
-            "nothing_to_withdraw",
-            "nothing was signed through this link",
-        )
-    };
-    let consent_id = invitation.consent_id.ok_or_else(nothing)?;
-    let consent = db::consents::find(&state.db, consent_id)
-        .await?
-        .ok_or_else(nothing)?;
+    let (invitation, _) = consents::by_token(&state.db, id, &token).await?;
+    let consent = consents::signed_through(&state.db, &invitation).await?;
     let reason = withdraw_reason(body)?;
     let done = consents::withdraw(
         &state,

@@ -7,10 +7,6 @@ use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use chrono::{DateTime, Utc};
-use sea_orm::ConnectionTrait;
-
-use crate::db::WriteTransaction;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use utoipa_axum::{router::OpenApiRouter, routes};
@@ -20,15 +16,12 @@ use super::consents::{ConsentView, CustomerSignature};
 use super::extract::{ApiJson, ApiPath, IdempotencyKey, IfMatch, OptionalJson, RequestId};
 use super::idempotent::{Once, answer_body, create_once};
 use super::session::Caller;
-use crate::audit::{self, Target};
 use crate::consents::{self, Signature};
-use crate::db::{self, iterations::IterationRow, orders::OrderRecord};
 use crate::domain::consent::ConsentParty;
-use crate::domain::iteration::{self, IterationAction, IterationStatus, Needs};
-use crate::domain::money::{self, Currency, Entry, EntryKind};
+use crate::domain::iteration::{IterationAction, Needs};
 use crate::error::{AppError, AppResult, Problem};
+use crate::iterations::{self, IterationView, NewIterationCommand, Price};
 use crate::orders;
-use crate::outbox::{self, Audience};
 use crate::state::AppState;
 
 pub fn router() -> OpenApiRouter<AppState> {
@@ -37,92 +30,6 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(get_iteration))
         .routes(routes!(iteration_action))
         .routes(routes!(sign_iteration_consent))
-}
-
-/// Whether the consents on file cover what the iteration needs.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct ConsentCover {
-    pub covered: bool,
-    /// What is still missing, in words.
-    pub missing: Vec<String>,
-}
-
-#[derive(Debug, Serialize, ToSchema)]
-pub struct IterationView {
-    pub id: Uuid,
-    pub order_id: Uuid,
-    pub number: i32,
-    pub description: String,
-    pub needs: Needs,
-    pub status: IterationStatus,
-    pub consent: ConsentCover,
-    pub due_at: Option<DateTime<Utc>>,
-    pub started_at: Option<DateTime<Utc>>,
-    pub delivered_at: Option<DateTime<Utc>>,
-    pub cancelled_at: Option<DateTime<Utc>>,
-    pub created_at: DateTime<Utc>,
-    /// `If-Match: "v{version}"` changes it.
-    pub version: i32,
-    /// The quotes recorded for this iteration (its price), read from the money ledger.
-    pub price: Option<Price>,
-}
-
-async fn cover(conn: &impl ConnectionTrait, row: &IterationRow) -> AppResult<ConsentCover> {
-    let granted = db::iterations::granted(conn, row.order_id, row.id).await?;
-    let missing = iteration::missing(&row.needs()?, &granted);
-    Ok(ConsentCover {
-        covered: missing.is_empty(),
-        missing,
-    })
-}
-
-async fn view(conn: &impl ConnectionTrait, row: &IterationRow) -> AppResult<IterationView> {
-    let quotes: Vec<_> = db::payments::for_order(conn, row.order_id)
-        .await?
-        .into_iter()
-        .filter(|p| p.iteration_id == Some(row.id) && p.kind == EntryKind::Quote.as_str())
-        .collect();
-    let price = quotes.first().map(|first| Price {
-        amount_minor: quotes.iter().map(|q| q.amount_minor).sum(),
-        currency: first.currency.clone(),
-    });
-    Ok(IterationView {
-        price,
-        id: row.id,
-        order_id: row.order_id,
-        number: row.number,
-        description: row.description.clone(),
-        needs: row.needs()?,
-        status: row.status()?,
-        consent: cover(conn, row).await?,
-        due_at: row.due_at,
-        started_at: row.started_at,
-        delivered_at: row.delivered_at,
-        cancelled_at: row.cancelled_at,
-        created_at: row.created_at,
-        version: row.version,
-    })
-}
-
-/// Iterations are made and worked on while the order is delivered (or closed) and not
-/// erased: a withdrawal stops follow-up work as it stops the order.
-fn order_open(order: &OrderRecord) -> AppResult<()> {
-    if iteration::order_takes_iterations(order.status) && order.erased_at.is_none() {
-        return Ok(());
-    }
-    Err(AppError::conflict(
-        "order_not_delivered",
-        format!(
-            "iterations follow a delivered order; this one is {}",
-            order.status
-        ),
-    ))
-}
-
-async fn load_iteration(state: &AppState, order_id: Uuid, id: Uuid) -> AppResult<IterationRow> {
-    db::iterations::find(&state.db, order_id, id)
-        .await?
-        .ok_or_else(|| AppError::not_found("iteration_not_found", "no such iteration"))
 }
 
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
@@ -134,14 +41,6 @@ pub struct CreateIteration {
     /// The iteration's price: recorded as a quote in the order's money ledger, carrying the
     /// iteration's id (so the order's balance includes it and nothing is stored twice).
     pub price: Price,
-}
-
-/// An amount in minor units (fen) with its ISO 4217 currency.
-#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct Price {
-    pub amount_minor: i64,
-    pub currency: String,
 }
 
 /// Record a follow-up iteration of a delivered order (staff). It is `ready` when the consents
@@ -169,152 +68,28 @@ async fn create_iteration(
     caller: Caller,
     IdempotencyKey(key): IdempotencyKey,
     ApiPath(order_id): ApiPath<Uuid>,
-    request_id: RequestId,
     ApiJson(req): ApiJson<CreateIteration>,
 ) -> AppResult<Response> {
-    let order = orders::load_staff(
-        &state.db,
-        &caller.acting(),
-        order_id,
-        "only studio staff record iterations",
-    )
-    .await?;
-    order_open(&order)?;
-    let description = orders::required_text(Some(&req.description), "description", "an iteration")?;
-    let currency = Currency::parse(&req.price.currency).ok_or_else(|| {
-        AppError::unprocessable(
-            "invalid_currency",
-            "currency is an ISO 4217 code of three capital letters (CNY)",
-        )
-    })?;
-    let owner = format!("iterations:{}", caller.user.id);
-    let spec = NewIteration {
-        description,
-        needs: req.needs.clone().normalized(),
-        price: (req.price.amount_minor, currency),
-        order_id: order.id,
-        reference: order.reference.clone(),
-        staff: caller.actor(),
-        staff_id: caller.user.id,
-        request_id: request_id.0,
+    let actor = caller.acting();
+    let command = NewIterationCommand {
+        description: req.description.clone(),
+        needs: req.needs.clone(),
+        price: req.price.clone(),
     };
+    let prepared = iterations::prepare(&state.db, &actor, order_id, command).await?;
+    let owner = format!("iterations:{}", caller.user.id);
     let created = create_once(&state, &owner, &key, &(order_id, &req), move |txn| {
-        Box::pin(insert(txn, spec))
+        Box::pin(async move {
+            let view = iterations::store(txn, &actor, prepared).await?;
+            let body = answer_body(&view)?;
+            Ok((view, body))
+        })
     })
     .await?;
     match created {
         Once::Created(view) => Ok((StatusCode::CREATED, Json(view)).into_response()),
         Once::Replayed(answer) => Ok(answer),
     }
-}
-
-/// What a creation records, and who records it.
-struct NewIteration {
-    description: String,
-    needs: Needs,
-    price: (i64, Currency),
-    order_id: Uuid,
-    reference: String,
-    staff: crate::audit::Actor,
-    staff_id: Uuid,
-    request_id: Option<String>,
-}
-
-/// The iteration (next number, serialised per order; awaiting consent unless the order's
-/// consents already grant what it needs), its price as a quote in the money ledger, its audit
-/// event and the customer's notification when it waits for consent — in the caller's
-/// transaction, which also stores the answer under the request's Idempotency-Key.
-async fn insert(
-    txn: &sea_orm::DatabaseTransaction,
-    spec: NewIteration,
-) -> AppResult<(IterationView, serde_json::Value)> {
-    let NewIteration {
-        description,
-        needs,
-        price: (amount_minor, currency),
-        order_id,
-        reference,
-        staff: actor,
-        staff_id,
-        request_id,
-    } = spec;
-    let granted = db::iterations::granted(txn, order_id, Uuid::nil()).await?;
-    let status = if iteration::missing(&needs, &granted).is_empty() {
-        IterationStatus::Ready
-    } else {
-        IterationStatus::AwaitingConsent
-    };
-    let new = db::iterations::NewIteration {
-        id: Uuid::now_v7(),
-        order_id,
-        description,
-        needs,
-        status,
-        created_by: staff_id,
-        now: db::now(),
-    };
-    // Serialised per order: the next number is read and used in one writer's turn.
-    db::order_lock::lock(txn, new.order_id).await?;
-    // Read again under the lock: a withdrawal may have stopped the order meanwhile.
-    let current = db::orders::find(txn, new.order_id)
-        .await?
-        .ok_or_else(|| AppError::not_found("order_not_found", "no such order"))?;
-    order_open(&current)?;
-    let order_status = current.status;
-    let row = db::iterations::insert(txn, new).await?;
-    let quote = Entry {
-        kind: EntryKind::Quote,
-        amount_minor,
-        currency: currency.clone(),
-        iteration_id: Some(row.id),
-    };
-    let entries = db::payments::for_order(txn, row.order_id)
-        .await?
-        .iter()
-        .map(db::payments::entry)
-        .collect::<Result<Vec<_>, _>>()?;
-    money::check(&entries, &quote, order_status).map_err(super::payments::refusal)?;
-    db::payments::insert(
-        txn,
-        db::payments::NewPayment {
-            order_id: row.order_id,
-            iteration_id: Some(row.id),
-            kind: EntryKind::Quote,
-            amount_minor,
-            currency: currency.clone(),
-            note: None,
-            recorded_by: staff_id,
-            recorded_at: row.created_at,
-        },
-    )
-    .await?;
-    let detail = serde_json::json!({
-        "iteration_id": row.id, "number": row.number, "status": row.status,
-        "price_minor": amount_minor, "currency": currency.as_str(),
-    });
-    audit::record(
-        txn,
-        &actor,
-        "iteration.created",
-        Target::order(row.order_id),
-        request_id.as_deref(),
-        detail,
-    )
-    .await?;
-    if status == IterationStatus::AwaitingConsent {
-        let payload = serde_json::json!({ "reference": reference, "iteration": row.number });
-        outbox::enqueue(
-            txn,
-            "iteration.consent_needed",
-            Some(row.order_id),
-            Audience::Customer,
-            payload,
-        )
-        .await?;
-    }
-    let answer = view(txn, &row).await?;
-    let body = answer_body(&answer)?;
-    Ok((answer, body))
 }
 
 /// The order's iterations (its customer and the studio).
@@ -332,12 +107,9 @@ async fn list_iterations(
     caller: Caller,
     ApiPath(order_id): ApiPath<Uuid>,
 ) -> AppResult<Json<Vec<IterationView>>> {
-    orders::load(&state.db, &caller.acting(), order_id).await?;
-    let mut out = Vec::new();
-    for row in db::iterations::for_order(&state.db, order_id).await? {
-        out.push(view(&state.db, &row).await?);
-    }
-    Ok(Json(out))
+    Ok(Json(
+        iterations::list(&state.db, &caller.acting(), order_id).await?,
+    ))
 }
 
 #[utoipa::path(
@@ -354,9 +126,9 @@ async fn get_iteration(
     caller: Caller,
     ApiPath((order_id, id)): ApiPath<(Uuid, Uuid)>,
 ) -> AppResult<Json<IterationView>> {
-    orders::load(&state.db, &caller.acting(), order_id).await?;
-    let row = load_iteration(&state, order_id, id).await?;
-    Ok(Json(view(&state.db, &row).await?))
+    Ok(Json(
+        iterations::get(&state.db, &caller.acting(), order_id, id).await?,
+    ))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -395,7 +167,6 @@ async fn iteration_action(
     caller: Caller,
     ApiPath((order_id, id, action)): ApiPath<(Uuid, Uuid, String)>,
     if_match: IfMatch,
-    request_id: RequestId,
     OptionalJson(body): OptionalJson<IterationActionBody>,
 ) -> AppResult<Json<IterationView>> {
     let action = IterationAction::parse(&action).ok_or_else(|| {
@@ -405,109 +176,18 @@ async fn iteration_action(
         )
     })?;
     let expected = if_match.required()?;
-    let order = orders::load_staff(
-        &state.db,
+    let reason = body.as_ref().and_then(|b| b.reason.as_deref());
+    let view = iterations::act(
+        &state,
         &caller.acting(),
         order_id,
-        "only studio staff move iterations",
+        id,
+        expected,
+        action,
+        reason,
     )
     .await?;
-    let row = load_iteration(&state, order_id, id).await?;
-    if action != IterationAction::Cancel {
-        order_open(&order)?;
-    }
-    if row.version != expected {
-        return Err(AppError::PreconditionFailed {
-            current_version: row.version,
-        });
-    }
-    let reason = match action {
-        IterationAction::Cancel => Some(orders::required_text(
-            body.as_ref().and_then(|b| b.reason.as_deref()),
-            "reason",
-            "a cancellation",
-        )?),
-        _ => None,
-    };
-    let cover = cover(&state.db, &row).await?;
-    if action == IterationAction::Start && !cover.covered {
-        return Err(AppError::conflict(
-            "consent_required",
-            format!(
-                "this iteration needs fresh consent first: {}",
-                cover.missing.join("; ")
-            ),
-        ));
-    }
-    let from = row.status()?;
-    let to = iteration::next(from, action, cover.covered)
-        .map_err(|reason| AppError::conflict("invalid_transition", reason))?;
-    let now = db::now();
-    let target = state.settings.sla.for_mode(order.delivery_mode).target_days;
-    let stamps = match to {
-        IterationStatus::InProduction => db::iterations::Stamps {
-            started_at: Some(now),
-            due_at: Some(now + chrono::Duration::days(i64::from(target))),
-            ..Default::default()
-        },
-        IterationStatus::Delivered => db::iterations::Stamps {
-            delivered_at: Some(now),
-            ..Default::default()
-        },
-        IterationStatus::Cancelled => db::iterations::Stamps {
-            cancelled_at: Some(now),
-            ..Default::default()
-        },
-        _ => db::iterations::Stamps::default(),
-    };
-    let detail = serde_json::json!({
-        "iteration_id": row.id, "number": row.number, "from": from, "to": to, "reason": reason,
-    });
-    let (actor, request_id) = (caller.actor(), request_id.0);
-    let reference = order.reference.clone();
-    let event = format!("iteration.{action}");
-    let updated = state
-        .db
-        .write_transaction::<_, IterationRow, AppError>(|txn| {
-            Box::pin(async move {
-                db::order_lock::lock(txn, order_id).await?;
-                if action != IterationAction::Cancel {
-                    let current = db::orders::find(txn, order_id)
-                        .await?
-                        .ok_or_else(|| AppError::not_found("order_not_found", "no such order"))?;
-                    order_open(&current)?;
-                }
-                let updated = db::iterations::transition(txn, &row, expected, to, stamps, now)
-                    .await?
-                    .ok_or_else(|| AppError::PreconditionFailed {
-                        current_version: expected + 1,
-                    })?;
-                audit::record(
-                    txn,
-                    &actor,
-                    &event,
-                    Target::order(order_id),
-                    request_id.as_deref(),
-                    detail,
-                )
-                .await?;
-                let payload = serde_json::json!({
-                    "reference": reference, "iteration": updated.number, "to": to,
-                    "due_at": updated.due_at,
-                });
-                outbox::enqueue(
-                    txn,
-                    "iteration.status_changed",
-                    Some(order_id),
-                    Audience::Customer,
-                    payload,
-                )
-                .await?;
-                Ok(updated)
-            })
-        })
-        .await?;
-    Ok(Json(view(&state.db, &updated).await?))
+    Ok(Json(view))
 }
 
 /// Give fresh consent for one iteration (the order's customer, as the requester — or as the
@@ -538,7 +218,7 @@ async fn sign_iteration_consent(
     ApiJson(req): ApiJson<CustomerSignature>,
 ) -> AppResult<(StatusCode, Json<ConsentView>)> {
     let order = orders::load_own(&state.db, &caller.acting(), order_id).await?;
-    load_iteration(&state, order_id, id).await?;
+    iterations::load(&state.db, order_id, id).await?;
     let relationship = match req.party {
         ConsentParty::Requester => order.subject.requester_relationship.as_str(),
         ConsentParty::LivingSubject if order.subject.living_twin => "self",

@@ -4,11 +4,9 @@
 //! order records a review of it with a reason. The order's customer sees their sessions without
 //! the studio's notes and review; reviewers walk the studio-wide queue of flagged sessions.
 //!
-//! Booking takes an `Idempotency-Key` (a retried booking never books twice). Booking and
-//! logging take the order's row lock first (`db::order_lock`), so they see a
-//! withdrawal that stops the order, and a withdrawal that comes later sees the session.
+//! Booking takes an `Idempotency-Key` (a retried booking never books twice). The rules and the
+//! transactions live in [`crate::live_sessions`]; this module translates.
 
-use crate::db::WriteTransaction;
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -19,17 +17,14 @@ use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::{router::OpenApiRouter, routes};
 use uuid::Uuid;
 
-use super::extract::{ApiJson, ApiPath, ApiQuery, IdempotencyKey, RequestId};
+use super::extract::{ApiJson, ApiPath, ApiQuery, IdempotencyKey};
 use super::idempotent::{Once, answer_body, create_once};
 use super::paging::{decode_cursor, encode_cursor};
-use super::session::{Caller, refuse};
-use crate::audit::{self, Target};
-use crate::db::{self, live_sessions::SessionRow, orders::OrderRecord};
-use crate::domain::account::Role;
-use crate::domain::live_session::{self, Participant, SessionStatus};
+use super::session::Caller;
+use crate::db::live_sessions::SessionRow;
+use crate::domain::live_session::{Participant, SessionStatus};
 use crate::error::{AppError, AppResult, Problem};
-use crate::orders;
-use crate::outbox::{self, Audience};
+use crate::live_sessions;
 use crate::state::AppState;
 
 pub fn router() -> OpenApiRouter<AppState> {
@@ -111,55 +106,6 @@ impl SessionView {
     }
 }
 
-fn refused(r: live_session::Refusal) -> AppError {
-    AppError::conflict(r.code, r.reason)
-}
-
-fn invalid(r: live_session::Refusal) -> AppError {
-    AppError::unprocessable(r.code, r.reason)
-}
-
-/// The order, if the caller is studio staff (or an admin).
-async fn load_for_staff(state: &AppState, caller: &Caller, id: Uuid) -> AppResult<OrderRecord> {
-    let order = orders::load(&state.db, &caller.acting(), id).await?;
-    if caller.user.has(Role::Staff) || caller.user.has(Role::Admin) {
-        return Ok(order);
-    }
-    let refusal = AppError::Forbidden {
-        code: "staff_only",
-        detail: "only studio staff book and log live sessions".into(),
-    };
-    Err(refuse(state, caller, Target::order(id), refusal).await)
-}
-
-fn session_not_found() -> AppError {
-    AppError::not_found("session_not_found", "no such live session on this order")
-}
-
-fn actor_consent_missing() -> AppError {
-    AppError::conflict(
-        "actor_consent_missing",
-        "name the actor by their consent on this order: given, not withdrawn, granting the face for the live call",
-    )
-}
-
-/// Is `consent_id` a usable actor consent of `order_id`? Read with `conn` (the transaction).
-async fn actor_consent_ok(
-    conn: &impl sea_orm::ConnectionTrait,
-    order_id: Uuid,
-    consent_id: Uuid,
-) -> AppResult<bool> {
-    let Some(row) = db::consents::find(conn, consent_id).await? else {
-        return Ok(false);
-    };
-    if row.order_id != order_id {
-        return Ok(false);
-    }
-    Ok(live_session::actor_consent_usable(&db::consents::facts(
-        &row,
-    )?))
-}
-
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewSession {
@@ -195,55 +141,25 @@ async fn schedule_session(
     caller: Caller,
     ApiPath(id): ApiPath<Uuid>,
     IdempotencyKey(key): IdempotencyKey,
-    request_id: RequestId,
     ApiJson(req): ApiJson<NewSession>,
 ) -> AppResult<Response> {
-    let order = load_for_staff(&state, &caller, id).await?;
-    let now = db::now();
-    let participants =
-        live_session::validate_booking(req.scheduled_at, req.participants.clone(), now)
-            .map_err(invalid)?;
-    live_session::schedulable(order.delivery_mode, order.status).map_err(refused)?;
-    let owner = format!("live-sessions:{}", caller.user.id);
-    let new = db::live_sessions::NewSession {
-        order_id: order.id,
-        scheduled_at: db::truncate_to_micros(req.scheduled_at),
+    let actor = caller.acting();
+    let booking = live_sessions::BookSession {
+        scheduled_at: req.scheduled_at,
         actor_consent_id: req.actor_consent_id,
-        participants,
-        scheduled_by: caller.user.id,
-        now,
+        participants: req.participants.clone(),
     };
-    let (actor, request_id) = (caller.actor(), request_id.0);
-    let booked = create_once(&state, &owner, &key, &(order.id, &req), move |txn| {
-            Box::pin(async move {
-                let order_id = new.order_id;
-                if !db::order_lock::lock(txn, order_id).await? {
-                    return Err(AppError::not_found("order_not_found", "no such order"));
-                }
-                let order = db::orders::find(txn, order_id)
-                    .await?
-                    .ok_or_else(|| AppError::not_found("order_not_found", "no such order"))?;
-                live_session::schedulable(order.delivery_mode, order.status).map_err(refused)?;
-                if !actor_consent_ok(txn, order_id, new.actor_consent_id).await? {
-                    return Err(actor_consent_missing());
-                }
-                let participants = new.participants.len();
-                let row = db::live_sessions::insert(txn, new).await?;
-                let detail = serde_json::json!({
-                    "session_id": row.id,
-                    "scheduled_at": row.scheduled_at,
-                    "actor_consent_id": row.actor_consent_id,
-                    "participants": participants,
-                });
-                audit::record(txn, &actor, "live_session.scheduled", Target::order(order_id), request_id.as_deref(), detail).await?;
-                let message = serde_json::json!({ "reference": order.reference, "session_id": row.id, "scheduled_at": row.scheduled_at });
-                outbox::enqueue(txn, "live_session.scheduled", Some(order_id), Audience::Customer, message).await?;
-                let view = SessionView::new(row, true)?;
-                let body = answer_body(&view)?;
-                Ok((view, body))
-            })
+    let prepared = live_sessions::prepare(&state.db, &actor, id, booking).await?;
+    let owner = format!("live-sessions:{}", caller.user.id);
+    let booked = create_once(&state, &owner, &key, &(id, &req), move |txn| {
+        Box::pin(async move {
+            let row = live_sessions::store(txn, &actor, prepared).await?;
+            let view = SessionView::new(row, true)?;
+            let body = answer_body(&view)?;
+            Ok((view, body))
         })
-        .await?;
+    })
+    .await?;
     match booked {
         Once::Created(view) => Ok((StatusCode::CREATED, Json(view)).into_response()),
         Once::Replayed(answer) => Ok(answer),
@@ -266,9 +182,8 @@ async fn list_sessions(
     caller: Caller,
     ApiPath(id): ApiPath<Uuid>,
 ) -> AppResult<Json<Vec<SessionView>>> {
-    let order = orders::load(&state.db, &caller.acting(), id).await?;
+    let rows = live_sessions::for_order(&state.db, &caller.acting(), id).await?;
     let studio = caller.who().is_studio();
-    let rows = db::live_sessions::for_order(&state.db, order.id).await?;
     Ok(Json(
         rows.into_iter()
             .map(|r| SessionView::new(r, studio))
@@ -285,16 +200,6 @@ pub struct SessionLogRequest {
     pub ai_label_shown: Option<bool>,
     /// The studio's notes (never shown to the customer; at most 4000 characters).
     pub notes: Option<String>,
-}
-
-/// Why a session that is no longer `scheduled` cannot change.
-fn not_scheduled(row: &SessionRow) -> AppError {
-    match SessionStatus::parse(&row.status) {
-        Some(SessionStatus::Cancelled) => {
-            AppError::conflict("session_cancelled", "this session was cancelled")
-        }
-        _ => AppError::conflict("already_logged", "this session was already logged"),
-    }
 }
 
 /// Log a session after the fact (staff, admins; once).
@@ -318,64 +223,14 @@ async fn log_session(
     State(state): State<AppState>,
     caller: Caller,
     ApiPath((id, sid)): ApiPath<(Uuid, Uuid)>,
-    request_id: RequestId,
     ApiJson(req): ApiJson<SessionLogRequest>,
 ) -> AppResult<Json<SessionView>> {
-    let order = load_for_staff(&state, &caller, id).await?;
-    db::live_sessions::find(&state.db, order.id, sid)
-        .await?
-        .ok_or_else(session_not_found)?;
-    let log = live_session::validate_log(req.duration_minutes, req.ai_label_shown, req.notes)
-        .map_err(invalid)?;
-    let (actor, by, request_id, order_id) =
-        (caller.actor(), caller.user.id, request_id.0, order.id);
-    let row = state
-        .db
-        .write_transaction::<_, SessionRow, AppError>(|txn| {
-            Box::pin(async move {
-                if !db::order_lock::lock(txn, order_id).await? {
-                    return Err(AppError::not_found("order_not_found", "no such order"));
-                }
-                let order = db::orders::find(txn, order_id)
-                    .await?
-                    .ok_or_else(|| AppError::not_found("order_not_found", "no such order"))?;
-                let session = db::live_sessions::find(txn, order_id, sid)
-                    .await?
-                    .ok_or_else(session_not_found)?;
-                if session.status != SessionStatus::Scheduled.as_str() {
-                    return Err(not_scheduled(&session));
-                }
-                live_session::loggable(order.status).map_err(refused)?;
-                if !actor_consent_ok(txn, order_id, session.actor_consent_id).await? {
-                    return Err(AppError::conflict(
-                        "actor_consent_withdrawn",
-                        "the actor's consent is no longer in force: this session cannot be logged as held",
-                    ));
-                }
-                let now = db::now();
-                if !db::live_sessions::log(txn, sid, &log, by, now).await? {
-                    return Err(AppError::conflict("already_logged", "this session was already logged"));
-                }
-                let flagged = log.flagged();
-                let detail = serde_json::json!({
-                    "session_id": sid,
-                    "duration_minutes": log.duration_minutes,
-                    "ai_label_shown": log.ai_label_shown,
-                    "flagged_for_review": flagged,
-                });
-                audit::record(txn, &actor, "live_session.logged", Target::order(order_id), request_id.as_deref(), detail).await?;
-                if flagged {
-                    let detail = serde_json::json!({ "session_id": sid, "why": "ai_label_not_shown" });
-                    audit::record(txn, &actor, "live_session.flagged", Target::order(order_id), request_id.as_deref(), detail).await?;
-                    let message = serde_json::json!({ "reference": order.reference, "session_id": sid, "why": "ai_label_not_shown" });
-                    outbox::enqueue(txn, "live_session.flagged", Some(order_id), Audience::Staff, message).await?;
-                }
-                db::live_sessions::find(txn, order_id, sid)
-                    .await?
-                    .ok_or_else(session_not_found)
-            })
-        })
-        .await?;
+    let entry = live_sessions::SessionLog {
+        duration_minutes: req.duration_minutes,
+        ai_label_shown: req.ai_label_shown,
+        notes: req.notes,
+    };
+    let row = live_sessions::log(&state.db, &caller.acting(), id, sid, entry).await?;
     Ok(Json(SessionView::new(row, true)?))
 }
 
@@ -407,42 +262,10 @@ async fn cancel_session(
     State(state): State<AppState>,
     caller: Caller,
     ApiPath((id, sid)): ApiPath<(Uuid, Uuid)>,
-    request_id: RequestId,
     ApiJson(req): ApiJson<CancelRequest>,
 ) -> AppResult<Json<SessionView>> {
-    let order = load_for_staff(&state, &caller, id).await?;
-    db::live_sessions::find(&state.db, order.id, sid)
-        .await?
-        .ok_or_else(session_not_found)?;
-    let reason = orders::required_text(req.reason.as_deref(), "reason", "cancelling a session")?;
-    let (actor, by, request_id, order_id, reference) = (
-        caller.actor(),
-        caller.user.id,
-        request_id.0,
-        order.id,
-        order.reference.clone(),
-    );
-    let row = state
-        .db
-        .write_transaction::<_, SessionRow, AppError>(|txn| {
-            Box::pin(async move {
-                if !db::live_sessions::cancel(txn, sid, &reason, by, db::now()).await? {
-                    let session = db::live_sessions::find(txn, order_id, sid)
-                        .await?
-                        .ok_or_else(session_not_found)?;
-                    return Err(not_scheduled(&session));
-                }
-                let row = db::live_sessions::find(txn, order_id, sid)
-                    .await?
-                    .ok_or_else(session_not_found)?;
-                let detail = serde_json::json!({ "session_id": sid, "scheduled_at": row.scheduled_at });
-                audit::record(txn, &actor, "live_session.cancelled", Target::order(order_id), request_id.as_deref(), detail).await?;
-                let message = serde_json::json!({ "reference": reference, "session_id": sid, "scheduled_at": row.scheduled_at });
-                outbox::enqueue(txn, "live_session.cancelled", Some(order_id), Audience::Customer, message).await?;
-                Ok(row)
-            })
-        })
-        .await?;
+    let reason = req.reason.as_deref();
+    let row = live_sessions::cancel(&state.db, &caller.acting(), id, sid, reason).await?;
     Ok(Json(SessionView::new(row, true)?))
 }
 
@@ -475,48 +298,10 @@ async fn review_session(
     State(state): State<AppState>,
     caller: Caller,
     ApiPath((id, sid)): ApiPath<(Uuid, Uuid)>,
-    request_id: RequestId,
     ApiJson(req): ApiJson<ReviewRequest>,
 ) -> AppResult<Json<SessionView>> {
-    let order = orders::load_for_review(&state.db, &caller.acting(), id).await?;
-    let session = db::live_sessions::find(&state.db, order.id, sid)
-        .await?
-        .ok_or_else(session_not_found)?;
-    let reason = orders::required_text(req.reason.as_deref(), "reason", "a review")?;
-    if !session.flagged_for_review {
-        return Err(AppError::conflict(
-            "not_flagged",
-            "only a session flagged for review is reviewed",
-        ));
-    }
-    let (actor, by, request_id, order_id) =
-        (caller.actor(), caller.user.id, request_id.0, order.id);
-    let row = state
-        .db
-        .write_transaction::<_, SessionRow, AppError>(|txn| {
-            Box::pin(async move {
-                if !db::live_sessions::review(txn, sid, &reason, by, db::now()).await? {
-                    return Err(AppError::conflict(
-                        "already_reviewed",
-                        "this session was already reviewed",
-                    ));
-                }
-                let detail = serde_json::json!({ "session_id": sid });
-                audit::record(
-                    txn,
-                    &actor,
-                    "live_session.reviewed",
-                    Target::order(order_id),
-                    request_id.as_deref(),
-                    detail,
-                )
-                .await?;
-                db::live_sessions::find(txn, order_id, sid)
-                    .await?
-                    .ok_or_else(session_not_found)
-            })
-        })
-        .await?;
+    let reason = req.reason.as_deref();
+    let row = live_sessions::review(&state.db, &caller.acting(), id, sid, reason).await?;
     Ok(Json(SessionView::new(row, true)?))
 }
 
@@ -563,21 +348,12 @@ async fn studio_sessions(
     caller: Caller,
     ApiQuery(params): ApiQuery<StudioListParams>,
 ) -> AppResult<Json<SessionPage>> {
-    if !caller.who().is_studio() {
-        let refusal = AppError::Forbidden {
-            code: "studio_only",
-            detail: "the studio's list of live sessions is the studio's".into(),
-        };
-        return Err(refuse(&state, &caller, Target::user(caller.user.id), refusal).await);
-    }
     let limit = super::paging::limit(params.limit, DEFAULT_PAGE, MAX_PAGE)?;
     let after = params.after.as_deref().map(decode_cursor).transpose()?;
+    let flagged = params.flagged == Some(true);
     let fetch = u64::from(limit) + 1;
-    let mut rows = if params.flagged == Some(true) {
-        db::live_sessions::awaiting_review(&state.db, after, fetch).await?
-    } else {
-        db::live_sessions::all(&state.db, after, fetch).await?
-    };
+    let mut rows =
+        live_sessions::studio_list(&state.db, &caller.acting(), flagged, after, fetch).await?;
     let next = if rows.len() > limit as usize {
         rows.truncate(limit as usize);
         rows.last().map(|s| encode_cursor(s.id))

@@ -3,10 +3,7 @@
 //! and `GET /api/v1/orders/{id}/payments` shows the order's entries with the totals derived
 //! from them (the order's customer and the studio).
 //!
-//! Recording runs in one transaction that first takes the order's row lock, then reads the
-//! ledger, checks the rules of `domain::money` against it, inserts the entry, and writes its
-//! audit event and the customer's outbox message: two concurrent refunds are checked one after
-//! the other, so together they never exceed what was paid.
+//! The rules and the transaction live in [`crate::payments`]; this module translates.
 
 use axum::Json;
 use axum::extract::State;
@@ -18,16 +15,13 @@ use utoipa::ToSchema;
 use utoipa_axum::{router::OpenApiRouter, routes};
 use uuid::Uuid;
 
-use super::extract::{ApiJson, ApiPath, IdempotencyKey, RequestId};
+use super::extract::{ApiJson, ApiPath, IdempotencyKey};
 use super::idempotent::{Once, answer_body, create_once};
-use super::session::{Caller, refuse};
-use crate::audit::{self, Target};
-use crate::db::{self, payments::PaymentRow};
-use crate::domain::account::Role;
-use crate::domain::money::{self, Currency, EntryKind, Totals};
+use super::session::Caller;
+use crate::db::payments::PaymentRow;
+use crate::domain::money::{EntryKind, Totals};
 use crate::error::{AppError, AppResult, Problem};
-use crate::orders;
-use crate::outbox::{self, Audience};
+use crate::payments;
 use crate::state::AppState;
 
 pub fn router() -> OpenApiRouter<AppState> {
@@ -35,8 +29,6 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(record_payment))
         .routes(routes!(order_payments))
 }
-
-const MAX_NOTE_CHARS: usize = 500;
 
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -114,14 +106,6 @@ pub struct OrderPayments {
     pub entries: Vec<PaymentView>,
 }
 
-pub(crate) fn refusal(r: money::Refusal) -> AppError {
-    if r.invalid_input {
-        AppError::unprocessable(r.code, r.reason)
-    } else {
-        AppError::conflict(r.code, r.reason)
-    }
-}
-
 /// Record a quote, deposit, payment or refund (staff, admins).
 #[utoipa::path(
     post, path = "/api/v1/payments", tag = "money",
@@ -143,114 +127,15 @@ async fn record_payment(
     State(state): State<AppState>,
     caller: Caller,
     IdempotencyKey(key): IdempotencyKey,
-    request_id: RequestId,
     ApiJson(req): ApiJson<NewPayment>,
 ) -> AppResult<Response> {
-    if !(caller.user.has(Role::Staff) || caller.user.has(Role::Admin)) {
-        let refusal = AppError::Forbidden {
-            code: "staff_only",
-            detail: "only studio staff record money".into(),
-        };
-        return Err(refuse(&state, &caller, Target::user(caller.user.id), refusal).await);
-    }
-    if !money::valid_amount(req.amount_minor) {
-        return Err(AppError::unprocessable(
-            "invalid_amount",
-            format!(
-                "amount_minor is a whole number of minor units from 1 to {}",
-                money::MAX_AMOUNT_MINOR
-            ),
-        ));
-    }
-    let currency = Currency::parse(&req.currency).ok_or_else(|| {
-        AppError::unprocessable(
-            "invalid_currency",
-            "currency is an ISO 4217 code: three uppercase letters such as CNY",
-        )
-    })?;
-    let note = req
-        .note
-        .as_deref()
-        .map(str::trim)
-        .filter(|n| !n.is_empty())
-        .map(str::to_owned);
-    if note
-        .as_ref()
-        .is_some_and(|n| n.chars().count() > MAX_NOTE_CHARS)
-    {
-        return Err(AppError::unprocessable(
-            "invalid_note",
-            format!("a note is at most {MAX_NOTE_CHARS} characters"),
-        ));
-    }
+    let actor = caller.acting();
     let order_id = req.order_id;
-    db::orders::find(&state.db, order_id)
-        .await?
-        .ok_or_else(order_not_found)?;
-
+    let prepared = payments::prepare(&state.db, &actor, req.clone().into()).await?;
     let owner = format!("payments:{}", caller.user.id);
-    let new_entry = money::Entry {
-        kind: req.kind,
-        amount_minor: req.amount_minor,
-        currency: currency.clone(),
-        iteration_id: req.iteration_id,
-    };
-    let new = db::payments::NewPayment {
-        order_id,
-        iteration_id: req.iteration_id,
-        kind: req.kind,
-        amount_minor: req.amount_minor,
-        currency,
-        note,
-        recorded_by: caller.user.id,
-        recorded_at: db::now(),
-    };
-    let (actor, request_id) = (caller.actor(), request_id.0);
     let recorded = create_once(&state, &owner, &key, &req, move |txn| {
         Box::pin(async move {
-            if !db::order_lock::lock(txn, order_id).await? {
-                return Err(order_not_found());
-            }
-            let order = db::orders::find(txn, order_id)
-                .await?
-                .ok_or_else(order_not_found)?;
-            let entries = db::payments::for_order(txn, order_id)
-                .await?
-                .iter()
-                .map(db::payments::entry)
-                .collect::<Result<Vec<_>, _>>()?;
-            money::check(&entries, &new_entry, order.status).map_err(refusal)?;
-            let row = db::payments::insert(txn, new).await?;
-            let detail = serde_json::json!({
-                "payment_id": row.id,
-                "kind": row.kind,
-                "amount_minor": row.amount_minor,
-                "currency": row.currency,
-                "iteration_id": row.iteration_id,
-            });
-            audit::record(
-                txn,
-                &actor,
-                "payment.recorded",
-                Target::order(order_id),
-                request_id.as_deref(),
-                detail,
-            )
-            .await?;
-            let message = serde_json::json!({
-                "reference": order.reference,
-                "kind": row.kind,
-                "amount_minor": row.amount_minor,
-                "currency": row.currency,
-            });
-            outbox::enqueue(
-                txn,
-                "payment.recorded",
-                Some(order_id),
-                Audience::Customer,
-                message,
-            )
-            .await?;
+            let row = payments::store(txn, &actor, prepared).await?;
             let view = PaymentView::new(&row, true)?;
             let body = answer_body(&view)?;
             Ok((view, body))
@@ -268,8 +153,17 @@ async fn record_payment(
     Ok(response)
 }
 
-fn order_not_found() -> AppError {
-    AppError::not_found("order_not_found", "no such order")
+impl From<NewPayment> for payments::RecordPayment {
+    fn from(req: NewPayment) -> Self {
+        Self {
+            order_id: req.order_id,
+            kind: req.kind,
+            amount_minor: req.amount_minor,
+            currency: req.currency,
+            note: req.note,
+            iteration_id: req.iteration_id,
+        }
+    }
 }
 
 /// The order's money: every entry and the totals derived from them (the order's customer and
@@ -288,13 +182,11 @@ async fn order_payments(
     caller: Caller,
     ApiPath(id): ApiPath<Uuid>,
 ) -> AppResult<Json<OrderPayments>> {
-    let order = orders::load(&state.db, &caller.acting(), id).await?;
-    let rows = db::payments::for_order(&state.db, order.id).await?;
-    let entries = rows
-        .iter()
-        .map(db::payments::entry)
-        .collect::<Result<Vec<_>, _>>()?;
-    let summary = money::summarize(&entries);
+    let payments::Ledger {
+        entries: rows,
+        summary,
+        ..
+    } = payments::ledger(&state.db, &caller.acting(), id).await?;
     let studio = caller.who().is_studio();
     Ok(Json(OrderPayments {
         summary: PaymentSummary {

@@ -127,8 +127,8 @@ fn ledger_faults() -> Vec<keepsake::domain::ledger::Fault> {
     all
 }
 
-fn invitation_states() -> Vec<keepsake::http::consent_invitations::InvitationState> {
-    use keepsake::http::consent_invitations::InvitationState::*;
+fn invitation_states() -> Vec<keepsake::consents::InvitationState> {
+    use keepsake::consents::InvitationState::*;
     let all = vec![Pending, Used, Expired];
     for state in &all {
         match state {
