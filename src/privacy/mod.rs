@@ -8,4 +8,5 @@
 
 pub mod erasure;
 pub mod export;
+pub mod requests;
 pub mod retention;
