@@ -99,7 +99,8 @@ pub async fn refuse(
     target: Target,
     refusal: crate::error::AppError,
 ) -> crate::error::AppError {
-    let detail = serde_json::json!({ "code": refusal.code(), "status": refusal.status().as_u16() });
+    let detail =
+        serde_json::json!({ "code": refusal.code().as_str(), "status": refusal.status().as_u16() });
     if let Err(err) = record_outcome(
         conn,
         &actor.audit(),

@@ -9,14 +9,14 @@ use uuid::Uuid;
 
 use crate::db::{self, orders::OrderRecord};
 use crate::domain::sample::{SampleStatus, UploadPurpose};
-use crate::error::{AppError, AppResult};
+use crate::error::{AppError, AppResult, Code};
 use crate::state::AppState;
 
 /// Check the gate; the deliverables whose labels were read back and matched.
 pub async fn check_gate(state: &AppState, order: &OrderRecord) -> AppResult<Vec<Uuid>> {
     if order.production.qc_signed_off_at.is_none() {
         return Err(AppError::conflict(
-            "quality_not_signed_off",
+            Code::QualityNotSignedOff,
             "a reviewer must sign off quality before the order is delivered",
         ));
     }
@@ -27,7 +27,7 @@ pub async fn check_gate(state: &AppState, order: &OrderRecord) -> AppResult<Vec<
             || row.status == SampleStatus::Verifying.as_str()
     }) {
         return Err(AppError::conflict(
-            "deliverable_in_progress",
+            Code::DeliverableInProgress,
             format!(
                 "deliverable {} ({}) is still {}: complete it (or let the sweeper abort it) first",
                 open.id, open.file_name, open.status
@@ -40,7 +40,7 @@ pub async fn check_gate(state: &AppState, order: &OrderRecord) -> AppResult<Vec<
         .collect();
     if verified.is_empty() {
         return Err(AppError::conflict(
-            "no_deliverable",
+            Code::NoDeliverable,
             "upload the deliverable and let it be verified before delivering",
         ));
     }
@@ -52,7 +52,7 @@ pub async fn check_gate(state: &AppState, order: &OrderRecord) -> AppResult<Vec<
             .label();
         let Some(head) = state.store.head(&row.object_key).await? else {
             return Err(AppError::conflict(
-                "deliverable_missing",
+                Code::DeliverableMissing,
                 format!(
                     "deliverable {} ({}) is no longer in the store",
                     row.id, row.file_name
@@ -61,7 +61,7 @@ pub async fn check_gate(state: &AppState, order: &OrderRecord) -> AppResult<Vec<
         };
         if let Some(problem) = label.mismatch(&head.metadata) {
             return Err(AppError::conflict(
-                "label_metadata_mismatch",
+                Code::LabelMetadataMismatch,
                 format!(
                     "deliverable {} ({}) does not carry its AI-generated-content label: {problem}",
                     row.id, row.file_name

@@ -9,7 +9,7 @@ use crate::audit::{self, Actor, Target};
 use crate::auth::password;
 use crate::db::{self, WriteTransaction, users::UserRecord};
 use crate::domain::account::{self, Email, Role};
-use crate::error::{AppError, AppResult};
+use crate::error::{AppError, AppResult, Code};
 
 /// An account to create, as its creator typed it.
 pub struct NewAccount {
@@ -36,11 +36,11 @@ pub async fn create(
 }
 
 pub fn parse_email(text: &str) -> AppResult<Email> {
-    Email::parse(text).map_err(|why| AppError::unprocessable("invalid_email", why))
+    Email::parse(text).map_err(|why| AppError::unprocessable(Code::InvalidEmail, why))
 }
 
 pub fn check_password(text: &str) -> AppResult<()> {
-    account::check_password(text).map_err(|why| AppError::unprocessable("weak_password", why))
+    account::check_password(text).map_err(|why| AppError::unprocessable(Code::WeakPassword, why))
 }
 
 /// The roles as a set (first mention kept); none at all is `422 no_roles`.
@@ -53,7 +53,7 @@ pub fn distinct_roles(roles: &[Role]) -> AppResult<Vec<Role>> {
     }
     if out.is_empty() {
         return Err(AppError::unprocessable(
-            "no_roles",
+            Code::NoRoles,
             "an account needs at least one role",
         ));
     }
@@ -82,7 +82,7 @@ async fn insert(
                 Ok(user) => user,
                 Err(err) if db::is_unique_violation(&err) => {
                     return Err(AppError::conflict(
-                        "email_taken",
+                        Code::EmailTaken,
                         "an account with this email already exists",
                     ));
                 }

@@ -18,7 +18,7 @@ use crate::auth::token;
 use crate::db::{self, WriteTransaction, consents::InvitationRow, orders::OrderRecord};
 use crate::domain::consent::ConsentParty;
 use crate::domain::order::{DeliveryMode, Relationship};
-use crate::error::{AppError, AppResult};
+use crate::error::{AppError, AppResult, Code};
 use crate::orders;
 
 /// Whom the customer invites.
@@ -70,7 +70,7 @@ pub async fn invite(
     let order = orders::load_own(db, actor, order_id).await?;
     if !order.status.accepts_consents() {
         return Err(AppError::conflict(
-            "consents_closed",
+            Code::ConsentsClosed,
             format!(
                 "consents are signed before production; this order is {}",
                 order.status
@@ -81,7 +81,7 @@ pub async fn invite(
     let invitee_name = invite.invitee_name.trim().to_owned();
     if invitee_name.is_empty() || invitee_name.chars().count() > 200 {
         return Err(AppError::unprocessable(
-            "invalid_invitee_name",
+            Code::InvalidInviteeName,
             "invitee_name must be 1 to 200 characters",
         ));
     }
@@ -143,8 +143,12 @@ pub async fn by_token(
     order_id: Uuid,
     token: &str,
 ) -> AppResult<(InvitationRow, OrderRecord)> {
-    let not_found =
-        || AppError::not_found("invitation_not_found", "no such invitation for this order");
+    let not_found = || {
+        AppError::not_found(
+            Code::InvitationNotFound,
+            "no such invitation for this order",
+        )
+    };
     let invitation = db::consents::invitation_by_token(db, &token::digest(token))
         .await?
         .filter(|i| i.order_id == order_id)
@@ -159,11 +163,11 @@ pub async fn by_token(
 pub fn check_signable(invitation: &InvitationRow) -> AppResult<()> {
     match invitation_state(invitation, db::now()) {
         InvitationState::Used => Err(AppError::Gone {
-            code: "invitation_used",
+            code: Code::InvitationUsed,
             detail: "this invitation link was already used".into(),
         }),
         InvitationState::Expired => Err(AppError::Gone {
-            code: "invitation_expired",
+            code: Code::InvitationExpired,
             detail: "this invitation link has expired; ask for a new one".into(),
         }),
         InvitationState::Pending => Ok(()),
@@ -177,7 +181,7 @@ pub async fn signed_through(
 ) -> AppResult<db::consents::ConsentRow> {
     let nothing = || {
         AppError::conflict(
-            "nothing_to_withdraw",
+            Code::NothingToWithdraw,
             "nothing was signed through this link",
         )
     };
@@ -188,7 +192,7 @@ pub async fn signed_through(
 }
 
 fn not_invitable(detail: impl Into<String>) -> AppError {
-    AppError::unprocessable("party_not_invitable", detail)
+    AppError::unprocessable(Code::PartyNotInvitable, detail)
 }
 
 /// The relationship an invitation records, or why this party cannot be invited here.
@@ -196,7 +200,7 @@ fn invited_relationship(order: &OrderRecord, invite: &Invite) -> AppResult<Strin
     match invite.party {
         ConsentParty::Relative => match invite.relationship {
             Some(Relationship::OneSelf) | None => Err(AppError::unprocessable(
-                "relationship_required",
+                Code::RelationshipRequired,
                 "a relative's invitation names their relationship to the subject",
             )),
             Some(r) => Ok(r.as_str().to_owned()),

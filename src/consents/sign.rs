@@ -8,7 +8,7 @@ use crate::audit::{self, Actor, Target};
 use crate::db::{self, consents::ConsentRow, orders::OrderRecord};
 use crate::domain::consent::{ConsentDecision, ConsentParty, DocumentType, Evidence, Grants};
 use crate::domain::sample::{SampleKind, SampleStatus};
-use crate::error::{AppError, AppResult};
+use crate::error::{AppError, AppResult, Code};
 use crate::state::AppState;
 
 /// Who signs and how they were identified.
@@ -42,7 +42,7 @@ pub struct Signature {
 
 const MAX_NAME_CHARS: usize = 200;
 
-fn invalid(code: &'static str, detail: impl Into<String>) -> AppError {
+fn invalid(code: Code, detail: impl Into<String>) -> AppError {
     AppError::unprocessable(code, detail)
 }
 
@@ -66,7 +66,7 @@ async fn check_evidence(
             .any(|r: &EvidenceRecord| r.sample_id == item.sample_id)
         {
             return Err(invalid(
-                "invalid_evidence",
+                Code::InvalidEvidence,
                 format!("sample {} is cited twice", item.sample_id),
             ));
         }
@@ -82,7 +82,7 @@ async fn check_evidence(
         })
         .ok_or_else(|| {
             invalid(
-                "invalid_evidence",
+                Code::InvalidEvidence,
                 format!(
                     "sample {} is not a verified document of this order",
                     item.sample_id
@@ -110,7 +110,7 @@ async fn check_open(
             return Ok(());
         }
         return Err(AppError::conflict(
-            "consents_closed",
+            Code::ConsentsClosed,
             format!(
                 "consents are signed before production; this order is {}",
                 order.status
@@ -119,12 +119,12 @@ async fn check_open(
     };
     let iteration = db::iterations::find(&state.db, order.id, iteration_id)
         .await?
-        .ok_or_else(|| AppError::not_found("iteration_not_found", "no such iteration"))?;
+        .ok_or_else(|| AppError::not_found(Code::IterationNotFound, "no such iteration"))?;
     if iteration.status()?.takes_consent() && order.status.is_active() {
         Ok(())
     } else {
         Err(AppError::conflict(
-            "consents_closed",
+            Code::ConsentsClosed,
             format!(
                 "fresh consent is given before an iteration starts; this one is {}",
                 iteration.status
@@ -146,16 +146,16 @@ pub async fn record_signature(
     let name = signer.name.trim().to_owned();
     if name.is_empty() || name.chars().count() > MAX_NAME_CHARS {
         return Err(invalid(
-            "invalid_signer_name",
+            Code::InvalidSignerName,
             format!("signer_name must be 1 to {MAX_NAME_CHARS} characters"),
         ));
     }
     let text = db::consent_texts::find(&state.db, signature.text_id)
         .await?
-        .ok_or_else(|| invalid("unknown_consent_text", "no consent text has this id"))?;
+        .ok_or_else(|| invalid(Code::UnknownConsentText, "no consent text has this id"))?;
     if text.party != signature.party.as_str() || text.jurisdiction != order.jurisdiction {
         return Err(invalid(
-            "wrong_consent_text",
+            Code::WrongConsentText,
             format!(
                 "this order needs a {} text for {}; text {} is a {} text for {}",
                 signature.party, order.jurisdiction, text.id, text.party, text.jurisdiction
@@ -165,7 +165,7 @@ pub async fn record_signature(
     let current = db::consent_texts::current(&state.db, Some(&order.jurisdiction)).await?;
     if !current.iter().any(|t| t.id == text.id) {
         return Err(AppError::conflict(
-            "consent_text_outdated",
+            Code::ConsentTextOutdated,
             "a newer version of this consent text was published; read and sign that one",
         ));
     }
@@ -175,7 +175,7 @@ pub async fn record_signature(
         && (grants.modalities.is_empty() || grants.purposes.is_empty())
     {
         return Err(invalid(
-            "empty_grant",
+            Code::EmptyGrant,
             "a consent grants at least one modality and one purpose",
         ));
     }
@@ -186,7 +186,7 @@ pub async fn record_signature(
             .any(|e| e.document_type == DocumentType::WrittenWishes)
     {
         return Err(invalid(
-            "evidence_required",
+            Code::EvidenceRequired,
             "the subject's wishes are recorded from a document: cite it as `written_wishes` evidence",
         ));
     }
@@ -248,7 +248,7 @@ pub async fn record_signature(
                     && !db::consents::use_invitation(txn, invitation, consent_id, now).await?
                 {
                     return Err(AppError::Gone {
-                        code: "invitation_used",
+                        code: Code::InvitationUsed,
                         detail: "this invitation link was already used or has expired".into(),
                     });
                 }
@@ -302,7 +302,7 @@ pub async fn record_signature(
 
 fn already_signed(party: ConsentParty) -> AppError {
     AppError::conflict(
-        "already_signed",
+        Code::AlreadySigned,
         format!("you already signed as {party} on this order; withdraw that consent to sign again"),
     )
 }

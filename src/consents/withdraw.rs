@@ -9,7 +9,7 @@ use crate::audit::{self, Actor, Target};
 use crate::db::{self, consents::ConsentRow, orders::OrderRecord};
 use crate::domain::consent::ConsentDecision;
 use crate::domain::order::OrderStatus;
-use crate::error::{AppError, AppResult};
+use crate::error::{AppError, AppResult, Code};
 use crate::state::AppState;
 
 /// What a withdrawal did.
@@ -35,7 +35,7 @@ pub async fn withdraw(
     }
     if consent.decision != ConsentDecision::Given.as_str() {
         return Err(AppError::conflict(
-            "nothing_to_withdraw",
+            Code::NothingToWithdraw,
             "this record is a refusal; there is no consent to withdraw",
         ));
     }
@@ -146,5 +146,5 @@ pub async fn withdraw(
 }
 
 fn already_withdrawn() -> AppError {
-    AppError::conflict("already_withdrawn", "this consent was already withdrawn")
+    AppError::conflict(Code::AlreadyWithdrawn, "this consent was already withdrawn")
 }

@@ -12,6 +12,7 @@
 //! - A session of an order that was stopped (a consent withdrawn, cancelled, declined) is not
 //!   logged as held: the work stopped with the order.
 
+use crate::error::Code;
 use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -49,11 +50,11 @@ pub struct Participant {
 /// Why a request is refused, with its stable code.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Refusal {
-    pub code: &'static str,
+    pub code: Code,
     pub reason: String,
 }
 
-fn refusal(code: &'static str, reason: impl Into<String>) -> Refusal {
+fn refusal(code: Code, reason: impl Into<String>) -> Refusal {
     Refusal {
         code,
         reason: reason.into(),
@@ -64,7 +65,7 @@ fn refusal(code: &'static str, reason: impl Into<String>) -> Refusal {
 pub fn schedulable(mode: DeliveryMode, status: OrderStatus) -> Result<(), Refusal> {
     if mode != DeliveryMode::HumanDriven {
         return Err(refusal(
-            "not_human_driven",
+            Code::NotHumanDriven,
             "live sessions are for human_driven orders only",
         ));
     }
@@ -73,7 +74,7 @@ pub fn schedulable(mode: DeliveryMode, status: OrderStatus) -> Result<(), Refusa
         OrderStatus::InProduction | OrderStatus::QualityCheck | OrderStatus::Delivered
     ) {
         return Err(refusal(
-            "order_not_in_production",
+            Code::OrderNotInProduction,
             format!("live sessions are booked once production has started; the order is {status}"),
         ));
     }
@@ -98,19 +99,19 @@ pub fn validate_booking(
 ) -> Result<Vec<Participant>, Refusal> {
     if scheduled_at <= now {
         return Err(refusal(
-            "invalid_schedule",
+            Code::InvalidSchedule,
             "scheduled_at must be in the future",
         ));
     }
     if scheduled_at > now + Duration::days(MAX_DAYS_AHEAD) {
         return Err(refusal(
-            "invalid_schedule",
+            Code::InvalidSchedule,
             format!("a session is booked at most {MAX_DAYS_AHEAD} days ahead"),
         ));
     }
     if participants.is_empty() || participants.len() > MAX_PARTICIPANTS {
         return Err(refusal(
-            "invalid_participants",
+            Code::InvalidParticipants,
             format!("a session has 1 to {MAX_PARTICIPANTS} participants"),
         ));
     }
@@ -120,7 +121,7 @@ pub fn validate_booking(
             let name = p.name.trim().to_owned();
             if name.is_empty() || name.chars().count() > MAX_NAME_CHARS {
                 return Err(refusal(
-                    "invalid_participants",
+                    Code::InvalidParticipants,
                     format!("a participant's name is 1 to {MAX_NAME_CHARS} characters"),
                 ));
             }
@@ -133,7 +134,7 @@ pub fn validate_booking(
                 .is_some_and(|r| r.chars().count() > MAX_RELATIONSHIP_CHARS)
             {
                 return Err(refusal(
-                    "invalid_participants",
+                    Code::InvalidParticipants,
                     format!("a relationship is at most {MAX_RELATIONSHIP_CHARS} characters"),
                 ));
             }
@@ -167,13 +168,13 @@ pub fn validate_log(
         .filter(|d| (1..=MAX_DURATION_MINUTES).contains(d))
         .ok_or_else(|| {
             refusal(
-                "invalid_duration",
+                Code::InvalidDuration,
                 format!("duration_minutes is a whole number from 1 to {MAX_DURATION_MINUTES}"),
             )
         })?;
     let ai_label_shown = ai_label_shown.ok_or_else(|| {
         refusal(
-            "ai_label_shown_required",
+            Code::AiLabelShownRequired,
             "say whether the on-screen AI label was shown (ai_label_shown)",
         )
     })?;
@@ -183,7 +184,7 @@ pub fn validate_log(
         .is_some_and(|n| n.chars().count() > MAX_NOTES_CHARS)
     {
         return Err(refusal(
-            "invalid_notes",
+            Code::InvalidNotes,
             format!("notes are at most {MAX_NOTES_CHARS} characters"),
         ));
     }
@@ -198,7 +199,7 @@ pub fn validate_log(
 pub fn loggable(status: OrderStatus) -> Result<(), Refusal> {
     match status {
         OrderStatus::Withdrawn | OrderStatus::Cancelled | OrderStatus::Declined => Err(refusal(
-            "order_stopped",
+            Code::OrderStopped,
             format!("the order is {status}: its sessions cannot be logged as held"),
         )),
         _ => Ok(()),
@@ -238,7 +239,7 @@ mod tests {
                 schedulable(DeliveryMode::MachineDriven, status)
                     .unwrap_err()
                     .code,
-                "not_human_driven"
+                Code::NotHumanDriven
             );
         }
         for status in [
@@ -251,7 +252,7 @@ mod tests {
                 schedulable(DeliveryMode::HumanDriven, status)
                     .unwrap_err()
                     .code,
-                "order_not_in_production"
+                Code::OrderNotInProduction
             );
         }
     }
@@ -292,11 +293,14 @@ mod tests {
         assert_eq!(ok[0].name, "Chen Jun");
         assert_eq!(ok[0].relationship, None);
         let code = |at, p| validate_booking(at, p, now).unwrap_err().code;
-        assert_eq!(code(now, one()), "invalid_schedule");
-        assert_eq!(code(now + Duration::days(400), one()), "invalid_schedule");
+        assert_eq!(code(now, one()), Code::InvalidSchedule);
+        assert_eq!(
+            code(now + Duration::days(400), one()),
+            Code::InvalidSchedule
+        );
         assert_eq!(
             code(now + Duration::hours(1), vec![]),
-            "invalid_participants"
+            Code::InvalidParticipants
         );
         let blank = vec![Participant {
             name: " ".into(),
@@ -304,7 +308,7 @@ mod tests {
         }];
         assert_eq!(
             code(now + Duration::hours(1), blank),
-            "invalid_participants"
+            Code::InvalidParticipants
         );
         let crowd = (0..=MAX_PARTICIPANTS)
             .map(|i| Participant {
@@ -314,7 +318,7 @@ mod tests {
             .collect();
         assert_eq!(
             code(now + Duration::hours(1), crowd),
-            "invalid_participants"
+            Code::InvalidParticipants
         );
     }
 
@@ -327,18 +331,18 @@ mod tests {
         for d in [None, Some(0), Some(-5), Some(481), Some(i64::MAX)] {
             assert_eq!(
                 validate_log(d, Some(true), None).unwrap_err().code,
-                "invalid_duration"
+                Code::InvalidDuration
             );
         }
         assert_eq!(
             validate_log(Some(30), None, None).unwrap_err().code,
-            "ai_label_shown_required"
+            Code::AiLabelShownRequired
         );
         assert_eq!(
             validate_log(Some(30), Some(true), Some("x".repeat(4001)))
                 .unwrap_err()
                 .code,
-            "invalid_notes"
+            Code::InvalidNotes
         );
     }
 
@@ -346,7 +350,7 @@ mod tests {
     fn stopped_orders_do_not_log_sessions() {
         assert_eq!(
             loggable(OrderStatus::Withdrawn).unwrap_err().code,
-            "order_stopped"
+            Code::OrderStopped
         );
         assert!(loggable(OrderStatus::InProduction).is_ok());
         assert!(loggable(OrderStatus::Delivered).is_ok());

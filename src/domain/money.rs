@@ -12,6 +12,7 @@
 //! - a refund never exceeds what was paid (deposits + payments − earlier refunds);
 //! - a stopped order (cancelled, declined, withdrawn) takes refunds only.
 
+use crate::error::Code;
 use std::collections::BTreeMap;
 
 use serde::Serialize;
@@ -127,13 +128,13 @@ pub fn summarize(entries: &[Entry]) -> Summary {
 /// Why an entry was refused: a stable code, the HTTP status class it maps to, and words.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Refusal {
-    pub code: &'static str,
+    pub code: Code,
     /// `true`: the request itself is wrong (422); `false`: the ledger's state refuses it (409).
     pub invalid_input: bool,
     pub reason: String,
 }
 
-fn conflict(code: &'static str, reason: String) -> Refusal {
+fn conflict(code: Code, reason: String) -> Refusal {
     Refusal {
         code,
         invalid_input: false,
@@ -145,7 +146,7 @@ fn conflict(code: &'static str, reason: String) -> Refusal {
 pub fn check(entries: &[Entry], new: &Entry, status: OrderStatus) -> Result<(), Refusal> {
     if !valid_amount(new.amount_minor) {
         return Err(Refusal {
-            code: "invalid_amount",
+            code: Code::InvalidAmount,
             invalid_input: true,
             reason: format!(
                 "an amount is a whole number of minor units from 1 to {MAX_AMOUNT_MINOR}"
@@ -158,7 +159,7 @@ pub fn check(entries: &[Entry], new: &Entry, status: OrderStatus) -> Result<(), 
     );
     if stopped && new.kind != EntryKind::Refund {
         return Err(conflict(
-            "order_stopped",
+            Code::OrderStopped,
             format!("the order is {status}: only refunds may be recorded"),
         ));
     }
@@ -167,7 +168,7 @@ pub fn check(entries: &[Entry], new: &Entry, status: OrderStatus) -> Result<(), 
         && *currency != new.currency
     {
         return Err(Refusal {
-            code: "currency_mismatch",
+            code: Code::CurrencyMismatch,
             invalid_input: true,
             reason: format!(
                 "this order is in {}; record every entry in {}",
@@ -182,13 +183,13 @@ pub fn check(entries: &[Entry], new: &Entry, status: OrderStatus) -> Result<(), 
         kind if kind.receives() => {
             if summary.currency.is_none() {
                 return Err(conflict(
-                    "no_quote",
+                    Code::NoQuote,
                     "record a quote before taking money for the order".into(),
                 ));
             }
             if totals.paid.saturating_add(new.amount_minor) > totals.quoted {
                 return Err(conflict(
-                    "overpayment",
+                    Code::Overpayment,
                     format!(
                         "this would pay more than was quoted: {} is due",
                         totals.balance_due
@@ -200,7 +201,7 @@ pub fn check(entries: &[Entry], new: &Entry, status: OrderStatus) -> Result<(), 
         _ => {
             if new.amount_minor > totals.paid {
                 return Err(conflict(
-                    "refund_exceeds_paid",
+                    Code::RefundExceedsPaid,
                     format!(
                         "at most {} can be refunded: that is what was paid",
                         totals.paid.max(0)
@@ -226,7 +227,7 @@ mod tests {
     }
 
     fn refused(entries: &[Entry], new: &Entry, status: OrderStatus) -> &'static str {
-        check(entries, new, status).unwrap_err().code
+        check(entries, new, status).unwrap_err().code.as_str()
     }
 
     const OPEN: OrderStatus = OrderStatus::InProduction;
@@ -289,7 +290,7 @@ mod tests {
         for amount in [0, -1, MAX_AMOUNT_MINOR + 1, i64::MAX] {
             let r = check(&[], &cny(EntryKind::Quote, amount), OPEN).unwrap_err();
             assert_eq!(
-                (r.code, r.invalid_input),
+                (r.code.as_str(), r.invalid_input),
                 ("invalid_amount", true),
                 "{amount}"
             );
@@ -320,7 +321,10 @@ mod tests {
         assert!(check(&[], &usd, OPEN).is_ok());
         let ledger = [cny(Quote, 1000)];
         let r = check(&ledger, &usd, OPEN).unwrap_err();
-        assert_eq!((r.code, r.invalid_input), ("currency_mismatch", true));
+        assert_eq!(
+            (r.code.as_str(), r.invalid_input),
+            ("currency_mismatch", true)
+        );
         usd.kind = Deposit;
         assert_eq!(refused(&ledger, &usd, OPEN), "currency_mismatch");
     }

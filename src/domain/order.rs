@@ -2,6 +2,8 @@
 //! action moves an order from which status to which. Guards that need facts from storage
 //! (intake complete, a verified sample) are checked by the caller before asking for the move.
 
+use crate::error::Code;
+
 /// A closed set of snake_case strings as a Rust enum. Its OpenAPI schema is written here from
 /// the same texts serde uses: utoipa's derive cannot see a `#[serde(rename = $text)]` whose
 /// literal comes from a macro and would document the Rust variant names instead.
@@ -209,13 +211,13 @@ impl OrderStatus {
 /// Why a transition was refused: answered as 409 with this text.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Refusal {
-    pub code: &'static str,
+    pub code: Code,
     pub reason: String,
 }
 
 fn refused(reason: String) -> Refusal {
     Refusal {
-        code: "invalid_transition",
+        code: Code::InvalidTransition,
         reason,
     }
 }
@@ -378,7 +380,7 @@ mod tests {
             } else {
                 assert_eq!(
                     result.map_err(|r| r.code),
-                    Err("invalid_transition"),
+                    Err(Code::InvalidTransition),
                     "{status}"
                 );
             }
@@ -490,7 +492,7 @@ mod tests {
         assert_eq!(advance_stage(3, 4), None);
         assert_eq!(
             next_status(OrderStatus::Queued, None, OrderAction::Advance).map_err(|r| r.code),
-            Err("invalid_transition"),
+            Err(Code::InvalidTransition),
             "no stage can be skipped: production starts first"
         );
         assert_eq!(

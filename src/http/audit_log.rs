@@ -15,7 +15,7 @@ use super::extract::ApiQuery;
 use super::session::{Caller, refuse};
 use crate::db::entities::audit_event;
 use crate::domain::account::Role;
-use crate::error::{AppError, AppResult, Problem};
+use crate::error::{AppError, AppResult, Code, Problem};
 use crate::state::AppState;
 
 pub fn router() -> OpenApiRouter<AppState> {
@@ -84,7 +84,7 @@ async fn list_audit(
 ) -> AppResult<Json<AuditPage>> {
     if !caller.user.has(Role::Admin) {
         let refusal = AppError::Forbidden {
-            code: "admins_only",
+            code: Code::AdminsOnly,
             detail: "only admins read the audit trail".into(),
         };
         let target = crate::audit::Target::user(caller.user.id);
@@ -114,7 +114,7 @@ async fn list_audit(
             .and_then(|b| Uuid::from_slice(&b).ok())
             .ok_or_else(|| {
                 AppError::bad_request(
-                    "invalid_cursor",
+                    Code::InvalidCursor,
                     "the `after` cursor is not one this API issued",
                 )
             })?;

@@ -18,7 +18,7 @@ use super::session::{Caller, refuse};
 use crate::audit::Target;
 use crate::db::{self, board::BoardFilter, orders::OrderRecord};
 use crate::domain::order::{DeliveryMode, OrderStatus};
-use crate::error::{AppError, AppResult, Problem};
+use crate::error::{AppError, AppResult, Code, Problem};
 use crate::state::AppState;
 
 pub fn router() -> OpenApiRouter<AppState> {
@@ -111,7 +111,7 @@ fn encode_cursor(promised: DateTime<Utc>, id: Uuid) -> String {
 fn decode_cursor(text: &str) -> AppResult<(DateTime<Utc>, Uuid)> {
     let invalid = || {
         AppError::bad_request(
-            "invalid_cursor",
+            Code::InvalidCursor,
             "the `after` cursor is not one this API issued",
         )
     };
@@ -154,7 +154,7 @@ async fn board(
 ) -> AppResult<Json<Board>> {
     if !caller.who().is_studio() {
         let refusal = AppError::Forbidden {
-            code: "studio_only",
+            code: Code::StudioOnly,
             detail: "the board is the studio's".into(),
         };
         return Err(refuse(&state, &caller, Target::user(caller.user.id), refusal).await);

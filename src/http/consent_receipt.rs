@@ -19,7 +19,7 @@ use super::session::Caller;
 use crate::audit::{self, Target};
 use crate::db::{self, consents::ConsentRow};
 use crate::domain::consent::{ConsentDecision, Grants, Purpose};
-use crate::error::{AppError, AppResult, Problem};
+use crate::error::{AppError, AppResult, Code, Problem};
 use crate::orders;
 use crate::state::AppState;
 
@@ -142,7 +142,7 @@ async fn consent_receipt(
     let consents = db::consents::for_order(&state.db, order.id).await?;
     if consents.is_empty() {
         return Err(AppError::conflict(
-            "no_consents",
+            Code::NoConsents,
             "no consent has been signed on this order yet",
         ));
     }

@@ -22,7 +22,7 @@ use crate::db::{self, consent_texts::ConsentTextRow};
 use crate::domain::account::Role;
 use crate::domain::consent::{self, ConsentParty};
 use crate::domain::intake::validate_jurisdiction;
-use crate::error::{AppError, AppResult, Problem};
+use crate::error::{AppError, AppResult, Code, Problem};
 use crate::state::AppState;
 
 pub fn router() -> OpenApiRouter<AppState> {
@@ -132,7 +132,7 @@ async fn get_text(
 ) -> AppResult<Json<ConsentText>> {
     let row = db::consent_texts::find(&state.db, id)
         .await?
-        .ok_or_else(|| AppError::not_found("consent_text_not_found", "no such consent text"))?;
+        .ok_or_else(|| AppError::not_found(Code::ConsentTextNotFound, "no such consent text"))?;
     Ok(Json(ConsentText::try_from(row)?))
 }
 
@@ -159,12 +159,12 @@ async fn publish(
 ) -> AppResult<(StatusCode, Json<ConsentText>)> {
     if !caller.user.has(Role::Admin) {
         let refusal = AppError::Forbidden {
-            code: "admins_only",
+            code: Code::AdminsOnly,
             detail: "only admins publish consent texts".into(),
         };
         return Err(refuse(&state, &caller, Target::user(caller.user.id), refusal).await);
     }
-    let invalid = |why: &str| AppError::unprocessable("invalid_consent_text", why.to_owned());
+    let invalid = |why: &str| AppError::unprocessable(Code::InvalidConsentText, why.to_owned());
     validate_jurisdiction(&req.jurisdiction).map_err(|e| invalid(&e.reason))?;
     if !consent::valid_language(&req.language) {
         return Err(invalid("language must be a tag such as zh-CN or en"));
@@ -194,7 +194,7 @@ async fn publish(
                     Ok(row) => row,
                     Err(err) if db::is_unique_violation(&err) => {
                         return Err(AppError::conflict(
-                            "version_taken",
+                            Code::VersionTaken,
                             "another version was published at the same moment; retry",
                         ));
                     }

@@ -22,7 +22,7 @@ use crate::consents::{self, Signature, Signer};
 use crate::db::{self, consents::ConsentRow};
 use crate::domain::consent::{ConsentDecision, ConsentParty, Evidence, Grants};
 use crate::domain::consent_policy::ConsentStatus;
-use crate::error::{AppError, AppResult, Problem};
+use crate::error::{AppError, AppResult, Code, Problem};
 use crate::orders;
 use crate::state::AppState;
 
@@ -174,7 +174,7 @@ async fn sign_consent(
         ConsentParty::LivingSubject if order.subject.living_twin => "self",
         other => {
             return Err(AppError::unprocessable(
-                "party_signs_by_invitation",
+                Code::PartySignsByInvitation,
                 format!("a {other} signs through an invitation link the customer sends them"),
             ));
         }
@@ -280,10 +280,12 @@ async fn withdraw_consent(
     let consent = db::consents::find(&state.db, cid)
         .await?
         .filter(|c| c.order_id == order.id)
-        .ok_or_else(|| AppError::not_found("consent_not_found", "no such consent on this order"))?;
+        .ok_or_else(|| {
+            AppError::not_found(Code::ConsentNotFound, "no such consent on this order")
+        })?;
     if consent.signer_user_id != Some(caller.user.id) {
         let refusal = AppError::Forbidden {
-            code: "not_the_signer",
+            code: Code::NotTheSigner,
             detail: "only the person who signed a consent withdraws it (others use their invitation link)".into(),
         };
         return Err(refuse(&state, &caller, Target::order(id), refusal).await);

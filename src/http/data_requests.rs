@@ -33,7 +33,7 @@ use crate::db::{self, data_requests::DataRequestRow};
 use crate::domain::data_rights::{IdentityMethod, RequestDecision, RequestKind, RequestStatus};
 use crate::domain::order::{OrderStatus, Relationship};
 use crate::domain::sample::{SampleStatus, UploadPurpose};
-use crate::error::{AppError, AppResult, Problem};
+use crate::error::{AppError, AppResult, Code, Problem};
 use crate::privacy::requests::{self, Corrections};
 use crate::state::AppState;
 
@@ -386,13 +386,13 @@ async fn download_export(
     let (row, order) = requests::own_with_order(&state.db, &caller.acting(), id).await?;
     let Some(key) = row.export_key.clone() else {
         return Err(AppError::conflict(
-            "no_export",
+            Code::NoExport,
             "only a completed access or copy request has an export",
         ));
     };
     if state.store.head(&key).await?.is_none() {
         return Err(AppError::Gone {
-            code: "export_gone",
+            code: Code::ExportGone,
             detail: "the order was erased since this export was made".into(),
         });
     }

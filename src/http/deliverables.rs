@@ -19,7 +19,7 @@ use crate::db::{self, deliverables::DeliverableRow, orders::OrderRecord, samples
 use crate::domain::delivery;
 use crate::domain::order::OrderStatus;
 use crate::domain::sample::{DeliverableKind, SampleStatus, UploadPurpose, shown_status};
-use crate::error::{AppError, AppResult, Problem};
+use crate::error::{AppError, AppResult, Code, Problem};
 use crate::orders;
 use crate::state::AppState;
 use crate::uploads::{self, SignParts, SignedParts, StartUpload, UploadFor, UploadInstructions};
@@ -114,7 +114,7 @@ async fn load_deliverable(
     order_id: Uuid,
     id: Uuid,
 ) -> AppResult<(SampleRow, DeliverableRow)> {
-    let not_found = || AppError::not_found("deliverable_not_found", "no such deliverable");
+    let not_found = || AppError::not_found(Code::DeliverableNotFound, "no such deliverable");
     let row = db::samples::find_of(&state.db, UploadPurpose::Deliverable, order_id, id)
         .await?
         .ok_or_else(not_found)?;
@@ -185,7 +185,7 @@ async fn start_deliverable(
         .unwrap_or_else(|| state.settings.delivery.ai_label_text.clone());
     if !delivery::valid_label_text(&label_text) {
         return Err(AppError::unprocessable(
-            "invalid_label_text",
+            Code::InvalidLabelText,
             "label_text must be 1 to 500 printable characters",
         ));
     }
@@ -265,7 +265,7 @@ async fn get_deliverable(
     let (row, label) = load_deliverable(&state, order_id, id).await?;
     if !visible_to(&caller, &order, &row) {
         return Err(AppError::not_found(
-            "deliverable_not_found",
+            Code::DeliverableNotFound,
             "no such deliverable",
         ));
     }
@@ -378,20 +378,20 @@ async fn download_deliverable(
     let (row, label) = load_deliverable(&state, order_id, id).await?;
     if !visible_to(&caller, &order, &row) {
         return Err(AppError::not_found(
-            "deliverable_not_found",
+            Code::DeliverableNotFound,
             "no such deliverable",
         ));
     }
     let status = shown_status(row.status()?, row.purged_at.is_some());
     if status == SampleStatus::Purged {
         return Err(super::samples::purged_file(
-            "deliverable_purged",
+            Code::DeliverablePurged,
             "deliverable",
         ));
     }
     if status != SampleStatus::Verified {
         return Err(AppError::conflict(
-            "deliverable_not_verified",
+            Code::DeliverableNotVerified,
             format!(
                 "this deliverable is {}; only verified ones can be downloaded",
                 row.status

@@ -17,7 +17,7 @@ use axum::http::request::Parts;
 use axum::http::{HeaderMap, StatusCode, header};
 use serde::de::DeserializeOwned;
 
-use crate::error::AppError;
+use crate::error::{AppError, Code};
 
 /// `Json<T>` whose failures are problem documents.
 pub struct ApiJson<T>(pub T);
@@ -89,7 +89,7 @@ async fn body_bytes<S: Send + Sync>(
             if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
                 AppError::PayloadTooLarge
             } else {
-                AppError::bad_request("unreadable_body", "the request body could not be read")
+                AppError::bad_request(Code::UnreadableBody, "the request body could not be read")
             }
         })
 }
@@ -104,7 +104,7 @@ fn parse_object<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, AppError> {
         return Err(
             match serde_json::from_slice::<serde::de::IgnoredAny>(bytes) {
                 Ok(_) => AppError::unprocessable(
-                    "body_not_object",
+                    Code::BodyNotObject,
                     "the body must be a JSON object ({ … }), not an array, a string, a number, a \
                  boolean or null",
                 ),
@@ -166,7 +166,7 @@ fn body_error(err: serde_path_to_error::Error<serde_json::Error>) -> AppError {
             let message = without_position(&inner);
             invalid_input(
                 StatusCode::UNPROCESSABLE_ENTITY,
-                "invalid_body",
+                Code::InvalidBody,
                 &path,
                 &message,
             )
@@ -175,11 +175,19 @@ fn body_error(err: serde_path_to_error::Error<serde_json::Error>) -> AppError {
     }
 }
 
+/// JSON that does not parse, said in plain words with where it went wrong (serde's own
+/// message, "expected `,` or `}`", is for parser writers).
 fn malformed(err: &serde_json::Error) -> AppError {
-    AppError::bad_request(
-        "malformed_json",
-        format!("the body is not valid JSON: {err}"),
-    )
+    let (line, column) = (err.line(), err.column());
+    let detail = match err.classify() {
+        serde_json::error::Category::Eof => {
+            "the body is not valid JSON: it ends before the JSON is complete".to_owned()
+        }
+        _ => format!(
+            "the body is not valid JSON: something unexpected at line {line}, column {column}"
+        ),
+    };
+    AppError::bad_request(Code::MalformedJson, detail)
 }
 
 /// serde_json's message without its ` at line 1 column 25` (useless once the field is named).
@@ -191,7 +199,7 @@ fn without_position(err: &serde_json::Error) -> String {
 
 /// A refusal naming the field at fault (`path` as `serde_path_to_error` writes it, `.` for the
 /// whole input) in the detail and in the problem's `field` member.
-fn invalid_input(status: StatusCode, code: &'static str, path: &str, message: &str) -> AppError {
+fn invalid_input(status: StatusCode, code: Code, path: &str, message: &str) -> AppError {
     let field = field_at_fault(path, message);
     let words = plain_words(message);
     let detail = match &field {
@@ -236,15 +244,33 @@ fn field_at_fault(path: &str, message: &str) -> Option<String> {
     }
 }
 
-/// serde's wording rephrased for people: "unknown variant `boss`, expected one of `customer`,
-/// `staff`" becomes "unknown value `boss`; expected one of customer, staff", "invalid type:
-/// integer `5`, expected a string" becomes "got integer `5`; expected a string".
+/// serde's wording rephrased for people, so its parser vocabulary never reaches a client:
+/// "missing field `email`" becomes "this field is required", "unknown field `colour`, expected
+/// one of `email`, `roles`" becomes "this request has no such field; its fields are email,
+/// roles", "unknown variant `boss`, expected one of `customer`, `staff`" becomes "unknown value
+/// `boss`; expected one of customer, staff", "invalid type: integer `5`, expected a string"
+/// becomes "got integer `5`; expected a string". (The field itself is named by the caller.)
 fn plain_words(message: &str) -> String {
     if let Some(text) = parse_int_error(message) {
         return text.to_owned();
     }
+    if message.starts_with("missing field `") {
+        return "this field is required".to_owned();
+    }
+    if message.starts_with("duplicate field `") {
+        return "this field is given twice".to_owned();
+    }
+    if message.starts_with("unknown field `") {
+        return match message.split_once(", expected ") {
+            Some((_, fields)) => {
+                let fields = fields.trim_start_matches("one of ").replace('`', "");
+                format!("this request has no such field; its fields are {fields}")
+            }
+            None => "this request takes no fields".to_owned(),
+        };
+    }
     let Some((what, expected)) = message.split_once(", expected ") else {
-        return message.replace("there are no fields", "this takes no fields");
+        return message.to_owned();
     };
     let expected = expected.replace('`', "");
     let what = if let Some(value) = what.strip_prefix("unknown variant ") {
@@ -287,7 +313,7 @@ impl<T: DeserializeOwned + Send, S: Send + Sync> FromRequestParts<S> for ApiPath
         match axum::extract::Path::<T>::from_request_parts(parts, state).await {
             Ok(axum::extract::Path(value)) => Ok(Self(value)),
             Err(PathRejection::FailedToDeserializePathParams(_)) => {
-                Err(AppError::not_found("not_found", "no such resource"))
+                Err(AppError::not_found(Code::NotFound, "no such resource"))
             }
             Err(other) => Err(AppError::internal(other.body_text())),
         }
@@ -309,7 +335,7 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for ApiQuery<T> {
             .map_err(|err| {
                 let path = err.path().to_string();
                 let message = err.into_inner().to_string();
-                invalid_input(StatusCode::BAD_REQUEST, "invalid_query", &path, &message)
+                invalid_input(StatusCode::BAD_REQUEST, Code::InvalidQuery, &path, &message)
             })
     }
 }
@@ -330,7 +356,7 @@ impl<S: Send + Sync> FromRequestParts<S> for IfMatch {
             .and_then(parse_etag)
             .map(|v| Self(Some(v)))
             .ok_or_else(|| {
-                AppError::bad_request("invalid_if_match", "If-Match must be an ETag like \"v3\"")
+                AppError::bad_request(Code::InvalidIfMatch, "If-Match must be an ETag like \"v3\"")
             })
     }
 }
@@ -360,14 +386,14 @@ impl<S: Send + Sync> FromRequestParts<S> for IdempotencyKey {
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, AppError> {
         let value = parts.headers.get("idempotency-key").ok_or_else(|| {
             AppError::bad_request(
-                "idempotency_key_required",
+                Code::IdempotencyKeyRequired,
                 "send an Idempotency-Key header with this request",
             )
         })?;
         let key = value.to_str().unwrap_or_default();
         if key.is_empty() || key.len() > 255 || !key.bytes().all(|b| b.is_ascii_graphic()) {
             return Err(AppError::bad_request(
-                "invalid_idempotency_key",
+                Code::InvalidIdempotencyKey,
                 "Idempotency-Key must be 1 to 255 visible ASCII characters",
             ));
         }
@@ -446,6 +472,16 @@ mod tests {
             "malformed_json",
             "one object only"
         );
+        let cut_short = refusal(r#"{"email":"a@b"#);
+        assert_eq!(
+            cut_short.detail,
+            "the body is not valid JSON: it ends before the JSON is complete"
+        );
+        let broken = refusal("{\n  \"email\" \"a@b.c\"}");
+        assert_eq!(
+            broken.detail,
+            "the body is not valid JSON: something unexpected at line 2, column 11"
+        );
     }
 
     #[test]
@@ -456,11 +492,15 @@ mod tests {
                 "roles[0]",
                 "`roles[0]`: unknown value `boss`; expected one of customer, staff, reviewer, admin",
             ),
-            (r#"{"roles":[]}"#, "email", "`email`: missing field `email`"),
+            (
+                r#"{"roles":[]}"#,
+                "email",
+                "`email`: this field is required",
+            ),
             (
                 r#"{"email":"a@b.c","roles":[],"colour":"red"}"#,
                 "colour",
-                "`colour`: unknown field `colour`; expected one of email, roles, disabled",
+                "`colour`: this request has no such field; its fields are email, roles, disabled",
             ),
             (
                 r#"{"email":5,"roles":[]}"#,

@@ -21,7 +21,7 @@ use sha2::{Digest, Sha256};
 
 use super::extract::etag;
 use crate::db::{self, WriteTransaction, idempotency::Claim, idempotency::Lease};
-use crate::error::{AppError, AppResult};
+use crate::error::{AppError, AppResult, Code};
 use crate::state::AppState;
 
 /// What claiming a key decided: go ahead (holding the lease, kept alive by the heartbeat for
@@ -79,7 +79,7 @@ pub async fn claim(state: &AppState, owner: &str, key: &str, hash: &str) -> AppR
         )),
         Claim::Replay { status, body } => Ok(Claimed::Answered(replay(status, body))),
         Claim::Mismatch => Err(AppError::unprocessable(
-            "idempotency_key_reused",
+            Code::IdempotencyKeyReused,
             "this Idempotency-Key was already used for a different request",
         )),
         Claim::InProgress => Err(key_in_progress()),
@@ -88,7 +88,7 @@ pub async fn claim(state: &AppState, owner: &str, key: &str, hash: &str) -> AppR
 
 pub fn key_in_progress() -> AppError {
     AppError::conflict(
-        "idempotency_request_in_progress",
+        Code::IdempotencyRequestInProgress,
         "a request with this Idempotency-Key is still being processed; retry shortly",
     )
 }
@@ -164,10 +164,10 @@ where
             })
         })
         .await;
-    if created.is_err() {
-        if let Err(err) = db::idempotency::release(&state.db, owner, key, lease).await {
-            tracing::error!(error = %err, "could not release an idempotency key");
-        }
+    if created.is_err()
+        && let Err(err) = db::idempotency::release(&state.db, owner, key, lease).await
+    {
+        tracing::error!(error = %err, "could not release an idempotency key");
     }
     created.map(Once::Created)
 }

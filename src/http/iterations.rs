@@ -19,7 +19,7 @@ use super::session::Caller;
 use crate::consents::{self, Signature};
 use crate::domain::consent::ConsentParty;
 use crate::domain::iteration::{IterationAction, Needs};
-use crate::error::{AppError, AppResult, Problem};
+use crate::error::{AppError, AppResult, Code, Problem};
 use crate::iterations::{self, IterationView, NewIterationCommand, Price};
 use crate::orders;
 use crate::state::AppState;
@@ -171,7 +171,7 @@ async fn iteration_action(
 ) -> AppResult<Json<IterationView>> {
     let action = IterationAction::parse(&action).ok_or_else(|| {
         AppError::not_found(
-            "unknown_action",
+            Code::UnknownAction,
             format!("there is no iteration action `{action}`"),
         )
     })?;
@@ -224,7 +224,7 @@ async fn sign_iteration_consent(
         ConsentParty::LivingSubject if order.subject.living_twin => "self",
         other => {
             return Err(AppError::unprocessable(
-                "party_not_for_iterations",
+                Code::PartyNotForIterations,
                 format!("fresh consent for an iteration is given by the requester, not a {other}"),
             ));
         }

@@ -8,7 +8,7 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 use super::session::{Caller, refuse};
 use crate::audit::Target;
 use crate::domain::account::Role;
-use crate::error::{AppError, AppResult, Problem};
+use crate::error::{AppError, AppResult, Code, Problem};
 use crate::ledger::{self, VerifyReport};
 use crate::state::AppState;
 
@@ -31,7 +31,7 @@ async fn verify_ledger(
 ) -> AppResult<Json<VerifyReport>> {
     if !(caller.user.has(Role::Reviewer) || caller.user.has(Role::Admin)) {
         let refusal = AppError::Forbidden {
-            code: "reviewers_and_admins_only",
+            code: Code::ReviewersAndAdminsOnly,
             detail: "ledger verification is for reviewers and admins".into(),
         };
         return Err(refuse(&state, &caller, Target::user(caller.user.id), refusal).await);

@@ -46,7 +46,7 @@ use utoipa_axum::router::OpenApiRouter;
 
 use crate::domain::iteration::IterationAction;
 use crate::domain::order::OrderAction;
-use crate::error::{AppError, Problem};
+use crate::error::{AppError, Code, Problem};
 use crate::state::AppState;
 
 #[derive(OpenApi)]
@@ -116,7 +116,7 @@ pub fn router(state: AppState) -> axum::Router {
     let request_id = HeaderName::from_static("x-request-id");
 
     api.layer(Extension(Arc::new(doc)))
-        .fallback(|| async { AppError::not_found("route_not_found", "no such route") })
+        .fallback(|| async { AppError::not_found(Code::RouteNotFound, "no such route") })
         .method_not_allowed_fallback(|| async { AppError::MethodNotAllowed })
         .layer(DefaultBodyLimit::max(body_limit))
         // Answers carry personal data (names, dates, family answers): never cache them.

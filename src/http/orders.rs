@@ -19,7 +19,7 @@ use crate::db::{self, orders::OrderRecord};
 use crate::domain::access;
 use crate::domain::intake::{IntakeAnswers, Subject};
 use crate::domain::order::{DeliveryMode, OrderAction, OrderStatus};
-use crate::error::{AppError, AppResult, Problem};
+use crate::error::{AppError, AppResult, Code, Problem};
 use crate::orders;
 use crate::state::AppState;
 
@@ -336,7 +336,7 @@ async fn order_action(
 ) -> AppResult<Response> {
     let action = OrderAction::parse(&action).ok_or_else(|| {
         AppError::not_found(
-            "unknown_action",
+            Code::UnknownAction,
             format!("there is no order action `{action}`"),
         )
     })?;

@@ -21,7 +21,7 @@ use super::session::{Caller, refuse};
 use crate::audit::Target;
 use crate::db::{self, outbox::DeliveryStatus, outbox::OutboxRow};
 use crate::domain::account::Role;
-use crate::error::{AppError, AppResult, Problem};
+use crate::error::{AppError, AppResult, Code, Problem};
 use crate::notifications::mailer;
 use crate::state::AppState;
 
@@ -125,7 +125,7 @@ async fn list_outbox(
 ) -> AppResult<Json<OutboxPage>> {
     if !caller.user.has(Role::Admin) {
         let refusal = AppError::Forbidden {
-            code: "admins_only",
+            code: Code::AdminsOnly,
             detail: "only admins read the outbox".into(),
         };
         return Err(refuse(&state, &caller, Target::user(caller.user.id), refusal).await);

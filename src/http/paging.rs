@@ -4,7 +4,7 @@
 use base64::Engine;
 use uuid::Uuid;
 
-use crate::error::{AppError, AppResult};
+use crate::error::{AppError, AppResult, Code};
 
 /// The page size: `asked` when it is 1..=`max`, `default` when not asked; anything else is
 /// refused (`422 invalid_limit`), as the OpenAPI document's bounds say. A page silently cut
@@ -13,7 +13,7 @@ pub fn limit(asked: Option<u32>, default: u32, max: u32) -> AppResult<u32> {
     match asked {
         Some(n) if (1..=max).contains(&n) => Ok(n),
         Some(_) => Err(AppError::unprocessable(
-            "invalid_limit",
+            Code::InvalidLimit,
             format!("limit must be 1–{max}"),
         )),
         None => Ok(default),
@@ -33,7 +33,7 @@ pub fn decode_cursor(text: &str) -> AppResult<Uuid> {
         .and_then(|bytes| Uuid::from_slice(&bytes).ok())
         .ok_or_else(|| {
             AppError::bad_request(
-                "invalid_cursor",
+                Code::InvalidCursor,
                 "the `after` cursor is not one this API issued",
             )
         })

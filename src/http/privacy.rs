@@ -18,7 +18,7 @@ use super::orders::order_response;
 use super::session::Caller;
 use crate::audit::{self, Target};
 use crate::db::{self, erasure::DeletedObject};
-use crate::error::{AppError, AppResult, Problem};
+use crate::error::{AppError, AppResult, Code, Problem};
 use crate::orders;
 use crate::privacy::erasure::{self, Outcome};
 use crate::state::AppState;
@@ -68,11 +68,14 @@ async fn set_sample_retention(
     let order = orders::load_own(&state.db, &caller.acting(), id).await?;
     orders::check_version(&order, expected)?;
     if order.erased_at.is_some() {
-        return Err(AppError::conflict("order_erased", "this order was erased"));
+        return Err(AppError::conflict(
+            Code::OrderErased,
+            "this order was erased",
+        ));
     }
     if order.samples_purged_at.is_some() {
         return Err(AppError::conflict(
-            "samples_already_purged",
+            Code::SamplesAlreadyPurged,
             "the raw samples were already purged under the retention policy",
         ));
     }
@@ -130,7 +133,7 @@ async fn request_erasure(
     }
     if req.confirm_reference.trim() != order.reference {
         return Err(AppError::unprocessable(
-            "confirmation_mismatch",
+            Code::ConfirmationMismatch,
             "confirm_reference must be the order's reference",
         ));
     }
@@ -149,7 +152,7 @@ async fn request_erasure(
 }
 
 fn already_erased() -> AppError {
-    AppError::conflict("already_erased", "this order was already erased")
+    AppError::conflict(Code::AlreadyErased, "this order was already erased")
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -219,7 +222,7 @@ async fn certificate(
 ) -> AppResult<Response> {
     let record = db::erasure::find(&state.db, order_id)
         .await?
-        .ok_or_else(|| AppError::not_found("not_erased", "this order has not been erased"))?;
+        .ok_or_else(|| AppError::not_found(Code::NotErased, "this order has not been erased"))?;
     let actor = caller.actor();
     let text = match record.certificate.clone() {
         // Stored text never changes: no need to read it again under a lock.
@@ -282,7 +285,7 @@ async fn audit_issue(
 async fn build_certificate(state: &AppState, record: db::erasure::ErasureRow) -> AppResult<String> {
     let order = db::orders::find(&state.db, record.order_id)
         .await?
-        .ok_or_else(|| AppError::not_found("order_not_found", "no such order"))?;
+        .ok_or_else(|| AppError::not_found(Code::OrderNotFound, "no such order"))?;
     let objects: Vec<DeletedObject> =
         serde_json::from_value(record.objects_deleted).map_err(AppError::internal)?;
     let mut cert = DestructionCertificate {

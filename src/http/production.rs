@@ -18,7 +18,7 @@ use crate::audit::Target;
 use crate::db;
 use crate::domain::order::{DeliveryMode, OrderStatus};
 use crate::domain::production::StageSpec;
-use crate::error::{AppResult, Problem};
+use crate::error::{AppResult, Code, Problem};
 use crate::state::AppState;
 use crate::{orders, production};
 
@@ -193,7 +193,7 @@ async fn production_view(
         &actor,
         Target::order(id),
         studio,
-        "studio_only",
+        Code::StudioOnly,
         why,
     )
     .await?;

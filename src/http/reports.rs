@@ -15,7 +15,7 @@ use crate::audit::Target;
 use crate::db;
 use crate::domain::order::DeliveryMode;
 use crate::domain::reports::{self, SlaSummary};
-use crate::error::{AppError, AppResult, Problem};
+use crate::error::{AppError, AppResult, Code, Problem};
 use crate::state::AppState;
 
 pub fn router() -> OpenApiRouter<AppState> {
@@ -37,14 +37,14 @@ pub struct Range {
 async fn studio_range(state: &AppState, caller: &Caller, range: &Range) -> AppResult<()> {
     if !caller.who().is_studio() {
         let refusal = AppError::Forbidden {
-            code: "studio_only",
+            code: Code::StudioOnly,
             detail: "reports are the studio's".into(),
         };
         return Err(refuse(state, caller, Target::user(caller.user.id), refusal).await);
     }
     if range.to <= range.from {
         return Err(AppError::unprocessable(
-            "invalid_range",
+            Code::InvalidRange,
             "`to` must be after `from`",
         ));
     }

@@ -14,7 +14,7 @@ use super::extract::{ApiJson, ApiPath, OptionalJson, RequestId};
 use super::session::Caller;
 use crate::db::{self, samples::SampleRow};
 use crate::domain::sample::{SampleKind, SampleStatus, UploadMode, UploadPurpose, shown_status};
-use crate::error::{AppError, AppResult, Problem};
+use crate::error::{AppError, AppResult, Code, Problem};
 use crate::orders;
 use crate::state::AppState;
 use crate::uploads::{self, ListedPart, SignParts, SignedParts, StartUpload, UploadInstructions};
@@ -117,7 +117,7 @@ async fn load_open_sample(
     let row = load_sample(state, order_id, sample_id).await?;
     if !order.status.accepts_samples() {
         return Err(AppError::conflict(
-            "order_not_accepting_samples",
+            Code::OrderNotAcceptingSamples,
             format!(
                 "samples can no longer be added to an order that is {}",
                 order.status
@@ -130,7 +130,7 @@ async fn load_open_sample(
 async fn load_sample(state: &AppState, order_id: Uuid, sample_id: Uuid) -> AppResult<SampleRow> {
     db::samples::find_of(&state.db, UploadPurpose::Sample, order_id, sample_id)
         .await?
-        .ok_or_else(|| AppError::not_found("sample_not_found", "no such sample"))
+        .ok_or_else(|| AppError::not_found(Code::SampleNotFound, "no such sample"))
 }
 
 /// Start uploading a sample: declare it, get presigned URLs.
@@ -345,11 +345,11 @@ async fn download_sample(
     let row = load_sample(&state, order_id, sample_id).await?;
     let status = shown_status(row.status()?, row.purged_at.is_some());
     if status == SampleStatus::Purged {
-        return Err(purged_file("sample_purged", "sample"));
+        return Err(purged_file(Code::SamplePurged, "sample"));
     }
     if status != SampleStatus::Verified {
         return Err(AppError::conflict(
-            "sample_not_verified",
+            Code::SampleNotVerified,
             format!(
                 "this sample is {}; only verified samples can be downloaded",
                 row.status
@@ -382,7 +382,7 @@ fn download_name(row: &SampleRow) -> String {
 }
 
 /// `410` for a file whose bytes were destroyed: no URL is issued (nor audited) for nothing.
-pub(crate) fn purged_file(code: &'static str, what: &str) -> AppError {
+pub(crate) fn purged_file(code: Code, what: &str) -> AppError {
     AppError::Gone {
         code,
         detail: format!(

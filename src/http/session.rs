@@ -11,7 +11,7 @@ use axum::http::{Method, header};
 
 use crate::auth::token;
 use crate::db::{self, users::UserRecord};
-use crate::error::AppError;
+use crate::error::{AppError, Code};
 use crate::state::AppState;
 
 pub const SESSION_COOKIE: &str = "keepsake_session";
@@ -112,7 +112,7 @@ impl FromRequestParts<AppState> for Caller {
                 .unwrap_or_default();
             if token::digest(sent) != session.csrf_hash {
                 return Err(AppError::Forbidden {
-                    code: "csrf_token_missing",
+                    code: Code::CsrfTokenMissing,
                     detail: "a cookie-authenticated change needs the session's X-CSRF-Token header"
                         .into(),
                 });

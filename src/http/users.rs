@@ -20,7 +20,7 @@ use crate::accounts;
 use crate::audit::{self, Target};
 use crate::db::{self, users::UserRecord};
 use crate::domain::account::Role;
-use crate::error::{AppError, AppResult, Problem};
+use crate::error::{AppError, AppResult, Code, Problem};
 use crate::state::AppState;
 
 pub fn router() -> OpenApiRouter<AppState> {
@@ -94,7 +94,7 @@ async fn require_admin(state: &AppState, caller: &Caller) -> AppResult<()> {
         return Ok(());
     }
     let refusal = AppError::Forbidden {
-        code: "admins_only",
+        code: Code::AdminsOnly,
         detail: "only admins manage accounts".into(),
     };
     Err(refuse(state, caller, Target::user(caller.user.id), refusal).await)
@@ -159,7 +159,7 @@ async fn list_users(
                 .and_then(|b| Uuid::from_slice(&b).ok())
                 .ok_or_else(|| {
                     AppError::bad_request(
-                        "invalid_cursor",
+                        Code::InvalidCursor,
                         "the `after` cursor is not one this API issued",
                     )
                 })
@@ -212,13 +212,13 @@ async fn update_user(
         .transpose()?;
     let user = db::users::find(&state.db, id)
         .await?
-        .ok_or_else(|| AppError::not_found("user_not_found", "no such account"))?;
+        .ok_or_else(|| AppError::not_found(Code::UserNotFound, "no such account"))?;
     if id == caller.user.id
         && (change.disabled == Some(true)
             || roles.as_ref().is_some_and(|r| !r.contains(&Role::Admin)))
     {
         return Err(AppError::conflict(
-            "cannot_lock_out_yourself",
+            Code::CannotLockOutYourself,
             "an admin cannot disable themself or drop their own admin role",
         ));
     }

@@ -10,7 +10,7 @@ use crate::actor::Actor;
 use crate::audit::{self, Target};
 use crate::db::{self, WriteTransaction, iterations::Stamps};
 use crate::domain::iteration::{self, IterationAction, IterationStatus};
-use crate::error::{AppError, AppResult};
+use crate::error::{AppError, AppResult, Code};
 use crate::orders;
 use crate::outbox::{self, Audience};
 use crate::state::AppState;
@@ -44,7 +44,7 @@ pub async fn act(
     let cover = cover(db, &row).await?;
     if action == IterationAction::Start && !cover.covered {
         return Err(AppError::conflict(
-            "consent_required",
+            Code::ConsentRequired,
             format!(
                 "this iteration needs fresh consent first: {}",
                 cover.missing.join("; ")
@@ -53,7 +53,7 @@ pub async fn act(
     }
     let from = row.status()?;
     let to = iteration::next(from, action, cover.covered)
-        .map_err(|reason| AppError::conflict("invalid_transition", reason))?;
+        .map_err(|reason| AppError::conflict(Code::InvalidTransition, reason))?;
     let now = db::now();
     let target_days = state.settings.sla.for_mode(order.delivery_mode).target_days;
     let stamps = match to {

@@ -24,7 +24,7 @@ use uuid::Uuid;
 
 use crate::db::{self, iterations::IterationRow, orders::OrderRecord};
 use crate::domain::iteration;
-use crate::error::{AppError, AppResult};
+use crate::error::{AppError, AppResult, Code};
 
 /// 409 `order_not_delivered` unless the order takes iterations now.
 pub fn order_open(order: &OrderRecord) -> AppResult<()> {
@@ -32,7 +32,7 @@ pub fn order_open(order: &OrderRecord) -> AppResult<()> {
         return Ok(());
     }
     Err(AppError::conflict(
-        "order_not_delivered",
+        Code::OrderNotDelivered,
         format!(
             "iterations follow a delivered order; this one is {}",
             order.status
@@ -73,7 +73,7 @@ pub async fn load(
 ) -> AppResult<IterationRow> {
     db::iterations::find(conn, order_id, id)
         .await?
-        .ok_or_else(|| AppError::not_found("iteration_not_found", "no such iteration"))
+        .ok_or_else(|| AppError::not_found(Code::IterationNotFound, "no such iteration"))
 }
 
 /// The order as it is under its row lock (which the caller's transaction has just taken).
@@ -81,5 +81,5 @@ async fn order_under_lock(txn: &impl ConnectionTrait, order_id: Uuid) -> AppResu
     db::order_lock::lock(txn, order_id).await?;
     db::orders::find(txn, order_id)
         .await?
-        .ok_or_else(|| AppError::not_found("order_not_found", "no such order"))
+        .ok_or_else(|| AppError::not_found(Code::OrderNotFound, "no such order"))
 }

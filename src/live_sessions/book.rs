@@ -11,7 +11,7 @@ use crate::actor::Actor;
 use crate::audit::{self, Target};
 use crate::db::{self, live_sessions::SessionRow};
 use crate::domain::live_session::{self, Participant};
-use crate::error::{AppError, AppResult};
+use crate::error::{AppError, AppResult, Code};
 use crate::outbox::{self, Audience};
 
 /// What staff book.
@@ -61,7 +61,7 @@ pub async fn store(
     live_session::schedulable(order.delivery_mode, order.status).map_err(refused)?;
     if !actor_consent_ok(txn, order_id, new.actor_consent_id).await? {
         return Err(AppError::conflict(
-            "actor_consent_missing",
+            Code::ActorConsentMissing,
             "name the actor by their consent on this order: given, not withdrawn, granting the face for the live call",
         ));
     }

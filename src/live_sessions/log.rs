@@ -13,7 +13,7 @@ use crate::actor::Actor;
 use crate::audit::{self, Target};
 use crate::db::{self, WriteTransaction, live_sessions::SessionRow};
 use crate::domain::live_session::{self, SessionStatus};
-use crate::error::{AppError, AppResult};
+use crate::error::{AppError, AppResult, Code};
 use crate::orders;
 use crate::outbox::{self, Audience};
 
@@ -51,13 +51,13 @@ pub async fn log(
             live_session::loggable(order.status).map_err(refused)?;
             if !actor_consent_ok(txn, order_id, session.actor_consent_id).await? {
                 return Err(AppError::conflict(
-                    "actor_consent_withdrawn",
+                    Code::ActorConsentWithdrawn,
                     "the actor's consent is no longer in force: this session cannot be logged as held",
                 ));
             }
             if !db::live_sessions::log(txn, sid, &log, actor.id, db::now()).await? {
                 return Err(AppError::conflict(
-                    "already_logged",
+                    Code::AlreadyLogged,
                     "this session was already logged",
                 ));
             }
@@ -152,7 +152,7 @@ pub async fn review(
     let reason = orders::required_text(reason, "reason", "a review")?;
     if !session.flagged_for_review {
         return Err(AppError::conflict(
-            "not_flagged",
+            Code::NotFlagged,
             "only a session flagged for review is reviewed",
         ));
     }
@@ -161,7 +161,7 @@ pub async fn review(
         Box::pin(async move {
             if !db::live_sessions::review(txn, sid, &reason, actor.id, db::now()).await? {
                 return Err(AppError::conflict(
-                    "already_reviewed",
+                    Code::AlreadyReviewed,
                     "this session was already reviewed",
                 ));
             }

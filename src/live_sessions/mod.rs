@@ -20,7 +20,7 @@ use crate::audit::{self, Target};
 use crate::db::{self, live_sessions::SessionRow, orders::OrderRecord};
 use crate::domain::account::Role;
 use crate::domain::live_session::{self, SessionStatus};
-use crate::error::{AppError, AppResult};
+use crate::error::{AppError, AppResult, Code};
 use crate::orders;
 
 /// The studio-wide list: everything, or only the reviewers' queue (`flagged`: flagged and not
@@ -34,7 +34,7 @@ pub async fn studio_list(
 ) -> AppResult<Vec<SessionRow>> {
     if !actor.who().is_studio() {
         let refusal = AppError::Forbidden {
-            code: "studio_only",
+            code: Code::StudioOnly,
             detail: "the studio's list of live sessions is the studio's".into(),
         };
         return Err(audit::refuse(db, actor, Target::user(actor.id), refusal).await);
@@ -67,7 +67,7 @@ async fn load_for_staff(
         return Ok(order);
     }
     let refusal = AppError::Forbidden {
-        code: "staff_only",
+        code: Code::StaffOnly,
         detail: "only studio staff book and log live sessions".into(),
     };
     Err(audit::refuse(db, actor, Target::order(id), refusal).await)
@@ -112,9 +112,9 @@ async fn actor_consent_ok(
 fn not_scheduled(row: &SessionRow) -> AppError {
     match SessionStatus::parse(&row.status) {
         Some(SessionStatus::Cancelled) => {
-            AppError::conflict("session_cancelled", "this session was cancelled")
+            AppError::conflict(Code::SessionCancelled, "this session was cancelled")
         }
-        _ => AppError::conflict("already_logged", "this session was already logged"),
+        _ => AppError::conflict(Code::AlreadyLogged, "this session was already logged"),
     }
 }
 
@@ -127,9 +127,9 @@ fn invalid(r: live_session::Refusal) -> AppError {
 }
 
 fn session_not_found() -> AppError {
-    AppError::not_found("session_not_found", "no such live session on this order")
+    AppError::not_found(Code::SessionNotFound, "no such live session on this order")
 }
 
 fn order_not_found() -> AppError {
-    AppError::not_found("order_not_found", "no such order")
+    AppError::not_found(Code::OrderNotFound, "no such order")
 }

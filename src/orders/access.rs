@@ -11,11 +11,11 @@ use crate::audit::{self, Target};
 use crate::db::{self, orders::OrderRecord};
 use crate::domain::access::{self, STAFF_WORK, StaffPart};
 use crate::domain::account::Role;
-use crate::error::{AppError, AppResult};
+use crate::error::{AppError, AppResult, Code};
 
 /// The order, if `actor` may see it; otherwise 404 `order_not_found`.
 pub async fn load(db: &DatabaseConnection, actor: &Actor, id: Uuid) -> AppResult<OrderRecord> {
-    let not_found = || AppError::not_found("order_not_found", "no such order");
+    let not_found = || AppError::not_found(Code::OrderNotFound, "no such order");
     let order = db::orders::find(db, id).await?.ok_or_else(not_found)?;
     if access::can_see_order(actor.who(), order.customer_id) {
         Ok(order)
@@ -32,7 +32,7 @@ pub async fn load_own(db: &DatabaseConnection, actor: &Actor, id: Uuid) -> AppRe
         Ok(order)
     } else {
         let refusal = AppError::Forbidden {
-            code: "not_the_customer",
+            code: Code::NotTheCustomer,
             detail: "only the order's customer may do this".into(),
         };
         Err(audit::refuse(db, actor, Target::order(id), refusal).await)
@@ -52,7 +52,7 @@ pub async fn load_staff(
         return Ok(order);
     }
     let refusal = AppError::Forbidden {
-        code: "staff_only",
+        code: Code::StaffOnly,
         detail: detail.into(),
     };
     Err(audit::refuse(db, actor, Target::order(id), refusal).await)
@@ -64,7 +64,7 @@ pub async fn require(
     actor: &Actor,
     target: Target,
     allowed: bool,
-    code: &'static str,
+    code: Code,
     detail: &str,
 ) -> AppResult<()> {
     if allowed {
@@ -113,9 +113,9 @@ pub async fn load_for_review(
     };
     let refusal = AppError::Forbidden {
         code: if reviewer {
-            "separation_of_duties"
+            Code::SeparationOfDuties
         } else {
-            "reviewers_only"
+            Code::ReviewersOnly
         },
         detail: detail.into(),
     };

@@ -10,7 +10,7 @@ use crate::actor::Actor;
 use crate::db::{self, orders::OrderRecord};
 use crate::domain::intake;
 use crate::domain::order::{ActionBy, OrderAction, OrderStatus, next_status};
-use crate::error::{AppError, AppResult};
+use crate::error::{AppError, AppResult, Code};
 use crate::state::AppState;
 
 /// What some actions take: `hold` a reason, `advance` the stage being completed.
@@ -108,7 +108,7 @@ async fn check_submit_guard(
     let missing = intake::missing_for_submit(&order.subject, &order.intake, order.delivery_mode);
     if !missing.is_empty() {
         return Err(AppError::Conflict {
-            code: "intake_incomplete",
+            code: Code::IntakeIncomplete,
             detail: format!(
                 "the intake is not complete; missing: {}",
                 missing.join(", ")
@@ -117,7 +117,7 @@ async fn check_submit_guard(
     }
     if db::samples::count_verified(db, order.id).await? == 0 {
         return Err(AppError::conflict(
-            "no_verified_sample",
+            Code::NoVerifiedSample,
             "upload at least one sample and wait for it to be verified before submitting",
         ));
     }

@@ -13,7 +13,7 @@ use crate::db::{self, orders::NewOrder, orders::OrderRecord};
 use crate::domain::access;
 use crate::domain::intake::{IntakeAnswers, Subject};
 use crate::domain::order::DeliveryMode;
-use crate::error::{AppError, AppResult};
+use crate::error::{AppError, AppResult, Code};
 
 /// An order as its customer describes it.
 pub struct NewOrderCommand {
@@ -36,7 +36,7 @@ pub async fn prepare(
 ) -> AppResult<PreparedOrder> {
     if !access::can_place_orders(actor.who()) {
         let refusal = AppError::Forbidden {
-            code: "customers_only",
+            code: Code::CustomersOnly,
             detail: "only customer accounts place orders".into(),
         };
         return Err(audit::refuse(db, actor, Target::user(actor.id), refusal).await);

@@ -8,7 +8,7 @@ use crate::actor::Actor;
 use crate::db::{self, orders::OrderRecord};
 use crate::domain::intake::{IntakeAnswers, Subject};
 use crate::domain::order::DeliveryMode;
-use crate::error::{AppError, AppResult};
+use crate::error::{AppError, AppResult, Code};
 
 /// Fields present replace the stored ones; absent fields stay as they are.
 #[derive(Default)]
@@ -32,7 +32,7 @@ pub async fn edit(
     super::check_version(&order, expected)?;
     if !order.status.intake_editable() {
         return Err(AppError::conflict(
-            "order_not_editable",
+            Code::OrderNotEditable,
             format!(
                 "the intake can only be edited while the order is draft or needs_info; it is {}",
                 order.status

@@ -27,7 +27,7 @@ pub use sufficiency::sufficiency;
 use chrono::Utc;
 
 use crate::domain::intake::{self, IntakeAnswers, Subject};
-use crate::error::{AppError, AppResult};
+use crate::error::{AppError, AppResult, Code};
 
 /// The intake rules an order must meet whenever it is stored: a plausible subject, answers in
 /// range, a jurisdiction we have a policy for (422 `invalid_intake` naming the field).
@@ -37,7 +37,7 @@ pub fn validate(subject: &Subject, intake: &IntakeAnswers, jurisdiction: &str) -
         .and_then(|()| intake::validate_answers(intake))
         .and_then(|()| intake::validate_jurisdiction(jurisdiction))
         .map_err(|invalid| AppError::Unprocessable {
-            code: "invalid_intake",
+            code: Code::InvalidIntake,
             detail: format!("{}: {}", invalid.field, invalid.reason),
             extra: Some(serde_json::Map::from_iter([(
                 "field".to_owned(),

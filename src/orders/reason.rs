@@ -1,7 +1,7 @@
 //! Free-text reasons (a hold, a withdrawal, a reviewer's decision): present, not blank, and
 //! not longer than a reason needs to be.
 
-use crate::error::{AppError, AppResult};
+use crate::error::{AppError, AppResult, Code};
 
 const MAX_REASON_CHARS: usize = 2000;
 
@@ -11,7 +11,7 @@ pub fn required_text(value: Option<&str>, field: &'static str, what: &str) -> Ap
     let text = value.map(str::trim).unwrap_or_default();
     if text.is_empty() {
         return Err(AppError::Unprocessable {
-            code: "reason_required",
+            code: Code::ReasonRequired,
             detail: format!("{what} needs `{field}`"),
             extra: Some(serde_json::Map::from_iter([(
                 "field".to_owned(),
@@ -21,7 +21,7 @@ pub fn required_text(value: Option<&str>, field: &'static str, what: &str) -> Ap
     }
     if text.chars().count() > MAX_REASON_CHARS {
         return Err(AppError::unprocessable(
-            "reason_too_long",
+            Code::ReasonTooLong,
             format!("`{field}` is longer than {MAX_REASON_CHARS} characters"),
         ));
     }

@@ -16,7 +16,7 @@ use crate::db::{self, orders::OrderRecord, payments::PaymentRow};
 use crate::domain::account::Role;
 use crate::domain::money::{self, Currency, EntryKind, Summary};
 use crate::domain::order::OrderStatus;
-use crate::error::{AppError, AppResult};
+use crate::error::{AppError, AppResult, Code};
 use crate::orders;
 use crate::outbox::{self, Audience};
 
@@ -46,14 +46,14 @@ pub async fn prepare(
 ) -> AppResult<PreparedPayment> {
     if !(actor.has(Role::Staff) || actor.has(Role::Admin)) {
         let refusal = AppError::Forbidden {
-            code: "staff_only",
+            code: Code::StaffOnly,
             detail: "only studio staff record money".into(),
         };
         return Err(audit::refuse(db, actor, Target::user(actor.id), refusal).await);
     }
     if !money::valid_amount(command.amount_minor) {
         return Err(AppError::unprocessable(
-            "invalid_amount",
+            Code::InvalidAmount,
             format!(
                 "amount_minor is a whole number of minor units from 1 to {}",
                 money::MAX_AMOUNT_MINOR
@@ -72,7 +72,7 @@ pub async fn prepare(
         .is_some_and(|n| n.chars().count() > MAX_NOTE_CHARS)
     {
         return Err(AppError::unprocessable(
-            "invalid_note",
+            Code::InvalidNote,
             format!("a note is at most {MAX_NOTE_CHARS} characters"),
         ));
     }
@@ -190,7 +190,7 @@ pub async fn ledger(db: &DatabaseConnection, actor: &Actor, order_id: Uuid) -> A
 pub fn parse_currency(code: &str) -> AppResult<Currency> {
     Currency::parse(code).ok_or_else(|| {
         AppError::unprocessable(
-            "invalid_currency",
+            Code::InvalidCurrency,
             "currency is an ISO 4217 code: three uppercase letters such as CNY",
         )
     })
@@ -206,5 +206,5 @@ fn refusal(r: money::Refusal) -> AppError {
 }
 
 fn order_not_found() -> AppError {
-    AppError::not_found("order_not_found", "no such order")
+    AppError::not_found(Code::OrderNotFound, "no such order")
 }

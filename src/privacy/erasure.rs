@@ -17,7 +17,7 @@ use crate::audit::{self, Actor, Target};
 use crate::db::{self, erasure::DeletedObject, samples::SampleRow};
 use crate::domain::order::OrderStatus;
 use crate::domain::sample::{SampleStatus, order_prefix};
-use crate::error::{AppError, AppResult};
+use crate::error::{AppError, AppResult, Code};
 use crate::outbox::{self, Audience};
 use crate::state::AppState;
 
@@ -41,7 +41,7 @@ pub async fn erase(
 ) -> AppResult<Outcome> {
     let order = db::orders::find(&state.db, order_id)
         .await?
-        .ok_or_else(|| AppError::not_found("order_not_found", "no such order"))?;
+        .ok_or_else(|| AppError::not_found(Code::OrderNotFound, "no such order"))?;
     if order.erased_at.is_some() {
         return Ok(Outcome::AlreadyErased);
     }
@@ -212,7 +212,7 @@ pub async fn request(
     let (txn_actor, txn_request) = (actor.clone(), request_id.map(str::to_owned));
     let order = db::orders::find(&state.db, order_id)
         .await?
-        .ok_or_else(|| AppError::not_found("order_not_found", "no such order"))?;
+        .ok_or_else(|| AppError::not_found(Code::OrderNotFound, "no such order"))?;
     if order.erased_at.is_some() {
         return Ok(Outcome::AlreadyErased);
     }

@@ -8,7 +8,7 @@ use crate::actor::Actor;
 use crate::audit::Target;
 use crate::db::{self, orders::OrderRecord};
 use crate::domain::account::Role;
-use crate::error::{AppError, AppResult};
+use crate::error::{AppError, AppResult, Code};
 use crate::orders;
 
 /// Assign order `id` (at version `expected`) to `assignee`, or unassign it with `None`.
@@ -22,11 +22,11 @@ pub async fn assign(
     let order = orders::load(db, actor, id).await?;
     let staff = actor.has(Role::Staff) || actor.has(Role::Admin);
     let detail = "only studio staff assign jobs";
-    orders::require(db, actor, Target::order(id), staff, "staff_only", detail).await?;
+    orders::require(db, actor, Target::order(id), staff, Code::StaffOnly, detail).await?;
     orders::check_version(&order, expected)?;
     if !order.status.under_sla(order.resume_status) {
         return Err(AppError::conflict(
-            "not_in_production",
+            Code::NotInProduction,
             format!(
                 "jobs are assigned once an order is queued; this one is {}",
                 order.status
@@ -37,7 +37,7 @@ pub async fn assign(
         let user = db::users::find(db, assignee).await?;
         if !user.is_some_and(|u| u.has(Role::Staff) && !u.disabled) {
             return Err(AppError::unprocessable(
-                "not_staff",
+                Code::NotStaff,
                 "the assignee must be an active staff account",
             ));
         }

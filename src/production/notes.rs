@@ -6,7 +6,7 @@ use uuid::Uuid;
 use crate::actor::Actor;
 use crate::audit::{self, Target};
 use crate::db::{self, WriteTransaction, production::NoteRow};
-use crate::error::{AppError, AppResult};
+use crate::error::{AppError, AppResult, Code};
 use crate::orders;
 
 const MAX_NOTE_CHARS: usize = 4000;
@@ -14,7 +14,7 @@ const MAX_NOTE_CHARS: usize = 4000;
 async fn studio_only(db: &DatabaseConnection, actor: &Actor, id: Uuid) -> AppResult<()> {
     let studio = actor.who().is_studio();
     let why = "notes are the studio's";
-    orders::require(db, actor, Target::order(id), studio, "studio_only", why).await
+    orders::require(db, actor, Target::order(id), studio, Code::StudioOnly, why).await
 }
 
 /// Leave a note on order `id`: 1 to 4000 characters counted as sent, kept without its
@@ -30,7 +30,7 @@ pub async fn add_note(
     let body = text.trim().to_owned();
     if body.is_empty() || text.chars().count() > MAX_NOTE_CHARS {
         return Err(AppError::unprocessable(
-            "invalid_note",
+            Code::InvalidNote,
             format!("a note is 1 to {MAX_NOTE_CHARS} characters"),
         ));
     }

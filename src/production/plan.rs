@@ -5,7 +5,7 @@
 use crate::actor::Actor;
 use crate::db::{self, orders::OrderChange, orders::OrderRecord};
 use crate::domain::order::{OrderAction, OrderStatus, advance_stage};
-use crate::error::{AppError, AppResult};
+use crate::error::{AppError, AppResult, Code};
 use crate::orders::{ActionInput, SideWork, required_text};
 use crate::state::AppState;
 
@@ -54,7 +54,7 @@ pub async fn plan(
         OrderAction::SignOffQuality => {
             if order.production.qc_signed_off_at.is_some() {
                 return Err(AppError::conflict(
-                    "already_signed_off",
+                    Code::AlreadySignedOff,
                     "quality was already signed off",
                 ));
             }
@@ -94,7 +94,7 @@ async fn advance(
         .ok_or_else(|| AppError::internal("the order's current stage is missing"))?;
     if current.name != named {
         return Err(AppError::conflict(
-            "stage_mismatch",
+            Code::StageMismatch,
             format!(
                 "the current stage is {}; stages are completed in order",
                 current.name

@@ -9,7 +9,7 @@ use crate::db::{self, WriteTransaction, production::Template};
 use crate::domain::account::Role;
 use crate::domain::order::DeliveryMode;
 use crate::domain::production::{self, StageSpec};
-use crate::error::{AppError, AppResult};
+use crate::error::{AppError, AppResult, Code};
 use crate::orders;
 
 /// Every template version, newest first per mode (the studio only).
@@ -21,7 +21,7 @@ pub async fn templates(db: &DatabaseConnection, actor: &Actor) -> AppResult<Vec<
         actor,
         Target::user(actor.id),
         studio,
-        "studio_only",
+        Code::StudioOnly,
         why,
     )
     .await?;
@@ -38,9 +38,17 @@ pub async fn publish_template(
 ) -> AppResult<Template> {
     let admin = actor.has(Role::Admin);
     let why = "admins publish stage templates";
-    orders::require(db, actor, Target::user(actor.id), admin, "admins_only", why).await?;
+    orders::require(
+        db,
+        actor,
+        Target::user(actor.id),
+        admin,
+        Code::AdminsOnly,
+        why,
+    )
+    .await?;
     production::validate_template(&stages)
-        .map_err(|why| AppError::unprocessable("invalid_template", why))?;
+        .map_err(|why| AppError::unprocessable(Code::InvalidTemplate, why))?;
     let (audit_actor, by, request_id) = (actor.audit(), actor.id, actor.request_id.clone());
     db.write_transaction::<_, Template, AppError>(|txn| {
         Box::pin(async move {
@@ -49,7 +57,7 @@ pub async fn publish_template(
                 .map_err(|e| {
                     if db::is_unique_violation(&e) {
                         AppError::conflict(
-                            "version_taken",
+                            Code::VersionTaken,
                             "another admin published this version first; retry",
                         )
                     } else {

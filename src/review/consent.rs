@@ -10,7 +10,7 @@ use crate::actor::Actor;
 use crate::config::SlaSettings;
 use crate::db::orders::OrderRecord;
 use crate::domain::order::{ReviewDecision, after_review};
-use crate::error::{AppError, AppResult};
+use crate::error::{AppError, AppResult, Code};
 
 /// A reviewer's decision on the order's consents.
 pub struct ConsentReview {
@@ -35,9 +35,11 @@ pub async fn decide_consents(
         actor,
         id,
         expected,
-        decision_name,
-        approve,
-        review.reason.as_deref(),
+        decision::Asked {
+            name: decision_name,
+            lets_it_go_on: approve,
+            reason: review.reason.as_deref(),
+        },
         |from| after_review(from, review.decision),
     )
     .await?;
@@ -46,7 +48,7 @@ pub async fn decide_consents(
     if approve {
         if let Some(blocked) = &status.blocked {
             return Err(AppError::conflict(
-                "subject_refused",
+                Code::SubjectRefused,
                 format!("cannot approve: {blocked}"),
             ));
         }
@@ -57,7 +59,7 @@ pub async fn decide_consents(
             .collect();
         if !missing.is_empty() {
             return Err(AppError::conflict(
-                "consents_missing",
+                Code::ConsentsMissing,
                 format!(
                     "cannot approve while consents are missing: {}",
                     missing.join("; ")

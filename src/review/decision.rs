@@ -34,23 +34,28 @@ pub(super) struct Opened {
     pub change: OrderChange,
 }
 
+/// What the reviewer asks for: the decision's name, whether it lets the order go on (only then
+/// may the reason be left out), and the reason given.
+pub(super) struct Asked<'a> {
+    pub name: &'a str,
+    pub lets_it_go_on: bool,
+    pub reason: Option<&'a str>,
+}
+
 /// Load order `id` for review (403 unless this reviewer may decide), check the version, ask the
-/// lifecycle where `decision` takes it (409 otherwise) and check its reason (required unless
-/// the decision `lets_it_go_on`).
+/// lifecycle where the decision takes it (409 otherwise) and check its reason.
 pub(super) async fn open(
     db: &DatabaseConnection,
     actor: &Actor,
     id: Uuid,
     expected: i32,
-    decision: &str,
-    lets_it_go_on: bool,
-    reason: Option<&str>,
+    asked: Asked<'_>,
     step: impl FnOnce(OrderStatus) -> Result<Move, Refusal>,
 ) -> AppResult<Opened> {
     let order = orders::load_for_review(db, actor, id).await?;
     orders::check_version(&order, expected)?;
     let step = step(order.status).map_err(|r| AppError::conflict(r.code, r.reason))?;
-    let reason = orders::decision_reason(reason, !lets_it_go_on, decision)?;
+    let reason = orders::decision_reason(asked.reason, !asked.lets_it_go_on, asked.name)?;
     let mut change = order.unchanged(db::now());
     change.status = step.to;
     change.resume_status = step.resume_status;

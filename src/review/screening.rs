@@ -15,7 +15,7 @@ use crate::domain::order::{ScreeningDecision, after_screening};
 use crate::domain::risk::{self, RiskFlag};
 use crate::domain::sample::SampleKind;
 use crate::domain::sufficiency::SufficiencyReport;
-use crate::error::{AppError, AppResult};
+use crate::error::{AppError, AppResult, Code};
 use crate::orders;
 use crate::state::AppState;
 
@@ -31,7 +31,7 @@ pub struct ScreeningReport {
 async fn studio_only(db: &DatabaseConnection, actor: &Actor, id: Uuid) -> AppResult<()> {
     let studio = actor.who().is_studio();
     let why = "the screening report is for the studio";
-    orders::require(db, actor, Target::order(id), studio, "studio_only", why).await
+    orders::require(db, actor, Target::order(id), studio, Code::StudioOnly, why).await
 }
 
 /// Order `id` with its screening report (staff, reviewers, admins).
@@ -130,9 +130,11 @@ pub async fn decide_screening(
         actor,
         id,
         expected,
-        name,
-        proceed,
-        reason,
+        decision::Asked {
+            name,
+            lets_it_go_on: proceed,
+            reason,
+        },
         |from| after_screening(from, command.decision),
     )
     .await?;
@@ -140,7 +142,7 @@ pub async fn decide_screening(
     let screened = report(state, &order).await?;
     if proceed && screened.risk_flags.contains(&RiskFlag::SubjectRefused) {
         return Err(AppError::conflict(
-            "subject_refused",
+            Code::SubjectRefused,
             "the subject's documented wishes refuse a likeness: the order cannot proceed",
         ));
     }
@@ -184,7 +186,7 @@ fn override_reason(given: Option<&str>, sufficiency: &SufficiencyReport) -> AppR
     )
     .map_err(|_| {
         AppError::conflict(
-            "sufficiency_not_met",
+            Code::SufficiencyNotMet,
             format!(
                 "the samples do not pass the sufficiency report ({}); give \
                  `sufficiency_override_reason` to proceed anyway",

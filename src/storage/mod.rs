@@ -794,7 +794,7 @@ mod tests {
                 StorageErrorKind::Failed => (502, "storage_error"),
                 StorageErrorKind::Local => (500, "internal_error"),
             };
-            assert_eq!((app.status().as_u16(), app.code()), (status, code));
+            assert_eq!((app.status().as_u16(), app.code().as_str()), (status, code));
             let detail = app.to_problem().detail;
             assert!(
                 !detail.contains("head object") && !detail.contains("SlowDown"),

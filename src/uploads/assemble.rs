@@ -12,7 +12,7 @@
 use super::Rejection;
 use crate::db::samples::SampleRow;
 use crate::domain::sample::{self, UploadPlan};
-use crate::error::{AppError, AppResult};
+use crate::error::{AppError, AppResult, Code};
 use crate::state::AppState;
 use crate::storage::{StorageError, StorageErrorKind, UploadedPart};
 
@@ -90,7 +90,7 @@ pub(super) async fn assemble(
                 "the store does not hold the parts listed; GET the upload to see what it holds",
             ))),
             Some("EntityTooSmall") => Ok(Assembly::Rejected(Rejection::new(
-                "size_mismatch",
+                Code::SizeMismatch,
                 "a part other than the last is smaller than the store allows",
             ))),
             _ => Err(err.into()),
@@ -108,13 +108,13 @@ async fn after_upload_gone(state: &AppState, row: &SampleRow) -> AppResult<Assem
         return Ok(Assembly::Done);
     }
     Ok(Assembly::Rejected(Rejection::new(
-        "upload_lost",
+        Code::UploadLost,
         "the store no longer holds this upload or its parts; start a new upload",
     )))
 }
 
 fn invalid_parts(detail: impl Into<String>) -> AppError {
-    AppError::unprocessable("invalid_parts", detail)
+    AppError::unprocessable(Code::InvalidParts, detail)
 }
 
 /// The client's list, in order, each part as the store holds it (so its size is known).
@@ -152,7 +152,7 @@ fn check_parts(plan: &UploadPlan, size: u64, parts: &[UploadedPart]) -> Option<A
         .collect();
     if !missing.is_empty() {
         return Some(Assembly::NotYet(AppError::Unprocessable {
-            code: "upload_incomplete",
+            code: Code::UploadIncomplete,
             detail: format!(
                 "{} of {} parts are still missing",
                 missing.len(),
@@ -166,7 +166,7 @@ fn check_parts(plan: &UploadPlan, size: u64, parts: &[UploadedPart]) -> Option<A
     }
     if let Some(part) = parts.iter().find(|p| p.part_number > plan.part_count) {
         return Some(Assembly::Rejected(Rejection::new(
-            "size_mismatch",
+            Code::SizeMismatch,
             format!(
                 "part {} is beyond the {} parts planned",
                 part.part_number, plan.part_count

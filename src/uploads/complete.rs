@@ -18,7 +18,7 @@ use super::verify::{Inspection, Proven, inspect};
 use crate::audit::{self, Actor, Target};
 use crate::db::{self, samples::SampleRow};
 use crate::domain::sample::{SampleStatus, UploadMode, UploadPurpose};
-use crate::error::{AppError, AppResult};
+use crate::error::{AppError, AppResult, Code};
 use crate::state::AppState;
 
 /// How long a claim holds without renewal before another completion may take the sample over.
@@ -107,7 +107,7 @@ async fn run(
             Err(record_rejected(&state, &row, rejection, &caller).await)
         }
         Verdict::NotYet(err) => {
-            release(&state, &row, &caller, err.code()).await;
+            release(&state, &row, &caller, err.code().as_str()).await;
             Err(err)
         }
     }
@@ -139,12 +139,12 @@ async fn decide(
         Inspection::Rejected(rejection) => Verdict::Rejected(rejection),
         Inspection::Missing if plan.mode == UploadMode::Multipart => {
             Verdict::Rejected(Rejection::new(
-                "upload_lost",
+                Code::UploadLost,
                 "the assembled file is no longer in the store; start a new upload",
             ))
         }
         Inspection::Missing => Verdict::NotYet(AppError::conflict(
-            "upload_incomplete",
+            Code::UploadIncomplete,
             "the file has not been uploaded yet; PUT it to the presigned URL first",
         )),
     })
@@ -182,7 +182,7 @@ async fn claim(state: &AppState, row: &SampleRow, caller: &Caller) -> AppResult<
         .map(|r| r.status)
         .unwrap_or_default();
     Err(AppError::conflict(
-        "sample_not_uploading",
+        Code::SampleNotUploading,
         format!("this sample is {current}, not waiting for completion"),
     ))
 }
@@ -274,7 +274,7 @@ async fn record_verified(
                 .await?
                 {
                     return Err(AppError::conflict(
-                        "sample_not_uploading",
+                        Code::SampleNotUploading,
                         "the sample changed during verification",
                     ));
                 }
@@ -318,7 +318,9 @@ async fn record_rejected(
         .db
         .write_transaction::<_, (), AppError>(|txn| {
             Box::pin(async move {
-                if db::samples::mark_rejected(txn, id, code, &reason, detected, now).await? {
+                if db::samples::mark_rejected(txn, id, code.as_str(), &reason, detected, now)
+                    .await?
+                {
                     audit::record(
                         txn,
                         &caller.actor,

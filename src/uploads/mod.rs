@@ -22,24 +22,25 @@ pub use start::{
 };
 pub use stored_object::StoredObject;
 
+use crate::error::Code;
 use crate::media::MediaType;
 
 /// Why a stored object is not the declared file. `code` is stable; `reason` is for people.
 pub(crate) struct Rejection {
-    pub code: &'static str,
+    pub code: Code,
     pub reason: String,
     pub detected: Option<MediaType>,
 }
 
 impl Rejection {
-    pub fn new(code: &'static str, reason: impl Into<String>) -> Self {
+    pub fn new(code: Code, reason: impl Into<String>) -> Self {
         Self {
             code,
             reason: reason.into(),
             detected: None,
         }
     }
-    pub fn detected(code: &'static str, reason: impl Into<String>, media: MediaType) -> Self {
+    pub fn detected(code: Code, reason: impl Into<String>, media: MediaType) -> Self {
         Self {
             code,
             reason: reason.into(),

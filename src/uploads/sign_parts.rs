@@ -16,7 +16,7 @@ use utoipa::ToSchema;
 use super::start::{plan_of, touch_open};
 use crate::db::{self, samples::SampleRow};
 use crate::domain::sample::{self, UploadMode};
-use crate::error::{AppError, AppResult};
+use crate::error::{AppError, AppResult, Code};
 use crate::state::AppState;
 use crate::storage::PresignedRequest;
 
@@ -62,7 +62,7 @@ pub async fn sign_parts(
     let plan = plan_of(row)?;
     if plan.mode != UploadMode::Multipart {
         return Err(AppError::conflict(
-            "not_multipart",
+            Code::NotMultipart,
             "this upload is one PUT; use the URL given when it started (GET the upload for a fresh one)",
         ));
     }
@@ -99,7 +99,7 @@ pub async fn sign_parts(
 fn checked(req: &SignParts, part_count: u32) -> AppResult<Vec<(u32, [u8; 32])>> {
     if req.parts.is_empty() || req.parts.len() > MAX_PARTS_PER_REQUEST {
         return Err(AppError::unprocessable(
-            "invalid_part_list",
+            Code::InvalidPartList,
             format!("sign 1 to {MAX_PARTS_PER_REQUEST} parts per request"),
         ));
     }
@@ -109,7 +109,7 @@ fn checked(req: &SignParts, part_count: u32) -> AppResult<Vec<(u32, [u8; 32])>> 
         .map(|part| {
             if !(1..=part_count).contains(&part.part_number) {
                 return Err(AppError::unprocessable(
-                    "invalid_part_number",
+                    Code::InvalidPartNumber,
                     format!(
                         "part {} is not one of this upload's parts 1 to {part_count}",
                         part.part_number
@@ -118,13 +118,13 @@ fn checked(req: &SignParts, part_count: u32) -> AppResult<Vec<(u32, [u8; 32])>> 
             }
             if !seen.insert(part.part_number) {
                 return Err(AppError::unprocessable(
-                    "invalid_part_list",
+                    Code::InvalidPartList,
                     format!("part {} is listed twice", part.part_number),
                 ));
             }
             let sha256 = sample::parse_sha256_hex(&part.sha256).ok_or_else(|| {
                 AppError::unprocessable(
-                    "invalid_sha256",
+                    Code::InvalidSha256,
                     format!(
                         "part {}: sha256 must be 64 hexadecimal digits",
                         part.part_number
@@ -158,30 +158,30 @@ mod tests {
             Err(AppError::Unprocessable { code, .. }) => code,
             other => panic!("expected a refusal, got {:?}", other.map(|v| v.len())),
         };
-        assert_eq!(code(SignParts { parts: vec![] }), "invalid_part_list");
+        assert_eq!(code(SignParts { parts: vec![] }), Code::InvalidPartList);
         assert_eq!(
             code(SignParts {
                 parts: vec![part(4, &sha)]
             }),
-            "invalid_part_number"
+            Code::InvalidPartNumber
         );
         assert_eq!(
             code(SignParts {
                 parts: vec![part(0, &sha)]
             }),
-            "invalid_part_number"
+            Code::InvalidPartNumber
         );
         assert_eq!(
             code(SignParts {
                 parts: vec![part(2, &sha), part(2, &sha)]
             }),
-            "invalid_part_list"
+            Code::InvalidPartList
         );
         assert_eq!(
             code(SignParts {
                 parts: vec![part(1, "xyz")]
             }),
-            "invalid_sha256"
+            Code::InvalidSha256
         );
     }
 }

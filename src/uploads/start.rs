@@ -13,7 +13,7 @@ use crate::audit::{self, Actor, Target};
 use crate::db::{self, orders::OrderRecord, samples::SampleRow};
 use crate::domain::delivery::AiLabel;
 use crate::domain::sample::{self, SampleKind, UploadMode, UploadPlan, UploadPurpose};
-use crate::error::{AppError, AppResult};
+use crate::error::{AppError, AppResult, Code};
 use crate::media::MediaType;
 use crate::state::AppState;
 use crate::storage::{PresignedRequest, UploadedPart};
@@ -85,20 +85,20 @@ fn check_declaration(req: &StartUpload, state: &AppState) -> AppResult<Declared>
         || req.file_name.chars().any(char::is_control)
     {
         return Err(AppError::unprocessable(
-            "invalid_file_name",
+            Code::InvalidFileName,
             format!("file_name must be 1 to {MAX_FILE_NAME_CHARS} printable characters"),
         ));
     }
     if req.size == 0 {
         return Err(AppError::unprocessable(
-            "empty_file",
+            Code::EmptyFile,
             "the file is empty (0 bytes)",
         ));
     }
     let limit = state.settings.uploads.max_bytes_for(req.kind);
     if req.size > limit {
         return Err(AppError::unprocessable(
-            "file_too_large",
+            Code::FileTooLarge,
             format!(
                 "a {} may be at most {limit} bytes; this one is {} bytes",
                 req.kind, req.size
@@ -106,13 +106,13 @@ fn check_declaration(req: &StartUpload, state: &AppState) -> AppResult<Declared>
         ));
     }
     let sha256 = sample::parse_sha256_hex(&req.sha256).ok_or_else(|| {
-        AppError::unprocessable("invalid_sha256", "sha256 must be 64 hexadecimal digits")
+        AppError::unprocessable(Code::InvalidSha256, "sha256 must be 64 hexadecimal digits")
     })?;
     let media = MediaType::from_mime(&req.content_type)
         .filter(|m| req.kind.accepts(*m))
         .ok_or_else(|| {
             AppError::unprocessable(
-                "content_type_not_allowed",
+                Code::ContentTypeNotAllowed,
                 format!(
                     "{} is not a type accepted for a {}",
                     req.content_type, req.kind
@@ -142,14 +142,14 @@ impl UploadFor {
 pub fn closed_for(purpose: UploadPurpose, order: &OrderRecord) -> AppError {
     match purpose {
         UploadPurpose::Sample => AppError::conflict(
-            "order_not_accepting_samples",
+            Code::OrderNotAcceptingSamples,
             format!(
                 "samples can no longer be added to an order that is {}",
                 order.status
             ),
         ),
         UploadPurpose::Deliverable => AppError::conflict(
-            "order_not_accepting_deliverables",
+            Code::OrderNotAcceptingDeliverables,
             format!(
                 "deliverables are uploaded while the order is in production or quality check; it is {}",
                 order.status
@@ -304,13 +304,13 @@ pub(super) async fn touch_open(
             .map(|r| r.status)
             .unwrap_or_default();
         return Err(AppError::conflict(
-            "sample_not_uploading",
+            Code::SampleNotUploading,
             format!("this sample is {current} and takes no more uploads"),
         ));
     }
     if plan.mode == UploadMode::Multipart && row.multipart_upload_id.is_none() {
         return Err(AppError::conflict(
-            "upload_assembled",
+            Code::UploadAssembled,
             "every part is uploaded and assembled; complete the upload",
         ));
     }

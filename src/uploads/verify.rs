@@ -13,7 +13,7 @@ use super::Rejection;
 use super::stored_object::StoredObject;
 use crate::db::samples::SampleRow;
 use crate::domain::sample::{self, SampleKind, UploadMode};
-use crate::error::{AppError, AppResult};
+use crate::error::{AppError, AppResult, Code};
 use crate::media::{self, MediaMetadata, MediaType};
 use crate::state::AppState;
 
@@ -38,13 +38,13 @@ pub(super) async fn inspect(state: &AppState, row: &SampleRow) -> AppResult<Insp
     };
     if head.size == 0 {
         return Ok(Inspection::Rejected(Rejection::new(
-            "empty_file",
+            Code::EmptyFile,
             "the uploaded file is empty (0 bytes)",
         )));
     }
     if head.size != declared_size {
         return Ok(Inspection::Rejected(Rejection::new(
-            "size_mismatch",
+            Code::SizeMismatch,
             format!(
                 "declared {declared_size} bytes but {} bytes arrived",
                 head.size
@@ -70,7 +70,7 @@ pub(super) async fn inspect(state: &AppState, row: &SampleRow) -> AppResult<Insp
     };
     if stored_sha != declared_sha {
         return Ok(Inspection::Rejected(Rejection::detected(
-            "checksum_mismatch",
+            Code::ChecksumMismatch,
             "the file's SHA-256 differs from the one declared: it was damaged or changed in transit",
             media,
         )));
@@ -78,7 +78,7 @@ pub(super) async fn inspect(state: &AppState, row: &SampleRow) -> AppResult<Insp
     let after = state.store.head(&row.object_key).await?;
     if after.as_ref().map(|h| (&h.etag, h.size)) != Some((&head.etag, head.size)) {
         return Ok(Inspection::Rejected(Rejection::detected(
-            "changed_during_verification",
+            Code::ChangedDuringVerification,
             "the stored file was replaced while it was being verified",
             media,
         )));
@@ -107,7 +107,7 @@ async fn identify(
         .await?;
     let Some(sniffed) = media::sniff(&prefix) else {
         return Ok(Err(Rejection::new(
-            "unrecognized_type",
+            Code::UnrecognizedType,
             format!("the file is not a {kind} in a format we accept"),
         )));
     };
@@ -122,7 +122,7 @@ async fn identify(
         }
         Err(media::ProbeError::Malformed(why)) => {
             return Ok(Err(Rejection::detected(
-                "unreadable_media",
+                Code::UnreadableMedia,
                 format!("the file's headers could not be read: {why}"),
                 sniffed,
             )));
@@ -131,7 +131,7 @@ async fn identify(
     let media = refine(sniffed, &metadata);
     if !kind.accepts(media) {
         return Ok(Err(Rejection::detected(
-            "wrong_kind",
+            Code::WrongKind,
             format!(
                 "the file is {}, which is not accepted as a {kind}",
                 media.mime()
@@ -141,7 +141,7 @@ async fn identify(
     }
     if MediaType::from_mime(&row.declared_content_type) != Some(media) {
         return Ok(Err(Rejection::detected(
-            "type_mismatch",
+            Code::TypeMismatch,
             format!(
                 "declared {} but the file is {}",
                 row.declared_content_type,
@@ -152,7 +152,7 @@ async fn identify(
     }
     if kind == SampleKind::Video && metadata.width.is_none() {
         return Ok(Err(Rejection::detected(
-            "no_video_track",
+            Code::NoVideoTrack,
             "the video file has no picture track",
             media,
         )));

@@ -83,8 +83,7 @@ where
         .expect("a quarter of the requests acknowledged");
     server.kill().await;
     while inflight.join_next().await.is_some() {}
-    let acknowledged = acknowledged.lock().unwrap().clone();
-    acknowledged
+    acknowledged.lock().unwrap().clone()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]

@@ -14,7 +14,7 @@ use crate::db::{self, WriteTransaction, data_requests::DataRequestRow, orders::O
 use crate::domain::data_rights::{
     self, IdentityMethod, RequestDecision, RequestKind, RequestStatus,
 };
-use crate::error::{AppError, AppResult};
+use crate::error::{AppError, AppResult, Code};
 use crate::orders;
 use crate::privacy::{erasure, export};
 use crate::state::AppState;
@@ -39,13 +39,13 @@ pub async fn verify_identity(
     let is_customer = order.customer_id == Some(row.requester_id);
     if !data_rights::method_suffices(check.method, is_customer) {
         return Err(AppError::unprocessable(
-            "method_insufficient",
+            Code::MethodInsufficient,
             "signing in proves only the account: verify a relative by document, video call or in person",
         ));
     }
     let from = row.status()?;
     let to = data_rights::after_verification(from)
-        .map_err(|reason| AppError::conflict("invalid_transition", reason))?;
+        .map_err(|reason| AppError::conflict(Code::InvalidTransition, reason))?;
     let note = match check.note.as_deref() {
         Some(n) => Some(orders::required_text(Some(n), "note", "an identity note")?),
         None => None,
@@ -81,7 +81,7 @@ pub async fn decide(
         let order = matched(order)?;
         if order.erased_at.is_some() && row.kind()? != RequestKind::Erasure {
             return Err(AppError::conflict(
-                "order_erased",
+                Code::OrderErased,
                 "the order was erased since this request was filed: there is nothing left to \
                  export or correct; deny it with that reason",
             ));
@@ -93,7 +93,7 @@ pub async fn decide(
         }
     }
     let to = data_rights::after_decision(from, decision)
-        .map_err(|reason| AppError::conflict("invalid_transition", reason))?;
+        .map_err(|reason| AppError::conflict(Code::InvalidTransition, reason))?;
     let change = Change {
         from,
         to,
@@ -119,7 +119,7 @@ pub async fn decide(
 fn matched(order: Option<OrderRecord>) -> AppResult<OrderRecord> {
     order.ok_or_else(|| {
         AppError::conflict(
-            "no_matching_order",
+            Code::NoMatchingOrder,
             "the reference matches no order: deny the request, telling the requester why",
         )
     })
@@ -142,7 +142,10 @@ async fn carry_out(state: &AppState, actor: &Actor, row: &DataRequestRow) -> App
     match row.kind()? {
         RequestKind::Access | RequestKind::Copy => {
             if order.erased_at.is_some() {
-                return Err(AppError::conflict("order_erased", "the order was erased"));
+                return Err(AppError::conflict(
+                    Code::OrderErased,
+                    "the order was erased",
+                ));
             }
             let for_customer = order.customer_id == Some(row.requester_id);
             let now = db::now();
@@ -233,7 +236,7 @@ async fn step_with_audit(
                 detail["by_customer"] = (!owned.is_empty()).into();
                 if !db::data_requests::advance(txn, id, from, to, step, now).await? {
                     return Err(AppError::conflict(
-                        "invalid_transition",
+                        Code::InvalidTransition,
                         "the request changed meanwhile; read it again",
                     ));
                 }

@@ -16,7 +16,7 @@ use crate::audit;
 use crate::db::{self, WriteTransaction, data_requests::DataRequestRow, orders::OrderRecord};
 use crate::domain::data_rights::{self, RequestKind};
 use crate::domain::order::Relationship;
-use crate::error::{AppError, AppResult};
+use crate::error::{AppError, AppResult, Code};
 use crate::orders;
 
 const MAX_DETAILS_CHARS: usize = 4000;
@@ -62,7 +62,7 @@ pub async fn file(
     let reference =
         data_rights::normalize_reference(&command.order_reference).ok_or_else(|| {
             AppError::unprocessable(
-                "invalid_reference",
+                Code::InvalidReference,
                 "order_reference is an order's reference such as KS-2026-000123",
             )
         })?;
@@ -71,7 +71,7 @@ pub async fn file(
     let own_order = order.as_ref().filter(|o| o.customer_id == Some(actor.id));
     if own_order.is_some_and(|o| o.erased_at.is_some()) {
         return Err(AppError::conflict(
-            "order_erased",
+            Code::OrderErased,
             "this order was erased: the studio holds no personal data of it any more",
         ));
     }
@@ -101,7 +101,7 @@ fn filed_details(details: Option<String>) -> AppResult<Option<String>> {
         .is_some_and(|d| d.chars().count() > MAX_DETAILS_CHARS)
     {
         return Err(AppError::unprocessable(
-            "details_too_long",
+            Code::DetailsTooLong,
             format!("details are at most {MAX_DETAILS_CHARS} characters"),
         ));
     }
@@ -124,7 +124,7 @@ fn filed_corrections(
         }
         (RequestKind::Correction, _) => {
             return Err(AppError::unprocessable(
-                "corrections_required",
+                Code::CorrectionsRequired,
                 "a correction names the subject details to correct (name, birth_date, death_date)",
             ));
         }
@@ -132,7 +132,7 @@ fn filed_corrections(
             // Not dropped unread: the requester meant something by them, and should know
             // that only a correction request changes the order's details.
             return Err(AppError::Unprocessable {
-                code: "corrections_not_taken",
+                code: Code::CorrectionsNotTaken,
                 detail: "only a correction request takes corrections; file one with kind \
                          `correction`"
                     .into(),
@@ -157,7 +157,7 @@ fn filed_corrections(
             Utc::now().date_naive(),
         )
         .map_err(|(field, reason)| AppError::Unprocessable {
-            code: "invalid_intake",
+            code: Code::InvalidIntake,
             detail: format!("{field}: {reason}"),
             extra: Some(serde_json::Map::from_iter([(
                 "field".to_owned(),
@@ -185,7 +185,7 @@ async fn insert_with_audit(
             let row = db::data_requests::insert(txn, new).await.map_err(|err| {
                 if db::is_unique_violation(&err) {
                     AppError::conflict(
-                        "request_open",
+                        Code::RequestOpen,
                         "you already have an open request of this kind for this reference",
                     )
                 } else {
@@ -194,7 +194,7 @@ async fn insert_with_audit(
             })?;
             if db::data_requests::open_count(txn, requester).await? > MAX_OPEN_REQUESTS {
                 return Err(AppError::conflict(
-                    "too_many_open_requests",
+                    Code::TooManyOpenRequests,
                     format!(
                         "you have {MAX_OPEN_REQUESTS} requests waiting for a reviewer; file \
                          more once they are answered"

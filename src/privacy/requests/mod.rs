@@ -21,7 +21,7 @@ use crate::audit::{self, Target};
 use crate::db::{self, data_requests::DataRequestRow, orders::OrderRecord};
 use crate::domain::account::Role;
 use crate::domain::data_rights::RequestStatus;
-use crate::error::{AppError, AppResult};
+use crate::error::{AppError, AppResult, Code};
 use crate::orders;
 
 /// A request as one reader sees it: whether they may learn which order it names — the studio's
@@ -91,7 +91,7 @@ fn reviewer_or_admin(actor: &Actor) -> bool {
 }
 
 fn not_found() -> AppError {
-    AppError::not_found("request_not_found", "no such request")
+    AppError::not_found(Code::RequestNotFound, "no such request")
 }
 
 /// A request the actor may see: their own, or any for reviewers and admins (404 otherwise,
@@ -137,17 +137,17 @@ async fn load_for_reviewer(
         .as_ref()
         .is_some_and(|o| o.customer_id == Some(actor.id));
     let (code, detail) = if !actor.has(Role::Reviewer) {
-        ("reviewers_only", "reviewers handle data-rights requests")
+        (Code::ReviewersOnly, "reviewers handle data-rights requests")
     } else if row.requester_id == actor.id || own {
         (
-            "separation_of_duties",
+            Code::SeparationOfDuties,
             "another reviewer must handle your own request or order",
         )
     } else if let Some(order) = &order
         && orders::worked_on(db, actor, order).await?
     {
         (
-            "separation_of_duties",
+            Code::SeparationOfDuties,
             "you worked on this order as staff; another reviewer must decide",
         )
     } else {

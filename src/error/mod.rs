@@ -7,6 +7,10 @@
 //! be reached, `502 storage_error` when it answered with a failure or a reply we cannot use —
 //! logged with the store's message, which the client never sees either.
 
+mod code;
+
+pub use code::Code;
+
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
@@ -35,28 +39,28 @@ pub struct Problem {
 pub enum AppError {
     #[error("{detail}")]
     BadRequest {
-        code: &'static str,
+        code: Code,
         detail: String,
         /// Extra members of the problem document (e.g. the query parameter at fault).
         extra: Option<serde_json::Map<String, serde_json::Value>>,
     },
     #[error("{detail}")]
-    NotFound { code: &'static str, detail: String },
+    NotFound { code: Code, detail: String },
     #[error("{detail}")]
-    Conflict { code: &'static str, detail: String },
+    Conflict { code: Code, detail: String },
     /// The thing existed and is no longer usable (a used or expired invitation link).
     #[error("{detail}")]
-    Gone { code: &'static str, detail: String },
+    Gone { code: Code, detail: String },
     #[error("{detail}")]
     Unprocessable {
-        code: &'static str,
+        code: Code,
         detail: String,
         extra: Option<serde_json::Map<String, serde_json::Value>>,
     },
     #[error("{0}")]
     Unauthorized(String),
     #[error("{detail}")]
-    Forbidden { code: &'static str, detail: String },
+    Forbidden { code: Code, detail: String },
     #[error("too many attempts; try again in {retry_after_secs} seconds")]
     TooManyRequests { retry_after_secs: u64 },
     #[error("this change needs an If-Match header with the resource's current ETag")]
@@ -89,26 +93,26 @@ pub fn etag(version: i32) -> String {
 }
 
 impl AppError {
-    pub fn bad_request(code: &'static str, detail: impl Into<String>) -> Self {
+    pub fn bad_request(code: Code, detail: impl Into<String>) -> Self {
         Self::BadRequest {
             code,
             detail: detail.into(),
             extra: None,
         }
     }
-    pub fn not_found(code: &'static str, detail: impl Into<String>) -> Self {
+    pub fn not_found(code: Code, detail: impl Into<String>) -> Self {
         Self::NotFound {
             code,
             detail: detail.into(),
         }
     }
-    pub fn conflict(code: &'static str, detail: impl Into<String>) -> Self {
+    pub fn conflict(code: Code, detail: impl Into<String>) -> Self {
         Self::Conflict {
             code,
             detail: detail.into(),
         }
     }
-    pub fn unprocessable(code: &'static str, detail: impl Into<String>) -> Self {
+    pub fn unprocessable(code: Code, detail: impl Into<String>) -> Self {
         Self::Unprocessable {
             code,
             detail: detail.into(),
@@ -141,25 +145,25 @@ impl AppError {
         }
     }
 
-    pub fn code(&self) -> &'static str {
+    pub fn code(&self) -> Code {
         match self {
             Self::BadRequest { code, .. }
             | Self::NotFound { code, .. }
             | Self::Conflict { code, .. }
             | Self::Gone { code, .. }
             | Self::Unprocessable { code, .. }
-            | Self::Forbidden { code, .. } => code,
-            Self::Unauthorized(_) => "unauthenticated",
-            Self::TooManyRequests { .. } => "too_many_attempts",
-            Self::PreconditionRequired => "if_match_required",
-            Self::PreconditionFailed { .. } => "stale_version",
-            Self::PayloadTooLarge => "body_too_large",
-            Self::UnsupportedMediaType(_) => "unsupported_media_type",
-            Self::MethodNotAllowed => "method_not_allowed",
-            Self::Unavailable(_) => "unavailable",
-            Self::StorageUnavailable(_) => "storage_unavailable",
-            Self::StorageFailed(_) => "storage_error",
-            Self::Internal(_) => "internal_error",
+            | Self::Forbidden { code, .. } => *code,
+            Self::Unauthorized(_) => Code::Unauthenticated,
+            Self::TooManyRequests { .. } => Code::TooManyAttempts,
+            Self::PreconditionRequired => Code::IfMatchRequired,
+            Self::PreconditionFailed { .. } => Code::StaleVersion,
+            Self::PayloadTooLarge => Code::BodyTooLarge,
+            Self::UnsupportedMediaType(_) => Code::UnsupportedMediaType,
+            Self::MethodNotAllowed => Code::MethodNotAllowed,
+            Self::Unavailable(_) => Code::Unavailable,
+            Self::StorageUnavailable(_) => Code::StorageUnavailable,
+            Self::StorageFailed(_) => Code::StorageError,
+            Self::Internal(_) => Code::InternalError,
         }
     }
 
@@ -179,11 +183,11 @@ impl AppError {
             _ => None,
         };
         Problem {
-            kind: format!("urn:keepsake:problem:{}", self.code()),
+            kind: format!("urn:keepsake:problem:{}", self.code().as_str()),
             title: status.canonical_reason().unwrap_or("Error").to_owned(),
             status: status.as_u16(),
             detail,
-            code: self.code().to_owned(),
+            code: self.code().as_str().to_owned(),
             extra,
         }
     }
