@@ -3,7 +3,12 @@
 //! same checks (a plausible email, a password not on the common list, at least one role), the
 //! same hashing, and its audit event in the account's transaction.
 
+mod admin;
 pub mod cli;
+mod login;
+
+pub use admin::{AccountChange, change, list, require_admin};
+pub use login::{LoginAttempt, OpenSession, login, logout};
 
 use crate::audit::{self, Actor, Target};
 use crate::auth::password;
@@ -102,5 +107,4 @@ async fn insert(
         })
     })
     .await
-    .map_err(Into::into)
 }

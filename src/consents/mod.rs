@@ -9,6 +9,7 @@
 mod invite;
 mod sign;
 mod status;
+mod texts;
 mod withdraw;
 
 pub use invite::{
@@ -17,4 +18,5 @@ pub use invite::{
 };
 pub use sign::{Signature, Signer, record_signature};
 pub use status::{order_facts, status_of};
+pub use texts::{NewText, publish as publish_text};
 pub use withdraw::{Withdrawal, withdraw};

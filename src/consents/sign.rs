@@ -297,7 +297,6 @@ pub async fn record_signature(
             })
         })
         .await
-        .map_err(Into::into)
 }
 
 fn already_signed(party: ConsentParty) -> AppError {

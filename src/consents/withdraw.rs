@@ -142,7 +142,6 @@ pub async fn withdraw(
             })
         })
         .await
-        .map_err(Into::into)
 }
 
 fn already_withdrawn() -> AppError {

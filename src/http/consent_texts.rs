@@ -5,7 +5,6 @@
 //! `m20261203_000032_default_consent_texts`), marked in `notes` as a starting point for the
 //! studio's lawyer; the first version an admin publishes becomes the current one.
 
-use crate::db::WriteTransaction;
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -15,13 +14,11 @@ use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::{router::OpenApiRouter, routes};
 use uuid::Uuid;
 
-use super::extract::{ApiJson, ApiPath, ApiQuery, RequestId};
-use super::session::{Caller, refuse};
-use crate::audit::{self, Target};
+use super::extract::{ApiJson, ApiPath, ApiQuery};
+use super::session::Caller;
+use crate::consents;
 use crate::db::{self, consent_texts::ConsentTextRow};
-use crate::domain::account::Role;
-use crate::domain::consent::{self, ConsentParty};
-use crate::domain::intake::validate_jurisdiction;
+use crate::domain::consent::ConsentParty;
 use crate::error::{AppError, AppResult, Code, Problem};
 use crate::state::AppState;
 
@@ -154,71 +151,14 @@ async fn get_text(
 async fn publish(
     State(state): State<AppState>,
     caller: Caller,
-    request_id: RequestId,
     ApiJson(req): ApiJson<NewConsentText>,
 ) -> AppResult<(StatusCode, Json<ConsentText>)> {
-    if !caller.user.has(Role::Admin) {
-        let refusal = AppError::Forbidden {
-            code: Code::AdminsOnly,
-            detail: "only admins publish consent texts".into(),
-        };
-        return Err(refuse(&state, &caller, Target::user(caller.user.id), refusal).await);
-    }
-    let invalid = |why: &str| AppError::unprocessable(Code::InvalidConsentText, why.to_owned());
-    validate_jurisdiction(&req.jurisdiction).map_err(|e| invalid(&e.reason))?;
-    if !consent::valid_language(&req.language) {
-        return Err(invalid("language must be a tag such as zh-CN or en"));
-    }
-    let chars = req.body.trim().chars().count();
-    if chars == 0 || chars > consent::MAX_TEXT_CHARS {
-        return Err(invalid(&format!(
-            "the text must be 1 to {} characters",
-            consent::MAX_TEXT_CHARS
-        )));
-    }
-    let (actor, request_id, now, publisher) =
-        (caller.actor(), request_id.0, db::now(), caller.user.id);
-    let published = state
-        .db
-        .write_transaction::<_, ConsentTextRow, AppError>(|txn| {
-            Box::pin(async move {
-                let new = db::consent_texts::NewText {
-                    jurisdiction: &req.jurisdiction,
-                    party: req.party,
-                    language: &req.language,
-                    body: req.body,
-                    published_by: publisher,
-                    now,
-                };
-                let row = match db::consent_texts::publish(txn, new).await {
-                    Ok(row) => row,
-                    Err(err) if db::is_unique_violation(&err) => {
-                        return Err(AppError::conflict(
-                            Code::VersionTaken,
-                            "another version was published at the same moment; retry",
-                        ));
-                    }
-                    Err(err) => return Err(err.into()),
-                };
-                let detail = serde_json::json!({
-                    "jurisdiction": row.jurisdiction, "party": row.party, "language": row.language,
-                    "version": row.version, "sha256": row.sha256,
-                });
-                audit::record(
-                    txn,
-                    &actor,
-                    "consent_text.published",
-                    Target {
-                        kind: "consent_text",
-                        id: row.id,
-                    },
-                    request_id.as_deref(),
-                    detail,
-                )
-                .await?;
-                Ok(row)
-            })
-        })
-        .await?;
+    let text = consents::NewText {
+        jurisdiction: req.jurisdiction,
+        party: req.party,
+        language: req.language,
+        body: req.body,
+    };
+    let published = consents::publish_text(&state.db, &caller.acting(), text).await?;
     Ok((StatusCode::CREATED, Json(ConsentText::try_from(published)?)))
 }

@@ -3,11 +3,9 @@
 //! person's sessions at once. An admin cannot disable themself or drop their own admin role,
 //! so a studio can never lock itself out by accident.
 
-use crate::db::WriteTransaction;
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
-use base64::Engine;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::{router::OpenApiRouter, routes};
@@ -15,12 +13,12 @@ use uuid::Uuid;
 
 use super::auth::Me;
 use super::extract::{ApiJson, ApiPath, ApiQuery, RequestId};
-use super::session::{Caller, refuse};
+use super::paging::{decode_cursor, encode_cursor};
+use super::session::Caller;
 use crate::accounts;
-use crate::audit::{self, Target};
-use crate::db::{self, users::UserRecord};
+use crate::db::users::UserRecord;
 use crate::domain::account::Role;
-use crate::error::{AppError, AppResult, Code, Problem};
+use crate::error::{AppResult, Problem};
 use crate::state::AppState;
 
 pub fn router() -> OpenApiRouter<AppState> {
@@ -89,17 +87,6 @@ pub struct UserPage {
     pub next: Option<String>,
 }
 
-async fn require_admin(state: &AppState, caller: &Caller) -> AppResult<()> {
-    if caller.user.has(Role::Admin) {
-        return Ok(());
-    }
-    let refusal = AppError::Forbidden {
-        code: Code::AdminsOnly,
-        detail: "only admins manage accounts".into(),
-    };
-    Err(refuse(state, caller, Target::user(caller.user.id), refusal).await)
-}
-
 /// Create an account with the given roles (admins only).
 #[utoipa::path(
     post, path = "/api/v1/users", tag = "users",
@@ -121,7 +108,7 @@ async fn create_user(
     request_id: RequestId,
     ApiJson(req): ApiJson<NewUser>,
 ) -> AppResult<(StatusCode, Json<UserView>)> {
-    require_admin(&state, &caller).await?;
+    accounts::require_admin(&state.db, &caller.acting()).await?;
     let account = accounts::NewAccount {
         email: req.email,
         password: req.password,
@@ -147,30 +134,12 @@ async fn list_users(
     caller: Caller,
     ApiQuery(p): ApiQuery<UserListParams>,
 ) -> AppResult<Json<UserPage>> {
-    require_admin(&state, &caller).await?;
     let limit = u64::from(super::paging::limit(p.limit, 50, 200)?);
-    let after = p
-        .after
-        .as_deref()
-        .map(|c| {
-            base64::engine::general_purpose::URL_SAFE_NO_PAD
-                .decode(c)
-                .ok()
-                .and_then(|b| Uuid::from_slice(&b).ok())
-                .ok_or_else(|| {
-                    AppError::bad_request(
-                        Code::InvalidCursor,
-                        "the `after` cursor is not one this API issued",
-                    )
-                })
-        })
-        .transpose()?;
-    let mut users = db::users::list(&state.db, after, limit + 1).await?;
+    let after = p.after.as_deref().map(decode_cursor).transpose()?;
+    let mut users = accounts::list(&state.db, &caller.acting(), after, limit + 1).await?;
     let next = if users.len() as u64 > limit {
         users.truncate(limit as usize);
-        users
-            .last()
-            .map(|u| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(u.id.as_bytes()))
+        users.last().map(|u| encode_cursor(u.id))
     } else {
         None
     };
@@ -201,80 +170,12 @@ async fn update_user(
     State(state): State<AppState>,
     caller: Caller,
     ApiPath(id): ApiPath<Uuid>,
-    request_id: RequestId,
     ApiJson(change): ApiJson<UserChange>,
 ) -> AppResult<Json<UserView>> {
-    require_admin(&state, &caller).await?;
-    let roles = change
-        .roles
-        .as_deref()
-        .map(accounts::distinct_roles)
-        .transpose()?;
-    let user = db::users::find(&state.db, id)
-        .await?
-        .ok_or_else(|| AppError::not_found(Code::UserNotFound, "no such account"))?;
-    if id == caller.user.id
-        && (change.disabled == Some(true)
-            || roles.as_ref().is_some_and(|r| !r.contains(&Role::Admin)))
-    {
-        return Err(AppError::conflict(
-            Code::CannotLockOutYourself,
-            "an admin cannot disable themself or drop their own admin role",
-        ));
-    }
-    let (actor, request_id, now) = (caller.actor(), request_id.0, db::now());
-    let before = user.roles.clone();
-    let updated = state
-        .db
-        .write_transaction::<_, UserRecord, AppError>(|txn| {
-            Box::pin(async move {
-                if let Some(roles) = &roles {
-                    db::users::set_roles(txn, id, roles, now).await?;
-                    let detail = serde_json::json!({ "from": before, "to": roles });
-                    audit::record(
-                        txn,
-                        &actor,
-                        "user.roles_changed",
-                        Target::user(id),
-                        request_id.as_deref(),
-                        detail,
-                    )
-                    .await?;
-                }
-                match change.disabled {
-                    Some(true) => {
-                        db::users::set_disabled(txn, id, Some(now), now).await?;
-                        let ended = db::sessions::revoke_all_for_user(txn, id, now).await?;
-                        let detail = serde_json::json!({ "sessions_ended": ended });
-                        audit::record(
-                            txn,
-                            &actor,
-                            "user.disabled",
-                            Target::user(id),
-                            request_id.as_deref(),
-                            detail,
-                        )
-                        .await?;
-                    }
-                    Some(false) => {
-                        db::users::set_disabled(txn, id, None, now).await?;
-                        audit::record(
-                            txn,
-                            &actor,
-                            "user.enabled",
-                            Target::user(id),
-                            request_id.as_deref(),
-                            serde_json::json!({}),
-                        )
-                        .await?;
-                    }
-                    None => {}
-                }
-                db::users::find(txn, id)
-                    .await?
-                    .ok_or_else(|| AppError::internal("account vanished"))
-            })
-        })
-        .await?;
+    let change = accounts::AccountChange {
+        roles: change.roles,
+        disabled: change.disabled,
+    };
+    let updated = accounts::change(&state.db, &caller.acting(), id, change).await?;
     Ok(Json(UserView::from(&updated)))
 }

@@ -242,7 +242,6 @@ async fn settle(
             })
         })
         .await
-        .map_err(Into::into)
 }
 
 /// Run [`relay_once`] every `poll_interval_secs` until `stop` turns true.

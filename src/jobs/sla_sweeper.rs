@@ -163,7 +163,6 @@ async fn settle_one(
             })
         })
         .await
-        .map_err(Into::into)
 }
 
 pub async fn run(state: AppState, stop: watch::Receiver<bool>) {

@@ -101,7 +101,6 @@ async fn abort_one(
             })
         })
         .await
-        .map_err(Into::into)
 }
 
 async fn purge_finished(state: &AppState, now: DateTime<Utc>) -> AppResult<usize> {
@@ -150,7 +149,6 @@ async fn purge_one(state: &AppState, row: &SampleRow, now: DateTime<Utc>) -> App
             })
         })
         .await
-        .map_err(Into::into)
 }
 
 /// Run [`sweep_once`] every `sweep_interval_secs` until `stop` turns true.

@@ -126,5 +126,4 @@ pub async fn apply_with(
         })
     })
     .await
-    .map_err(Into::into)
 }

@@ -6,6 +6,8 @@
 //! replicas at once: object deletes repeat harmlessly, and the database side is claimed with
 //! conditional updates so exactly one run records it.
 
+pub mod certificate;
+pub mod controls;
 pub mod erasure;
 pub mod export;
 pub mod requests;

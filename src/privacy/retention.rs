@@ -142,5 +142,4 @@ async fn claim(
             })
         })
         .await
-        .map_err(Into::into)
 }

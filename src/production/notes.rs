@@ -54,7 +54,6 @@ pub async fn add_note(
         })
     })
     .await
-    .map_err(Into::into)
 }
 
 /// Order `id`'s notes, oldest first (the studio only).

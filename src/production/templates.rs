@@ -83,5 +83,4 @@ pub async fn publish_template(
         })
     })
     .await
-    .map_err(Into::into)
 }

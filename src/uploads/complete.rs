@@ -219,7 +219,7 @@ async fn release(state: &AppState, row: &SampleRow, caller: &Caller, why: &str) 
         })
         .await;
     if let Err(err) = released {
-        tracing::error!(sample_id = %id, error = %AppError::from(err), "could not release a verification claim");
+        tracing::error!(sample_id = %id, error = %err, "could not release a verification claim");
     }
 }
 
@@ -244,7 +244,6 @@ async fn record_assembled(state: &AppState, row: &SampleRow, caller: &Caller) ->
             })
         })
         .await
-        .map_err(Into::into)
 }
 
 async fn record_verified(
@@ -293,7 +292,6 @@ async fn record_verified(
             })
         })
         .await
-        .map_err(Into::into)
 }
 
 /// Delete what was stored, record the verdict, and answer 422 with the reason. (Bytes a still
@@ -336,7 +334,7 @@ async fn record_rejected(
         })
         .await;
     if let Err(err) = saved {
-        return err.into();
+        return err;
     }
     AppError::Unprocessable {
         code: rejection.code,

@@ -257,7 +257,7 @@ pub async fn start(
             if let Some(upload_id) = &upload_id {
                 let _ = state.store.abort_multipart(&key, upload_id).await;
             }
-            return Err(err.into());
+            return Err(err);
         }
     };
     let instructions = instructions_for(state, &row, plan, declared.sha256, &metadata, &[]).await?;
