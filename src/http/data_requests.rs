@@ -25,16 +25,13 @@ use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::{router::OpenApiRouter, routes};
 use uuid::Uuid;
 
-use super::extract::{ApiJson, ApiPath, ApiQuery, RequestId};
-use super::samples::Download;
+use super::extract::{ApiJson, ApiPath, ApiQuery};
 use super::session::Caller;
-use crate::audit::{self, Target};
-use crate::db::{self, data_requests::DataRequestRow};
+use crate::db::data_requests::DataRequestRow;
 use crate::domain::data_rights::{IdentityMethod, RequestDecision, RequestKind, RequestStatus};
-use crate::domain::order::{OrderStatus, Relationship};
-use crate::domain::sample::{SampleStatus, UploadPurpose};
-use crate::error::{AppError, AppResult, Code, Problem};
-use crate::privacy::requests::{self, Corrections};
+use crate::domain::order::Relationship;
+use crate::error::{AppResult, Problem};
+use crate::privacy::requests::{self, Corrections, ExportDownload};
 use crate::state::AppState;
 
 pub fn router() -> OpenApiRouter<AppState> {
@@ -346,24 +343,6 @@ async fn decide(
     Ok(Json(DataRequestView::new(&row, true)?))
 }
 
-#[derive(Debug, Serialize, ToSchema)]
-pub struct ExportFile {
-    pub id: Uuid,
-    /// sample or deliverable.
-    pub purpose: String,
-    pub kind: String,
-    pub file_name: String,
-    pub download: Download,
-}
-
-#[derive(Debug, Serialize, ToSchema)]
-pub struct ExportDownload {
-    /// The export document (JSON).
-    pub export: Download,
-    /// The order's files still held, each with its own short-lived link.
-    pub files: Vec<ExportFile>,
-}
-
 /// Download a completed access or copy request's export: the JSON document and a link to each
 /// file still held (the requester; links ≤ 15 minutes; audited).
 #[utoipa::path(
@@ -381,77 +360,7 @@ async fn download_export(
     State(state): State<AppState>,
     caller: Caller,
     ApiPath(id): ApiPath<Uuid>,
-    request_id: RequestId,
 ) -> AppResult<Json<ExportDownload>> {
-    let (row, order) = requests::own_with_order(&state.db, &caller.acting(), id).await?;
-    let Some(key) = row.export_key.clone() else {
-        return Err(AppError::conflict(
-            Code::NoExport,
-            "only a completed access or copy request has an export",
-        ));
-    };
-    if state.store.head(&key).await?.is_none() {
-        return Err(AppError::Gone {
-            code: Code::ExportGone,
-            detail: "the order was erased since this export was made".into(),
-        });
-    }
-    let ttl = std::time::Duration::from_secs(state.settings.uploads.url_ttl_secs);
-    let expires_at =
-        db::now() + chrono::Duration::seconds(i64::try_from(ttl.as_secs()).unwrap_or(900));
-    let export = Download {
-        request: state
-            .store
-            .presign_get(&key, ttl, &format!("export-{}.json", row.id))
-            .await?,
-        expires_at,
-    };
-    let order =
-        order.ok_or_else(|| AppError::internal("an exported data request names no order"))?;
-    let order_id = order.id;
-    let delivered = matches!(order.status, OrderStatus::Delivered | OrderStatus::Closed);
-    let mut files = Vec::new();
-    for purpose in [UploadPurpose::Sample, UploadPurpose::Deliverable] {
-        if purpose == UploadPurpose::Deliverable && !delivered {
-            continue;
-        }
-        for file in db::samples::list_for_order(&state.db, purpose, order_id).await? {
-            if file.status != SampleStatus::Verified.as_str() || file.purged_at.is_some() {
-                continue;
-            }
-            // Each file's link is audited like any download of it.
-            let detail = serde_json::json!({ "order_id": order_id, "data_request_id": id });
-            let download = super::samples::issue_download(
-                &state,
-                &caller,
-                &file,
-                &purpose.event("download_url_issued"),
-                Target::sample(file.id),
-                request_id.as_deref(),
-                detail,
-            )
-            .await?;
-            files.push(ExportFile {
-                id: file.id,
-                purpose: purpose.as_str().to_owned(),
-                kind: file.kind.clone(),
-                file_name: file.file_name.clone(),
-                download,
-            });
-        }
-    }
-    let detail = serde_json::json!({
-        "request_id": id, "files": files.len(), "expires_at": expires_at,
-        "by_customer": order.customer_id == Some(row.requester_id),
-    });
-    audit::record(
-        &state.db,
-        &caller.actor(),
-        "data_request.export_downloaded",
-        Target::order(order_id),
-        request_id.as_deref(),
-        detail,
-    )
-    .await?;
-    Ok(Json(ExportDownload { export, files }))
+    let links = requests::export_links(&state, &caller.acting(), id).await?;
+    Ok(Json(links))
 }

@@ -12,17 +12,14 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 use uuid::Uuid;
 
 use super::extract::{ApiJson, ApiPath, OptionalJson, RequestId};
-use super::samples::{CompleteUpload, Download, SampleView};
+use super::samples::{CompleteUpload, SampleView};
 use super::session::Caller;
-use crate::audit::Target;
-use crate::db::{self, deliverables::DeliverableRow, orders::OrderRecord, samples::SampleRow};
-use crate::domain::delivery;
-use crate::domain::order::OrderStatus;
-use crate::domain::sample::{DeliverableKind, SampleStatus, UploadPurpose, shown_status};
-use crate::error::{AppError, AppResult, Code, Problem};
-use crate::orders;
+use crate::db::{deliverables::DeliverableRow, samples::SampleRow};
+use crate::domain::sample::DeliverableKind;
+use crate::error::{AppResult, Problem};
 use crate::state::AppState;
-use crate::uploads::{self, SignParts, SignedParts, StartUpload, UploadFor, UploadInstructions};
+use crate::uploads::download::{self, Download};
+use crate::uploads::{self, SignParts, SignedParts, StartUpload, UploadInstructions, files};
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -102,49 +99,6 @@ pub struct StartDeliverable {
     pub label_text: Option<String>,
 }
 
-/// The customer sees deliverables once the order is delivered; the studio always.
-fn visible_to(caller: &Caller, order: &OrderRecord, row: &SampleRow) -> bool {
-    caller.who().is_studio()
-        || (matches!(order.status, OrderStatus::Delivered | OrderStatus::Closed)
-            && row.status == SampleStatus::Verified.as_str())
-}
-
-async fn load_deliverable(
-    state: &AppState,
-    order_id: Uuid,
-    id: Uuid,
-) -> AppResult<(SampleRow, DeliverableRow)> {
-    let not_found = || AppError::not_found(Code::DeliverableNotFound, "no such deliverable");
-    let row = db::samples::find_of(&state.db, UploadPurpose::Deliverable, order_id, id)
-        .await?
-        .ok_or_else(not_found)?;
-    let label = db::deliverables::find(&state.db, id)
-        .await?
-        .ok_or_else(not_found)?;
-    Ok((row, label))
-}
-
-/// A deliverable the studio may still upload to: its order must be in production or QC.
-async fn load_open_deliverable(
-    state: &AppState,
-    caller: &Caller,
-    order_id: Uuid,
-    id: Uuid,
-) -> AppResult<(OrderRecord, SampleRow, DeliverableRow)> {
-    let order = orders::load_staff(
-        &state.db,
-        &caller.acting(),
-        order_id,
-        "only studio staff upload deliverables",
-    )
-    .await?;
-    let (row, label) = load_deliverable(state, order_id, id).await?;
-    if !UploadPurpose::Deliverable.open_for(order.status) {
-        return Err(uploads::closed_for(UploadPurpose::Deliverable, &order));
-    }
-    Ok((order, row, label))
-}
-
 /// Start uploading a deliverable (staff): declare it, get presigned URLs. The object's
 /// metadata label (provider, content id) is part of the signed upload: the store keeps it or
 /// refuses the upload.
@@ -170,25 +124,8 @@ async fn start_deliverable(
     State(state): State<AppState>,
     caller: Caller,
     ApiPath(order_id): ApiPath<Uuid>,
-    request_id: RequestId,
     ApiJson(req): ApiJson<StartDeliverable>,
 ) -> AppResult<(StatusCode, Json<StartedDeliverable>)> {
-    let order = orders::load_staff(
-        &state.db,
-        &caller.acting(),
-        order_id,
-        "only studio staff upload deliverables",
-    )
-    .await?;
-    let label_text = req
-        .label_text
-        .unwrap_or_else(|| state.settings.delivery.ai_label_text.clone());
-    if !delivery::valid_label_text(&label_text) {
-        return Err(AppError::unprocessable(
-            Code::InvalidLabelText,
-            "label_text must be 1 to 500 printable characters",
-        ));
-    }
     let declaration = StartUpload {
         kind: req.kind.into(),
         file_name: req.file_name,
@@ -196,24 +133,18 @@ async fn start_deliverable(
         sha256: req.sha256,
         content_type: req.content_type,
     };
-    let upload_for = UploadFor::Deliverable {
-        label_text: label_text.trim().to_owned(),
-        staff_id: caller.user.id,
-    };
-    let (row, upload) = uploads::start(
+    let (started, upload) = uploads::begin_deliverable(
         &state,
-        &order,
+        &caller.acting(),
+        order_id,
         declaration,
-        upload_for,
-        &caller.actor(),
-        request_id.as_deref(),
+        req.label_text,
     )
     .await?;
-    let (_, label) = load_deliverable(&state, order_id, row.id).await?;
     Ok((
         StatusCode::CREATED,
         Json(StartedDeliverable {
-            deliverable: view(&row, &label)?,
+            deliverable: view(&started.file, &started.label)?,
             upload,
         }),
     ))
@@ -235,15 +166,11 @@ async fn list_deliverables(
     caller: Caller,
     ApiPath(order_id): ApiPath<Uuid>,
 ) -> AppResult<Json<DeliverableList>> {
-    let order = orders::load(&state.db, &caller.acting(), order_id).await?;
-    let rows = db::samples::list_for_order(&state.db, UploadPurpose::Deliverable, order_id).await?;
-    let labels = db::deliverables::list_for_order(&state.db, order_id).await?;
-    let mut items = Vec::new();
-    for row in rows.iter().filter(|r| visible_to(&caller, &order, r)) {
-        if let Some(label) = labels.iter().find(|l| l.id == row.id) {
-            items.push(view(row, label)?);
-        }
-    }
+    let found = files::deliverables(&state.db, &caller.acting(), order_id).await?;
+    let items = found
+        .iter()
+        .map(|d| view(&d.file, &d.label))
+        .collect::<AppResult<Vec<_>>>()?;
     Ok(Json(DeliverableList { items }))
 }
 
@@ -261,15 +188,8 @@ async fn get_deliverable(
     caller: Caller,
     ApiPath((order_id, id)): ApiPath<(Uuid, Uuid)>,
 ) -> AppResult<Json<DeliverableView>> {
-    let order = orders::load(&state.db, &caller.acting(), order_id).await?;
-    let (row, label) = load_deliverable(&state, order_id, id).await?;
-    if !visible_to(&caller, &order, &row) {
-        return Err(AppError::not_found(
-            Code::DeliverableNotFound,
-            "no such deliverable",
-        ));
-    }
-    Ok(Json(view(&row, &label)?))
+    let found = files::deliverable(&state.db, &caller.acting(), order_id, id).await?;
+    Ok(Json(view(&found.file, &found.label)?))
 }
 
 /// Resume a deliverable's upload (staff): what the store holds and what is left to send.
@@ -291,7 +211,9 @@ async fn resume_deliverable(
     caller: Caller,
     ApiPath((order_id, id)): ApiPath<(Uuid, Uuid)>,
 ) -> AppResult<Json<UploadInstructions>> {
-    let (_, row, _) = load_open_deliverable(&state, &caller, order_id, id).await?;
+    let row = files::open_deliverable(&state.db, &caller.acting(), order_id, id)
+        .await?
+        .file;
     Ok(Json(uploads::resume(&state, &row).await?))
 }
 
@@ -318,7 +240,9 @@ async fn sign_deliverable_parts(
     ApiPath((order_id, id)): ApiPath<(Uuid, Uuid)>,
     ApiJson(req): ApiJson<SignParts>,
 ) -> AppResult<Json<SignedParts>> {
-    let (_, row, _) = load_open_deliverable(&state, &caller, order_id, id).await?;
+    let row = files::open_deliverable(&state.db, &caller.acting(), order_id, id)
+        .await?
+        .file;
     Ok(Json(uploads::sign_parts(&state, &row, req).await?))
 }
 
@@ -348,7 +272,8 @@ async fn complete_deliverable(
     request_id: RequestId,
     OptionalJson(body): OptionalJson<CompleteUpload>,
 ) -> AppResult<Json<DeliverableView>> {
-    let (_, row, label) = load_open_deliverable(&state, &caller, order_id, id).await?;
+    let files::Deliverable { file: row, label } =
+        files::open_deliverable(&state.db, &caller.acting(), order_id, id).await?;
     let parts = body.and_then(|b| b.parts);
     let verified =
         uploads::complete(&state, row, parts, &caller.actor(), request_id.as_deref()).await?;
@@ -372,42 +297,7 @@ async fn download_deliverable(
     State(state): State<AppState>,
     caller: Caller,
     ApiPath((order_id, id)): ApiPath<(Uuid, Uuid)>,
-    request_id: RequestId,
 ) -> AppResult<Json<Download>> {
-    let order = orders::load(&state.db, &caller.acting(), order_id).await?;
-    let (row, label) = load_deliverable(&state, order_id, id).await?;
-    if !visible_to(&caller, &order, &row) {
-        return Err(AppError::not_found(
-            Code::DeliverableNotFound,
-            "no such deliverable",
-        ));
-    }
-    let status = shown_status(row.status()?, row.purged_at.is_some());
-    if status == SampleStatus::Purged {
-        return Err(super::samples::purged_file(
-            Code::DeliverablePurged,
-            "deliverable",
-        ));
-    }
-    if status != SampleStatus::Verified {
-        return Err(AppError::conflict(
-            Code::DeliverableNotVerified,
-            format!(
-                "this deliverable is {}; only verified ones can be downloaded",
-                row.status
-            ),
-        ));
-    }
-    let detail = serde_json::json!({ "order_id": order_id, "content_id": label.content_id });
-    let download = super::samples::issue_download(
-        &state,
-        &caller,
-        &row,
-        "deliverable.download_url_issued",
-        Target::sample(id),
-        request_id.as_deref(),
-        detail,
-    )
-    .await?;
+    let download = download::deliverable(&state, &caller.acting(), order_id, id).await?;
     Ok(Json(download))
 }

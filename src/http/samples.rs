@@ -12,12 +12,14 @@ use uuid::Uuid;
 
 use super::extract::{ApiJson, ApiPath, OptionalJson, RequestId};
 use super::session::Caller;
-use crate::db::{self, samples::SampleRow};
-use crate::domain::sample::{SampleKind, SampleStatus, UploadMode, UploadPurpose, shown_status};
-use crate::error::{AppError, AppResult, Code, Problem};
-use crate::orders;
+use crate::db::samples::SampleRow;
+use crate::domain::sample::{SampleKind, SampleStatus, UploadMode, shown_status};
+use crate::error::{AppError, AppResult, Problem};
 use crate::state::AppState;
-use crate::uploads::{self, ListedPart, SignParts, SignedParts, StartUpload, UploadInstructions};
+use crate::uploads::download::{self, Download};
+use crate::uploads::{
+    self, ListedPart, SignParts, SignedParts, StartUpload, UploadInstructions, files,
+};
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -106,33 +108,6 @@ pub struct SampleList {
     pub items: Vec<SampleView>,
 }
 
-/// A sample whose upload may still move: its order must still take samples.
-async fn load_open_sample(
-    state: &AppState,
-    caller: &Caller,
-    order_id: Uuid,
-    sample_id: Uuid,
-) -> AppResult<SampleRow> {
-    let order = orders::load_own(&state.db, &caller.acting(), order_id).await?;
-    let row = load_sample(state, order_id, sample_id).await?;
-    if !order.status.accepts_samples() {
-        return Err(AppError::conflict(
-            Code::OrderNotAcceptingSamples,
-            format!(
-                "samples can no longer be added to an order that is {}",
-                order.status
-            ),
-        ));
-    }
-    Ok(row)
-}
-
-async fn load_sample(state: &AppState, order_id: Uuid, sample_id: Uuid) -> AppResult<SampleRow> {
-    db::samples::find_of(&state.db, UploadPurpose::Sample, order_id, sample_id)
-        .await?
-        .ok_or_else(|| AppError::not_found(Code::SampleNotFound, "no such sample"))
-}
-
 /// Start uploading a sample: declare it, get presigned URLs.
 #[utoipa::path(
     post, path = "/api/v1/orders/{id}/samples", tag = "samples",
@@ -156,19 +131,9 @@ async fn start_upload(
     State(state): State<AppState>,
     caller: Caller,
     ApiPath(order_id): ApiPath<Uuid>,
-    request_id: RequestId,
     ApiJson(req): ApiJson<StartUpload>,
 ) -> AppResult<(StatusCode, Json<StartedUpload>)> {
-    let order = orders::load_own(&state.db, &caller.acting(), order_id).await?;
-    let (row, upload) = uploads::start(
-        &state,
-        &order,
-        req,
-        uploads::UploadFor::Sample,
-        &caller.actor(),
-        request_id.as_deref(),
-    )
-    .await?;
+    let (row, upload) = uploads::begin_sample(&state, &caller.acting(), order_id, req).await?;
     Ok((
         StatusCode::CREATED,
         Json(StartedUpload {
@@ -193,8 +158,7 @@ async fn list_samples(
     caller: Caller,
     ApiPath(order_id): ApiPath<Uuid>,
 ) -> AppResult<Json<SampleList>> {
-    orders::load(&state.db, &caller.acting(), order_id).await?;
-    let rows = db::samples::list_for_order(&state.db, UploadPurpose::Sample, order_id).await?;
+    let rows = files::samples(&state.db, &caller.acting(), order_id).await?;
     let items = rows
         .iter()
         .map(SampleView::try_from)
@@ -216,8 +180,7 @@ async fn get_sample(
     caller: Caller,
     ApiPath((order_id, sample_id)): ApiPath<(Uuid, Uuid)>,
 ) -> AppResult<Json<SampleView>> {
-    orders::load(&state.db, &caller.acting(), order_id).await?;
-    let row = load_sample(&state, order_id, sample_id).await?;
+    let row = files::sample(&state.db, &caller.acting(), order_id, sample_id).await?;
     Ok(Json(SampleView::try_from(&row)?))
 }
 
@@ -241,7 +204,7 @@ async fn resume_upload(
     caller: Caller,
     ApiPath((order_id, sample_id)): ApiPath<(Uuid, Uuid)>,
 ) -> AppResult<Json<UploadInstructions>> {
-    let row = load_open_sample(&state, &caller, order_id, sample_id).await?;
+    let row = files::open_sample(&state.db, &caller.acting(), order_id, sample_id).await?;
     Ok(Json(uploads::resume(&state, &row).await?))
 }
 
@@ -269,7 +232,7 @@ async fn sign_sample_parts(
     ApiPath((order_id, sample_id)): ApiPath<(Uuid, Uuid)>,
     ApiJson(req): ApiJson<SignParts>,
 ) -> AppResult<Json<SignedParts>> {
-    let row = load_open_sample(&state, &caller, order_id, sample_id).await?;
+    let row = files::open_sample(&state.db, &caller.acting(), order_id, sample_id).await?;
     Ok(Json(uploads::sign_parts(&state, &row, req).await?))
 }
 
@@ -306,18 +269,11 @@ async fn complete_upload(
     request_id: RequestId,
     OptionalJson(body): OptionalJson<CompleteUpload>,
 ) -> AppResult<Json<SampleView>> {
-    let row = load_open_sample(&state, &caller, order_id, sample_id).await?;
+    let row = files::open_sample(&state.db, &caller.acting(), order_id, sample_id).await?;
     let parts = body.and_then(|b| b.parts);
     let verified =
         uploads::complete(&state, row, parts, &caller.actor(), request_id.as_deref()).await?;
     Ok(Json(SampleView::try_from(&verified)?))
-}
-
-#[derive(Debug, Serialize, ToSchema)]
-pub struct Download {
-    /// GET this within the lifetime below.
-    pub request: crate::storage::PresignedRequest,
-    pub expires_at: DateTime<Utc>,
 }
 
 /// A short-lived download URL for a verified sample (the order's customer and the studio).
@@ -339,88 +295,9 @@ async fn download_sample(
     State(state): State<AppState>,
     caller: Caller,
     ApiPath((order_id, sample_id)): ApiPath<(Uuid, Uuid)>,
-    request_id: RequestId,
 ) -> AppResult<Json<Download>> {
-    orders::load(&state.db, &caller.acting(), order_id).await?;
-    let row = load_sample(&state, order_id, sample_id).await?;
-    let status = shown_status(row.status()?, row.purged_at.is_some());
-    if status == SampleStatus::Purged {
-        return Err(purged_file(Code::SamplePurged, "sample"));
-    }
-    if status != SampleStatus::Verified {
-        return Err(AppError::conflict(
-            Code::SampleNotVerified,
-            format!(
-                "this sample is {}; only verified samples can be downloaded",
-                row.status
-            ),
-        ));
-    }
-    let detail = serde_json::json!({ "order_id": order_id });
-    let download = issue_download(
-        &state,
-        &caller,
-        &row,
-        "sample.download_url_issued",
-        crate::audit::Target::sample(sample_id),
-        request_id.as_deref(),
-        detail,
-    )
-    .await?;
-    Ok(Json(download))
-}
-
-/// The name a download is saved under: made from the upload's purpose, id and verified type,
-/// never from the name the client declared (`sample-{id}.jpg`).
-fn download_name(row: &SampleRow) -> String {
-    let extension = row
-        .detected_content_type
-        .as_deref()
-        .and_then(crate::media::MediaType::from_mime)
-        .map_or("bin", |media| media.extension());
-    format!("{}-{}.{extension}", row.purpose, row.id)
-}
-
-/// `410` for a file whose bytes were destroyed: no URL is issued (nor audited) for nothing.
-pub(crate) fn purged_file(code: Code, what: &str) -> AppError {
-    AppError::Gone {
-        code,
-        detail: format!(
-            "this {what}'s file was destroyed (retention purge or erasure) and cannot be downloaded"
-        ),
-    }
-}
-
-/// A presigned GET for a stored object (the uploads' URL lifetime, at most 15 minutes), with
-/// its audit event: who got a URL to which file, and until when.
-pub(crate) async fn issue_download(
-    state: &AppState,
-    caller: &Caller,
-    row: &SampleRow,
-    action: &str,
-    target: crate::audit::Target,
-    request_id: Option<&str>,
-    mut detail: serde_json::Value,
-) -> AppResult<Download> {
-    let ttl = std::time::Duration::from_secs(state.settings.uploads.url_ttl_secs);
-    let request = state
-        .store
-        .presign_get(&row.object_key, ttl, &download_name(row))
-        .await?;
-    let expires_at =
-        crate::db::now() + chrono::Duration::seconds(i64::try_from(ttl.as_secs()).unwrap_or(900));
-    detail["expires_at"] = serde_json::to_value(expires_at).map_err(AppError::internal)?;
-    crate::audit::record(
-        &state.db,
-        &caller.actor(),
-        action,
-        target,
-        request_id,
-        detail,
-    )
-    .await?;
-    Ok(Download {
-        request,
-        expires_at,
-    })
+    let actor = caller.acting();
+    Ok(Json(
+        download::sample(&state, &actor, order_id, sample_id).await?,
+    ))
 }

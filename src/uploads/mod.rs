@@ -8,13 +8,17 @@
 //! verdict. A rejected object is deleted.
 
 mod assemble;
+mod begin;
 mod complete;
+pub mod download;
+pub mod files;
 mod sign_parts;
 mod start;
 mod stored_object;
 mod verify;
 
 pub use assemble::ListedPart;
+pub use begin::{begin_deliverable, begin_sample};
 pub use complete::{VERIFY_LEASE, complete, discard};
 pub use sign_parts::{PartChecksum, PartInstruction, SignParts, SignedParts, sign_parts};
 pub use start::{

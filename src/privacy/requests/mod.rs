@@ -8,9 +8,11 @@
 //! reviewer has verified who they are ([`Seen::reveals_order`]).
 
 mod decide;
+mod export;
 mod file;
 
 pub use decide::{IdentityCheck, decide, verify_identity};
+pub use export::{ExportDownload, ExportFile, export_links};
 pub use file::{Corrections, FileCommand, Filed, file};
 
 use sea_orm::DatabaseConnection;
