@@ -291,6 +291,8 @@ pub struct OrderChange {
     pub promised_at: Option<DateTime<Utc>>,
     pub delivered_at: Option<DateTime<Utc>>,
     pub keep_samples: bool,
+    /// Whether the studio marked the subject a public figure at screening (a risk flag).
+    pub public_figure: bool,
     pub production: Production,
     pub now: DateTime<Utc>,
 }
@@ -347,6 +349,10 @@ pub async fn update_if_version(
         .col_expr(order::Column::PromisedAt, Expr::value(change.promised_at))
         .col_expr(order::Column::DeliveredAt, Expr::value(change.delivered_at))
         .col_expr(order::Column::KeepSamples, Expr::value(change.keep_samples))
+        .col_expr(
+            order::Column::PublicFigure,
+            Expr::value(change.public_figure),
+        )
         .col_expr(
             order::Column::TemplateId,
             Expr::value(change.production.template_id),
@@ -420,35 +426,10 @@ impl OrderRecord {
             promised_at: self.promised_at,
             delivered_at: self.delivered_at,
             keep_samples: self.keep_samples,
+            public_figure: self.public_figure,
             production: self.production.clone(),
             now,
         }
-    }
-}
-
-/// Mark or unmark the subject as a public figure (studio), bumping the version.
-pub async fn set_public_figure(
-    conn: &impl ConnectionTrait,
-    id: Uuid,
-    expected_version: i32,
-    public_figure: bool,
-    now: DateTime<Utc>,
-) -> Result<Option<OrderRecord>, DbErr> {
-    let result = Orders::update_many()
-        .col_expr(order::Column::PublicFigure, Expr::value(public_figure))
-        .col_expr(order::Column::UpdatedAt, Expr::value(now))
-        .col_expr(
-            order::Column::Version,
-            Expr::col(order::Column::Version).add(1),
-        )
-        .filter(order::Column::Id.eq(id))
-        .filter(order::Column::Version.eq(expected_version))
-        .exec(conn)
-        .await?;
-    if result.rows_affected == 1 {
-        find(conn, id).await
-    } else {
-        Ok(None)
     }
 }
 

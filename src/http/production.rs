@@ -14,13 +14,12 @@ use uuid::Uuid;
 use super::extract::{ApiJson, ApiPath, IfMatch};
 use super::orders::{OrderView, order_response};
 use super::session::Caller;
-use crate::audit::Target;
 use crate::db;
 use crate::domain::order::{DeliveryMode, OrderStatus};
 use crate::domain::production::StageSpec;
-use crate::error::{AppResult, Code, Problem};
+use crate::error::{AppResult, Problem};
+use crate::production;
 use crate::state::AppState;
-use crate::{orders, production};
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -184,20 +183,7 @@ async fn production_view(
     caller: Caller,
     ApiPath(id): ApiPath<Uuid>,
 ) -> AppResult<Json<ProductionView>> {
-    let actor = caller.acting();
-    let order = orders::load(&state.db, &actor, id).await?;
-    let why = "the production view is the studio's";
-    let studio = actor.who().is_studio();
-    orders::require(
-        &state.db,
-        &actor,
-        Target::order(id),
-        studio,
-        Code::StudioOnly,
-        why,
-    )
-    .await?;
-    let stages = db::production::stages_of(&state.db, order.id).await?;
+    let (order, stages) = production::stages(&state.db, &caller.acting(), id).await?;
     let p = &order.production;
     Ok(Json(ProductionView {
         status: order.status,

@@ -10,12 +10,10 @@ use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::{router::OpenApiRouter, routes};
 
 use super::extract::ApiQuery;
-use super::session::{Caller, refuse};
-use crate::audit::Target;
-use crate::db;
-use crate::domain::order::DeliveryMode;
-use crate::domain::reports::{self, SlaSummary};
-use crate::error::{AppError, AppResult, Code, Problem};
+use super::session::Caller;
+use crate::domain::reports::SlaSummary;
+use crate::error::{AppResult, Problem};
+use crate::production;
 use crate::state::AppState;
 
 pub fn router() -> OpenApiRouter<AppState> {
@@ -32,23 +30,6 @@ pub struct Range {
     pub from: DateTime<Utc>,
     /// End of the range (RFC 3339, exclusive).
     pub to: DateTime<Utc>,
-}
-
-async fn studio_range(state: &AppState, caller: &Caller, range: &Range) -> AppResult<()> {
-    if !caller.who().is_studio() {
-        let refusal = AppError::Forbidden {
-            code: Code::StudioOnly,
-            detail: "reports are the studio's".into(),
-        };
-        return Err(refuse(state, caller, Target::user(caller.user.id), refusal).await);
-    }
-    if range.to <= range.from {
-        return Err(AppError::unprocessable(
-            Code::InvalidRange,
-            "`to` must be after `from`",
-        ));
-    }
-    Ok(())
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -76,18 +57,8 @@ async fn sla_report(
     caller: Caller,
     ApiQuery(range): ApiQuery<Range>,
 ) -> AppResult<Json<SlaReport>> {
-    studio_range(&state, &caller, &range).await?;
-    let mut by_mode = Vec::new();
-    for mode in [DeliveryMode::MachineDriven, DeliveryMode::HumanDriven] {
-        let deliveries = db::reports::deliveries(&state.db, mode, range.from, range.to).await?;
-        by_mode.push(reports::summarize(&deliveries));
-    }
-    let human_driven = by_mode
-        .pop()
-        .ok_or_else(|| AppError::internal("report missing"))?;
-    let machine_driven = by_mode
-        .pop()
-        .ok_or_else(|| AppError::internal("report missing"))?;
+    let (machine_driven, human_driven) =
+        production::reports::sla(&state.db, &caller.acting(), range.from, range.to).await?;
     Ok(Json(SlaReport {
         from: range.from,
         to: range.to,
@@ -140,8 +111,7 @@ async fn funnel_report(
     caller: Caller,
     ApiQuery(range): ApiQuery<Range>,
 ) -> AppResult<Json<FunnelReport>> {
-    studio_range(&state, &caller, &range).await?;
-    let f = db::reports::funnel(&state.db, range.from, range.to).await?;
+    let f = production::reports::funnel(&state.db, &caller.acting(), range.from, range.to).await?;
     Ok(Json(FunnelReport {
         from: range.from,
         to: range.to,

@@ -32,13 +32,8 @@ pub async fn studio_list(
     after: Option<Uuid>,
     fetch: u64,
 ) -> AppResult<Vec<SessionRow>> {
-    if !actor.who().is_studio() {
-        let refusal = AppError::Forbidden {
-            code: Code::StudioOnly,
-            detail: "the studio's list of live sessions is the studio's".into(),
-        };
-        return Err(audit::refuse(db, actor, Target::user(actor.id), refusal).await);
-    }
+    let why = "the studio's list of live sessions is the studio's";
+    orders::require_studio(db, actor, Target::user(actor.id), why).await?;
     Ok(if flagged {
         db::live_sessions::awaiting_review(db, after, fetch).await?
     } else {

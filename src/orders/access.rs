@@ -77,6 +77,18 @@ pub async fn require(
     Err(audit::refuse(db, actor, target, refusal).await)
 }
 
+/// Go on only if the actor is the studio (staff, reviewers, admins); otherwise 403
+/// `studio_only` saying `why`, audited against `target`.
+pub async fn require_studio(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    target: Target,
+    why: &str,
+) -> AppResult<()> {
+    let studio = actor.who().is_studio();
+    require(db, actor, target, studio, Code::StudioOnly, why).await
+}
+
 /// Whether `actor` worked on the order as staff (see [`access::worked_on_as_staff`]).
 pub async fn worked_on(
     db: &DatabaseConnection,

@@ -11,11 +11,7 @@ use crate::orders;
 
 const MAX_NOTE_CHARS: usize = 4000;
 
-async fn studio_only(db: &DatabaseConnection, actor: &Actor, id: Uuid) -> AppResult<()> {
-    let studio = actor.who().is_studio();
-    let why = "notes are the studio's";
-    orders::require(db, actor, Target::order(id), studio, Code::StudioOnly, why).await
-}
+const STUDIO_ONLY: &str = "notes are the studio's";
 
 /// Leave a note on order `id`: 1 to 4000 characters counted as sent, kept without its
 /// surrounding blanks (422 `invalid_note`).
@@ -26,7 +22,7 @@ pub async fn add_note(
     text: &str,
 ) -> AppResult<NoteRow> {
     let order = orders::load(db, actor, id).await?;
-    studio_only(db, actor, id).await?;
+    orders::require_studio(db, actor, Target::order(id), STUDIO_ONLY).await?;
     let body = text.trim().to_owned();
     if body.is_empty() || text.chars().count() > MAX_NOTE_CHARS {
         return Err(AppError::unprocessable(
@@ -59,6 +55,6 @@ pub async fn add_note(
 /// Order `id`'s notes, oldest first (the studio only).
 pub async fn notes(db: &DatabaseConnection, actor: &Actor, id: Uuid) -> AppResult<Vec<NoteRow>> {
     let order = orders::load(db, actor, id).await?;
-    studio_only(db, actor, id).await?;
+    orders::require_studio(db, actor, Target::order(id), STUDIO_ONLY).await?;
     Ok(db::production::notes_of(db, order.id).await?)
 }

@@ -14,17 +14,8 @@ use crate::orders;
 
 /// Every template version, newest first per mode (the studio only).
 pub async fn templates(db: &DatabaseConnection, actor: &Actor) -> AppResult<Vec<Template>> {
-    let studio = actor.who().is_studio();
     let why = "stage templates are the studio's";
-    orders::require(
-        db,
-        actor,
-        Target::user(actor.id),
-        studio,
-        Code::StudioOnly,
-        why,
-    )
-    .await?;
+    orders::require_studio(db, actor, Target::user(actor.id), why).await?;
     Ok(db::production::templates(db).await?)
 }
 

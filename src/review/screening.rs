@@ -9,8 +9,8 @@ use uuid::Uuid;
 
 use super::decision::{self, Decision};
 use crate::actor::Actor;
-use crate::audit::{self, Target};
-use crate::db::{self, WriteTransaction, orders::OrderRecord};
+use crate::audit::Target;
+use crate::db::{self, orders::OrderRecord};
 use crate::domain::order::{ScreeningDecision, after_screening};
 use crate::domain::risk::{self, RiskFlag};
 use crate::domain::sample::SampleKind;
@@ -27,12 +27,8 @@ pub struct ScreeningReport {
     pub sufficiency: SufficiencyReport,
 }
 
-/// The studio only: the screening is its assessment, not a customer view.
-async fn studio_only(db: &DatabaseConnection, actor: &Actor, id: Uuid) -> AppResult<()> {
-    let studio = actor.who().is_studio();
-    let why = "the screening report is for the studio";
-    orders::require(db, actor, Target::order(id), studio, Code::StudioOnly, why).await
-}
+/// The screening is the studio's assessment, not a customer view.
+const STUDIO_ONLY: &str = "the screening report is for the studio";
 
 /// Order `id` with its screening report (staff, reviewers, admins).
 pub async fn screening_of(
@@ -41,7 +37,7 @@ pub async fn screening_of(
     id: Uuid,
 ) -> AppResult<(OrderRecord, ScreeningReport)> {
     let order = orders::load(&state.db, actor, id).await?;
-    studio_only(&state.db, actor, id).await?;
+    orders::require_studio(&state.db, actor, Target::order(id), STUDIO_ONLY).await?;
     let report = report(state, &order).await?;
     Ok((order, report))
 }
@@ -77,30 +73,20 @@ pub async fn mark_public_figure(
     public_figure: bool,
 ) -> AppResult<OrderRecord> {
     let order = orders::load(db, actor, id).await?;
-    studio_only(db, actor, id).await?;
+    orders::require_studio(db, actor, Target::order(id), STUDIO_ONLY).await?;
     orders::check_version(&order, expected)?;
-    let (audit_actor, request_id, now) = (actor.audit(), actor.request_id.clone(), db::now());
-    db.write_transaction::<_, OrderRecord, AppError>(|txn| {
-        Box::pin(async move {
-            let Some(updated) =
-                db::orders::set_public_figure(txn, id, expected, public_figure, now).await?
-            else {
-                return Err(orders::lost_race(txn, id, expected).await);
-            };
-            let detail = serde_json::json!({ "public_figure": public_figure });
-            let target = Target::order(id);
-            audit::record(
-                txn,
-                &audit_actor,
-                "order.public_figure_set",
-                target,
-                request_id.as_deref(),
-                detail,
-            )
-            .await?;
-            Ok(updated)
-        })
-    })
+    let mut change = order.unchanged(db::now());
+    change.public_figure = public_figure;
+    let detail = serde_json::json!({ "public_figure": public_figure });
+    orders::apply(
+        db,
+        actor,
+        &order,
+        expected,
+        change,
+        "order.public_figure_set",
+        detail,
+    )
     .await
 }
 
