@@ -159,6 +159,37 @@ pub async fn by_token(
     Ok((invitation, order))
 }
 
+/// What the invitee sees when they open the link: the invitation, the order it is about, the
+/// current texts for their party in the order's jurisdiction (one per language), and what was
+/// signed through the link once it was used.
+pub struct Opened {
+    pub invitation: InvitationRow,
+    pub order: OrderRecord,
+    pub texts: Vec<db::consent_texts::ConsentTextRow>,
+    pub consent: Option<db::consents::ConsentRow>,
+}
+
+/// Open the link `token` of order `order_id` (no account needed; 404 as if unknown when it is
+/// another order's).
+pub async fn open(db: &DatabaseConnection, order_id: Uuid, token: &str) -> AppResult<Opened> {
+    let (invitation, order) = by_token(db, order_id, token).await?;
+    let texts = db::consent_texts::current(db, Some(&order.jurisdiction))
+        .await?
+        .into_iter()
+        .filter(|t| t.party == invitation.party)
+        .collect();
+    let consent = match invitation.consent_id {
+        Some(cid) => db::consents::find(db, cid).await?,
+        None => None,
+    };
+    Ok(Opened {
+        invitation,
+        order,
+        texts,
+        consent,
+    })
+}
+
 /// 410 unless the link can still be signed through (unused, not expired).
 pub fn check_signable(invitation: &InvitationRow) -> AppResult<()> {
     match invitation_state(invitation, db::now()) {

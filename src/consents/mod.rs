@@ -7,16 +7,18 @@
 //! this module decides whether the signature is acceptable and records it.
 
 mod invite;
+mod receipt;
 mod sign;
 mod status;
 mod texts;
 mod withdraw;
 
 pub use invite::{
-    InvitationState, Invite, Invited, by_token, check_signable, invitation_state, invitations,
-    invite, signed_through,
+    InvitationState, Invite, Invited, Opened, by_token, check_signable, invitation_state,
+    invitations, invite, open as open_invitation, signed_through,
 };
+pub use receipt::{ConsentReceipt, receipt};
 pub use sign::{Signature, Signer, record_signature};
-pub use status::{order_facts, status_of};
-pub use texts::{NewText, publish as publish_text};
-pub use withdraw::{Withdrawal, withdraw};
+pub use status::{order_facts, records, status, status_of};
+pub use texts::{NewText, current as current_texts, publish as publish_text, text};
+pub use withdraw::{Withdrawal, withdraw, withdraw_own};

@@ -93,3 +93,18 @@ pub async fn publish(
     })
     .await
 }
+
+/// The current version of every text, optionally of one jurisdiction (public).
+pub async fn current(
+    db: &DatabaseConnection,
+    jurisdiction: Option<&str>,
+) -> AppResult<Vec<ConsentTextRow>> {
+    Ok(db::consent_texts::current(db, jurisdiction).await?)
+}
+
+/// One version, current or not (public): what a receipt or a record points at.
+pub async fn text(db: &DatabaseConnection, id: uuid::Uuid) -> AppResult<ConsentTextRow> {
+    db::consent_texts::find(db, id)
+        .await?
+        .ok_or_else(|| AppError::not_found(Code::ConsentTextNotFound, "no such consent text"))
+}

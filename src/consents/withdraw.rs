@@ -10,6 +10,7 @@ use crate::db::{self, consents::ConsentRow, orders::OrderRecord};
 use crate::domain::consent::ConsentDecision;
 use crate::domain::order::OrderStatus;
 use crate::error::{AppError, AppResult, Code};
+use crate::orders;
 use crate::state::AppState;
 
 /// What a withdrawal did.
@@ -23,6 +24,34 @@ pub struct Withdrawal {
     pub stopped_order: bool,
 }
 
+/// Withdraw consent `consent_id` on order `order_id`, signed by the actor themself (404
+/// `consent_not_found` for another order's; 403 `not_the_signer` for someone else's: they use
+/// their invitation link).
+pub async fn withdraw_own(
+    state: &AppState,
+    actor: &crate::actor::Actor,
+    order_id: Uuid,
+    consent_id: Uuid,
+    reason: Option<String>,
+) -> AppResult<Withdrawal> {
+    let order = orders::load(&state.db, actor, order_id).await?;
+    let consent = db::consents::find(&state.db, consent_id)
+        .await?
+        .filter(|c| c.order_id == order.id)
+        .ok_or_else(|| {
+            AppError::not_found(Code::ConsentNotFound, "no such consent on this order")
+        })?;
+    if consent.signer_user_id != Some(actor.id) {
+        let refusal = AppError::Forbidden {
+            code: Code::NotTheSigner,
+            detail: "only the person who signed a consent withdraws it (others use their invitation link)".into(),
+        };
+        return Err(audit::refuse(&state.db, actor, Target::order(order_id), refusal).await);
+    }
+    withdraw(state, &consent, actor.audit(), reason, actor.request_id()).await
+}
+
+/// Withdraw `consent` for `actor` (its signer, or an invitee through their link).
 pub async fn withdraw(
     state: &AppState,
     consent: &ConsentRow,

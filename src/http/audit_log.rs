@@ -3,19 +3,17 @@
 
 use axum::Json;
 use axum::extract::State;
-use base64::Engine;
 use chrono::{DateTime, Utc};
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::{router::OpenApiRouter, routes};
 use uuid::Uuid;
 
 use super::extract::ApiQuery;
-use super::session::{Caller, refuse};
-use crate::db::entities::audit_event;
-use crate::domain::account::Role;
-use crate::error::{AppError, AppResult, Code, Problem};
+use super::paging::{decode_cursor, encode_cursor};
+use super::session::Caller;
+use crate::audit;
+use crate::error::{AppResult, Problem};
 use crate::state::AppState;
 
 pub fn router() -> OpenApiRouter<AppState> {
@@ -82,53 +80,19 @@ async fn list_audit(
     caller: Caller,
     ApiQuery(p): ApiQuery<AuditParams>,
 ) -> AppResult<Json<AuditPage>> {
-    if !caller.user.has(Role::Admin) {
-        let refusal = AppError::Forbidden {
-            code: Code::AdminsOnly,
-            detail: "only admins read the audit trail".into(),
-        };
-        let target = crate::audit::Target::user(caller.user.id);
-        return Err(refuse(&state, &caller, target, refusal).await);
-    }
     let limit = u64::from(super::paging::limit(p.limit, 50, 200)?);
-    let mut query = audit_event::Entity::find();
-    if let Some(actor) = p.actor {
-        query = query.filter(audit_event::Column::Actor.eq(actor));
-    }
-    if let Some(action) = p.action {
-        query = query.filter(audit_event::Column::Action.eq(action));
-    }
-    if let Some(target) = p.target_id {
-        query = query.filter(audit_event::Column::TargetId.eq(target));
-    }
-    if let Some(since) = p.since {
-        query = query.filter(audit_event::Column::OccurredAt.gte(since));
-    }
-    if let Some(until) = p.until {
-        query = query.filter(audit_event::Column::OccurredAt.lt(until));
-    }
-    if let Some(cursor) = p.after.as_deref() {
-        let before = base64::engine::general_purpose::URL_SAFE_NO_PAD
-            .decode(cursor)
-            .ok()
-            .and_then(|b| Uuid::from_slice(&b).ok())
-            .ok_or_else(|| {
-                AppError::bad_request(
-                    Code::InvalidCursor,
-                    "the `after` cursor is not one this API issued",
-                )
-            })?;
-        query = query.filter(audit_event::Column::Id.lt(before));
-    }
-    let mut rows = query
-        .order_by_desc(audit_event::Column::Id)
-        .limit(limit + 1)
-        .all(&state.db)
-        .await?;
+    let query = audit::TrailQuery {
+        actor: p.actor,
+        action: p.action,
+        target_id: p.target_id,
+        since: p.since,
+        until: p.until,
+        before: p.after.as_deref().map(decode_cursor).transpose()?,
+    };
+    let mut rows = audit::trail(&state.db, &caller.acting(), query, limit + 1).await?;
     let next = if rows.len() as u64 > limit {
         rows.truncate(limit as usize);
-        rows.last()
-            .map(|e| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(e.id.as_bytes()))
+        rows.last().map(|e| encode_cursor(e.id))
     } else {
         None
     };

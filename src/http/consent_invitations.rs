@@ -194,19 +194,17 @@ async fn open_invitation(
     State(state): State<AppState>,
     ApiPath((id, token)): ApiPath<(Uuid, String)>,
 ) -> AppResult<Json<OpenedInvitation>> {
-    let (invitation, order) = consents::by_token(&state.db, id, &token).await?;
-    let texts = db::consent_texts::current(&state.db, Some(&order.jurisdiction))
-        .await?
+    let consents::Opened {
+        invitation,
+        order,
+        texts,
+        consent,
+    } = consents::open_invitation(&state.db, id, &token).await?;
+    let texts = texts
         .into_iter()
-        .filter(|t| t.party == invitation.party)
         .map(ConsentText::try_from)
         .collect::<AppResult<Vec<_>>>()?;
-    let consent = match invitation.consent_id {
-        Some(cid) => db::consents::find(&state.db, cid)
-            .await?
-            .map(|c| ConsentView::from(&c)),
-        None => None,
-    };
+    let consent = consent.as_ref().map(ConsentView::from);
     Ok(Json(OpenedInvitation {
         invitation: InvitationView::new(&invitation, db::now()),
         order_reference: order.reference,

@@ -17,9 +17,9 @@ use uuid::Uuid;
 use super::extract::{ApiJson, ApiPath, ApiQuery};
 use super::session::Caller;
 use crate::consents;
-use crate::db::{self, consent_texts::ConsentTextRow};
+use crate::db::consent_texts::ConsentTextRow;
 use crate::domain::consent::ConsentParty;
-use crate::error::{AppError, AppResult, Code, Problem};
+use crate::error::{AppError, AppResult, Problem};
 use crate::state::AppState;
 
 pub fn router() -> OpenApiRouter<AppState> {
@@ -106,7 +106,7 @@ async fn list_current(
     State(state): State<AppState>,
     ApiQuery(p): ApiQuery<TextParams>,
 ) -> AppResult<Json<ConsentTextList>> {
-    let rows = db::consent_texts::current(&state.db, p.jurisdiction.as_deref()).await?;
+    let rows = consents::current_texts(&state.db, p.jurisdiction.as_deref()).await?;
     let items = rows
         .into_iter()
         .map(ConsentText::try_from)
@@ -127,9 +127,7 @@ async fn get_text(
     State(state): State<AppState>,
     ApiPath(id): ApiPath<Uuid>,
 ) -> AppResult<Json<ConsentText>> {
-    let row = db::consent_texts::find(&state.db, id)
-        .await?
-        .ok_or_else(|| AppError::not_found(Code::ConsentTextNotFound, "no such consent text"))?;
+    let row = consents::text(&state.db, id).await?;
     Ok(Json(ConsentText::try_from(row)?))
 }
 

@@ -16,10 +16,9 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 use uuid::Uuid;
 
 use super::extract::{ApiJson, ApiPath, OptionalJson, RequestId};
-use super::session::{Caller, refuse};
-use crate::audit::Target;
+use super::session::Caller;
 use crate::consents::{self, Signature, Signer};
-use crate::db::{self, consents::ConsentRow};
+use crate::db::consents::ConsentRow;
 use crate::domain::consent::{ConsentDecision, ConsentParty, Evidence, Grants};
 use crate::domain::consent_policy::ConsentStatus;
 use crate::error::{AppError, AppResult, Code, Problem};
@@ -209,8 +208,7 @@ async fn list_consents(
     caller: Caller,
     ApiPath(id): ApiPath<Uuid>,
 ) -> AppResult<Json<Vec<ConsentView>>> {
-    let order = orders::load(&state.db, &caller.acting(), id).await?;
-    let rows = db::consents::for_order(&state.db, order.id).await?;
+    let rows = consents::records(&state.db, &caller.acting(), id).await?;
     Ok(Json(rows.iter().map(ConsentView::from).collect()))
 }
 
@@ -273,32 +271,10 @@ async fn withdraw_consent(
     State(state): State<AppState>,
     caller: Caller,
     ApiPath((id, cid)): ApiPath<(Uuid, Uuid)>,
-    request_id: RequestId,
     OptionalJson(body): OptionalJson<WithdrawRequest>,
 ) -> AppResult<Json<WithdrawnView>> {
-    let order = orders::load(&state.db, &caller.acting(), id).await?;
-    let consent = db::consents::find(&state.db, cid)
-        .await?
-        .filter(|c| c.order_id == order.id)
-        .ok_or_else(|| {
-            AppError::not_found(Code::ConsentNotFound, "no such consent on this order")
-        })?;
-    if consent.signer_user_id != Some(caller.user.id) {
-        let refusal = AppError::Forbidden {
-            code: Code::NotTheSigner,
-            detail: "only the person who signed a consent withdraws it (others use their invitation link)".into(),
-        };
-        return Err(refuse(&state, &caller, Target::order(id), refusal).await);
-    }
     let reason = withdraw_reason(body)?;
-    let done = consents::withdraw(
-        &state,
-        &consent,
-        caller.actor(),
-        reason,
-        request_id.as_deref(),
-    )
-    .await?;
+    let done = consents::withdraw_own(&state, &caller.acting(), id, cid, reason).await?;
     Ok(Json(withdrawn_view(&done)))
 }
 
@@ -317,6 +293,6 @@ async fn consent_status(
     caller: Caller,
     ApiPath(id): ApiPath<Uuid>,
 ) -> AppResult<Json<ConsentStatus>> {
-    let order = orders::load(&state.db, &caller.acting(), id).await?;
-    Ok(Json(consents::status_of(&state.db, &order).await?))
+    let (_, status) = consents::status(&state.db, &caller.acting(), id).await?;
+    Ok(Json(status))
 }

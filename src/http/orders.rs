@@ -15,8 +15,7 @@ use super::extract::{ApiJson, ApiPath, ApiQuery, IdempotencyKey, IfMatch, Option
 use super::idempotent::{Once, answer_body, create_once};
 use super::paging::{decode_cursor, encode_cursor};
 use super::session::Caller;
-use crate::db::{self, orders::OrderRecord};
-use crate::domain::access;
+use crate::db::orders::OrderRecord;
 use crate::domain::intake::{IntakeAnswers, Subject};
 use crate::domain::order::{DeliveryMode, OrderAction, OrderStatus};
 use crate::error::{AppError, AppResult, Code, Problem};
@@ -212,18 +211,14 @@ async fn list_orders(
 ) -> AppResult<Json<OrderPage>> {
     let limit = super::paging::limit(params.limit, DEFAULT_PAGE, MAX_PAGE)?;
     let before_id = params.after.as_deref().map(decode_cursor).transpose()?;
-    let customer_id = if access::sees_only_own_orders(caller.who()) {
-        Some(caller.user.id)
-    } else {
-        params.customer_id
-    };
-    let filter = db::orders::ListFilter {
-        customer_id,
+    let query = orders::OrderQuery {
+        customer_id: params.customer_id,
         status: params.status,
         delivery_mode: params.delivery_mode,
         before_id,
     };
-    let mut rows = db::orders::list(&state.db, &filter, u64::from(limit) + 1).await?;
+    let fetch = u64::from(limit) + 1;
+    let mut rows = orders::list(&state.db, &caller.acting(), query, fetch).await?;
     let next = if rows.len() > limit as usize {
         rows.truncate(limit as usize);
         rows.last().map(|o| encode_cursor(o.id))

@@ -8,7 +8,6 @@ use std::collections::BTreeMap;
 
 use axum::Json;
 use axum::extract::State;
-use base64::Engine;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -16,13 +15,12 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 use uuid::Uuid;
 
 use super::extract::ApiQuery;
-use super::paging::decode_cursor;
-use super::session::{Caller, refuse};
-use crate::audit::Target;
-use crate::db::{self, outbox::DeliveryStatus, outbox::OutboxRow};
-use crate::domain::account::Role;
-use crate::error::{AppError, AppResult, Code, Problem};
+use super::paging::{decode_cursor, encode_cursor};
+use super::session::Caller;
+use crate::db::{outbox::DeliveryStatus, outbox::OutboxRow};
+use crate::error::{AppResult, Problem};
 use crate::notifications::mailer;
+use crate::outbox;
 use crate::state::AppState;
 
 pub fn router() -> OpenApiRouter<AppState> {
@@ -123,24 +121,16 @@ async fn list_outbox(
     caller: Caller,
     ApiQuery(p): ApiQuery<OutboxParams>,
 ) -> AppResult<Json<OutboxPage>> {
-    if !caller.user.has(Role::Admin) {
-        let refusal = AppError::Forbidden {
-            code: Code::AdminsOnly,
-            detail: "only admins read the outbox".into(),
-        };
-        return Err(refuse(&state, &caller, Target::user(caller.user.id), refusal).await);
-    }
     let limit = u64::from(super::paging::limit(p.limit, 50, 200)?);
     let before = p.after.as_deref().map(decode_cursor).transpose()?;
-    let mut rows = db::outbox::page(&state.db, p.status, before, limit + 1).await?;
+    let (counts, mut rows) =
+        outbox::page(&state.db, &caller.acting(), p.status, before, limit + 1).await?;
     let next = if rows.len() as u64 > limit {
         rows.truncate(limit as usize);
-        rows.last()
-            .map(|r| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(r.id.as_bytes()))
+        rows.last().map(|r| encode_cursor(r.id))
     } else {
         None
     };
-    let counts = db::outbox::counts(&state.db).await?;
     let smtp = &state.settings.smtp;
     let from = smtp.from.as_deref();
     Ok(Json(OutboxPage {

@@ -1,47 +1,19 @@
-//! `GET /api/v1/orders/{id}/events`: the order's timeline, oldest first. The customer sees what
-//! happened to their order in words (and what the studio asks of them); the studio also sees
-//! who acted and its internal events, in words too (`domain::timeline` words every kind). Built from the audit trail, with the reviewer's request
-//! text read from the ledger's personal part (so erasure removes it here too).
+//! `GET /api/v1/orders/{id}/events`: the order's timeline, oldest first, as
+//! [`crate::orders::timeline`] words it for the caller.
 
 use axum::Json;
 use axum::extract::State;
-use chrono::{DateTime, Utc};
-use serde::Serialize;
-use utoipa::ToSchema;
 use utoipa_axum::{router::OpenApiRouter, routes};
 use uuid::Uuid;
 
 use super::extract::ApiPath;
 use super::session::Caller;
-use crate::audit;
-use crate::db;
-use crate::domain::access;
-use crate::domain::timeline::{self, Audience, EventFacts};
 use crate::error::{AppResult, Problem};
-use crate::orders;
+use crate::orders::{self, TimelineEntry};
 use crate::state::AppState;
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new().routes(routes!(order_events))
-}
-
-#[derive(Debug, Serialize, ToSchema)]
-pub struct TimelineEntry {
-    pub at: DateTime<Utc>,
-    /// The recorded action, e.g. `screening.decided` (for programs; `message` is for people).
-    pub kind: String,
-    /// The order's status after the event, when it changed it.
-    pub status: Option<String>,
-    pub message: String,
-    /// Studio only: who acted (`user:{id}`, `invitation:{id}`, `system:…`).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub actor: Option<String>,
-}
-
-/// Decisions whose reason the customer is meant to read (what they are asked for).
-fn customer_reads_reason(action: &str, decision: Option<&str>) -> bool {
-    decision == Some("needs_info")
-        && matches!(action, "screening.decided" | "consent_review.decided")
 }
 
 /// The order's timeline.
@@ -59,45 +31,7 @@ async fn order_events(
     caller: Caller,
     ApiPath(id): ApiPath<Uuid>,
 ) -> AppResult<Json<Vec<TimelineEntry>>> {
-    let order = orders::load(&state.db, &caller.acting(), id).await?;
-    let audience = if access::sees_only_own_orders(caller.who()) {
-        Audience::Customer
-    } else {
-        Audience::Studio
-    };
-    let events = audit::events_for(&state.db, order.id).await?;
-    let ledger = db::ledger::for_order(&state.db, order.id).await?;
-    let request_text = |ledger_id: Option<Uuid>| -> Option<String> {
-        let event = ledger.iter().find(|e| Some(e.id) == ledger_id)?;
-        let personal: serde_json::Value = serde_json::from_str(event.personal.as_deref()?).ok()?;
-        personal["reason"].as_str().map(str::to_owned)
-    };
-    let entries = events
-        .iter()
-        .filter(|e| e.outcome == "success")
-        .filter_map(|e| {
-            let detail = &e.detail;
-            let decision = detail["decision"].as_str();
-            let ledger_id = detail["ledger_event_id"]
-                .as_str()
-                .and_then(|s| s.parse().ok());
-            let request = customer_reads_reason(&e.action, decision)
-                .then(|| request_text(ledger_id))
-                .flatten();
-            let facts = EventFacts {
-                action: &e.action,
-                detail,
-                request: request.as_deref(),
-            };
-            let message = timeline::describe(&facts, audience)?;
-            Some(TimelineEntry {
-                at: e.occurred_at,
-                kind: e.action.clone(),
-                status: detail["to"].as_str().map(str::to_owned),
-                message,
-                actor: (audience == Audience::Studio).then(|| e.actor.clone()),
-            })
-        })
-        .collect();
-    Ok(Json(entries))
+    Ok(Json(
+        orders::timeline(&state.db, &caller.acting(), id).await?,
+    ))
 }

@@ -13,16 +13,20 @@ mod act;
 mod change;
 mod create;
 mod edit;
+mod list;
 mod reason;
 mod sufficiency;
+mod timeline;
 
 pub use access::{load, load_for_review, load_own, load_staff, require, require_studio, worked_on};
 pub use act::{ActionInput, act};
 pub use change::{SideWork, apply, apply_with, check_version, lost_race};
 pub use create::{NewOrderCommand, PreparedOrder, prepare, store};
 pub use edit::{OrderEdit, edit};
+pub use list::{OrderQuery, list};
 pub use reason::{decision_reason, required_text};
 pub use sufficiency::sufficiency;
+pub use timeline::{TimelineEntry, timeline};
 
 use chrono::Utc;
 
