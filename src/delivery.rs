@@ -22,10 +22,10 @@ pub async fn check_gate(state: &AppState, order: &OrderRecord) -> AppResult<Vec<
     }
     let uploads =
         db::samples::list_for_order(&state.db, UploadPurpose::Deliverable, order.id).await?;
-    if let Some(open) = uploads.iter().find(|row| {
-        row.status == SampleStatus::Uploading.as_str()
-            || row.status == SampleStatus::Verifying.as_str()
-    }) {
+    if let Some(open) = uploads
+        .iter()
+        .find(|row| row.status == SampleStatus::Uploading || row.status == SampleStatus::Verifying)
+    {
         return Err(AppError::conflict(
             Code::DeliverableInProgress,
             format!(
@@ -36,7 +36,7 @@ pub async fn check_gate(state: &AppState, order: &OrderRecord) -> AppResult<Vec<
     }
     let verified: Vec<_> = uploads
         .iter()
-        .filter(|row| row.status == SampleStatus::Verified.as_str())
+        .filter(|row| row.status == SampleStatus::Verified)
         .collect();
     if verified.is_empty() {
         return Err(AppError::conflict(

@@ -54,7 +54,7 @@ pub async fn enqueue(
         lease_owner: Set(None),
         lease_until: Set(None),
         sent_at: Set(None),
-        status: Set("queued".into()),
+        status: Set(crate::db::outbox::DeliveryStatus::Queued),
         last_error: Set(None),
         last_attempt_at: Set(None),
         skip_reason: Set(None),

@@ -135,7 +135,7 @@ pub async fn receipt(state: &AppState, actor: &Actor, id: Uuid) -> AppResult<Con
     };
     let live: Vec<&ConsentRow> = consents
         .iter()
-        .filter(|c| c.withdrawn_at.is_none() && c.decision == ConsentDecision::Given.as_str())
+        .filter(|c| c.withdrawn_at.is_none() && c.decision == ConsentDecision::Given)
         .collect();
     let mut purposes = BTreeSet::new();
     let mut scope = BTreeSet::new();
@@ -186,9 +186,9 @@ pub async fn receipt(state: &AppState, actor: &Actor, id: Uuid) -> AppResult<Con
             .iter()
             .map(|c| ReceiptParty {
                 consent_id: c.id,
-                party: c.party.clone(),
+                party: c.party.as_str().to_owned(),
                 relationship: c.relationship.clone(),
-                decision: c.decision.clone(),
+                decision: c.decision.as_str().to_owned(),
                 collection_method: c.verification_method.clone(),
                 consent_timestamp: c.signed_at.timestamp(),
                 withdrawn_timestamp: c.withdrawn_at.map(|t| t.timestamp()),

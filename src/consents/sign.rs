@@ -77,9 +77,7 @@ async fn check_evidence(
             item.sample_id,
         )
         .await?
-        .filter(|s| {
-            s.kind == SampleKind::Document.as_str() && s.status == SampleStatus::Verified.as_str()
-        })
+        .filter(|s| s.kind == SampleKind::Document && s.status == SampleStatus::Verified)
         .ok_or_else(|| {
             invalid(
                 Code::InvalidEvidence,
@@ -120,7 +118,7 @@ async fn check_open(
     let iteration = db::iterations::find(&state.db, order.id, iteration_id)
         .await?
         .ok_or_else(|| AppError::not_found(Code::IterationNotFound, "no such iteration"))?;
-    if iteration.status()?.takes_consent() && order.status.is_active() {
+    if iteration.status.takes_consent() && order.status.is_active() {
         Ok(())
     } else {
         Err(AppError::conflict(
@@ -153,7 +151,7 @@ pub async fn record_signature(
     let text = db::consent_texts::find(&state.db, signature.text_id)
         .await?
         .ok_or_else(|| invalid(Code::UnknownConsentText, "no consent text has this id"))?;
-    if text.party != signature.party.as_str() || text.jurisdiction != order.jurisdiction {
+    if text.party != signature.party || text.jurisdiction != order.jurisdiction {
         return Err(invalid(
             Code::WrongConsentText,
             format!(

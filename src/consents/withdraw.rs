@@ -62,7 +62,7 @@ pub async fn withdraw(
     if consent.withdrawn_at.is_some() {
         return Err(already_withdrawn());
     }
-    if consent.decision != ConsentDecision::Given.as_str() {
+    if consent.decision != ConsentDecision::Given {
         return Err(AppError::conflict(
             Code::NothingToWithdraw,
             "this record is a refusal; there is no consent to withdraw",
@@ -73,7 +73,7 @@ pub async fn withdraw(
         now + chrono::Duration::days(i64::from(state.settings.consent.erasure_after_days));
     let (consent_id, order_id, signed_event) =
         (consent.id, consent.order_id, consent.ledger_event_id);
-    let party = consent.party.clone();
+    let party = consent.party;
     let request_id = request_id.map(str::to_owned);
     // For the customer's notification only; the update below decides on the status it finds.
     let from_status = db::orders::find(&state.db, order_id)

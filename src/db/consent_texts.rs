@@ -37,7 +37,7 @@ pub async fn publish(
     consent_text::ActiveModel {
         id: Set(Uuid::now_v7()),
         jurisdiction: Set(new.jurisdiction.to_owned()),
-        party: Set(new.party.as_str().to_owned()),
+        party: Set(new.party),
         language: Set(new.language.to_owned()),
         version: Set(latest.map_or(1, |t| t.version + 1)),
         sha256: Set(text_hash(&new.body)),

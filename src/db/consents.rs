@@ -50,9 +50,9 @@ pub async fn insert(conn: &impl ConnectionTrait, new: NewConsent) -> Result<Cons
     consent::ActiveModel {
         id: Set(new.id),
         order_id: Set(new.order_id),
-        party: Set(new.party.as_str().to_owned()),
+        party: Set(new.party),
         relationship: Set(new.relationship),
-        decision: Set(new.decision.as_str().to_owned()),
+        decision: Set(new.decision),
         text_id: Set(new.text_id),
         text_hash: Set(new.text_hash),
         text_version: Set(new.text_version),
@@ -121,9 +121,9 @@ pub fn facts(row: &ConsentRow) -> Result<ConsentFacts, DbErr> {
     };
     Ok(ConsentFacts {
         id: row.id,
-        party: ConsentParty::parse(&row.party).ok_or_else(|| corrupt("party"))?,
+        party: row.party,
         relationship: Relationship::parse(&row.relationship),
-        decision: ConsentDecision::parse(&row.decision).ok_or_else(|| corrupt("decision"))?,
+        decision: row.decision,
         grants: serde_json::from_value(row.grants.clone()).map_err(|_| corrupt("grants"))?,
         evidence: serde_json::from_value(row.evidence.clone()).map_err(|_| corrupt("evidence"))?,
         withdrawn: row.withdrawn_at.is_some(),
@@ -161,7 +161,7 @@ pub async fn insert_invitation(
     let row = consent_invitation::ActiveModel {
         id: Set(new.id),
         order_id: Set(new.order_id),
-        party: Set(new.party.as_str().to_owned()),
+        party: Set(new.party),
         relationship: Set(new.relationship),
         invitee_name: Set(new.invitee_name),
         token_hash: Set(new.token_hash),

@@ -14,17 +14,6 @@ use crate::domain::data_rights::{RequestKind, RequestStatus};
 
 pub use data_request::Model as DataRequestRow;
 
-impl DataRequestRow {
-    pub fn kind(&self) -> Result<RequestKind, DbErr> {
-        RequestKind::parse(&self.kind)
-            .ok_or_else(|| DbErr::Custom(format!("unknown request kind {:?}", self.kind)))
-    }
-    pub fn status(&self) -> Result<RequestStatus, DbErr> {
-        RequestStatus::parse(&self.status)
-            .ok_or_else(|| DbErr::Custom(format!("unknown request status {:?}", self.status)))
-    }
-}
-
 pub struct NewRequest {
     pub id: Uuid,
     pub kind: RequestKind,
@@ -41,14 +30,14 @@ pub struct NewRequest {
 pub async fn insert(conn: &impl ConnectionTrait, new: NewRequest) -> Result<DataRequestRow, DbErr> {
     data_request::ActiveModel {
         id: Set(new.id),
-        kind: Set(new.kind.as_str().to_owned()),
+        kind: Set(new.kind),
         order_id: Set(new.order_id),
         order_reference: Set(new.order_reference),
         requester_id: Set(new.requester_id),
         relationship: Set(new.relationship),
         details: Set(new.details),
         corrections: Set(new.corrections),
-        status: Set(RequestStatus::Submitted.as_str().to_owned()),
+        status: Set(RequestStatus::Submitted),
         identity_method: Set(None),
         identity_note: Set(None),
         identity_verified_by: Set(None),

@@ -16,10 +16,6 @@ use crate::domain::iteration::{IterationStatus, Needs};
 pub use iteration::Model as IterationRow;
 
 impl IterationRow {
-    pub fn status(&self) -> Result<IterationStatus, DbErr> {
-        IterationStatus::parse(&self.status)
-            .ok_or_else(|| DbErr::Custom(format!("unknown iteration status {:?}", self.status)))
-    }
     pub fn needs(&self) -> Result<Needs, DbErr> {
         serde_json::from_value(self.needs.clone())
             .map_err(|e| DbErr::Custom(format!("stored iteration needs are unreadable: {e}")))
@@ -54,7 +50,7 @@ pub async fn insert(conn: &impl ConnectionTrait, new: NewIteration) -> Result<It
         number: Set(last.unwrap_or(0) + 1),
         description: Set(new.description),
         needs: Set(needs),
-        status: Set(new.status.as_str().to_owned()),
+        status: Set(new.status),
         due_at: Set(None),
         started_at: Set(None),
         delivered_at: Set(None),

@@ -32,7 +32,7 @@ pub async fn insert(conn: &impl ConnectionTrait, new: NewSession) -> Result<Sess
         scheduled_at: Set(new.scheduled_at),
         actor_consent_id: Set(new.actor_consent_id),
         participants: Set(participants),
-        status: Set(SessionStatus::Scheduled.as_str().to_owned()),
+        status: Set(SessionStatus::Scheduled),
         scheduled_by: Set(new.scheduled_by),
         created_at: Set(new.now),
         duration_minutes: Set(None),

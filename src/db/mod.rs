@@ -27,6 +27,7 @@ pub mod retention;
 pub mod samples;
 pub mod sessions;
 pub mod sla;
+mod stored_enum;
 pub mod users;
 pub mod write_transaction;
 

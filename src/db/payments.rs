@@ -30,7 +30,7 @@ pub async fn insert(conn: &impl ConnectionTrait, new: NewPayment) -> Result<Paym
         id: Set(Uuid::now_v7()),
         order_id: Set(new.order_id),
         iteration_id: Set(new.iteration_id),
-        kind: Set(new.kind.as_str().to_owned()),
+        kind: Set(new.kind),
         amount_minor: Set(new.amount_minor),
         currency: Set(new.currency.as_str().to_owned()),
         note: Set(new.note),
@@ -59,7 +59,7 @@ pub fn entry(row: &PaymentRow) -> Result<Entry, DbErr> {
     let corrupt =
         |what: &str| DbErr::Custom(format!("payment {} has an unreadable {what}", row.id));
     Ok(Entry {
-        kind: EntryKind::parse(&row.kind).ok_or_else(|| corrupt("kind"))?,
+        kind: row.kind,
         amount_minor: row.amount_minor,
         currency: Currency::parse(&row.currency).ok_or_else(|| corrupt("currency"))?,
         iteration_id: row.iteration_id,

@@ -16,25 +16,6 @@ use crate::media::MediaMetadata;
 
 pub use sample::Model as SampleRow;
 
-impl SampleRow {
-    pub fn kind(&self) -> Result<SampleKind, DbErr> {
-        SampleKind::parse(&self.kind)
-            .ok_or_else(|| DbErr::Custom(format!("unknown sample kind {:?}", self.kind)))
-    }
-    pub fn status(&self) -> Result<SampleStatus, DbErr> {
-        SampleStatus::parse(&self.status)
-            .ok_or_else(|| DbErr::Custom(format!("unknown sample status {:?}", self.status)))
-    }
-    pub fn purpose(&self) -> Result<UploadPurpose, DbErr> {
-        UploadPurpose::parse(&self.purpose)
-            .ok_or_else(|| DbErr::Custom(format!("unknown upload purpose {:?}", self.purpose)))
-    }
-    pub fn upload_mode(&self) -> Result<UploadMode, DbErr> {
-        UploadMode::parse(&self.upload_mode)
-            .ok_or_else(|| DbErr::Custom(format!("unknown upload mode {:?}", self.upload_mode)))
-    }
-}
-
 #[derive(Debug, Clone)]
 pub struct NewSample {
     pub id: Uuid,
@@ -61,17 +42,17 @@ pub async fn insert(conn: &impl ConnectionTrait, new: NewSample) -> Result<Sampl
     sample::ActiveModel {
         id: Set(new.id),
         order_id: Set(new.order_id),
-        kind: Set(new.kind.as_str().to_owned()),
+        kind: Set(new.kind),
         file_name: Set(new.file_name),
         declared_size: Set(to_i64(new.declared_size)?),
         declared_sha256: Set(new.declared_sha256_hex),
         declared_content_type: Set(new.declared_content_type),
         object_key: Set(new.object_key),
-        upload_mode: Set(new.upload_mode.as_str().to_owned()),
+        upload_mode: Set(new.upload_mode),
         multipart_upload_id: Set(new.multipart_upload_id),
         part_size: Set(to_i64(new.part_size)?),
         part_count: Set(i32::try_from(new.part_count).map_err(|e| DbErr::Custom(e.to_string()))?),
-        status: Set(SampleStatus::Uploading.as_str().to_owned()),
+        status: Set(SampleStatus::Uploading),
         rejection_code: Set(None),
         rejection_reason: Set(None),
         detected_content_type: Set(None),
@@ -83,7 +64,7 @@ pub async fn insert(conn: &impl ConnectionTrait, new: NewSample) -> Result<Sampl
         updated_at: Set(new.now),
         completed_at: Set(None),
         purged_at: Set(None),
-        purpose: Set(new.purpose.as_str().to_owned()),
+        purpose: Set(new.purpose),
     }
     .insert(conn)
     .await
@@ -144,8 +125,8 @@ pub async fn all_of_order(
 pub async fn count_verified(conn: &impl ConnectionTrait, order_id: Uuid) -> Result<u64, DbErr> {
     Samples::find()
         .filter(sample::Column::OrderId.eq(order_id))
-        .filter(sample::Column::Purpose.eq(UploadPurpose::Sample.as_str()))
-        .filter(sample::Column::Status.eq(SampleStatus::Verified.as_str()))
+        .filter(sample::Column::Purpose.eq(UploadPurpose::Sample))
+        .filter(sample::Column::Status.eq(SampleStatus::Verified))
         .count(conn)
         .await
 }
@@ -157,9 +138,9 @@ pub async fn count_verified_of_kind(
 ) -> Result<u64, DbErr> {
     Samples::find()
         .filter(sample::Column::OrderId.eq(order_id))
-        .filter(sample::Column::Purpose.eq(UploadPurpose::Sample.as_str()))
+        .filter(sample::Column::Purpose.eq(UploadPurpose::Sample))
         .filter(sample::Column::Kind.eq(kind.as_str()))
-        .filter(sample::Column::Status.eq(SampleStatus::Verified.as_str()))
+        .filter(sample::Column::Status.eq(SampleStatus::Verified))
         .count(conn)
         .await
 }
@@ -171,15 +152,15 @@ pub async fn verified_facts(
 ) -> Result<Vec<SampleFacts>, DbErr> {
     let rows = Samples::find()
         .filter(sample::Column::OrderId.eq(order_id))
-        .filter(sample::Column::Purpose.eq(UploadPurpose::Sample.as_str()))
-        .filter(sample::Column::Status.eq(SampleStatus::Verified.as_str()))
+        .filter(sample::Column::Purpose.eq(UploadPurpose::Sample))
+        .filter(sample::Column::Status.eq(SampleStatus::Verified))
         .all(conn)
         .await?;
     rows.iter()
         .map(|row| {
             Ok(SampleFacts {
                 sha256: row.declared_sha256.clone(),
-                kind: row.kind()?,
+                kind: row.kind,
                 width: row.width.and_then(|w| u32::try_from(w).ok()),
                 height: row.height.and_then(|h| u32::try_from(h).ok()),
                 duration_ms: row.duration_ms.and_then(|d| u64::try_from(d).ok()),
@@ -216,10 +197,7 @@ pub async fn mark_verified(
 ) -> Result<bool, DbErr> {
     let result = Samples::update_many()
         .col_expr(sample::Column::ObjectEtag, Expr::value(object_etag))
-        .col_expr(
-            sample::Column::Status,
-            Expr::value(SampleStatus::Verified.as_str()),
-        )
+        .col_expr(sample::Column::Status, Expr::value(SampleStatus::Verified))
         .col_expr(
             sample::Column::DetectedContentType,
             Expr::value(detected_content_type),
@@ -239,7 +217,7 @@ pub async fn mark_verified(
         .col_expr(sample::Column::CompletedAt, Expr::value(now))
         .col_expr(sample::Column::UpdatedAt, Expr::value(now))
         .filter(sample::Column::Id.eq(sample_id))
-        .filter(sample::Column::Status.eq(SampleStatus::Verifying.as_str()))
+        .filter(sample::Column::Status.eq(SampleStatus::Verifying))
         .exec(conn)
         .await?;
     Ok(result.rows_affected == 1)
@@ -254,10 +232,7 @@ pub async fn mark_rejected(
     now: DateTime<Utc>,
 ) -> Result<bool, DbErr> {
     let result = Samples::update_many()
-        .col_expr(
-            sample::Column::Status,
-            Expr::value(SampleStatus::Rejected.as_str()),
-        )
+        .col_expr(sample::Column::Status, Expr::value(SampleStatus::Rejected))
         .col_expr(sample::Column::RejectionCode, Expr::value(code))
         .col_expr(sample::Column::RejectionReason, Expr::value(reason))
         .col_expr(
@@ -267,7 +242,7 @@ pub async fn mark_rejected(
         .col_expr(sample::Column::CompletedAt, Expr::value(now))
         .col_expr(sample::Column::UpdatedAt, Expr::value(now))
         .filter(sample::Column::Id.eq(sample_id))
-        .filter(sample::Column::Status.eq(SampleStatus::Verifying.as_str()))
+        .filter(sample::Column::Status.eq(SampleStatus::Verifying))
         .exec(conn)
         .await?;
     Ok(result.rows_affected == 1)
@@ -283,17 +258,14 @@ pub async fn claim_for_verification(
 ) -> Result<bool, DbErr> {
     use sea_orm::sea_query::Condition;
     let claimable = Condition::any()
-        .add(sample::Column::Status.eq(SampleStatus::Uploading.as_str()))
+        .add(sample::Column::Status.eq(SampleStatus::Uploading))
         .add(
             Condition::all()
-                .add(sample::Column::Status.eq(SampleStatus::Verifying.as_str()))
+                .add(sample::Column::Status.eq(SampleStatus::Verifying))
                 .add(sample::Column::UpdatedAt.lt(stale_before)),
         );
     let result = Samples::update_many()
-        .col_expr(
-            sample::Column::Status,
-            Expr::value(SampleStatus::Verifying.as_str()),
-        )
+        .col_expr(sample::Column::Status, Expr::value(SampleStatus::Verifying))
         .col_expr(sample::Column::UpdatedAt, Expr::value(now))
         .filter(sample::Column::Id.eq(sample_id))
         .filter(claimable)
@@ -311,7 +283,7 @@ pub async fn renew_verification(
     let result = Samples::update_many()
         .col_expr(sample::Column::UpdatedAt, Expr::value(now))
         .filter(sample::Column::Id.eq(sample_id))
-        .filter(sample::Column::Status.eq(SampleStatus::Verifying.as_str()))
+        .filter(sample::Column::Status.eq(SampleStatus::Verifying))
         .exec(conn)
         .await?;
     Ok(result.rows_affected == 1)
@@ -345,7 +317,7 @@ pub async fn touch(
     let result = Samples::update_many()
         .col_expr(sample::Column::UpdatedAt, Expr::value(now))
         .filter(sample::Column::Id.eq(sample_id))
-        .filter(sample::Column::Status.eq(SampleStatus::Uploading.as_str()))
+        .filter(sample::Column::Status.eq(SampleStatus::Uploading))
         .exec(conn)
         .await?;
     Ok(result.rows_affected == 1)
@@ -361,10 +333,7 @@ pub async fn abandon(
     now: DateTime<Utc>,
 ) -> Result<bool, DbErr> {
     let result = Samples::update_many()
-        .col_expr(
-            sample::Column::Status,
-            Expr::value(SampleStatus::Aborted.as_str()),
-        )
+        .col_expr(sample::Column::Status, Expr::value(SampleStatus::Aborted))
         .col_expr(sample::Column::UpdatedAt, Expr::value(now))
         .filter(sample::Column::Id.eq(sample_id))
         .filter(sample::Column::Status.eq(from.as_str()))

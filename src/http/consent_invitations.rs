@@ -30,7 +30,7 @@ use crate::consents::{self, InvitationState, Signature, Signer};
 use crate::db::{self, consents::InvitationRow};
 use crate::domain::consent::{ConsentDecision, ConsentParty, Grants};
 use crate::domain::order::{DeliveryMode, Relationship};
-use crate::error::{AppError, AppResult, Problem};
+use crate::error::{AppResult, Problem};
 use crate::state::AppState;
 
 pub fn router() -> OpenApiRouter<AppState> {
@@ -86,7 +86,7 @@ impl InvitationView {
     fn new(row: &InvitationRow, now: DateTime<Utc>) -> Self {
         Self {
             id: row.id,
-            party: ConsentParty::parse(&row.party).unwrap_or(ConsentParty::Relative),
+            party: row.party,
             relationship: row.relationship.clone(),
             invitee_name: row.invitee_name.clone(),
             created_at: row.created_at,
@@ -255,8 +255,7 @@ async fn sign_invitation(
 ) -> AppResult<Response> {
     let (invitation, order) = consents::by_token(&state.db, id, &token).await?;
     consents::check_signable(&invitation)?;
-    let party = ConsentParty::parse(&invitation.party)
-        .ok_or_else(|| AppError::internal("stored invitation has an unknown party"))?;
+    let party = invitation.party;
     let (ip, user_agent) = client_facts(&state, &headers, peer);
     let signer = Signer {
         name: req.signer_name,

@@ -52,8 +52,7 @@ impl TryFrom<ConsentTextRow> for ConsentText {
     fn try_from(row: ConsentTextRow) -> AppResult<Self> {
         Ok(Self {
             id: row.id,
-            party: ConsentParty::parse(&row.party)
-                .ok_or_else(|| AppError::internal("unknown consent party"))?,
+            party: row.party,
             jurisdiction: row.jurisdiction,
             language: row.language,
             version: row.version,

@@ -60,9 +60,9 @@ impl From<&ConsentRow> for ConsentView {
     fn from(c: &ConsentRow) -> Self {
         Self {
             id: c.id,
-            party: ConsentParty::parse(&c.party).unwrap_or(ConsentParty::Requester),
+            party: c.party,
             relationship: c.relationship.clone(),
-            decision: ConsentDecision::parse(&c.decision).unwrap_or(ConsentDecision::Refused),
+            decision: c.decision,
             text_id: c.text_id,
             text_version: c.text_version,
             text_sha256: c.text_hash.clone(),

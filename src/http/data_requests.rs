@@ -103,16 +103,16 @@ impl DataRequestView {
     fn new(r: &DataRequestRow, reveal_order: bool) -> AppResult<Self> {
         Ok(Self {
             id: r.id,
-            kind: r.kind()?,
+            kind: r.kind,
             order_reference: r.order_reference.clone(),
             order_id: r.order_id.filter(|_| reveal_order),
             requester_id: r.requester_id,
             relationship_to_subject: r.relationship.clone(),
             details: r.details.clone(),
             corrections: r.corrections.clone(),
-            status: r.status()?,
+            status: r.status,
             identity: r.identity_method.as_ref().map(|m| IdentityView {
-                method: m.clone(),
+                method: m.as_str().to_owned(),
                 note: r.identity_note.clone(),
                 verified_by: r.identity_verified_by,
                 verified_at: r.identity_verified_at,
@@ -186,8 +186,8 @@ async fn file_request(
     }
     let queued = QueuedRequest {
         id: row.id,
-        kind: row.kind()?,
-        status: row.status()?,
+        kind: row.kind,
+        status: row.status,
         order_reference: row.order_reference,
         next_step: QUEUED_NEXT_STEP.to_owned(),
     };

@@ -77,8 +77,7 @@ pub struct SessionView {
 
 impl SessionView {
     fn new(row: SessionRow, for_studio: bool) -> AppResult<Self> {
-        let status = SessionStatus::parse(&row.status)
-            .ok_or_else(|| AppError::internal("stored session has an unknown status"))?;
+        let status = row.status;
         let participants = serde_json::from_value(row.participants)
             .map_err(|_| AppError::internal("stored session has unreadable participants"))?;
         let studio = |v| if for_studio { v } else { None };

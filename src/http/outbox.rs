@@ -80,7 +80,7 @@ pub struct OutboxPage {
 }
 
 fn item(row: OutboxRow, from: Option<&str>) -> OutboxMessage {
-    let status = DeliveryStatus::parse(&row.status).unwrap_or(DeliveryStatus::Queued);
+    let status = row.status;
     let text = |key: &str| row.payload[key].as_str().map(str::to_owned);
     let change = (row.kind == "order.status_changed")
         .then(|| Some(format!("{} → {}", text("from")?, text("to")?)))

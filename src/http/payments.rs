@@ -20,7 +20,7 @@ use super::idempotent::{Once, answer_body, create_once};
 use super::session::Caller;
 use crate::db::payments::PaymentRow;
 use crate::domain::money::{EntryKind, Totals};
-use crate::error::{AppError, AppResult, Problem};
+use crate::error::{AppResult, Problem};
 use crate::payments;
 use crate::state::AppState;
 
@@ -69,8 +69,7 @@ impl PaymentView {
             id: row.id,
             order_id: row.order_id,
             iteration_id: row.iteration_id,
-            kind: EntryKind::parse(&row.kind)
-                .ok_or_else(|| AppError::internal("stored payment has an unknown kind"))?,
+            kind: row.kind,
             amount_minor: row.amount_minor,
             currency: row.currency.clone(),
             note: row.note.clone(),

@@ -73,13 +73,13 @@ impl TryFrom<&SampleRow> for SampleView {
         Ok(Self {
             id: row.id,
             order_id: row.order_id,
-            kind: row.kind()?,
+            kind: row.kind,
             file_name: row.file_name.clone(),
             size: u64::try_from(row.declared_size).map_err(AppError::internal)?,
             sha256: row.declared_sha256.clone(),
             declared_content_type: row.declared_content_type.clone(),
             detected_content_type: row.detected_content_type.clone(),
-            status: shown_status(row.status()?, row.purged_at.is_some()),
+            status: shown_status(row.status, row.purged_at.is_some()),
             purged_at: row.purged_at,
             rejection: row.rejection_code.as_ref().map(|code| Rejection {
                 code: code.clone(),
@@ -90,7 +90,7 @@ impl TryFrom<&SampleRow> for SampleView {
                 height: row.height.and_then(|v| u32::try_from(v).ok()),
                 duration_ms: row.duration_ms.and_then(|v| u64::try_from(v).ok()),
             },
-            upload_mode: row.upload_mode()?,
+            upload_mode: row.upload_mode,
             created_at: row.created_at,
             completed_at: row.completed_at,
         })

@@ -51,7 +51,7 @@ pub async fn act(
             ),
         ));
     }
-    let from = row.status()?;
+    let from = row.status;
     let to = iteration::next(from, action, cover.covered)
         .map_err(|reason| AppError::conflict(Code::InvalidTransition, reason))?;
     let now = db::now();

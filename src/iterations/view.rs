@@ -63,7 +63,7 @@ async fn price(conn: &impl ConnectionTrait, row: &IterationRow) -> AppResult<Opt
     let quotes: Vec<_> = db::payments::for_order(conn, row.order_id)
         .await?
         .into_iter()
-        .filter(|p| p.iteration_id == Some(row.id) && p.kind == EntryKind::Quote.as_str())
+        .filter(|p| p.iteration_id == Some(row.id) && p.kind == EntryKind::Quote)
         .collect();
     Ok(quotes.first().map(|first| Price {
         amount_minor: quotes.iter().map(|q| q.amount_minor).sum(),
@@ -79,7 +79,7 @@ pub async fn view(conn: &impl ConnectionTrait, row: &IterationRow) -> AppResult<
         number: row.number,
         description: row.description.clone(),
         needs: row.needs()?,
-        status: row.status()?,
+        status: row.status,
         consent: cover(conn, row).await?,
         due_at: row.due_at,
         started_at: row.started_at,

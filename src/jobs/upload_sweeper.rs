@@ -78,7 +78,7 @@ async fn abort_one(
     cutoff: DateTime<Utc>,
     now: DateTime<Utc>,
 ) -> AppResult<bool> {
-    let from = row.status()?;
+    let from = row.status;
     let (id, order_id) = (row.id, row.order_id);
     state
         .db
@@ -127,7 +127,7 @@ async fn purge_finished(state: &AppState, now: DateTime<Utc>) -> AppResult<usize
 }
 
 async fn purge_one(state: &AppState, row: &SampleRow, now: DateTime<Utc>) -> AppResult<bool> {
-    let (id, order_id, status) = (row.id, row.order_id, row.status()?);
+    let (id, order_id, status) = (row.id, row.order_id, row.status);
     state
         .db
         .write_transaction::<_, bool, AppError>(|txn| {

@@ -45,7 +45,7 @@ pub async fn log(
         Box::pin(async move {
             let order = order_under_lock(txn, order_id).await?;
             let session = find(txn, order_id, sid).await?;
-            if session.status != SessionStatus::Scheduled.as_str() {
+            if session.status != SessionStatus::Scheduled {
                 return Err(not_scheduled(&session));
             }
             live_session::loggable(order.status).map_err(refused)?;

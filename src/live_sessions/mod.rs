@@ -105,8 +105,8 @@ async fn actor_consent_ok(
 
 /// Why a session that is no longer `scheduled` cannot change.
 fn not_scheduled(row: &SessionRow) -> AppError {
-    match SessionStatus::parse(&row.status) {
-        Some(SessionStatus::Cancelled) => {
+    match row.status {
+        SessionStatus::Cancelled => {
             AppError::conflict(Code::SessionCancelled, "this session was cancelled")
         }
         _ => AppError::conflict(Code::AlreadyLogged, "this session was already logged"),

@@ -150,8 +150,8 @@ async fn delete_objects(
 ) -> AppResult<Vec<DeletedObject>> {
     for row in rows {
         let open = matches!(
-            row.status(),
-            Ok(SampleStatus::Uploading | SampleStatus::Verifying)
+            row.status,
+            SampleStatus::Uploading | SampleStatus::Verifying
         );
         if let (true, Some(upload_id)) = (open, &row.multipart_upload_id) {
             state
@@ -188,8 +188,8 @@ async fn delete_objects(
 fn deleted(key: &str, row: Option<&SampleRow>, at: DateTime<Utc>) -> DeletedObject {
     DeletedObject {
         key: key.to_owned(),
-        purpose: row.map_or_else(|| "unknown".to_owned(), |r| r.purpose.clone()),
-        kind: row.map(|r| r.kind.clone()),
+        purpose: row.map_or("unknown", |r| r.purpose.as_str()).to_owned(),
+        kind: row.map(|r| r.kind.as_str().to_owned()),
         size: row.and_then(|r| u64::try_from(r.declared_size).ok()),
         deleted_at: at,
     }

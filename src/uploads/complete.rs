@@ -47,7 +47,7 @@ pub async fn complete(
     let caller = Caller {
         actor: actor.clone(),
         request_id: request_id.map(str::to_owned),
-        purpose: row.purpose()?,
+        purpose: row.purpose,
     };
     claim(state, &row, &caller).await?;
     let task = tokio::spawn(run_holding_claim(state.clone(), row, listed_parts, caller));
@@ -179,8 +179,7 @@ async fn claim(state: &AppState, row: &SampleRow, caller: &Caller) -> AppResult<
     }
     let current = db::samples::find(&state.db, row.order_id, row.id)
         .await?
-        .map(|r| r.status)
-        .unwrap_or_default();
+        .map_or("gone", |r| r.status.as_str());
     Err(AppError::conflict(
         Code::SampleNotUploading,
         format!("this sample is {current}, not waiting for completion"),

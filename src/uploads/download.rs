@@ -31,7 +31,7 @@ pub async fn sample(
     id: Uuid,
 ) -> AppResult<Download> {
     let row = files::sample(&state.db, actor, order_id, id).await?;
-    let status = shown_status(row.status()?, row.purged_at.is_some());
+    let status = shown_status(row.status, row.purged_at.is_some());
     if status == SampleStatus::Purged {
         return Err(purged_file(Code::SamplePurged, "sample"));
     }
@@ -67,7 +67,7 @@ pub async fn deliverable(
 ) -> AppResult<Download> {
     let files::Deliverable { file, label } =
         files::deliverable(&state.db, actor, order_id, id).await?;
-    let status = shown_status(file.status()?, file.purged_at.is_some());
+    let status = shown_status(file.status, file.purged_at.is_some());
     if status == SampleStatus::Purged {
         return Err(purged_file(Code::DeliverablePurged, "deliverable"));
     }

@@ -141,7 +141,7 @@ async fn find_sample(db: &DatabaseConnection, order_id: Uuid, id: Uuid) -> AppRe
 fn visible(actor: &Actor, order: &OrderRecord, row: &SampleRow) -> bool {
     actor.who().is_studio()
         || (matches!(order.status, OrderStatus::Delivered | OrderStatus::Closed)
-            && row.status == SampleStatus::Verified.as_str())
+            && row.status == SampleStatus::Verified)
 }
 
 fn deliverable_not_found() -> AppError {

@@ -282,7 +282,7 @@ pub async fn resume(state: &AppState, row: &SampleRow) -> AppResult<UploadInstru
 
 /// The object metadata an upload must be stored with: a deliverable's metadata label.
 async fn stored_metadata(state: &AppState, row: &SampleRow) -> AppResult<BTreeMap<String, String>> {
-    if row.purpose()? == UploadPurpose::Sample {
+    if row.purpose == UploadPurpose::Sample {
         return Ok(BTreeMap::new());
     }
     let deliverable = db::deliverables::find(&state.db, row.id)
@@ -301,8 +301,7 @@ pub(super) async fn touch_open(
     if !db::samples::touch(&state.db, row.id, db::now()).await? {
         let current = db::samples::find(&state.db, row.order_id, row.id)
             .await?
-            .map(|r| r.status)
-            .unwrap_or_default();
+            .map_or("gone", |r| r.status.as_str());
         return Err(AppError::conflict(
             Code::SampleNotUploading,
             format!("this sample is {current} and takes no more uploads"),
@@ -319,7 +318,7 @@ pub(super) async fn touch_open(
 
 /// Where a client signs the parts of `row`'s upload.
 fn sign_parts_url(row: &SampleRow) -> AppResult<String> {
-    let collection = match row.purpose()? {
+    let collection = match row.purpose {
         UploadPurpose::Sample => "samples",
         UploadPurpose::Deliverable => "deliverables",
     };
@@ -331,7 +330,7 @@ fn sign_parts_url(row: &SampleRow) -> AppResult<String> {
 
 pub(crate) fn plan_of(row: &SampleRow) -> AppResult<UploadPlan> {
     Ok(UploadPlan {
-        mode: row.upload_mode()?,
+        mode: row.upload_mode,
         part_size: u64::try_from(row.part_size).map_err(AppError::internal)?,
         part_count: u32::try_from(row.part_count).map_err(AppError::internal)?,
     })

@@ -60,7 +60,7 @@ pub(super) async fn inspect(state: &AppState, row: &SampleRow) -> AppResult<Insp
 
     let declared_sha = sample::parse_sha256_hex(&row.declared_sha256)
         .ok_or_else(|| AppError::internal("stored sha256 is malformed"))?;
-    let proven_by_store = (row.upload_mode()? == UploadMode::Multipart
+    let proven_by_store = (row.upload_mode == UploadMode::Multipart
         && state.store.proves_assembled_sha256())
     .then(|| head.full_object_sha256())
     .flatten();
@@ -96,7 +96,7 @@ async fn identify(
     row: &SampleRow,
     object: &StoredObject<'_>,
 ) -> AppResult<Result<(MediaType, MediaMetadata), Rejection>> {
-    let kind = row.kind()?;
+    let kind = row.kind;
     let prefix = state
         .store
         .read_range(

@@ -811,7 +811,7 @@ pub async fn sample_status(db: &DatabaseConnection, id: Uuid) -> String {
         .one(db)
         .await
         .expect("read the sample")
-        .map(|s| s.status)
+        .map(|s| s.status.as_str().to_owned())
         .unwrap_or_default()
 }
 

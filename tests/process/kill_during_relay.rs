@@ -45,7 +45,9 @@ async fn kill_during_a_relay_sends_the_open_mail_once_more_with_its_message_id_a
             for order in &orders {
                 all.extend(outbox_of(&db, order.parse().unwrap()).await);
             }
-            all.iter().all(|m| m.status == "sent").then_some(all)
+            all.iter()
+                .all(|m| m.status.as_str() == "sent")
+                .then_some(all)
         },
     )
     .await;

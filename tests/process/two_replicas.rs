@@ -240,8 +240,8 @@ async fn two_replicas_start_together_and_share_the_work_without_duplicates() {
             use keepsake::db::entities::outbox_message::Entity;
             let all = Entity::find().all(&db).await.ok()?;
             let flagged = all.iter().filter(|m| m.kind == "sla.overdue").count();
-            let settled = all.iter().all(|m| m.status != "queued");
-            let sent = all.iter().filter(|m| m.status == "sent").count();
+            let settled = all.iter().all(|m| m.status.as_str() != "queued");
+            let sent = all.iter().filter(|m| m.status.as_str() == "sent").count();
             (flagged >= late_orders.len() && settled && listener.accepted().len() >= sent)
                 .then_some(all)
         },
@@ -253,7 +253,10 @@ async fn two_replicas_start_together_and_share_the_work_without_duplicates() {
     for mail in &mailed {
         *times.entry(mail.message_id()).or_default() += 1;
     }
-    let sent: Vec<_> = messages.iter().filter(|m| m.status == "sent").collect();
+    let sent: Vec<_> = messages
+        .iter()
+        .filter(|m| m.status.as_str() == "sent")
+        .collect();
     let twice = times.values().filter(|&&n| n > 1).count();
     for message in &sent {
         let id = format!("<outbox.{}@studio.example>", message.id);

@@ -1,14 +1,19 @@
 use sea_orm::entity::prelude::*;
 
+use crate::domain::consent::ConsentDecision;
+use crate::domain::consent::ConsentParty;
+
 #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
 #[sea_orm(table_name = "consents")]
 pub struct Model {
     #[sea_orm(primary_key, auto_increment = false)]
     pub id: Uuid,
     pub order_id: Uuid,
-    pub party: String,
+    #[sea_orm(column_type = "Text")]
+    pub party: ConsentParty,
     pub relationship: String,
-    pub decision: String,
+    #[sea_orm(column_type = "Text")]
+    pub decision: ConsentDecision,
     pub text_id: Uuid,
     pub text_hash: String,
     pub text_version: i32,

@@ -1,12 +1,15 @@
 use sea_orm::entity::prelude::*;
 
+use crate::domain::consent::ConsentParty;
+
 #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
 #[sea_orm(table_name = "consent_invitations")]
 pub struct Model {
     #[sea_orm(primary_key, auto_increment = false)]
     pub id: Uuid,
     pub order_id: Uuid,
-    pub party: String,
+    #[sea_orm(column_type = "Text")]
+    pub party: ConsentParty,
     pub relationship: String,
     pub invitee_name: String,
     pub token_hash: String,

@@ -1,12 +1,15 @@
 use sea_orm::entity::prelude::*;
 
+use crate::domain::consent::ConsentParty;
+
 #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
 #[sea_orm(table_name = "consent_texts")]
 pub struct Model {
     #[sea_orm(primary_key, auto_increment = false)]
     pub id: Uuid,
     pub jurisdiction: String,
-    pub party: String,
+    #[sea_orm(column_type = "Text")]
+    pub party: ConsentParty,
     pub language: String,
     pub version: i32,
     pub body: String,

@@ -1,11 +1,16 @@
 use sea_orm::entity::prelude::*;
 
+use crate::domain::data_rights::IdentityMethod;
+use crate::domain::data_rights::RequestKind;
+use crate::domain::data_rights::RequestStatus;
+
 #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
 #[sea_orm(table_name = "data_requests")]
 pub struct Model {
     #[sea_orm(primary_key, auto_increment = false)]
     pub id: Uuid,
-    pub kind: String,
+    #[sea_orm(column_type = "Text")]
+    pub kind: RequestKind,
     /// The order the reference matched; none when it matched no order.
     pub order_id: Option<Uuid>,
     /// The order reference as the requester gave it (normalised).
@@ -16,8 +21,10 @@ pub struct Model {
     pub details: Option<String>,
     /// For a correction: the subject fields to correct.
     pub corrections: Option<Json>,
-    pub status: String,
-    pub identity_method: Option<String>,
+    #[sea_orm(column_type = "Text")]
+    pub status: RequestStatus,
+    #[sea_orm(column_type = "Text", nullable)]
+    pub identity_method: Option<IdentityMethod>,
     pub identity_note: Option<String>,
     pub identity_verified_by: Option<Uuid>,
     pub identity_verified_at: Option<DateTimeUtc>,

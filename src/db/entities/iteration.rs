@@ -1,5 +1,7 @@
 use sea_orm::entity::prelude::*;
 
+use crate::domain::iteration::IterationStatus;
+
 #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
 #[sea_orm(table_name = "iterations")]
 pub struct Model {
@@ -11,7 +13,8 @@ pub struct Model {
     pub description: String,
     /// Modalities, purposes and uses the iteration needs consent for.
     pub needs: Json,
-    pub status: String,
+    #[sea_orm(column_type = "Text")]
+    pub status: IterationStatus,
     pub due_at: Option<DateTimeUtc>,
     pub started_at: Option<DateTimeUtc>,
     pub delivered_at: Option<DateTimeUtc>,

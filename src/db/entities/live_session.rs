@@ -1,5 +1,7 @@
 use sea_orm::entity::prelude::*;
 
+use crate::domain::live_session::SessionStatus;
+
 #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
 #[sea_orm(table_name = "live_sessions")]
 pub struct Model {
@@ -9,7 +11,8 @@ pub struct Model {
     pub scheduled_at: DateTimeUtc,
     pub actor_consent_id: Uuid,
     pub participants: Json,
-    pub status: String,
+    #[sea_orm(column_type = "Text")]
+    pub status: SessionStatus,
     pub scheduled_by: Uuid,
     pub created_at: DateTimeUtc,
     pub duration_minutes: Option<i32>,

@@ -1,5 +1,7 @@
 use sea_orm::entity::prelude::*;
 
+use crate::db::outbox::DeliveryStatus;
+
 #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
 #[sea_orm(table_name = "outbox")]
 pub struct Model {
@@ -16,7 +18,8 @@ pub struct Model {
     pub lease_until: Option<DateTimeUtc>,
     pub sent_at: Option<DateTimeUtc>,
     /// queued | sent | failed | skipped
-    pub status: String,
+    #[sea_orm(column_type = "Text")]
+    pub status: DeliveryStatus,
     pub last_error: Option<String>,
     pub last_attempt_at: Option<DateTimeUtc>,
     pub skip_reason: Option<String>,

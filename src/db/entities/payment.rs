@@ -1,5 +1,7 @@
 use sea_orm::entity::prelude::*;
 
+use crate::domain::money::EntryKind;
+
 #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
 #[sea_orm(table_name = "payments")]
 pub struct Model {
@@ -7,7 +9,8 @@ pub struct Model {
     pub id: Uuid,
     pub order_id: Uuid,
     pub iteration_id: Option<Uuid>,
-    pub kind: String,
+    #[sea_orm(column_type = "Text")]
+    pub kind: EntryKind,
     pub amount_minor: i64,
     pub currency: String,
     pub note: Option<String>,

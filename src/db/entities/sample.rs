@@ -1,22 +1,27 @@
 use sea_orm::entity::prelude::*;
 
+use crate::domain::sample::{SampleKind, SampleStatus, UploadMode, UploadPurpose};
+
 #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
 #[sea_orm(table_name = "samples")]
 pub struct Model {
     #[sea_orm(primary_key, auto_increment = false)]
     pub id: Uuid,
     pub order_id: Uuid,
-    pub kind: String,
+    #[sea_orm(column_type = "Text")]
+    pub kind: SampleKind,
     pub file_name: String,
     pub declared_size: i64,
     pub declared_sha256: String,
     pub declared_content_type: String,
     pub object_key: String,
-    pub upload_mode: String,
+    #[sea_orm(column_type = "Text")]
+    pub upload_mode: UploadMode,
     pub multipart_upload_id: Option<String>,
     pub part_size: i64,
     pub part_count: i32,
-    pub status: String,
+    #[sea_orm(column_type = "Text")]
+    pub status: SampleStatus,
     pub rejection_code: Option<String>,
     pub rejection_reason: Option<String>,
     pub detected_content_type: Option<String>,
@@ -32,7 +37,8 @@ pub struct Model {
     /// that could recreate them had expired).
     pub purged_at: Option<DateTimeUtc>,
     /// `sample` (the customer's evidence) or `deliverable` (the studio's delivery).
-    pub purpose: String,
+    #[sea_orm(column_type = "Text")]
+    pub purpose: UploadPurpose,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

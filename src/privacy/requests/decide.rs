@@ -43,7 +43,7 @@ pub async fn verify_identity(
             "signing in proves only the account: verify a relative by document, video call or in person",
         ));
     }
-    let from = row.status()?;
+    let from = row.status;
     let to = data_rights::after_verification(from)
         .map_err(|reason| AppError::conflict(Code::InvalidTransition, reason))?;
     let note = match check.note.as_deref() {
@@ -76,10 +76,10 @@ pub async fn decide(
 ) -> AppResult<DataRequestRow> {
     let (row, order) = load_for_reviewer(&state.db, actor, id).await?;
     let reason = orders::required_text(reason, "reason", "a decision on a data-rights request")?;
-    let from = row.status()?;
+    let from = row.status;
     if decision == RequestDecision::Approve {
         let order = matched(order)?;
-        if order.erased_at.is_some() && row.kind()? != RequestKind::Erasure {
+        if order.erased_at.is_some() && row.kind != RequestKind::Erasure {
             return Err(AppError::conflict(
                 Code::OrderErased,
                 "the order was erased since this request was filed: there is nothing left to \
@@ -139,7 +139,7 @@ async fn carry_out(state: &AppState, actor: &Actor, row: &DataRequestRow) -> App
         completed: true,
         ..Default::default()
     };
-    match row.kind()? {
+    match row.kind {
         RequestKind::Access | RequestKind::Copy => {
             if order.erased_at.is_some() {
                 return Err(AppError::conflict(

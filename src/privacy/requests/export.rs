@@ -71,7 +71,7 @@ pub async fn export_links(state: &AppState, actor: &Actor, id: Uuid) -> AppResul
             continue;
         }
         for file in db::samples::list_for_order(&state.db, purpose, order_id).await? {
-            if file.status != SampleStatus::Verified.as_str() || file.purged_at.is_some() {
+            if file.status != SampleStatus::Verified || file.purged_at.is_some() {
                 continue;
             }
             // Each file's link is audited like any download of it.
@@ -82,7 +82,7 @@ pub async fn export_links(state: &AppState, actor: &Actor, id: Uuid) -> AppResul
             files.push(ExportFile {
                 id: file.id,
                 purpose: purpose.as_str().to_owned(),
-                kind: file.kind.clone(),
+                kind: file.kind.as_str().to_owned(),
                 file_name: file.file_name.clone(),
                 download,
             });
