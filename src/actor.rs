@@ -5,6 +5,7 @@
 
 use uuid::Uuid;
 
+use crate::audit;
 use crate::domain::access::Who;
 use crate::domain::account::Role;
 
@@ -38,4 +39,31 @@ impl Actor {
     pub fn request_id(&self) -> Option<&str> {
         self.request_id.as_deref()
     }
+}
+
+/// Record that `actor` was refused `target` (an attempt to reach what is not theirs is worth
+/// knowing about), then hand back the refusal to answer with. Recording is best-effort: a
+/// failure to write it is logged, and the refusal stands either way.
+pub async fn refuse(
+    conn: &impl sea_orm::ConnectionTrait,
+    actor: &Actor,
+    target: audit::Target,
+    refusal: crate::error::AppError,
+) -> crate::error::AppError {
+    let detail =
+        serde_json::json!({ "code": refusal.code().as_str(), "status": refusal.status().as_u16() });
+    if let Err(err) = audit::record_outcome(
+        conn,
+        &actor.audit(),
+        "access.denied",
+        target,
+        actor.request_id(),
+        detail,
+        audit::Outcome::Refused,
+    )
+    .await
+    {
+        tracing::error!(error = %err, "could not audit a refused access");
+    }
+    refusal
 }

@@ -90,33 +90,6 @@ impl Target {
     }
 }
 
-/// Record that `actor` was refused `target` (an attempt to reach what is not theirs is worth
-/// knowing about), then hand back the refusal to answer with. Recording is best-effort: a
-/// failure to write it is logged, and the refusal stands either way.
-pub async fn refuse(
-    conn: &impl ConnectionTrait,
-    actor: &crate::actor::Actor,
-    target: Target,
-    refusal: crate::error::AppError,
-) -> crate::error::AppError {
-    let detail =
-        serde_json::json!({ "code": refusal.code().as_str(), "status": refusal.status().as_u16() });
-    if let Err(err) = record_outcome(
-        conn,
-        &actor.audit(),
-        "access.denied",
-        target,
-        actor.request_id(),
-        detail,
-        Outcome::Refused,
-    )
-    .await
-    {
-        tracing::error!(error = %err, "could not audit a refused access");
-    }
-    refusal
-}
-
 pub async fn record(
     conn: &impl ConnectionTrait,
     actor: &Actor,
@@ -203,62 +176,4 @@ pub async fn acted_on(
         .count(conn)
         .await?;
     Ok(count > 0)
-}
-
-/// What an admin looks for in the trail (every filter optional).
-#[derive(Debug, Clone, Default)]
-pub struct TrailQuery {
-    /// e.g. `user:{id}`, `anonymous`, `system:upload-sweeper`.
-    pub actor: Option<String>,
-    /// e.g. `order.submitted`.
-    pub action: Option<String>,
-    pub target_id: Option<Uuid>,
-    /// At or after.
-    pub since: Option<chrono::DateTime<chrono::Utc>>,
-    /// Before.
-    pub until: Option<chrono::DateTime<chrono::Utc>>,
-    /// The last event of the previous page.
-    pub before: Option<Uuid>,
-}
-
-/// The trail, newest first, at most `fetch` events matching `query` (admins; a refusal is
-/// itself recorded).
-pub async fn trail(
-    db: &sea_orm::DatabaseConnection,
-    actor: &crate::actor::Actor,
-    query: TrailQuery,
-    fetch: u64,
-) -> Result<Vec<audit_event::Model>, crate::error::AppError> {
-    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
-    if !actor.has(crate::domain::account::Role::Admin) {
-        let refusal = crate::error::AppError::Forbidden {
-            code: crate::error::Code::AdminsOnly,
-            detail: "only admins read the audit trail".into(),
-        };
-        return Err(refuse(db, actor, Target::user(actor.id), refusal).await);
-    }
-    let mut find = audit_event::Entity::find();
-    if let Some(who) = query.actor {
-        find = find.filter(audit_event::Column::Actor.eq(who));
-    }
-    if let Some(action) = query.action {
-        find = find.filter(audit_event::Column::Action.eq(action));
-    }
-    if let Some(target) = query.target_id {
-        find = find.filter(audit_event::Column::TargetId.eq(target));
-    }
-    if let Some(since) = query.since {
-        find = find.filter(audit_event::Column::OccurredAt.gte(since));
-    }
-    if let Some(until) = query.until {
-        find = find.filter(audit_event::Column::OccurredAt.lt(until));
-    }
-    if let Some(before) = query.before {
-        find = find.filter(audit_event::Column::Id.lt(before));
-    }
-    Ok(find
-        .order_by_desc(audit_event::Column::Id)
-        .limit(fetch)
-        .all(db)
-        .await?)
 }

@@ -122,25 +122,3 @@ pub async fn for_action(
         _ => Ok(()),
     }
 }
-
-/// What an admin reads of the outbox: counts per delivery status, and at most `fetch`
-/// messages (newest first, optionally of one status, from before message `before`).
-pub async fn page(
-    db: &sea_orm::DatabaseConnection,
-    actor: &crate::actor::Actor,
-    status: Option<crate::db::outbox::DeliveryStatus>,
-    before: Option<Uuid>,
-    fetch: u64,
-) -> Result<(Vec<(String, i64)>, Vec<crate::db::outbox::OutboxRow>), crate::error::AppError> {
-    if !actor.has(crate::domain::account::Role::Admin) {
-        let refusal = crate::error::AppError::Forbidden {
-            code: crate::error::Code::AdminsOnly,
-            detail: "only admins read the outbox".into(),
-        };
-        let target = crate::audit::Target::user(actor.id);
-        return Err(crate::audit::refuse(db, actor, target, refusal).await);
-    }
-    let rows = crate::db::outbox::page(db, status, before, fetch).await?;
-    let counts = crate::db::outbox::counts(db).await?;
-    Ok((counts, rows))
-}

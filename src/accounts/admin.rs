@@ -30,7 +30,7 @@ pub async fn require_admin(db: &DatabaseConnection, actor: &Actor) -> AppResult<
         code: Code::AdminsOnly,
         detail: "only admins manage accounts".into(),
     };
-    Err(audit::refuse(db, actor, Target::user(actor.id), refusal).await)
+    Err(crate::actor::refuse(db, actor, Target::user(actor.id), refusal).await)
 }
 
 /// Accounts oldest first, from after account `after`, at most `fetch` of them (admins).

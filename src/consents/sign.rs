@@ -1,6 +1,7 @@
 //! Checking and recording one signature.
 
 use crate::db::WriteTransaction;
+use crate::domain::ids::OrderId;
 use serde::Serialize;
 use uuid::Uuid;
 
@@ -73,7 +74,7 @@ async fn check_evidence(
         let sample = db::samples::find_of(
             &state.db,
             crate::domain::sample::UploadPurpose::Sample,
-            order.id,
+            OrderId(order.id),
             item.sample_id,
         )
         .await?
@@ -115,7 +116,7 @@ async fn check_open(
             ),
         ));
     };
-    let iteration = db::iterations::find(&state.db, order.id, iteration_id)
+    let iteration = db::iterations::find(&state.db, OrderId(order.id), iteration_id)
         .await?
         .ok_or_else(|| AppError::not_found(Code::IterationNotFound, "no such iteration"))?;
     if iteration.status.takes_consent() && order.status.is_active() {

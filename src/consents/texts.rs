@@ -36,7 +36,7 @@ pub async fn publish(
             code: Code::AdminsOnly,
             detail: "only admins publish consent texts".into(),
         };
-        return Err(audit::refuse(db, actor, Target::user(actor.id), refusal).await);
+        return Err(crate::actor::refuse(db, actor, Target::user(actor.id), refusal).await);
     }
     let invalid = |why: &str| AppError::unprocessable(Code::InvalidConsentText, why.to_owned());
     validate_jurisdiction(&text.jurisdiction).map_err(|e| invalid(&e.reason))?;

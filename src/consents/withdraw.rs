@@ -46,7 +46,7 @@ pub async fn withdraw_own(
             code: Code::NotTheSigner,
             detail: "only the person who signed a consent withdraws it (others use their invitation link)".into(),
         };
-        return Err(audit::refuse(&state.db, actor, Target::order(order_id), refusal).await);
+        return Err(crate::actor::refuse(&state.db, actor, Target::order(order_id), refusal).await);
     }
     withdraw(state, &consent, actor.audit(), reason, actor.request_id()).await
 }

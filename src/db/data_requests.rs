@@ -1,6 +1,7 @@
 //! Data-rights request queries. Every step is a conditional update from the status the caller
 //! saw, so two reviewers acting at once cannot both decide.
 
+use crate::domain::ids::UserId;
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
@@ -87,7 +88,7 @@ pub async fn page(
 /// which order their request names).
 pub async fn orders_of(
     conn: &impl ConnectionTrait,
-    customer: Uuid,
+    customer: UserId,
     orders: &[Uuid],
 ) -> Result<Vec<Uuid>, DbErr> {
     use super::entities::order;

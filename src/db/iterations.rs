@@ -1,6 +1,7 @@
 //! Iteration queries. Numbers are per order (`max + 1`, a unique index settles races); status
 //! changes are conditional on the version the caller read.
 
+use crate::domain::ids::OrderId;
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
@@ -66,7 +67,7 @@ pub async fn insert(conn: &impl ConnectionTrait, new: NewIteration) -> Result<It
 
 pub async fn find(
     conn: &impl ConnectionTrait,
-    order_id: Uuid,
+    order_id: OrderId,
     id: Uuid,
 ) -> Result<Option<IterationRow>, DbErr> {
     iteration::Entity::find_by_id(id)
@@ -132,7 +133,7 @@ pub async fn transition(
         .exec(conn)
         .await?;
     if result.rows_affected == 1 {
-        find(conn, row.order_id, row.id).await
+        find(conn, OrderId(row.order_id), row.id).await
     } else {
         Ok(None)
     }
@@ -142,7 +143,7 @@ pub async fn transition(
 /// requester or the living subject, on the order itself or for this iteration.
 pub async fn granted(
     conn: &impl ConnectionTrait,
-    order_id: Uuid,
+    order_id: OrderId,
     iteration_id: Uuid,
 ) -> Result<Vec<Grants>, DbErr> {
     use sea_orm::Condition;

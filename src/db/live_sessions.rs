@@ -1,6 +1,7 @@
 //! Live sessions. Each change is a conditional update on the session's current state (logged
 //! once, cancelled once, reviewed once), so two racing requests cannot both succeed.
 
+use crate::domain::ids::OrderId;
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
@@ -55,7 +56,7 @@ pub async fn insert(conn: &impl ConnectionTrait, new: NewSession) -> Result<Sess
 /// The session, if it belongs to this order.
 pub async fn find(
     conn: &impl ConnectionTrait,
-    order_id: Uuid,
+    order_id: OrderId,
     id: Uuid,
 ) -> Result<Option<SessionRow>, DbErr> {
     Sessions::find_by_id(id)

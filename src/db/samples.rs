@@ -1,6 +1,7 @@
 //! Sample queries. Status changes are conditional updates (`WHERE status = from`), so two
 //! requests — or two replicas — racing to complete or abort the same upload cannot both win.
 
+use crate::domain::ids::OrderId;
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
@@ -73,7 +74,7 @@ pub async fn insert(conn: &impl ConnectionTrait, new: NewSample) -> Result<Sampl
 /// An upload of the order, sample or deliverable (the upload machinery serves both).
 pub async fn find(
     conn: &impl ConnectionTrait,
-    order_id: Uuid,
+    order_id: OrderId,
     sample_id: Uuid,
 ) -> Result<Option<SampleRow>, DbErr> {
     Samples::find_by_id(sample_id)
@@ -86,7 +87,7 @@ pub async fn find(
 pub async fn find_of(
     conn: &impl ConnectionTrait,
     purpose: UploadPurpose,
-    order_id: Uuid,
+    order_id: OrderId,
     id: Uuid,
 ) -> Result<Option<SampleRow>, DbErr> {
     Samples::find_by_id(id)

@@ -80,6 +80,21 @@ stored_as_text!(
     UploadPurpose,
 );
 
+/// The typed ids bind as their UUID.
+macro_rules! stored_as_uuid {
+    ($($ty:ty),+ $(,)?) => {$(
+        impl From<$ty> for sea_orm::Value {
+            fn from(id: $ty) -> Self {
+                id.uuid().into()
+            }
+        }
+    )+};
+}
+
+use crate::domain::ids::{OrderId, UserId};
+
+stored_as_uuid!(OrderId, UserId);
+
 #[cfg(test)]
 mod tests {
     use sea_orm::Value;

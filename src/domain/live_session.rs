@@ -12,7 +12,7 @@
 //! - A session of an order that was stopped (a consent withdrawn, cancelled, declined) is not
 //!   logged as held: the work stopped with the order.
 
-use crate::error::Code;
+use crate::problem::Code;
 use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;

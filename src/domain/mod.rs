@@ -9,6 +9,7 @@ pub mod consent_policy;
 pub mod data_rights;
 pub mod delivery;
 pub mod events;
+pub mod ids;
 pub mod intake;
 pub mod iteration;
 pub mod ledger;

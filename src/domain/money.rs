@@ -12,7 +12,7 @@
 //! - a refund never exceeds what was paid (deposits + payments − earlier refunds);
 //! - a stopped order (cancelled, declined, withdrawn) takes refunds only.
 
-use crate::error::Code;
+use crate::problem::Code;
 use std::collections::BTreeMap;
 
 use serde::Serialize;

@@ -2,7 +2,7 @@
 //! action moves an order from which status to which. Guards that need facts from storage
 //! (intake complete, a verified sample) are checked by the caller before asking for the move.
 
-use crate::error::Code;
+use crate::problem::Code;
 
 /// A closed set of snake_case strings as a Rust enum. Its OpenAPI schema is written here from
 /// the same texts serde uses: utoipa's derive cannot see a `#[serde(rename = $text)]` whose

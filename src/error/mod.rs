@@ -7,9 +7,7 @@
 //! be reached, `502 storage_error` when it answered with a failure or a reply we cannot use —
 //! logged with the store's message, which the client never sees either.
 
-mod code;
-
-pub use code::Code;
+pub use crate::problem::Code;
 
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};

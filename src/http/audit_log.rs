@@ -12,8 +12,8 @@ use uuid::Uuid;
 use super::extract::ApiQuery;
 use super::paging::{decode_cursor, encode_cursor};
 use super::session::Caller;
-use crate::audit;
 use crate::error::{AppResult, Problem};
+use crate::oversight;
 use crate::state::AppState;
 
 pub fn router() -> OpenApiRouter<AppState> {
@@ -81,7 +81,7 @@ async fn list_audit(
     ApiQuery(p): ApiQuery<AuditParams>,
 ) -> AppResult<Json<AuditPage>> {
     let limit = u64::from(super::paging::limit(p.limit, 50, 200)?);
-    let query = audit::TrailQuery {
+    let query = oversight::TrailQuery {
         actor: p.actor,
         action: p.action,
         target_id: p.target_id,
@@ -89,7 +89,7 @@ async fn list_audit(
         until: p.until,
         before: p.after.as_deref().map(decode_cursor).transpose()?,
     };
-    let mut rows = audit::trail(&state.db, &caller.acting(), query, limit + 1).await?;
+    let mut rows = oversight::audit_trail(&state.db, &caller.acting(), query, limit + 1).await?;
     let next = if rows.len() as u64 > limit {
         rows.truncate(limit as usize);
         rows.last().map(|e| encode_cursor(e.id))

@@ -15,6 +15,7 @@ use super::extract::{ApiJson, ApiPath, OptionalJson, RequestId};
 use super::samples::{CompleteUpload, SampleView};
 use super::session::Caller;
 use crate::db::{deliverables::DeliverableRow, samples::SampleRow};
+use crate::domain::ids::OrderId;
 use crate::domain::sample::DeliverableKind;
 use crate::error::{AppResult, Problem};
 use crate::state::AppState;
@@ -186,7 +187,7 @@ async fn list_deliverables(
 async fn get_deliverable(
     State(state): State<AppState>,
     caller: Caller,
-    ApiPath((order_id, id)): ApiPath<(Uuid, Uuid)>,
+    ApiPath((order_id, id)): ApiPath<(OrderId, Uuid)>,
 ) -> AppResult<Json<DeliverableView>> {
     let found = files::deliverable(&state.db, &caller.acting(), order_id, id).await?;
     Ok(Json(view(&found.file, &found.label)?))
@@ -209,7 +210,7 @@ async fn get_deliverable(
 async fn resume_deliverable(
     State(state): State<AppState>,
     caller: Caller,
-    ApiPath((order_id, id)): ApiPath<(Uuid, Uuid)>,
+    ApiPath((order_id, id)): ApiPath<(OrderId, Uuid)>,
 ) -> AppResult<Json<UploadInstructions>> {
     let row = files::open_deliverable(&state.db, &caller.acting(), order_id, id)
         .await?
@@ -237,7 +238,7 @@ async fn resume_deliverable(
 async fn sign_deliverable_parts(
     State(state): State<AppState>,
     caller: Caller,
-    ApiPath((order_id, id)): ApiPath<(Uuid, Uuid)>,
+    ApiPath((order_id, id)): ApiPath<(OrderId, Uuid)>,
     ApiJson(req): ApiJson<SignParts>,
 ) -> AppResult<Json<SignedParts>> {
     let row = files::open_deliverable(&state.db, &caller.acting(), order_id, id)
@@ -268,7 +269,7 @@ async fn sign_deliverable_parts(
 async fn complete_deliverable(
     State(state): State<AppState>,
     caller: Caller,
-    ApiPath((order_id, id)): ApiPath<(Uuid, Uuid)>,
+    ApiPath((order_id, id)): ApiPath<(OrderId, Uuid)>,
     request_id: RequestId,
     OptionalJson(body): OptionalJson<CompleteUpload>,
 ) -> AppResult<Json<DeliverableView>> {
@@ -296,7 +297,7 @@ async fn complete_deliverable(
 async fn download_deliverable(
     State(state): State<AppState>,
     caller: Caller,
-    ApiPath((order_id, id)): ApiPath<(Uuid, Uuid)>,
+    ApiPath((order_id, id)): ApiPath<(OrderId, Uuid)>,
 ) -> AppResult<Json<Download>> {
     let download = download::deliverable(&state, &caller.acting(), order_id, id).await?;
     Ok(Json(download))

@@ -18,6 +18,7 @@ use super::idempotent::{Once, answer_body, create_once};
 use super::session::Caller;
 use crate::consents::{self, Signature};
 use crate::domain::consent::ConsentParty;
+use crate::domain::ids::OrderId;
 use crate::domain::iteration::{IterationAction, Needs};
 use crate::error::{AppError, AppResult, Code, Problem};
 use crate::iterations::{self, IterationView, NewIterationCommand, Price};
@@ -124,7 +125,7 @@ async fn list_iterations(
 async fn get_iteration(
     State(state): State<AppState>,
     caller: Caller,
-    ApiPath((order_id, id)): ApiPath<(Uuid, Uuid)>,
+    ApiPath((order_id, id)): ApiPath<(OrderId, Uuid)>,
 ) -> AppResult<Json<IterationView>> {
     Ok(Json(
         iterations::get(&state.db, &caller.acting(), order_id, id).await?,
@@ -165,7 +166,7 @@ pub struct IterationActionBody {
 async fn iteration_action(
     State(state): State<AppState>,
     caller: Caller,
-    ApiPath((order_id, id, action)): ApiPath<(Uuid, Uuid, String)>,
+    ApiPath((order_id, id, action)): ApiPath<(OrderId, Uuid, String)>,
     if_match: IfMatch,
     OptionalJson(body): OptionalJson<IterationActionBody>,
 ) -> AppResult<Json<IterationView>> {
@@ -213,11 +214,11 @@ async fn sign_iteration_consent(
     axum::extract::ConnectInfo(peer): axum::extract::ConnectInfo<std::net::SocketAddr>,
     headers: axum::http::HeaderMap,
     caller: Caller,
-    ApiPath((order_id, id)): ApiPath<(Uuid, Uuid)>,
+    ApiPath((order_id, id)): ApiPath<(OrderId, Uuid)>,
     request_id: RequestId,
     ApiJson(req): ApiJson<CustomerSignature>,
 ) -> AppResult<(StatusCode, Json<ConsentView>)> {
-    let order = orders::load_own(&state.db, &caller.acting(), order_id).await?;
+    let order = orders::load_own(&state.db, &caller.acting(), order_id.uuid()).await?;
     iterations::load(&state.db, order_id, id).await?;
     let relationship = match req.party {
         ConsentParty::Requester => order.subject.requester_relationship.as_str(),

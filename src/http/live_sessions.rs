@@ -22,6 +22,7 @@ use super::idempotent::{Once, answer_body, create_once};
 use super::paging::{decode_cursor, encode_cursor};
 use super::session::Caller;
 use crate::db::live_sessions::SessionRow;
+use crate::domain::ids::OrderId;
 use crate::domain::live_session::{Participant, SessionStatus};
 use crate::error::{AppError, AppResult, Problem};
 use crate::live_sessions;
@@ -221,7 +222,7 @@ pub struct SessionLogRequest {
 async fn log_session(
     State(state): State<AppState>,
     caller: Caller,
-    ApiPath((id, sid)): ApiPath<(Uuid, Uuid)>,
+    ApiPath((id, sid)): ApiPath<(OrderId, Uuid)>,
     ApiJson(req): ApiJson<SessionLogRequest>,
 ) -> AppResult<Json<SessionView>> {
     let entry = live_sessions::SessionLog {
@@ -260,7 +261,7 @@ pub struct CancelRequest {
 async fn cancel_session(
     State(state): State<AppState>,
     caller: Caller,
-    ApiPath((id, sid)): ApiPath<(Uuid, Uuid)>,
+    ApiPath((id, sid)): ApiPath<(OrderId, Uuid)>,
     ApiJson(req): ApiJson<CancelRequest>,
 ) -> AppResult<Json<SessionView>> {
     let reason = req.reason.as_deref();
@@ -296,7 +297,7 @@ pub struct ReviewRequest {
 async fn review_session(
     State(state): State<AppState>,
     caller: Caller,
-    ApiPath((id, sid)): ApiPath<(Uuid, Uuid)>,
+    ApiPath((id, sid)): ApiPath<(OrderId, Uuid)>,
     ApiJson(req): ApiJson<ReviewRequest>,
 ) -> AppResult<Json<SessionView>> {
     let reason = req.reason.as_deref();

@@ -20,7 +20,7 @@ use super::session::Caller;
 use crate::db::{outbox::DeliveryStatus, outbox::OutboxRow};
 use crate::error::{AppResult, Problem};
 use crate::notifications::mailer;
-use crate::outbox;
+use crate::oversight;
 use crate::state::AppState;
 
 pub fn router() -> OpenApiRouter<AppState> {
@@ -124,7 +124,7 @@ async fn list_outbox(
     let limit = u64::from(super::paging::limit(p.limit, 50, 200)?);
     let before = p.after.as_deref().map(decode_cursor).transpose()?;
     let (counts, mut rows) =
-        outbox::page(&state.db, &caller.acting(), p.status, before, limit + 1).await?;
+        oversight::outbox_page(&state.db, &caller.acting(), p.status, before, limit + 1).await?;
     let next = if rows.len() as u64 > limit {
         rows.truncate(limit as usize);
         rows.last().map(|r| encode_cursor(r.id))

@@ -15,6 +15,7 @@ use super::extract::{ApiJson, ApiPath, IfMatch};
 use super::orders::{OrderView, order_response};
 use super::session::Caller;
 use crate::db;
+use crate::domain::ids::UserId;
 use crate::domain::order::{DeliveryMode, OrderStatus};
 use crate::domain::production::StageSpec;
 use crate::error::{AppResult, Problem};
@@ -64,7 +65,8 @@ async fn assign_order(
 ) -> AppResult<Response> {
     let expected = if_match.required()?;
     let actor = caller.acting();
-    let updated = production::assign(&state.db, &actor, id, expected, req.assignee_id).await?;
+    let updated =
+        production::assign(&state.db, &actor, id, expected, req.assignee_id.map(UserId)).await?;
     Ok(order_response(StatusCode::OK, &updated))
 }
 

@@ -13,6 +13,7 @@ use uuid::Uuid;
 use super::extract::{ApiJson, ApiPath, OptionalJson, RequestId};
 use super::session::Caller;
 use crate::db::samples::SampleRow;
+use crate::domain::ids::OrderId;
 use crate::domain::sample::{SampleKind, SampleStatus, UploadMode, shown_status};
 use crate::error::{AppError, AppResult, Problem};
 use crate::state::AppState;
@@ -178,7 +179,7 @@ async fn list_samples(
 async fn get_sample(
     State(state): State<AppState>,
     caller: Caller,
-    ApiPath((order_id, sample_id)): ApiPath<(Uuid, Uuid)>,
+    ApiPath((order_id, sample_id)): ApiPath<(OrderId, Uuid)>,
 ) -> AppResult<Json<SampleView>> {
     let row = files::sample(&state.db, &caller.acting(), order_id, sample_id).await?;
     Ok(Json(SampleView::try_from(&row)?))
@@ -202,7 +203,7 @@ async fn get_sample(
 async fn resume_upload(
     State(state): State<AppState>,
     caller: Caller,
-    ApiPath((order_id, sample_id)): ApiPath<(Uuid, Uuid)>,
+    ApiPath((order_id, sample_id)): ApiPath<(OrderId, Uuid)>,
 ) -> AppResult<Json<UploadInstructions>> {
     let row = files::open_sample(&state.db, &caller.acting(), order_id, sample_id).await?;
     Ok(Json(uploads::resume(&state, &row).await?))
@@ -229,7 +230,7 @@ async fn resume_upload(
 async fn sign_sample_parts(
     State(state): State<AppState>,
     caller: Caller,
-    ApiPath((order_id, sample_id)): ApiPath<(Uuid, Uuid)>,
+    ApiPath((order_id, sample_id)): ApiPath<(OrderId, Uuid)>,
     ApiJson(req): ApiJson<SignParts>,
 ) -> AppResult<Json<SignedParts>> {
     let row = files::open_sample(&state.db, &caller.acting(), order_id, sample_id).await?;
@@ -265,7 +266,7 @@ pub struct CompleteUpload {
 async fn complete_upload(
     State(state): State<AppState>,
     caller: Caller,
-    ApiPath((order_id, sample_id)): ApiPath<(Uuid, Uuid)>,
+    ApiPath((order_id, sample_id)): ApiPath<(OrderId, Uuid)>,
     request_id: RequestId,
     OptionalJson(body): OptionalJson<CompleteUpload>,
 ) -> AppResult<Json<SampleView>> {
@@ -294,7 +295,7 @@ async fn complete_upload(
 async fn download_sample(
     State(state): State<AppState>,
     caller: Caller,
-    ApiPath((order_id, sample_id)): ApiPath<(Uuid, Uuid)>,
+    ApiPath((order_id, sample_id)): ApiPath<(OrderId, Uuid)>,
 ) -> AppResult<Json<Download>> {
     let actor = caller.acting();
     Ok(Json(

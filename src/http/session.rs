@@ -54,7 +54,7 @@ pub async fn refuse(
     target: crate::audit::Target,
     refusal: AppError,
 ) -> AppError {
-    crate::audit::refuse(&state.db, &caller.acting(), target, refusal).await
+    crate::actor::refuse(&state.db, &caller.acting(), target, refusal).await
 }
 
 fn unauthenticated() -> AppError {

@@ -3,6 +3,7 @@
 //! and even after a withdrawal stopped the order). Each move is the iteration's conditional
 //! update (its version), its audit event and the customer's message, in one transaction.
 
+use crate::domain::ids::OrderId;
 use uuid::Uuid;
 
 use super::{IterationView, cover, load, order_open, order_under_lock, view};
@@ -19,15 +20,20 @@ use crate::state::AppState;
 pub async fn act(
     state: &AppState,
     actor: &Actor,
-    order_id: Uuid,
+    order_id: OrderId,
     id: Uuid,
     expected: i32,
     action: IterationAction,
     reason: Option<&str>,
 ) -> AppResult<IterationView> {
     let db = &state.db;
-    let order =
-        orders::load_staff(db, actor, order_id, "only studio staff move iterations").await?;
+    let order = orders::load_staff(
+        db,
+        actor,
+        order_id.uuid(),
+        "only studio staff move iterations",
+    )
+    .await?;
     let row = load(db, order_id, id).await?;
     if action != IterationAction::Cancel {
         order_open(&order)?;
@@ -82,9 +88,9 @@ pub async fn act(
         .write_transaction::<_, _, AppError>(|txn| {
             Box::pin(async move {
                 if action == IterationAction::Cancel {
-                    db::order_lock::lock(txn, order_id).await?;
+                    db::order_lock::lock(txn, order_id.uuid()).await?;
                 } else {
-                    order_open(&order_under_lock(txn, order_id).await?)?;
+                    order_open(&order_under_lock(txn, order_id.uuid()).await?)?;
                 }
                 let updated = db::iterations::transition(txn, &row, expected, to, stamps, now)
                     .await?
@@ -95,7 +101,7 @@ pub async fn act(
                     txn,
                     &actor.audit(),
                     &event,
-                    Target::order(order_id),
+                    Target::order(order_id.uuid()),
                     actor.request_id(),
                     detail,
                 )
@@ -107,7 +113,7 @@ pub async fn act(
                 outbox::enqueue(
                     txn,
                     "iteration.status_changed",
-                    Some(order_id),
+                    Some(order_id.uuid()),
                     Audience::Customer,
                     payload,
                 )

@@ -10,6 +10,7 @@ use super::{IterationView, Price, order_open, order_under_lock, view};
 use crate::actor::Actor;
 use crate::audit::{self, Target};
 use crate::db;
+use crate::domain::ids::OrderId;
 use crate::domain::iteration::{self, IterationStatus, Needs};
 use crate::domain::money::{Currency, EntryKind};
 use crate::error::AppResult;
@@ -74,7 +75,7 @@ pub async fn store(
         amount_minor,
         currency,
     } = prepared;
-    let granted = db::iterations::granted(txn, order_id, Uuid::nil()).await?;
+    let granted = db::iterations::granted(txn, OrderId(order_id), Uuid::nil()).await?;
     let status = if iteration::missing(&needs, &granted).is_empty() {
         IterationStatus::Ready
     } else {

@@ -16,6 +16,7 @@ pub use act::act;
 pub use create::{NewIterationCommand, PreparedIteration, prepare, store};
 pub use view::{ConsentCover, IterationView, Price, cover, view};
 
+use crate::domain::ids::OrderId;
 use sea_orm::{ConnectionTrait, DatabaseConnection};
 
 use crate::actor::Actor;
@@ -58,17 +59,17 @@ pub async fn list(
 pub async fn get(
     db: &DatabaseConnection,
     actor: &Actor,
-    order_id: Uuid,
+    order_id: OrderId,
     id: Uuid,
 ) -> AppResult<IterationView> {
-    orders::load(db, actor, order_id).await?;
+    orders::load(db, actor, order_id.uuid()).await?;
     view(db, &load(db, order_id, id).await?).await
 }
 
 /// The order's iteration `id` (404 `iteration_not_found`).
 pub async fn load(
     conn: &impl ConnectionTrait,
-    order_id: Uuid,
+    order_id: OrderId,
     id: Uuid,
 ) -> AppResult<IterationRow> {
     db::iterations::find(conn, order_id, id)

@@ -8,6 +8,7 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 
 use crate::db::{self, iterations::IterationRow};
+use crate::domain::ids::OrderId;
 use crate::domain::iteration::{self, IterationStatus, Needs};
 use crate::domain::money::EntryKind;
 use crate::error::AppResult;
@@ -50,7 +51,7 @@ pub struct IterationView {
 
 /// What the consents on file (the order's, and those given for this iteration) still lack.
 pub async fn cover(conn: &impl ConnectionTrait, row: &IterationRow) -> AppResult<ConsentCover> {
-    let granted = db::iterations::granted(conn, row.order_id, row.id).await?;
+    let granted = db::iterations::granted(conn, OrderId(row.order_id), row.id).await?;
     let missing = iteration::missing(&row.needs()?, &granted);
     Ok(ConsentCover {
         covered: missing.is_empty(),

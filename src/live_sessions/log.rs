@@ -3,6 +3,7 @@
 //! Each is the session's conditional update, its audit event and its message, in one
 //! transaction.
 
+use crate::domain::ids::OrderId;
 use sea_orm::DatabaseConnection;
 use uuid::Uuid;
 
@@ -32,24 +33,24 @@ pub struct SessionLog {
 pub async fn log(
     db: &DatabaseConnection,
     actor: &Actor,
-    order_id: Uuid,
+    order_id: OrderId,
     sid: Uuid,
     entry: SessionLog,
 ) -> AppResult<SessionRow> {
-    let order = load_for_staff(db, actor, order_id).await?;
-    find(db, order.id, sid).await?;
+    let order = load_for_staff(db, actor, order_id.uuid()).await?;
+    find(db, OrderId(order.id), sid).await?;
     let log = live_session::validate_log(entry.duration_minutes, entry.ai_label_shown, entry.notes)
         .map_err(invalid)?;
     let actor = actor.clone();
     db.write_transaction::<_, SessionRow, AppError>(|txn| {
         Box::pin(async move {
-            let order = order_under_lock(txn, order_id).await?;
+            let order = order_under_lock(txn, order_id.uuid()).await?;
             let session = find(txn, order_id, sid).await?;
             if session.status != SessionStatus::Scheduled {
                 return Err(not_scheduled(&session));
             }
             live_session::loggable(order.status).map_err(refused)?;
-            if !actor_consent_ok(txn, order_id, session.actor_consent_id).await? {
+            if !actor_consent_ok(txn, order_id.uuid(), session.actor_consent_id).await? {
                 return Err(AppError::conflict(
                     Code::ActorConsentWithdrawn,
                     "the actor's consent is no longer in force: this session cannot be logged as held",
@@ -68,7 +69,7 @@ pub async fn log(
                 "ai_label_shown": log.ai_label_shown,
                 "flagged_for_review": flagged,
             });
-            let (who, target) = (actor.audit(), Target::order(order_id));
+            let (who, target) = (actor.audit(), Target::order(order_id.uuid()));
             audit::record(txn, &who, "live_session.logged", target, actor.request_id(), detail)
                 .await?;
             if flagged {
@@ -81,7 +82,7 @@ pub async fn log(
                 outbox::enqueue(
                     txn,
                     "live_session.flagged",
-                    Some(order_id),
+                    Some(order_id.uuid()),
                     Audience::Staff,
                     message,
                 )
@@ -97,12 +98,12 @@ pub async fn log(
 pub async fn cancel(
     db: &DatabaseConnection,
     actor: &Actor,
-    order_id: Uuid,
+    order_id: OrderId,
     sid: Uuid,
     reason: Option<&str>,
 ) -> AppResult<SessionRow> {
-    let order = load_for_staff(db, actor, order_id).await?;
-    find(db, order.id, sid).await?;
+    let order = load_for_staff(db, actor, order_id.uuid()).await?;
+    find(db, OrderId(order.id), sid).await?;
     let reason = orders::required_text(reason, "reason", "cancelling a session")?;
     let (actor, reference) = (actor.clone(), order.reference);
     db.write_transaction::<_, SessionRow, AppError>(|txn| {
@@ -116,7 +117,7 @@ pub async fn cancel(
                 txn,
                 &actor.audit(),
                 "live_session.cancelled",
-                Target::order(order_id),
+                Target::order(order_id.uuid()),
                 actor.request_id(),
                 detail,
             )
@@ -127,7 +128,7 @@ pub async fn cancel(
             outbox::enqueue(
                 txn,
                 "live_session.cancelled",
-                Some(order_id),
+                Some(order_id.uuid()),
                 Audience::Customer,
                 message,
             )
@@ -143,12 +144,12 @@ pub async fn cancel(
 pub async fn review(
     db: &DatabaseConnection,
     actor: &Actor,
-    order_id: Uuid,
+    order_id: OrderId,
     sid: Uuid,
     reason: Option<&str>,
 ) -> AppResult<SessionRow> {
-    let order = orders::load_for_review(db, actor, order_id).await?;
-    let session = find(db, order.id, sid).await?;
+    let order = orders::load_for_review(db, actor, order_id.uuid()).await?;
+    let session = find(db, OrderId(order.id), sid).await?;
     let reason = orders::required_text(reason, "reason", "a review")?;
     if !session.flagged_for_review {
         return Err(AppError::conflict(
@@ -170,7 +171,7 @@ pub async fn review(
                 txn,
                 &actor.audit(),
                 "live_session.reviewed",
-                Target::order(order_id),
+                Target::order(order_id.uuid()),
                 actor.request_id(),
                 detail,
             )

@@ -12,11 +12,12 @@ mod log;
 pub use book::{BookSession, PreparedBooking, prepare, store};
 pub use log::{SessionLog, cancel, log, review};
 
+use crate::domain::ids::OrderId;
 use sea_orm::{ConnectionTrait, DatabaseConnection};
 use uuid::Uuid;
 
 use crate::actor::Actor;
-use crate::audit::{self, Target};
+use crate::audit::Target;
 use crate::db::{self, live_sessions::SessionRow, orders::OrderRecord};
 use crate::domain::account::Role;
 use crate::domain::live_session::{self, SessionStatus};
@@ -65,11 +66,11 @@ async fn load_for_staff(
         code: Code::StaffOnly,
         detail: "only studio staff book and log live sessions".into(),
     };
-    Err(audit::refuse(db, actor, Target::order(id), refusal).await)
+    Err(crate::actor::refuse(db, actor, Target::order(id), refusal).await)
 }
 
 /// The order's session `id` (404 `session_not_found`).
-async fn find(conn: &impl ConnectionTrait, order_id: Uuid, id: Uuid) -> AppResult<SessionRow> {
+async fn find(conn: &impl ConnectionTrait, order_id: OrderId, id: Uuid) -> AppResult<SessionRow> {
     db::live_sessions::find(conn, order_id, id)
         .await?
         .ok_or_else(session_not_found)

@@ -20,7 +20,7 @@ pub async fn load(db: &DatabaseConnection, actor: &Actor, id: Uuid) -> AppResult
     if access::can_see_order(actor.who(), order.customer_id) {
         Ok(order)
     } else {
-        Err(audit::refuse(db, actor, Target::order(id), not_found()).await)
+        Err(crate::actor::refuse(db, actor, Target::order(id), not_found()).await)
     }
 }
 
@@ -35,7 +35,7 @@ pub async fn load_own(db: &DatabaseConnection, actor: &Actor, id: Uuid) -> AppRe
             code: Code::NotTheCustomer,
             detail: "only the order's customer may do this".into(),
         };
-        Err(audit::refuse(db, actor, Target::order(id), refusal).await)
+        Err(crate::actor::refuse(db, actor, Target::order(id), refusal).await)
     }
 }
 
@@ -55,7 +55,7 @@ pub async fn load_staff(
         code: Code::StaffOnly,
         detail: detail.into(),
     };
-    Err(audit::refuse(db, actor, Target::order(id), refusal).await)
+    Err(crate::actor::refuse(db, actor, Target::order(id), refusal).await)
 }
 
 /// Go on only if `allowed`; otherwise refuse with 403 `code` (audited against `target`).
@@ -74,7 +74,7 @@ pub async fn require(
         code,
         detail: detail.into(),
     };
-    Err(audit::refuse(db, actor, target, refusal).await)
+    Err(crate::actor::refuse(db, actor, target, refusal).await)
 }
 
 /// Go on only if the actor is the studio (staff, reviewers, admins); otherwise 403
@@ -131,5 +131,5 @@ pub async fn load_for_review(
         },
         detail: detail.into(),
     };
-    Err(audit::refuse(db, actor, Target::order(id), refusal).await)
+    Err(crate::actor::refuse(db, actor, Target::order(id), refusal).await)
 }

@@ -39,7 +39,7 @@ pub async fn prepare(
             code: Code::CustomersOnly,
             detail: "only customer accounts place orders".into(),
         };
-        return Err(audit::refuse(db, actor, Target::user(actor.id), refusal).await);
+        return Err(crate::actor::refuse(db, actor, Target::user(actor.id), refusal).await);
     }
     let jurisdiction = command.jurisdiction.unwrap_or_else(|| "CN".to_owned());
     let intake = command.intake.unwrap_or_default();

@@ -49,7 +49,7 @@ pub async fn prepare(
             code: Code::StaffOnly,
             detail: "only studio staff record money".into(),
         };
-        return Err(audit::refuse(db, actor, Target::user(actor.id), refusal).await);
+        return Err(crate::actor::refuse(db, actor, Target::user(actor.id), refusal).await);
     }
     if !money::valid_amount(command.amount_minor) {
         return Err(AppError::unprocessable(

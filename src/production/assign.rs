@@ -1,6 +1,7 @@
 //! Taking a job or assigning it: staff and admins, once the order is queued or in production,
 //! to an active staff account (or nobody).
 
+use crate::domain::ids::UserId;
 use sea_orm::DatabaseConnection;
 use uuid::Uuid;
 
@@ -17,7 +18,7 @@ pub async fn assign(
     actor: &Actor,
     id: Uuid,
     expected: i32,
-    assignee: Option<Uuid>,
+    assignee: Option<UserId>,
 ) -> AppResult<OrderRecord> {
     let order = orders::load(db, actor, id).await?;
     let staff = actor.has(Role::Staff) || actor.has(Role::Admin);
@@ -34,7 +35,7 @@ pub async fn assign(
         ));
     }
     if let Some(assignee) = assignee {
-        let user = db::users::find(db, assignee).await?;
+        let user = db::users::find(db, assignee.uuid()).await?;
         if !user.is_some_and(|u| u.has(Role::Staff) && !u.disabled) {
             return Err(AppError::unprocessable(
                 Code::NotStaff,
@@ -43,7 +44,7 @@ pub async fn assign(
         }
     }
     let mut change = order.unchanged(db::now());
-    change.production.assignee_id = assignee;
+    change.production.assignee_id = assignee.map(UserId::uuid);
     let detail =
         serde_json::json!({ "assignee_id": assignee, "previous": order.production.assignee_id });
     orders::apply(

@@ -9,6 +9,7 @@ use super::{StartUpload, UploadFor, UploadInstructions, start};
 use crate::actor::Actor;
 use crate::db::samples::SampleRow;
 use crate::domain::delivery;
+use crate::domain::ids::OrderId;
 use crate::error::{AppError, AppResult, Code};
 use crate::orders;
 use crate::state::AppState;
@@ -62,6 +63,6 @@ pub async fn begin_deliverable(
     };
     let (who, request_id) = (actor.audit(), actor.request_id());
     let (row, upload) = start(state, &order, declaration, upload_for, &who, request_id).await?;
-    let started = files::find_deliverable(&state.db, order_id, row.id).await?;
+    let started = files::find_deliverable(&state.db, OrderId(order_id), row.id).await?;
     Ok((started, upload))
 }

@@ -10,6 +10,7 @@
 //! else that fails rejects the sample for good: its bytes are deleted and the reason recorded.
 
 use crate::db::WriteTransaction;
+use crate::domain::ids::OrderId;
 
 use super::Rejection;
 use super::assemble::{Assembly, ListedPart, assemble};
@@ -177,7 +178,7 @@ async fn claim(state: &AppState, row: &SampleRow, caller: &Caller) -> AppResult<
     if claimed {
         return Ok(());
     }
-    let current = db::samples::find(&state.db, row.order_id, row.id)
+    let current = db::samples::find(&state.db, OrderId(row.order_id), row.id)
         .await?
         .map_or("gone", |r| r.status.as_str());
     Err(AppError::conflict(
@@ -285,7 +286,7 @@ async fn record_verified(
                     detail,
                 )
                 .await?;
-                db::samples::find(txn, order_id, id)
+                db::samples::find(txn, OrderId(order_id), id)
                     .await?
                     .ok_or_else(|| AppError::internal("verified sample vanished"))
             })

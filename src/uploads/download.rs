@@ -3,6 +3,7 @@
 //! uploaded with. Every link issued is audited: who got a URL to which file, until when. A
 //! file whose bytes were destroyed gets `410` and no link (nor an audit event for nothing).
 
+use crate::domain::ids::OrderId;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -27,7 +28,7 @@ pub struct Download {
 pub async fn sample(
     state: &AppState,
     actor: &Actor,
-    order_id: Uuid,
+    order_id: OrderId,
     id: Uuid,
 ) -> AppResult<Download> {
     let row = files::sample(&state.db, actor, order_id, id).await?;
@@ -62,7 +63,7 @@ pub async fn sample(
 pub async fn deliverable(
     state: &AppState,
     actor: &Actor,
-    order_id: Uuid,
+    order_id: OrderId,
     id: Uuid,
 ) -> AppResult<Download> {
     let files::Deliverable { file, label } =

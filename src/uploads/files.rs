@@ -3,6 +3,7 @@
 //! only once the order is delivered, and only verified ones; the studio sees all of them.
 //! A file that may still be uploaded to ("open") needs its order to take that purpose now.
 
+use crate::domain::ids::OrderId;
 use sea_orm::DatabaseConnection;
 use uuid::Uuid;
 
@@ -34,10 +35,10 @@ pub async fn samples(
 pub async fn sample(
     db: &DatabaseConnection,
     actor: &Actor,
-    order_id: Uuid,
+    order_id: OrderId,
     id: Uuid,
 ) -> AppResult<SampleRow> {
-    orders::load(db, actor, order_id).await?;
+    orders::load(db, actor, order_id.uuid()).await?;
     find_sample(db, order_id, id).await
 }
 
@@ -46,10 +47,10 @@ pub async fn sample(
 pub async fn open_sample(
     db: &DatabaseConnection,
     actor: &Actor,
-    order_id: Uuid,
+    order_id: OrderId,
     id: Uuid,
 ) -> AppResult<SampleRow> {
-    let order = orders::load_own(db, actor, order_id).await?;
+    let order = orders::load_own(db, actor, order_id.uuid()).await?;
     let row = find_sample(db, order_id, id).await?;
     if !order.status.accepts_samples() {
         return Err(AppError::conflict(
@@ -89,10 +90,10 @@ pub async fn deliverables(
 pub async fn deliverable(
     db: &DatabaseConnection,
     actor: &Actor,
-    order_id: Uuid,
+    order_id: OrderId,
     id: Uuid,
 ) -> AppResult<Deliverable> {
-    let order = orders::load(db, actor, order_id).await?;
+    let order = orders::load(db, actor, order_id.uuid()).await?;
     let found = find_deliverable(db, order_id, id).await?;
     if !visible(actor, &order, &found.file) {
         return Err(deliverable_not_found());
@@ -104,11 +105,16 @@ pub async fn deliverable(
 pub async fn open_deliverable(
     db: &DatabaseConnection,
     actor: &Actor,
-    order_id: Uuid,
+    order_id: OrderId,
     id: Uuid,
 ) -> AppResult<Deliverable> {
-    let order =
-        orders::load_staff(db, actor, order_id, "only studio staff upload deliverables").await?;
+    let order = orders::load_staff(
+        db,
+        actor,
+        order_id.uuid(),
+        "only studio staff upload deliverables",
+    )
+    .await?;
     let found = find_deliverable(db, order_id, id).await?;
     if !UploadPurpose::Deliverable.open_for(order.status) {
         return Err(closed_for(UploadPurpose::Deliverable, &order));
@@ -119,7 +125,7 @@ pub async fn open_deliverable(
 /// A deliverable with its label, whoever asks (the caller decided they may).
 pub(super) async fn find_deliverable(
     db: &DatabaseConnection,
-    order_id: Uuid,
+    order_id: OrderId,
     id: Uuid,
 ) -> AppResult<Deliverable> {
     let file = db::samples::find_of(db, UploadPurpose::Deliverable, order_id, id)
@@ -131,7 +137,7 @@ pub(super) async fn find_deliverable(
     Ok(Deliverable { file, label })
 }
 
-async fn find_sample(db: &DatabaseConnection, order_id: Uuid, id: Uuid) -> AppResult<SampleRow> {
+async fn find_sample(db: &DatabaseConnection, order_id: OrderId, id: Uuid) -> AppResult<SampleRow> {
     db::samples::find_of(db, UploadPurpose::Sample, order_id, id)
         .await?
         .ok_or_else(|| AppError::not_found(Code::SampleNotFound, "no such sample"))

@@ -4,6 +4,7 @@ use std::collections::BTreeMap;
 use std::time::Duration;
 
 use crate::db::WriteTransaction;
+use crate::domain::ids::OrderId;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -299,7 +300,7 @@ pub(super) async fn touch_open(
     plan: &UploadPlan,
 ) -> AppResult<()> {
     if !db::samples::touch(&state.db, row.id, db::now()).await? {
-        let current = db::samples::find(&state.db, row.order_id, row.id)
+        let current = db::samples::find(&state.db, OrderId(row.order_id), row.id)
             .await?
             .map_or("gone", |r| r.status.as_str());
         return Err(AppError::conflict(

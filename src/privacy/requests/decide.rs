@@ -14,6 +14,7 @@ use crate::db::{self, WriteTransaction, data_requests::DataRequestRow, orders::O
 use crate::domain::data_rights::{
     self, IdentityMethod, RequestDecision, RequestKind, RequestStatus,
 };
+use crate::domain::ids::UserId;
 use crate::error::{AppError, AppResult, Code};
 use crate::orders;
 use crate::privacy::{erasure, export};
@@ -232,7 +233,7 @@ async fn step_with_audit(
             Box::pin(async move {
                 // Whether the order's own customer asked: their timeline shows their requests.
                 let named: Vec<Uuid> = order_id.into_iter().collect();
-                let owned = db::data_requests::orders_of(txn, requester, &named).await?;
+                let owned = db::data_requests::orders_of(txn, UserId(requester), &named).await?;
                 detail["by_customer"] = (!owned.is_empty()).into();
                 if !db::data_requests::advance(txn, id, from, to, step, now).await? {
                     return Err(AppError::conflict(

@@ -19,10 +19,11 @@ use sea_orm::DatabaseConnection;
 use uuid::Uuid;
 
 use crate::actor::Actor;
-use crate::audit::{self, Target};
+use crate::audit::Target;
 use crate::db::{self, data_requests::DataRequestRow, orders::OrderRecord};
 use crate::domain::account::Role;
 use crate::domain::data_rights::RequestStatus;
+use crate::domain::ids::UserId;
 use crate::error::{AppError, AppResult, Code};
 use crate::orders;
 
@@ -46,7 +47,7 @@ pub async fn page(
     let requester = (!reviewer_or_admin(actor)).then_some(actor.id);
     let rows = db::data_requests::page(db, status, requester, after, limit).await?;
     let named: Vec<Uuid> = rows.iter().filter_map(|r| r.order_id).collect();
-    let owned = db::data_requests::orders_of(db, actor.id, &named).await?;
+    let owned = db::data_requests::orders_of(db, UserId(actor.id), &named).await?;
     Ok(rows
         .into_iter()
         .map(|row| {
@@ -61,7 +62,7 @@ pub async fn page(
 pub async fn get(db: &DatabaseConnection, actor: &Actor, id: Uuid) -> AppResult<Seen> {
     let row = load_visible(db, actor, id).await?;
     let named: Vec<Uuid> = row.order_id.into_iter().collect();
-    let owns = !db::data_requests::orders_of(db, actor.id, &named)
+    let owns = !db::data_requests::orders_of(db, UserId(actor.id), &named)
         .await?
         .is_empty();
     Ok(seen(actor, row, owns))
@@ -109,7 +110,7 @@ async fn load_visible(
     if row.requester_id == actor.id || reviewer_or_admin(actor) {
         Ok(row)
     } else {
-        Err(audit::refuse(db, actor, target(&row), not_found()).await)
+        Err(crate::actor::refuse(db, actor, target(&row), not_found()).await)
     }
 }
 
@@ -159,7 +160,7 @@ async fn load_for_reviewer(
         code,
         detail: detail.into(),
     };
-    Err(audit::refuse(db, actor, target(&row), refusal).await)
+    Err(crate::actor::refuse(db, actor, target(&row), refusal).await)
 }
 
 /// What a request's audit events are about: its order when the reference matched one, the
