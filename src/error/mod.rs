@@ -1,4 +1,6 @@
-//! One error type for the whole API, rendered as RFC 9457 `application/problem+json`.
+//! One error type for every service, with what the JSON API renders from it: an RFC 9457
+//! problem document ([`AppError::to_problem`]) and its status. The response itself (headers,
+//! logging of server faults) is made at the HTTP edge, `http::problem_response`.
 //!
 //! Every error carries a stable snake_case `code` that clients can match on; the wording of
 //! `detail` may change. Server faults are logged with their cause and answered with a generic
@@ -9,8 +11,7 @@
 
 pub use crate::problem::Code;
 
-use axum::http::{HeaderValue, StatusCode, header};
-use axum::response::{IntoResponse, Response};
+use axum::http::StatusCode;
 use serde::Serialize;
 use utoipa::ToSchema;
 
@@ -188,44 +189,6 @@ impl AppError {
             code: self.code().as_str().to_owned(),
             extra,
         }
-    }
-}
-
-impl IntoResponse for AppError {
-    fn into_response(self) -> Response {
-        match &self {
-            Self::Internal(cause) => tracing::error!(error = %cause, "request failed"),
-            Self::StorageUnavailable(cause) => {
-                tracing::warn!(error = %cause, "request failed: the object store is unreachable")
-            }
-            Self::StorageFailed(cause) => {
-                tracing::error!(error = %cause, "request failed: the object store failed")
-            }
-            _ => {}
-        }
-        let problem = self.to_problem();
-        let mut response = (self.status(), axum::Json(problem)).into_response();
-        if let Self::Unauthorized(_) = self {
-            response
-                .headers_mut()
-                .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
-        }
-        if let Self::TooManyRequests { retry_after_secs } = self {
-            response
-                .headers_mut()
-                .insert(header::RETRY_AFTER, HeaderValue::from(retry_after_secs));
-        }
-        if let Self::StorageUnavailable(_) = self {
-            response.headers_mut().insert(
-                header::RETRY_AFTER,
-                HeaderValue::from(STORAGE_RETRY_AFTER_SECS),
-            );
-        }
-        response.headers_mut().insert(
-            header::CONTENT_TYPE,
-            HeaderValue::from_static("application/problem+json"),
-        );
-        response
     }
 }
 

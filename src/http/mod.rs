@@ -24,6 +24,7 @@ pub mod outbox;
 pub mod paging;
 pub mod payments;
 pub mod privacy;
+mod problem_response;
 pub mod production;
 pub mod reports;
 pub mod samples;
