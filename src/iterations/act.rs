@@ -6,7 +6,7 @@
 use crate::domain::ids::OrderId;
 use uuid::Uuid;
 
-use super::{IterationView, cover, load, order_open, order_under_lock, view};
+use super::{IterationView, cover, load, order_open, view};
 use crate::actor::Actor;
 use crate::audit::{self, Target};
 use crate::db::{self, WriteTransaction, iterations::Stamps};
@@ -90,7 +90,7 @@ pub async fn act(
                 if action == IterationAction::Cancel {
                     db::order_lock::lock(txn, order_id.uuid()).await?;
                 } else {
-                    order_open(&order_under_lock(txn, order_id.uuid()).await?)?;
+                    order_open(&orders::locked(txn, order_id.uuid()).await?)?;
                 }
                 let updated = db::iterations::transition(txn, &row, expected, to, stamps, now)
                     .await?

@@ -6,7 +6,7 @@
 use sea_orm::{ConnectionTrait, DatabaseConnection};
 use uuid::Uuid;
 
-use super::{IterationView, Price, order_open, order_under_lock, view};
+use super::{IterationView, Price, order_open, view};
 use crate::actor::Actor;
 use crate::audit::{self, Target};
 use crate::db;
@@ -83,7 +83,7 @@ pub async fn store(
     };
     // Serialised per order: the next number is read and used in one writer's turn, on the
     // order as it is now (a withdrawal may have stopped it meanwhile).
-    let order = order_under_lock(txn, order_id).await?;
+    let order = orders::locked(txn, order_id).await?;
     order_open(&order)?;
     let new = db::iterations::NewIteration {
         id: Uuid::now_v7(),

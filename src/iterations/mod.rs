@@ -76,11 +76,3 @@ pub async fn load(
         .await?
         .ok_or_else(|| AppError::not_found(Code::IterationNotFound, "no such iteration"))
 }
-
-/// The order as it is under its row lock (which the caller's transaction has just taken).
-async fn order_under_lock(txn: &impl ConnectionTrait, order_id: Uuid) -> AppResult<OrderRecord> {
-    db::order_lock::lock(txn, order_id).await?;
-    db::orders::find(txn, order_id)
-        .await?
-        .ok_or_else(|| AppError::not_found(Code::OrderNotFound, "no such order"))
-}

@@ -6,12 +6,13 @@ use chrono::{DateTime, Utc};
 use sea_orm::{ConnectionTrait, DatabaseConnection};
 use uuid::Uuid;
 
-use super::{actor_consent_ok, invalid, load_for_staff, order_under_lock, refused};
+use super::{actor_consent_ok, invalid, load_for_staff, refused};
 use crate::actor::Actor;
 use crate::audit::{self, Target};
 use crate::db::{self, live_sessions::SessionRow};
 use crate::domain::live_session::{self, Participant};
 use crate::error::{AppError, AppResult, Code};
+use crate::orders;
 use crate::outbox::{self, Audience};
 
 /// What staff book.
@@ -57,7 +58,7 @@ pub async fn store(
 ) -> AppResult<SessionRow> {
     let PreparedBooking(new) = booking;
     let order_id = new.order_id;
-    let order = order_under_lock(txn, order_id).await?;
+    let order = orders::locked(txn, order_id).await?;
     live_session::schedulable(order.delivery_mode, order.status).map_err(refused)?;
     if !actor_consent_ok(txn, order_id, new.actor_consent_id).await? {
         return Err(AppError::conflict(

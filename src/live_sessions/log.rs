@@ -7,9 +7,7 @@ use crate::domain::ids::OrderId;
 use sea_orm::DatabaseConnection;
 use uuid::Uuid;
 
-use super::{
-    actor_consent_ok, find, invalid, load_for_staff, not_scheduled, order_under_lock, refused,
-};
+use super::{actor_consent_ok, find, invalid, load_for_staff, not_scheduled, refused};
 use crate::actor::Actor;
 use crate::audit::{self, Target};
 use crate::db::{self, WriteTransaction, live_sessions::SessionRow};
@@ -44,7 +42,7 @@ pub async fn log(
     let actor = actor.clone();
     db.write_transaction::<_, SessionRow, AppError>(|txn| {
         Box::pin(async move {
-            let order = order_under_lock(txn, order_id.uuid()).await?;
+            let order = orders::locked(txn, order_id.uuid()).await?;
             let session = find(txn, order_id, sid).await?;
             if session.status != SessionStatus::Scheduled {
                 return Err(not_scheduled(&session));

@@ -76,16 +76,6 @@ async fn find(conn: &impl ConnectionTrait, order_id: OrderId, id: Uuid) -> AppRe
         .ok_or_else(session_not_found)
 }
 
-/// The order under its row lock, taken in the caller's transaction.
-async fn order_under_lock(txn: &impl ConnectionTrait, order_id: Uuid) -> AppResult<OrderRecord> {
-    if !db::order_lock::lock(txn, order_id).await? {
-        return Err(order_not_found());
-    }
-    db::orders::find(txn, order_id)
-        .await?
-        .ok_or_else(order_not_found)
-}
-
 /// Is `consent_id` a usable actor consent of `order_id` (given, not withdrawn, face for the
 /// live call)?
 async fn actor_consent_ok(
@@ -124,8 +114,4 @@ fn invalid(r: live_session::Refusal) -> AppError {
 
 fn session_not_found() -> AppError {
     AppError::not_found(Code::SessionNotFound, "no such live session on this order")
-}
-
-fn order_not_found() -> AppError {
-    AppError::not_found(Code::OrderNotFound, "no such order")
 }

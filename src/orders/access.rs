@@ -3,7 +3,7 @@
 //! see it but not do this gets 403 with a code naming why. Every refusal of an existing order
 //! is audited (`access.denied`).
 
-use sea_orm::DatabaseConnection;
+use sea_orm::{ConnectionTrait, DatabaseConnection};
 use uuid::Uuid;
 
 use crate::actor::Actor;
@@ -56,6 +56,17 @@ pub async fn load_staff(
         detail: detail.into(),
     };
     Err(crate::actor::refuse(db, actor, Target::order(id), refusal).await)
+}
+
+/// The order as it is under its row lock, taken in the caller's transaction: every writer that
+/// must see a withdrawal landing meanwhile (money, iterations, live sessions) reads it this way.
+/// 404 `order_not_found` when there is no such order.
+pub async fn locked(txn: &impl ConnectionTrait, id: Uuid) -> AppResult<OrderRecord> {
+    let not_found = || AppError::not_found(Code::OrderNotFound, "no such order");
+    if !db::order_lock::lock(txn, id).await? {
+        return Err(not_found());
+    }
+    db::orders::find(txn, id).await?.ok_or_else(not_found)
 }
 
 /// Go on only if `allowed`; otherwise refuse with 403 `code` (audited against `target`).

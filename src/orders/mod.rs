@@ -18,7 +18,9 @@ mod reason;
 mod sufficiency;
 mod timeline;
 
-pub use access::{load, load_for_review, load_own, load_staff, require, require_studio, worked_on};
+pub use access::{
+    load, load_for_review, load_own, load_staff, locked, require, require_studio, worked_on,
+};
 pub use act::{ActionInput, act};
 pub use change::{SideWork, apply, apply_with, check_version, lost_race};
 pub use create::{NewOrderCommand, PreparedOrder, prepare, store};

@@ -101,12 +101,7 @@ pub async fn store(
 ) -> AppResult<PaymentRow> {
     let PreparedPayment(new) = payment;
     let order_id = new.order_id;
-    if !db::order_lock::lock(txn, order_id).await? {
-        return Err(order_not_found());
-    }
-    let order = db::orders::find(txn, order_id)
-        .await?
-        .ok_or_else(order_not_found)?;
+    let order = orders::locked(txn, order_id).await?;
     let row = add_entry(txn, order.status, new).await?;
     let detail = serde_json::json!({
         "payment_id": row.id,

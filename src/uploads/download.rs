@@ -32,19 +32,12 @@ pub async fn sample(
     id: Uuid,
 ) -> AppResult<Download> {
     let row = files::sample(&state.db, actor, order_id, id).await?;
-    let status = shown_status(row.status, row.purged_at.is_some());
-    if status == SampleStatus::Purged {
-        return Err(purged_file(Code::SamplePurged, "sample"));
-    }
-    if status != SampleStatus::Verified {
-        return Err(AppError::conflict(
-            Code::SampleNotVerified,
-            format!(
-                "this sample is {}; only verified samples can be downloaded",
-                row.status
-            ),
-        ));
-    }
+    let refusals = Refusals {
+        purged: Code::SamplePurged,
+        not_verified: Code::SampleNotVerified,
+        what: "sample",
+    };
+    check_downloadable(&row, refusals)?;
     let detail = serde_json::json!({ "order_id": order_id });
     let target = Target::sample(id);
     issue(
@@ -68,19 +61,12 @@ pub async fn deliverable(
 ) -> AppResult<Download> {
     let files::Deliverable { file, label } =
         files::deliverable(&state.db, actor, order_id, id).await?;
-    let status = shown_status(file.status, file.purged_at.is_some());
-    if status == SampleStatus::Purged {
-        return Err(purged_file(Code::DeliverablePurged, "deliverable"));
-    }
-    if status != SampleStatus::Verified {
-        return Err(AppError::conflict(
-            Code::DeliverableNotVerified,
-            format!(
-                "this deliverable is {}; only verified ones can be downloaded",
-                file.status
-            ),
-        ));
-    }
+    let refusals = Refusals {
+        purged: Code::DeliverablePurged,
+        not_verified: Code::DeliverableNotVerified,
+        what: "deliverable",
+    };
+    check_downloadable(&file, refusals)?;
     let detail = serde_json::json!({ "order_id": order_id, "content_id": label.content_id });
     let target = Target::sample(id);
     issue(
@@ -138,12 +124,35 @@ fn download_name(row: &SampleRow) -> String {
     format!("{}-{}.{extension}", row.purpose, row.id)
 }
 
-/// `410` for a file whose bytes were destroyed.
-fn purged_file(code: Code, what: &str) -> AppError {
-    AppError::Gone {
-        code,
-        detail: format!(
-            "this {what}'s file was destroyed (retention purge or erasure) and cannot be downloaded"
-        ),
+/// How a file that cannot be downloaded is refused, per purpose.
+struct Refusals {
+    purged: Code,
+    not_verified: Code,
+    what: &'static str,
+}
+
+/// Only a verified file whose bytes are still held gets a link: `410` once its bytes were
+/// destroyed (no URL is issued, nor audited, for nothing), `409` while it is not verified.
+fn check_downloadable(row: &SampleRow, refusals: Refusals) -> AppResult<()> {
+    let Refusals {
+        purged,
+        not_verified,
+        what,
+    } = refusals;
+    match shown_status(row.status, row.purged_at.is_some()) {
+        SampleStatus::Verified => Ok(()),
+        SampleStatus::Purged => Err(AppError::Gone {
+            code: purged,
+            detail: format!(
+                "this {what}'s file was destroyed (retention purge or erasure) and cannot be downloaded"
+            ),
+        }),
+        _ => Err(AppError::conflict(
+            not_verified,
+            format!(
+                "this {what} is {}; only verified {what}s can be downloaded",
+                row.status
+            ),
+        )),
     }
 }
