@@ -17,7 +17,7 @@ use crate::notifications::mailer::Mailer;
 use crate::state::AppState;
 use crate::storage::embedded::EmbeddedStore;
 use crate::storage::{ObjectStore, StoreConfig};
-use crate::{db, http, jobs};
+use crate::{db, http, jobs, web};
 
 #[derive(Debug, thiserror::Error)]
 pub enum StartupError {
@@ -113,7 +113,7 @@ impl Application {
                 None
             }
         };
-        let router = http::router(self.state.clone());
+        let router = http::router(self.state.clone(), web::router());
         // The peer address feeds login throttling per client.
         let service = router.into_make_service_with_connect_info::<SocketAddr>();
         let result = axum::serve(self.listener, service)

@@ -284,6 +284,9 @@ pub struct StudioSettings {
     /// The studio's time zone as a UTC offset (`+08:00`: Asia/Shanghai, which keeps no DST);
     /// the board shows times in it beside the stored UTC.
     pub utc_offset: String,
+    /// The typical price range the landing page names (minor units, CNY).
+    pub price_from_minor: i64,
+    pub price_to_minor: i64,
 }
 
 impl StudioSettings {
@@ -316,6 +319,8 @@ impl Default for StudioSettings {
             contact_email: "privacy@keepsake.example".into(),
             privacy_policy_url: "https://keepsake.example/privacy".into(),
             utc_offset: "+08:00".into(),
+            price_from_minor: 300_000,
+            price_to_minor: 1_000_000,
         }
     }
 }

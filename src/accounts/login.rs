@@ -40,6 +40,22 @@ pub struct OpenSession {
     pub user: UserRecord,
 }
 
+/// The client's address: the configured proxy header's first entry, else the TCP peer.
+pub fn client_address(
+    headers: &axum::http::HeaderMap,
+    peer: std::net::SocketAddr,
+    auth: &AuthSettings,
+) -> String {
+    auth.client_address_header
+        .as_deref()
+        .and_then(|name| headers.get(name))
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(',').next())
+        .map(|v| v.trim().to_owned())
+        .filter(|v| !v.is_empty())
+        .unwrap_or_else(|| peer.ip().to_string())
+}
+
 /// Log in: 429 while throttled, 401 for a wrong email or password or a disabled account (the
 /// same answer for each), else a new session.
 pub async fn login(
@@ -332,4 +348,48 @@ async fn alert_owner_if_tripped(
         detail,
     )
     .await
+}
+
+/// A live session found by its token: whose it is, and the hash its CSRF token must match.
+pub struct LiveSession {
+    pub user: UserRecord,
+    pub session_id: Uuid,
+    pub csrf_hash: String,
+}
+
+/// The live session behind `session_token` (not revoked, not expired, not idle too long, its
+/// account not disabled), its last use noted at most once a minute; `None` for anything else.
+pub async fn resume(
+    db: &DatabaseConnection,
+    auth: &AuthSettings,
+    session_token: &str,
+) -> AppResult<Option<LiveSession>> {
+    let now = db::now();
+    let idle = chrono::Duration::seconds(
+        i64::try_from(auth.session_idle_secs).unwrap_or(i64::MAX / 1000),
+    );
+    let Some(session) =
+        db::sessions::find_live(db, &token::digest(session_token), now, now - idle).await?
+    else {
+        return Ok(None);
+    };
+    let Some(user) = db::users::find(db, session.user_id).await? else {
+        return Ok(None);
+    };
+    if user.disabled {
+        return Ok(None);
+    }
+    if now - session.last_seen_at > chrono::Duration::seconds(60) {
+        db::sessions::touch(db, session.id, now).await?;
+    }
+    Ok(Some(LiveSession {
+        user,
+        session_id: session.id,
+        csrf_hash: session.csrf_hash,
+    }))
+}
+
+/// `sent` is the CSRF token of the session whose token hash is `csrf_hash`.
+pub fn csrf_matches(csrf_hash: &str, sent: &str) -> bool {
+    !sent.is_empty() && token::digest(sent) == csrf_hash
 }

@@ -8,7 +8,9 @@ pub mod cli;
 mod login;
 
 pub use admin::{AccountChange, change, list, require_admin};
-pub use login::{LoginAttempt, OpenSession, login, logout};
+pub use login::{
+    LiveSession, LoginAttempt, OpenSession, client_address, csrf_matches, login, logout, resume,
+};
 
 use crate::audit::{self, Actor, Target};
 use crate::auth::password;

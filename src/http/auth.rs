@@ -6,7 +6,7 @@ use axum::Json;
 use std::net::SocketAddr;
 
 use axum::extract::{ConnectInfo, State};
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -15,7 +15,8 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 use uuid::Uuid;
 
 use super::extract::{ApiJson, RequestId};
-use super::session::{CSRF_COOKIE, Caller, SESSION_COOKIE};
+use super::session::Caller;
+use crate::cookies;
 use crate::accounts;
 use crate::audit::Actor;
 use crate::db::users::UserRecord;
@@ -133,7 +134,7 @@ async fn login(
     let attempt = accounts::LoginAttempt {
         email: req.email,
         password: req.password,
-        client: client_address(&headers, peer, &state.settings.auth),
+        client: accounts::client_address(&headers, peer, &state.settings.auth),
         request_id: request_id.0,
     };
     let accounts::OpenSession {
@@ -143,12 +144,6 @@ async fn login(
         lifetime,
         user,
     } = accounts::login(&state.db, &state.settings.auth, attempt).await?;
-    let secure = if state.settings.auth.secure_cookies {
-        "; Secure"
-    } else {
-        ""
-    };
-    let max_age = lifetime.num_seconds();
     let body = LoggedIn {
         token: session_token.clone(),
         csrf_token: csrf_token.clone(),
@@ -156,39 +151,11 @@ async fn login(
         user: Me::from(&user),
     };
     let mut response = Json(body).into_response();
-    set_cookie(
-        &mut response,
-        &format!(
-            "{SESSION_COOKIE}={session_token}; Path=/; HttpOnly; SameSite=Strict; Max-Age={max_age}{secure}"
-        ),
-    );
-    set_cookie(
-        &mut response,
-        &format!("{CSRF_COOKIE}={csrf_token}; Path=/; SameSite=Strict; Max-Age={max_age}{secure}"),
-    );
-    Ok(response)
-}
-
-/// The client's address: the configured proxy header's first entry, else the TCP peer.
-pub(crate) fn client_address(
-    headers: &HeaderMap,
-    peer: SocketAddr,
-    auth: &crate::config::AuthSettings,
-) -> String {
-    auth.client_address_header
-        .as_deref()
-        .and_then(|name| headers.get(name))
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.split(',').next())
-        .map(|v| v.trim().to_owned())
-        .filter(|v| !v.is_empty())
-        .unwrap_or_else(|| peer.ip().to_string())
-}
-
-fn set_cookie(response: &mut Response, value: &str) {
-    if let Ok(value) = HeaderValue::from_str(value) {
-        response.headers_mut().append(header::SET_COOKIE, value);
+    let secure = state.settings.auth.secure_cookies;
+    for value in cookies::session(&session_token, &csrf_token, lifetime.num_seconds(), secure) {
+        cookies::set(response.headers_mut(), &value);
     }
+    Ok(response)
 }
 
 /// End this session (the token stops working at once).
@@ -203,14 +170,9 @@ fn set_cookie(response: &mut Response, value: &str) {
 async fn logout(State(state): State<AppState>, caller: Caller) -> AppResult<Response> {
     accounts::logout(&state.db, &caller.acting(), caller.session_id).await?;
     let mut response = StatusCode::NO_CONTENT.into_response();
-    set_cookie(
-        &mut response,
-        &format!("{SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0"),
-    );
-    set_cookie(
-        &mut response,
-        &format!("{CSRF_COOKIE}=; Path=/; SameSite=Strict; Max-Age=0"),
-    );
+    for value in cookies::session_ended() {
+        cookies::set(response.headers_mut(), &value);
+    }
     Ok(response)
 }
 

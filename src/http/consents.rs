@@ -111,7 +111,7 @@ pub(crate) fn client_facts(
     headers: &HeaderMap,
     peer: SocketAddr,
 ) -> (Option<String>, Option<String>) {
-    let ip = super::auth::client_address(headers, peer, &state.settings.auth);
+    let ip = crate::accounts::client_address(headers, peer, &state.settings.auth);
     let agent = headers
         .get(header::USER_AGENT)
         .and_then(|v| v.to_str().ok())

@@ -47,7 +47,7 @@ use utoipa_axum::router::OpenApiRouter;
 
 use crate::domain::iteration::IterationAction;
 use crate::domain::order::OrderAction;
-use crate::error::{AppError, Code, Problem};
+use crate::error::{AppError, Problem};
 use crate::state::AppState;
 
 #[derive(OpenApi)]
@@ -78,12 +78,14 @@ struct ApiDoc;
 
 /// Every answer of the API is data, never a page: it loads nothing, runs nothing and may not be
 /// framed. Set on every response (errors and the 404 fallback too) unless a handler set its
-/// own — pages, when they come, bring their policy. With `X-Content-Type-Options: nosniff`,
+/// own — pages bring their policy (`web::page`). With `X-Content-Type-Options: nosniff`,
 /// `Referrer-Policy: no-referrer` and `X-Frame-Options: DENY` (for browsers without CSP).
 const API_CSP: &str = "default-src 'none'; frame-ancestors 'none'";
 
-/// All routes with their layers, and the OpenAPI document describing them.
-pub fn router(state: AppState) -> axum::Router {
+/// All routes with their layers, and the OpenAPI document describing them. `pages` (the web
+/// door's routes) go under the same layers and bring the fallback for unknown paths: a page
+/// for a browser, `route_not_found` for everyone else.
+pub fn router(state: AppState, pages: axum::Router<AppState>) -> axum::Router {
     let (api, mut doc) = OpenApiRouter::with_openapi(ApiDoc::openapi())
         .merge(auth::router())
         .merge(audit_log::router())
@@ -117,7 +119,7 @@ pub fn router(state: AppState) -> axum::Router {
     let request_id = HeaderName::from_static("x-request-id");
 
     api.layer(Extension(Arc::new(doc)))
-        .fallback(|| async { AppError::not_found(Code::RouteNotFound, "no such route") })
+        .merge(pages)
         .method_not_allowed_fallback(|| async { AppError::MethodNotAllowed })
         .layer(DefaultBodyLimit::max(body_limit))
         // Answers carry personal data (names, dates, family answers): never cache them.

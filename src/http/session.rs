@@ -9,13 +9,12 @@ use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use axum::http::{Method, header};
 
-use crate::auth::token;
-use crate::db::{self, users::UserRecord};
+use crate::accounts;
+use crate::db::users::UserRecord;
 use crate::error::{AppError, Code};
 use crate::state::AppState;
 
-pub const SESSION_COOKIE: &str = "keepsake_session";
-pub const CSRF_COOKIE: &str = "keepsake_csrf";
+pub use crate::cookies::{CSRF_COOKIE, SESSION_COOKIE};
 
 /// An authenticated person and the session they came with.
 #[derive(Debug, Clone)]
@@ -73,18 +72,6 @@ fn bearer(parts: &Parts) -> Option<&str> {
         .map(str::trim)
 }
 
-fn cookie<'a>(parts: &'a Parts, name: &str) -> Option<&'a str> {
-    parts
-        .headers
-        .get_all(header::COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(k, _)| *k == name)
-        .map(|(_, v)| v)
-}
-
 impl FromRequestParts<AppState> for Caller {
     type Rejection = AppError;
 
@@ -92,15 +79,11 @@ impl FromRequestParts<AppState> for Caller {
         let (token, by_cookie) = match bearer(parts) {
             Some(token) => (token, false),
             None => (
-                cookie(parts, SESSION_COOKIE).ok_or_else(unauthenticated)?,
+                crate::cookies::read(&parts.headers, SESSION_COOKIE).ok_or_else(unauthenticated)?,
                 true,
             ),
         };
-        let now = db::now();
-        let idle = chrono::Duration::seconds(
-            i64::try_from(state.settings.auth.session_idle_secs).unwrap_or(i64::MAX / 1000),
-        );
-        let session = db::sessions::find_live(&state.db, &token::digest(token), now, now - idle)
+        let live = accounts::resume(&state.db, &state.settings.auth, token)
             .await?
             .ok_or_else(unauthenticated)?;
         let unsafe_method = !matches!(parts.method, Method::GET | Method::HEAD | Method::OPTIONS);
@@ -110,7 +93,7 @@ impl FromRequestParts<AppState> for Caller {
                 .get("x-csrf-token")
                 .and_then(|v| v.to_str().ok())
                 .unwrap_or_default();
-            if token::digest(sent) != session.csrf_hash {
+            if !accounts::csrf_matches(&live.csrf_hash, sent) {
                 return Err(AppError::Forbidden {
                     code: Code::CsrfTokenMissing,
                     detail: "a cookie-authenticated change needs the session's X-CSRF-Token header"
@@ -118,21 +101,12 @@ impl FromRequestParts<AppState> for Caller {
                 });
             }
         }
-        let user = db::users::find(&state.db, session.user_id)
-            .await?
-            .ok_or_else(unauthenticated)?;
-        if user.disabled {
-            return Err(unauthenticated());
-        }
-        if now - session.last_seen_at > chrono::Duration::seconds(60) {
-            db::sessions::touch(&state.db, session.id, now).await?;
-        }
         let request_id = super::extract::RequestId::from_request_parts(parts, state)
             .await
             .unwrap_or_else(|never| match never {});
         Ok(Self {
-            user,
-            session_id: session.id,
+            user: live.user,
+            session_id: live.session_id,
             request_id: request_id.0,
         })
     }

@@ -196,6 +196,7 @@ pub struct ObjectStore {
     client: Client,
     presigner: Client,
     bucket: String,
+    browser_origin: String,
     proves_assembled_sha256: bool,
 }
 
@@ -225,6 +226,15 @@ fn client_for(config: &StoreConfig, endpoint: &str) -> Client {
     Client::from_conf(conf)
 }
 
+/// `scheme://host[:port]` of an endpoint URL (its path dropped).
+fn origin_of(endpoint: &str) -> String {
+    let after_scheme = endpoint.find("://").map_or(0, |i| i + 3);
+    let end = endpoint[after_scheme..]
+        .find('/')
+        .map_or(endpoint.len(), |i| after_scheme + i);
+    endpoint[..end].to_owned()
+}
+
 /// How long one store operation may take to answer (see `client_for`).
 const STORE_OPERATION_TIMEOUT: Duration = Duration::from_secs(20);
 
@@ -251,6 +261,7 @@ impl ObjectStore {
         Self {
             client,
             presigner,
+            browser_origin: origin_of(config.public_endpoint.as_deref().unwrap_or(&config.endpoint)),
             bucket: config.bucket.clone(),
             proves_assembled_sha256: config.proves_assembled_sha256,
         }
@@ -258,6 +269,12 @@ impl ObjectStore {
 
     pub fn bucket(&self) -> &str {
         &self.bucket
+    }
+
+    /// The origin (`http://127.0.0.1:9000`) browsers send presigned requests to, for the
+    /// pages' Content-Security-Policy.
+    pub fn browser_origin(&self) -> &str {
+        &self.browser_origin
     }
 
     /// Whether a `FULL_OBJECT` SHA-256 this store reports for an assembled multipart upload

@@ -27,6 +27,7 @@ mod live_sessions;
 mod login_throttle;
 mod notifications;
 mod orders;
+mod pages;
 mod part_checksums;
 mod payments;
 mod production;

@@ -1,0 +1,73 @@
+//! Every page, in both languages and at desktop and phone width: no serious or critical
+//! accessibility violation (axe-core), and — when `KEEPSAKE_SCREENSHOTS` names a directory — a
+//! PNG of each for people to look at (`<page>-<lang>-<desktop|phone>.png`).
+
+use std::path::{Path, PathBuf};
+
+use crate::harness::{self, Browser, DESKTOP, Options, PHONE};
+use crate::helpers::{TEST_PASSWORD, TestApp, order_body};
+
+/// The pages a signed-out visitor sees, as (name, path).
+const SIGNED_OUT: &[(&str, &str)] = &[
+    ("landing", "/"),
+    ("signin", "/signin"),
+    ("register", "/register"),
+    ("not-found", "/no-such-page"),
+];
+/// The pages a signed-in family sees.
+const SIGNED_IN: &[(&str, &str)] = &[("orders", "/orders"), ("landing-signed-in", "/")];
+
+/// The accessibility violations of the page shown now (named `name`), after saving its
+/// screenshots when asked.
+async fn check(browser: &Browser, name: &str, language: &str, shots: Option<&Path>) -> Vec<String> {
+    let found = browser.accessibility_violations().await;
+    if let Some(dir) = shots {
+        for (label, (width, _)) in [("desktop", DESKTOP), ("phone", PHONE)] {
+            browser
+                .screenshot(dir, &format!("{name}-{language}-{label}"), width)
+                .await;
+        }
+    }
+    found
+        .into_iter()
+        .map(|v| format!("{name} ({language}): {v}"))
+        .collect()
+}
+
+#[tokio::test]
+async fn tour() {
+    let app = TestApp::spawn().await;
+    // One order so "my orders" has a row (created through the API, as the same customer).
+    let _ = app.create_order(&order_body("machine_driven")).await;
+    let shots: Option<PathBuf> = std::env::var_os("KEEPSAKE_SCREENSHOTS").map(PathBuf::from);
+    let shots = shots.as_deref();
+    let mut problems = Vec::new();
+    for language in ["zh-CN", "en"] {
+        let Some(browser) = harness::open(&app.base, Options { language, javascript: true }).await
+        else {
+            return;
+        };
+        for (name, path) in SIGNED_OUT {
+            browser.goto(path).await;
+            problems.extend(check(&browser, name, language, shots).await);
+        }
+        // The sign-in form with its error shown.
+        browser.goto("/signin").await;
+        browser.fill("#email", "customer@example.com").await;
+        browser.fill("#password", "not the password").await;
+        browser.submit("form[action='/signin'] button[type=submit]").await;
+        assert!(browser.exists("#password-error").await);
+        problems.extend(check(&browser, "signin-error", language, shots).await);
+
+        browser.fill("#email", "customer@example.com").await;
+        browser.fill("#password", TEST_PASSWORD).await;
+        browser.submit("form[action='/signin'] button[type=submit]").await;
+        assert_eq!(browser.path().await, "/orders");
+        for (name, path) in SIGNED_IN {
+            browser.goto(path).await;
+            problems.extend(check(&browser, name, language, shots).await);
+        }
+        browser.close().await;
+    }
+    assert!(problems.is_empty(), "accessibility problems:\n{}", problems.join("\n"));
+}
