@@ -18,6 +18,7 @@ pub mod delivery;
 pub mod domain;
 pub mod error;
 pub mod http;
+pub mod idempotency;
 pub mod iterations;
 pub mod jobs;
 pub mod ledger;

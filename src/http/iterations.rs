@@ -14,7 +14,7 @@ use uuid::Uuid;
 
 use super::consents::{ConsentView, CustomerSignature};
 use super::extract::{ApiJson, ApiPath, IdempotencyKey, IfMatch, OptionalJson, RequestId};
-use super::idempotent::{Once, answer_body, create_once};
+use super::idempotent::{Once, answer_body, create_once, replay};
 use super::session::Caller;
 use crate::consents::{self, Signature};
 use crate::domain::consent::ConsentParty;
@@ -89,7 +89,7 @@ async fn create_iteration(
     .await?;
     match created {
         Once::Created(view) => Ok((StatusCode::CREATED, Json(view)).into_response()),
-        Once::Replayed(answer) => Ok(answer),
+        Once::Replayed { status, body } => Ok(replay(status, body)),
     }
 }
 

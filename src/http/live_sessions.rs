@@ -18,7 +18,7 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 use uuid::Uuid;
 
 use super::extract::{ApiJson, ApiPath, ApiQuery, IdempotencyKey};
-use super::idempotent::{Once, answer_body, create_once};
+use super::idempotent::{Once, answer_body, create_once, replay};
 use super::paging::{decode_cursor, encode_cursor};
 use super::session::Caller;
 use crate::db::live_sessions::SessionRow;
@@ -162,7 +162,7 @@ async fn schedule_session(
     .await?;
     match booked {
         Once::Created(view) => Ok((StatusCode::CREATED, Json(view)).into_response()),
-        Once::Replayed(answer) => Ok(answer),
+        Once::Replayed { status, body } => Ok(replay(status, body)),
     }
 }
 

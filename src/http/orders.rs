@@ -12,7 +12,7 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 use uuid::Uuid;
 
 use super::extract::{ApiJson, ApiPath, ApiQuery, IdempotencyKey, IfMatch, OptionalJson, etag};
-use super::idempotent::{Once, answer_body, create_once};
+use super::idempotent::{Once, answer_body, create_once, replay};
 use super::paging::{decode_cursor, encode_cursor};
 use super::session::Caller;
 use crate::db::orders::OrderRecord;
@@ -184,7 +184,7 @@ async fn create_order(
     .await?;
     let order = match created {
         Once::Created(order) => order,
-        Once::Replayed(answer) => return Ok(answer),
+        Once::Replayed { status, body } => return Ok(replay(status, body)),
     };
     let mut response = order_response(StatusCode::CREATED, &order);
     if let Ok(location) = HeaderValue::from_str(&format!("/api/v1/orders/{}", order.id)) {

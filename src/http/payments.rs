@@ -16,7 +16,7 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 use uuid::Uuid;
 
 use super::extract::{ApiJson, ApiPath, IdempotencyKey};
-use super::idempotent::{Once, answer_body, create_once};
+use super::idempotent::{Once, answer_body, create_once, replay};
 use super::session::Caller;
 use crate::db::payments::PaymentRow;
 use crate::domain::money::{EntryKind, Totals};
@@ -143,7 +143,7 @@ async fn record_payment(
     .await?;
     let view = match recorded {
         Once::Created(view) => view,
-        Once::Replayed(answer) => return Ok(answer),
+        Once::Replayed { status, body } => return Ok(replay(status, body)),
     };
     let mut response = (StatusCode::CREATED, Json(view)).into_response();
     if let Ok(location) = HeaderValue::from_str(&format!("/api/v1/orders/{order_id}/payments")) {

@@ -75,6 +75,11 @@ impl Lang {
         }
     }
 
+    /// The text under a key built at run time (`status.{}`), owned.
+    pub fn text(self, key: &str) -> String {
+        self.t(key).to_owned()
+    }
+
     /// The text under `key`, if the catalog has it.
     pub fn lookup(self, key: &str) -> Option<&'static str> {
         let catalog = match self {
@@ -272,11 +277,21 @@ mod tests {
     }
 
     #[test]
-    fn every_order_status_is_said_in_words() {
+    fn every_status_relationship_and_mode_is_said_in_words() {
+        use crate::domain::order::{DeliveryMode, OrderStatus, Relationship};
+        let mut keys: Vec<String> = Vec::new();
+        keys.extend(OrderStatus::ALL.iter().map(|s| format!("status.{}", s.as_str())));
+        keys.extend(Relationship::ALL.iter().map(|r| format!("relationship.{}", r.as_str())));
+        for mode in DeliveryMode::ALL {
+            keys.push(format!("mode.{}", mode.as_str()));
+            keys.push(format!("landing.{}", mode.as_str()));
+        }
+        for field in ["subject.death_date", "intake.purpose", "intake.family_awareness", "intake.support_network"] {
+            keys.push(format!("missing.{field}"));
+        }
         for lang in Lang::ALL {
-            for status in crate::domain::order::OrderStatus::ALL.iter() {
-                let key = format!("status.{}", status.as_str());
-                assert!(lang.lookup(&key).is_some(), "{} lacks {key}", lang.tag());
+            for key in &keys {
+                assert!(lang.lookup(key).is_some(), "{} lacks {key}", lang.tag());
             }
         }
     }

@@ -333,7 +333,7 @@ async fn a_key_whose_holder_died_is_taken_over_after_one_short_lease() {
 
 #[tokio::test]
 async fn a_live_request_slower_than_its_lease_keeps_its_key() {
-    use keepsake::http::idempotent::{Claimed, claim};
+    use keepsake::idempotency::{Claimed, claim};
     let app = TestApp::spawn_with(short_leases).await;
     let body = order_body("human_driven");
     let (owner, hash) = owner_and_hash(&app, &body).await;

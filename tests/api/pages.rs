@@ -243,3 +243,65 @@ async fn assets_are_served_under_their_hash_for_a_year() {
     let old = client.get(app.url("/assets/site.000000000000.css")).send().await.unwrap();
     assert_eq!(old.status(), StatusCode::NOT_FOUND);
 }
+
+#[tokio::test]
+async fn a_new_order_form_sent_twice_makes_one_order() {
+    let app = TestApp::spawn().await;
+    let client = browserish();
+    // Sign in through the page to hold a page session.
+    let page = client.get(app.url("/signin")).send().await.unwrap();
+    let form_cookie = set_cookies(page.headers()).join("; ");
+    let token = form_token(&page.text().await.unwrap());
+    let signed_in = client
+        .post(app.url("/signin"))
+        .header("cookie", &form_cookie)
+        .form(&[
+            ("email", "customer@example.com"),
+            ("password", TEST_PASSWORD),
+            ("csrf", token.as_str()),
+        ])
+        .send()
+        .await
+        .unwrap();
+    let session = set_cookies(signed_in.headers()).join("; ");
+    let new = client
+        .get(app.url("/orders/new"))
+        .header("cookie", &session)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(header(new.headers(), "cache-control"), "no-store");
+    let html = new.text().await.unwrap();
+    let csrf = form_token(&html);
+    let at = html.find("name=\"once\" value=\"").unwrap() + 19;
+    let once = html[at..].split('"').next().unwrap().to_owned();
+    let fields = [
+        ("csrf", csrf.as_str()),
+        ("once", once.as_str()),
+        ("name", "Li Hua"),
+        ("relationship", "child"),
+        ("death_year", "2026"),
+        ("death_month", "9"),
+        ("death_day", "1"),
+        ("mode", "machine_driven"),
+    ];
+    let mut places = Vec::new();
+    for _ in 0..2 {
+        let sent = client
+            .post(app.url("/orders/new"))
+            .header("cookie", &session)
+            .form(&fields)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(sent.status(), StatusCode::SEE_OTHER);
+        places.push(header(sent.headers(), "location").to_owned());
+    }
+    assert_eq!(places[0], places[1], "the repeat leads to the same draft");
+    assert!(places[0].ends_with("/questions"), "{}", places[0]);
+    let listed = app.get("/api/v1/orders").await;
+    let orders = listed.body["items"].as_array().unwrap();
+    assert_eq!(orders.len(), 1, "{orders:?}");
+    assert_eq!(orders[0]["subject"]["name"], "Li Hua");
+    assert_eq!(orders[0]["status"], "draft");
+}

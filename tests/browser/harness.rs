@@ -165,9 +165,17 @@ impl Browser {
             .expect("click");
     }
 
-    /// Submit the form `css` is in by clicking it and wait for the next page.
+    /// Submit the form `css` is in by clicking it, and wait until the next page has replaced
+    /// this one (the old document's root goes stale — a WebDriver-level check that needs no
+    /// script in the page, so it works with JavaScript off too).
     pub async fn submit(&self, css: &str) {
+        let old_root = self.client.find(Locator::Css("html")).await.expect("html");
         self.click(css).await;
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(15);
+        while old_root.tag_name().await.is_ok() {
+            assert!(tokio::time::Instant::now() < deadline, "{css} led to no new page");
+            tokio::time::sleep(Duration::from_millis(25)).await;
+        }
         self.client
             .wait()
             .for_element(Locator::Css("body"))
@@ -203,6 +211,18 @@ impl Browser {
             .attr(name)
             .await
             .expect("attr")
+    }
+
+    /// The current value of a form field (what is typed in it now).
+    pub async fn value(&self, css: &str) -> String {
+        self.client
+            .find(Locator::Css(css))
+            .await
+            .expect(css)
+            .prop("value")
+            .await
+            .expect("value")
+            .unwrap_or_default()
     }
 
     pub async fn html_lang(&self) -> String {

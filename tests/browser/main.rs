@@ -10,5 +10,6 @@
 mod helpers;
 
 mod harness;
+mod new_order;
 mod portal;
 mod tour;

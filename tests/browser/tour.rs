@@ -15,7 +15,11 @@ const SIGNED_OUT: &[(&str, &str)] = &[
     ("not-found", "/no-such-page"),
 ];
 /// The pages a signed-in family sees.
-const SIGNED_IN: &[(&str, &str)] = &[("orders", "/orders"), ("landing-signed-in", "/")];
+const SIGNED_IN: &[(&str, &str)] = &[
+    ("orders", "/orders"),
+    ("landing-signed-in", "/"),
+    ("new-order", "/orders/new"),
+];
 
 /// The accessibility violations of the page shown now (named `name`), after saving its
 /// screenshots when asked.
@@ -38,7 +42,8 @@ async fn check(browser: &Browser, name: &str, language: &str, shots: Option<&Pat
 async fn tour() {
     let app = TestApp::spawn().await;
     // One order so "my orders" has a row (created through the API, as the same customer).
-    let _ = app.create_order(&order_body("machine_driven")).await;
+    let order = app.create_order(&order_body("machine_driven")).await;
+    let id = order["id"].as_str().expect("order id").to_owned();
     let shots: Option<PathBuf> = std::env::var_os("KEEPSAKE_SCREENSHOTS").map(PathBuf::from);
     let shots = shots.as_deref();
     let mut problems = Vec::new();
@@ -63,10 +68,23 @@ async fn tour() {
         browser.fill("#password", TEST_PASSWORD).await;
         browser.submit("form[action='/signin'] button[type=submit]").await;
         assert_eq!(browser.path().await, "/orders");
-        for (name, path) in SIGNED_IN {
+        let about = format!("/orders/{id}/about");
+        let questions = format!("/orders/{id}/questions");
+        let order_page = format!("/orders/{id}");
+        let drafts = [
+            ("order-about", about.as_str()),
+            ("order-questions", questions.as_str()),
+            ("order", order_page.as_str()),
+        ];
+        for (name, path) in SIGNED_IN.iter().chain(drafts.iter()) {
             browser.goto(path).await;
             problems.extend(check(&browser, name, language, shots).await);
         }
+        // The about form with its errors shown.
+        browser.goto("/orders/new").await;
+        browser.submit("main form button[type=submit]").await;
+        assert!(browser.exists("#name-error").await);
+        problems.extend(check(&browser, "new-order-errors", language, shots).await);
         browser.close().await;
     }
     assert!(problems.is_empty(), "accessibility problems:\n{}", problems.join("\n"));

@@ -1,8 +1,10 @@
-//! The customer portal: the landing page, accounts (register, sign in, sign out) and the
-//! family's own orders.
+//! The customer portal: the landing page, accounts (register, sign in, sign out), the
+//! family's own orders, a new order in steps (a draft), and the order page.
 
 mod account;
+mod draft;
 mod landing;
+mod order_page;
 mod orders;
 
 use axum::Router;
@@ -17,4 +19,9 @@ pub fn router() -> Router<AppState> {
         .route("/register", get(account::register_form).post(account::register))
         .route("/signout", axum::routing::post(account::sign_out))
         .route("/orders", get(orders::mine))
+        .route("/orders/new", get(draft::new_form).post(draft::create))
+        .route("/orders/{id}", get(order_page::show))
+        .route("/orders/{id}/about", get(draft::about_form).post(draft::save_about))
+        .route("/orders/{id}/questions", get(draft::questions_form).post(draft::save_questions))
+        .route("/orders/{id}/submit", axum::routing::post(order_page::submit))
 }

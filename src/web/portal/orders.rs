@@ -14,6 +14,7 @@ use crate::web::visitor::Visitor;
 
 /// One row of the list, already in words.
 struct Row {
+    id: uuid::Uuid,
     reference: String,
     subject: String,
     status: String,
@@ -46,9 +47,10 @@ pub async fn mine(State(state): State<AppState>, visitor: Visitor) -> Response {
     let rows = found
         .into_iter()
         .map(|order| Row {
+            id: order.id,
             reference: order.reference,
             subject: order.subject.name,
-            status: lang.t(&format!("status.{}", order.status.as_str())).to_owned(),
+            status: lang.text(&format!("status.{}", order.status.as_str())),
             promised: order
                 .promised_at
                 .map_or_else(|| lang.t("orders.not_yet").to_owned(), |at| lang.datetime(at, zone)),

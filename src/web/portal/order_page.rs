@@ -1,0 +1,200 @@
+//! One order, as its family sees it: where it stands in words, the promised date, what is
+//! still needed before it can be sent (each item with the step that fixes it), the send
+//! button, and the timeline of everything that happened to it.
+
+use askama::Template;
+use axum::Form;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::Response;
+use serde::Deserialize;
+use uuid::Uuid;
+
+use crate::domain::intake;
+use crate::domain::order::OrderAction;
+use crate::domain::sufficiency::SufficiencyReport;
+use crate::error::AppError;
+use crate::orders::{self, TimelineEntry};
+use crate::state::AppState;
+use crate::web::forms::FormErrors;
+use crate::web::i18n::Lang;
+use crate::web::page::{self, Page, Privacy};
+use crate::web::visitor::Visitor;
+
+/// A thing still needed, in words, with the page that fixes it.
+struct Missing {
+    text: String,
+    href: String,
+}
+
+struct Event {
+    at: String,
+    text: String,
+}
+
+#[derive(Template)]
+#[template(path = "portal/order.html")]
+struct OrderPage {
+    page: Page,
+    id: Uuid,
+    reference: String,
+    heading: String,
+    status: String,
+    mode: String,
+    promised: Option<String>,
+    /// Draft or needs information: the family can still change and send it.
+    editable: bool,
+    version: i32,
+    missing: Vec<Missing>,
+    samples: Vec<String>,
+    samples_ready: bool,
+    events: Vec<Event>,
+    errors: FormErrors,
+}
+
+/// The sufficiency report's criteria in words ("3 more photos", "2 more minutes of voice").
+fn samples_in_words(lang: Lang, report: &SufficiencyReport) -> Vec<String> {
+    report
+        .criteria
+        .iter()
+        .map(|c| {
+            let (count, unit) = match c.name {
+                "photos" => (c.required.saturating_sub(c.actual), "photos"),
+                "voice_seconds" => (c.required.saturating_sub(c.actual).div_ceil(60), "voice"),
+                _ => (c.required.saturating_sub(c.actual).div_ceil(60), "video"),
+            };
+            let have = match c.name {
+                "photos" => c.actual,
+                _ => c.actual / 60,
+            };
+            if c.met {
+                lang.fill(&format!("sufficiency.{unit}_met"), &[("have", &have.to_string())])
+            } else {
+                lang.fill(
+                    &format!("sufficiency.{unit}_more"),
+                    &[("more", &count.max(1).to_string()), ("have", &have.to_string())],
+                )
+            }
+        })
+        .collect()
+}
+
+/// A timeline entry in the visitor's language: the catalog's words for its kind (and
+/// decision) when it has them, else the service's own sentence.
+fn event_in_words(lang: Lang, entry: &TimelineEntry) -> String {
+    let key = format!("timeline.{}", entry.kind);
+    let by_status = entry
+        .status
+        .as_deref()
+        .and_then(|s| lang.lookup(&format!("{key}.{s}")));
+    by_status
+        .or_else(|| lang.lookup(&key))
+        .map_or_else(|| entry.message.clone(), str::to_owned)
+}
+
+async fn show_with(
+    state: &AppState,
+    visitor: &Visitor,
+    id: Uuid,
+    errors: FormErrors,
+    status: StatusCode,
+) -> Response {
+    let Some(actor) = visitor.actor() else {
+        return page::failure(state, visitor, AppError::Unauthorized(String::new()));
+    };
+    let order = match orders::load_own(&state.db, &actor, id).await {
+        Ok(order) => order,
+        Err(err) => return page::failure(state, visitor, err),
+    };
+    let (report, entries) = match tokio::try_join!(
+        orders::sufficiency(state, &order),
+        orders::timeline(&state.db, &actor, id)
+    ) {
+        Ok(found) => found,
+        Err(err) => return page::failure(state, visitor, err),
+    };
+    let (lang, zone) = (visitor.lang, state.settings.studio.zone());
+    let missing = intake::missing_for_submit(&order.subject, &order.intake, order.delivery_mode)
+        .into_iter()
+        .map(|field| Missing {
+            text: lang.text(&format!("missing.{field}")),
+            href: if field.starts_with("subject.") {
+                format!("/orders/{id}/about#{}", field.trim_start_matches("subject."))
+            } else {
+                format!("/orders/{id}/questions#{}", field.trim_start_matches("intake."))
+            },
+        })
+        .collect();
+    let template = OrderPage {
+        page: Page::new(state, visitor, "order.title"),
+        id,
+        reference: order.reference.clone(),
+        heading: lang.fill("order.heading", &[("name", &order.subject.name)]),
+        status: lang.text(&format!("status.{}", order.status.as_str())),
+        mode: lang.text(&format!("mode.{}", order.delivery_mode.as_str())),
+        promised: order.promised_at.map(|at| lang.datetime(at, zone)),
+        editable: order.status.intake_editable(),
+        version: order.version,
+        missing,
+        samples: samples_in_words(lang, &report),
+        samples_ready: report.passed,
+        events: entries
+            .iter()
+            .rev()
+            .map(|e| Event {
+                at: lang.datetime(e.at, zone),
+                text: event_in_words(lang, e),
+            })
+            .collect(),
+        errors,
+    };
+    page::render(state, visitor, status, Privacy::Personal, &template)
+}
+
+/// `GET /orders/{id}`.
+pub async fn show(
+    State(state): State<AppState>,
+    visitor: Visitor,
+    Path(id): Path<Uuid>,
+) -> Response {
+    show_with(&state, &visitor, id, FormErrors::default(), StatusCode::OK).await
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct SendForm {
+    version: String,
+    csrf: String,
+}
+
+/// `POST /orders/{id}/submit`: send the order to the studio; what stops it is said on the
+/// order page.
+pub async fn submit(
+    State(state): State<AppState>,
+    visitor: Visitor,
+    Path(id): Path<Uuid>,
+    Form(form): Form<SendForm>,
+) -> Response {
+    let Some(actor) = visitor.actor() else {
+        return page::failure(&state, &visitor, AppError::Unauthorized(String::new()));
+    };
+    let lang = visitor.lang;
+    if !visitor.form_token_matches(&form.csrf) {
+        let errors = FormErrors::whole(lang.t("form.expired"));
+        return show_with(&state, &visitor, id, errors, StatusCode::FORBIDDEN).await;
+    }
+    let expected = form.version.parse().unwrap_or(-1);
+    let input = orders::ActionInput::default();
+    match orders::act(&state, &actor, id, expected, OrderAction::Submit, input).await {
+        Ok(_) => page::see_other(&format!("/orders/{id}")),
+        Err(AppError::PreconditionFailed { .. }) => {
+            let errors = FormErrors::whole(lang.t("form.changed_meanwhile"));
+            show_with(&state, &visitor, id, errors, StatusCode::CONFLICT).await
+        }
+        Err(err) if err.status().is_client_error() => {
+            let errors = FormErrors::whole(lang.said(err.code()));
+            show_with(&state, &visitor, id, errors, err.status()).await
+        }
+        Err(err) => page::failure(&state, &visitor, err),
+    }
+}
