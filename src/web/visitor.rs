@@ -131,3 +131,28 @@ impl Visitor {
             .then(|| cookies::form_token(&self.form_token, secure))
     }
 }
+
+/// A signed-in visitor and who they act as; a page that needs one sends anyone else to the
+/// sign-in page.
+pub struct Member {
+    pub visitor: Visitor,
+    pub actor: Actor,
+}
+
+impl FromRequestParts<AppState> for Member {
+    type Rejection = axum::response::Response;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        use axum::response::IntoResponse;
+        let visitor = Visitor::from_request_parts(parts, state)
+            .await
+            .map_err(IntoResponse::into_response)?;
+        match visitor.actor() {
+            Some(actor) => Ok(Self { visitor, actor }),
+            None => Err(axum::response::Redirect::to("/signin").into_response()),
+        }
+    }
+}

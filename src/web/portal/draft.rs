@@ -28,7 +28,7 @@ use crate::state::AppState;
 use crate::web::forms::FormErrors;
 use crate::web::i18n::Lang;
 use crate::web::page::{self, Page, Privacy};
-use crate::web::visitor::Visitor;
+use crate::web::visitor::{Member, Visitor};
 
 /// The "about them" form as typed (every field text, so nothing typed is lost on an error).
 #[derive(Deserialize, Serialize, Default, Clone)]
@@ -286,17 +286,8 @@ fn about_page(
     }
 }
 
-fn signed_in_actor(state: &AppState, visitor: &Visitor) -> Result<Actor, Response> {
-    visitor
-        .actor()
-        .ok_or_else(|| page::failure(state, visitor, AppError::Unauthorized(String::new())))
-}
-
 /// `GET /orders/new`: the first step of a new order.
-pub async fn new_form(State(state): State<AppState>, visitor: Visitor) -> Response {
-    if let Err(to_sign_in) = signed_in_actor(&state, &visitor) {
-        return to_sign_in;
-    }
+pub async fn new_form(State(state): State<AppState>, Member { visitor, .. }: Member) -> Response {
     let form = AboutForm {
         once: token::new_token(),
         ..AboutForm::default()
@@ -308,13 +299,9 @@ pub async fn new_form(State(state): State<AppState>, visitor: Visitor) -> Respon
 /// `POST /orders/new`: create the draft (once per form) and go on to the questions.
 pub async fn create(
     State(state): State<AppState>,
-    visitor: Visitor,
+    Member { visitor, actor }: Member,
     Form(form): Form<AboutForm>,
 ) -> Response {
-    let actor = match signed_in_actor(&state, &visitor) {
-        Ok(actor) => actor,
-        Err(to_sign_in) => return to_sign_in,
-    };
     let lang = visitor.lang;
     let again = |form: AboutForm, errors: FormErrors, status: StatusCode| {
         let template = about_page(&state, &visitor, form, None, errors);
@@ -389,13 +376,9 @@ async fn own_editable(
 /// `GET /orders/{id}/about`: the first step again, filled in.
 pub async fn about_form(
     State(state): State<AppState>,
-    visitor: Visitor,
+    Member { visitor, actor }: Member,
     Path(id): Path<Uuid>,
 ) -> Response {
-    let actor = match signed_in_actor(&state, &visitor) {
-        Ok(actor) => actor,
-        Err(to_sign_in) => return to_sign_in,
-    };
     let order = match own_editable(&state, &visitor, &actor, id).await {
         Ok(order) => order,
         Err(answer) => return answer,
@@ -413,14 +396,10 @@ pub async fn about_form(
 /// `POST /orders/{id}/about`: save the first step and go on.
 pub async fn save_about(
     State(state): State<AppState>,
-    visitor: Visitor,
+    Member { visitor, actor }: Member,
     Path(id): Path<Uuid>,
     Form(form): Form<AboutForm>,
 ) -> Response {
-    let actor = match signed_in_actor(&state, &visitor) {
-        Ok(actor) => actor,
-        Err(to_sign_in) => return to_sign_in,
-    };
     let lang = visitor.lang;
     let again = |form: AboutForm, errors: FormErrors, status: StatusCode| {
         let template = about_page(&state, &visitor, form, Some(id), errors);
@@ -539,13 +518,9 @@ fn questions_page(
 /// `GET /orders/{id}/questions`: the intake questions.
 pub async fn questions_form(
     State(state): State<AppState>,
-    visitor: Visitor,
+    Member { visitor, actor }: Member,
     Path(id): Path<Uuid>,
 ) -> Response {
-    let actor = match signed_in_actor(&state, &visitor) {
-        Ok(actor) => actor,
-        Err(to_sign_in) => return to_sign_in,
-    };
     let order = match own_editable(&state, &visitor, &actor, id).await {
         Ok(order) => order,
         Err(answer) => return answer,
@@ -568,14 +543,10 @@ pub async fn questions_form(
 /// go to the order page, which says what is still missing.
 pub async fn save_questions(
     State(state): State<AppState>,
-    visitor: Visitor,
+    Member { visitor, actor }: Member,
     Path(id): Path<Uuid>,
     Form(form): Form<QuestionsForm>,
 ) -> Response {
-    let actor = match signed_in_actor(&state, &visitor) {
-        Ok(actor) => actor,
-        Err(to_sign_in) => return to_sign_in,
-    };
     let lang = visitor.lang;
     let again = |form: QuestionsForm, errors: FormErrors, status: StatusCode| {
         let template = questions_page(&state, &visitor, id, form, errors);

@@ -19,7 +19,7 @@ use crate::state::AppState;
 use crate::web::forms::FormErrors;
 use crate::web::i18n::Lang;
 use crate::web::page::{self, Page, Privacy};
-use crate::web::visitor::Visitor;
+use crate::web::visitor::Member;
 
 /// A thing still needed, in words, with the page that fixes it.
 struct Missing {
@@ -94,21 +94,18 @@ fn event_in_words(lang: Lang, entry: &TimelineEntry) -> String {
 
 async fn show_with(
     state: &AppState,
-    visitor: &Visitor,
+    Member { visitor, actor }: &Member,
     id: Uuid,
     errors: FormErrors,
     status: StatusCode,
 ) -> Response {
-    let Some(actor) = visitor.actor() else {
-        return page::failure(state, visitor, AppError::Unauthorized(String::new()));
-    };
-    let order = match orders::load_own(&state.db, &actor, id).await {
+    let order = match orders::load_own(&state.db, actor, id).await {
         Ok(order) => order,
         Err(err) => return page::failure(state, visitor, err),
     };
     let (report, entries) = match tokio::try_join!(
         orders::sufficiency(state, &order),
-        orders::timeline(&state.db, &actor, id)
+        orders::timeline(&state.db, actor, id)
     ) {
         Ok(found) => found,
         Err(err) => return page::failure(state, visitor, err),
@@ -154,10 +151,10 @@ async fn show_with(
 /// `GET /orders/{id}`.
 pub async fn show(
     State(state): State<AppState>,
-    visitor: Visitor,
+    member: Member,
     Path(id): Path<Uuid>,
 ) -> Response {
-    show_with(&state, &visitor, id, FormErrors::default(), StatusCode::OK).await
+    show_with(&state, &member, id, FormErrors::default(), StatusCode::OK).await
 }
 
 #[derive(Deserialize, Default)]
@@ -171,30 +168,28 @@ pub struct SendForm {
 /// order page.
 pub async fn submit(
     State(state): State<AppState>,
-    visitor: Visitor,
+    member: Member,
     Path(id): Path<Uuid>,
     Form(form): Form<SendForm>,
 ) -> Response {
-    let Some(actor) = visitor.actor() else {
-        return page::failure(&state, &visitor, AppError::Unauthorized(String::new()));
-    };
+    let (visitor, actor) = (&member.visitor, &member.actor);
     let lang = visitor.lang;
     if !visitor.form_token_matches(&form.csrf) {
         let errors = FormErrors::whole(lang.t("form.expired"));
-        return show_with(&state, &visitor, id, errors, StatusCode::FORBIDDEN).await;
+        return show_with(&state, &member, id, errors, StatusCode::FORBIDDEN).await;
     }
     let expected = form.version.parse().unwrap_or(-1);
     let input = orders::ActionInput::default();
-    match orders::act(&state, &actor, id, expected, OrderAction::Submit, input).await {
+    match orders::act(&state, actor, id, expected, OrderAction::Submit, input).await {
         Ok(_) => page::see_other(&format!("/orders/{id}")),
         Err(AppError::PreconditionFailed { .. }) => {
             let errors = FormErrors::whole(lang.t("form.changed_meanwhile"));
-            show_with(&state, &visitor, id, errors, StatusCode::CONFLICT).await
+            show_with(&state, &member, id, errors, StatusCode::CONFLICT).await
         }
         Err(err) if err.status().is_client_error() => {
             let errors = FormErrors::whole(lang.said(err.code()));
-            show_with(&state, &visitor, id, errors, err.status()).await
+            show_with(&state, &member, id, errors, err.status()).await
         }
-        Err(err) => page::failure(&state, &visitor, err),
+        Err(err) => page::failure(&state, visitor, err),
     }
 }

@@ -6,11 +6,10 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
 
-use crate::error::AppError;
 use crate::orders;
 use crate::state::AppState;
 use crate::web::page::{self, Page, Privacy};
-use crate::web::visitor::Visitor;
+use crate::web::visitor::Member;
 
 /// One row of the list, already in words.
 struct Row {
@@ -31,10 +30,7 @@ struct MyOrders {
 /// How many orders the page shows (a family has a handful; the studio's board is elsewhere).
 const SHOWN: u64 = 100;
 
-pub async fn mine(State(state): State<AppState>, visitor: Visitor) -> Response {
-    let Some(actor) = visitor.actor() else {
-        return page::failure(&state, &visitor, AppError::Unauthorized(String::new()));
-    };
+pub async fn mine(State(state): State<AppState>, Member { visitor, actor }: Member) -> Response {
     let query = orders::OrderQuery {
         customer_id: Some(actor.id),
         ..Default::default()
