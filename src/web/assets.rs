@@ -20,7 +20,11 @@ struct Asset {
 
 const FILES: &[(&str, &str, &[u8])] = &[
     ("site.css", "text/css; charset=utf-8", include_bytes!("../../assets/site.css")),
+    ("upload.js", JS, include_bytes!("../../assets/upload.js")),
+    ("hash-worker.js", JS, include_bytes!("../../assets/hash-worker.js")),
 ];
+
+const JS: &str = "text/javascript; charset=utf-8";
 
 static ASSETS: LazyLock<Vec<Asset>> = LazyLock::new(|| {
     FILES

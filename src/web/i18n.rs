@@ -243,7 +243,7 @@ mod tests {
         let mut used = Vec::new();
         for file in files {
             let text = std::fs::read_to_string(&file).unwrap();
-            for opener in ["t(\"", "fill(\"", "&visitor, \""] {
+            for opener in [".t(\"", ".fill(\"", "&visitor, \""] {
                 for (at, _) in text.match_indices(opener) {
                     let rest = &text[at + opener.len()..];
                     let key = rest.split('"').next().unwrap();

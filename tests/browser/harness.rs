@@ -284,8 +284,61 @@ impl Browser {
             .expect("resize back");
     }
 
+    /// Slow this tab's uploads to `bytes_per_sec` (chromedriver's network conditions), so a
+    /// test can act in the middle of a transfer.
+    pub async fn throttle_uploads(&self, bytes_per_sec: u64) {
+        self.client
+            .issue_cmd(NetworkConditions { upload: bytes_per_sec })
+            .await
+            .expect("network conditions");
+    }
+
+    /// Choose `paths` in the file input `css` (as a person picking several files would).
+    pub async fn choose_files(&self, css: &str, paths: &[PathBuf]) {
+        let list: Vec<String> = paths.iter().map(|p| p.display().to_string()).collect();
+        self.client
+            .find(Locator::Css(css))
+            .await
+            .expect(css)
+            .send_keys(&list.join("\n"))
+            .await
+            .expect("choose files");
+    }
+
+    /// Reload the page shown now (as a person pressing reload would).
+    pub async fn reload(&self) {
+        self.client.refresh().await.expect("reload");
+    }
+
     /// End the browser session (Chromium exits; chromedriver is killed on drop).
     pub async fn close(self) {
         let _ = self.client.close().await;
+    }
+}
+
+/// chromedriver's `POST /session/{id}/chromium/network_conditions`.
+#[derive(Debug)]
+struct NetworkConditions {
+    upload: u64,
+}
+
+impl fantoccini::wd::WebDriverCompatibleCommand for NetworkConditions {
+    fn endpoint(
+        &self,
+        base_url: &url::Url,
+        session_id: Option<&str>,
+    ) -> Result<url::Url, url::ParseError> {
+        base_url.join(&format!(
+            "session/{}/chromium/network_conditions",
+            session_id.unwrap_or_default()
+        ))
+    }
+
+    fn method_and_body(&self, _: &url::Url) -> (http::Method, Option<String>) {
+        let body = json!({ "network_conditions": {
+            "offline": false, "latency": 5,
+            "download_throughput": 50_000_000, "upload_throughput": self.upload,
+        }});
+        (http::Method::POST, Some(body.to_string()))
     }
 }

@@ -12,4 +12,5 @@ mod helpers;
 mod harness;
 mod new_order;
 mod portal;
+mod samples;
 mod tour;

@@ -71,10 +71,12 @@ async fn tour() {
         let about = format!("/orders/{id}/about");
         let questions = format!("/orders/{id}/questions");
         let order_page = format!("/orders/{id}");
+        let samples = format!("/orders/{id}/samples");
         let drafts = [
             ("order-about", about.as_str()),
             ("order-questions", questions.as_str()),
             ("order", order_page.as_str()),
+            ("samples", samples.as_str()),
         ];
         for (name, path) in SIGNED_IN.iter().chain(drafts.iter()) {
             browser.goto(path).await;

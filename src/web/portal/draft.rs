@@ -203,8 +203,8 @@ pub struct StepItem {
 
 impl Steps {
     pub fn items(&self) -> Vec<StepItem> {
-        const KEYS: [&str; 3] = ["steps.about", "steps.questions", "steps.send"];
-        (1u8..=3)
+        const KEYS: [&str; 4] = ["steps.about", "steps.questions", "steps.samples", "steps.send"];
+        (1u8..=4)
             .zip(KEYS)
             .map(|(n, key)| StepItem {
                 key,
@@ -220,6 +220,7 @@ impl Steps {
             (None, _) => "/orders/new".to_owned(),
             (Some(id), 1) => format!("/orders/{id}/about"),
             (Some(id), 2) => format!("/orders/{id}/questions"),
+            (Some(id), 3) => format!("/orders/{id}/samples"),
             (Some(id), _) => format!("/orders/{id}"),
         }
     }

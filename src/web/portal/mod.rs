@@ -6,6 +6,7 @@ mod draft;
 mod landing;
 mod order_page;
 mod orders;
+mod samples;
 
 use axum::Router;
 use axum::routing::get;
@@ -23,5 +24,6 @@ pub fn router() -> Router<AppState> {
         .route("/orders/{id}", get(order_page::show))
         .route("/orders/{id}/about", get(draft::about_form).post(draft::save_about))
         .route("/orders/{id}/questions", get(draft::questions_form).post(draft::save_questions))
+        .route("/orders/{id}/samples", get(samples::show))
         .route("/orders/{id}/submit", axum::routing::post(order_page::submit))
 }

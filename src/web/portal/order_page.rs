@@ -53,7 +53,7 @@ struct OrderPage {
 }
 
 /// The sufficiency report's criteria in words ("3 more photos", "2 more minutes of voice").
-fn samples_in_words(lang: Lang, report: &SufficiencyReport) -> Vec<String> {
+pub fn samples_in_words(lang: Lang, report: &SufficiencyReport) -> Vec<String> {
     report
         .criteria
         .iter()
@@ -64,15 +64,16 @@ fn samples_in_words(lang: Lang, report: &SufficiencyReport) -> Vec<String> {
                 _ => (c.required.saturating_sub(c.actual).div_ceil(60), "video"),
             };
             let have = match c.name {
-                "photos" => c.actual,
-                _ => c.actual / 60,
+                "photos" => c.actual.to_string(),
+                _ if c.actual < 60 => lang.fill("sufficiency.seconds", &[("n", &c.actual.to_string())]),
+                _ => lang.fill("sufficiency.minutes", &[("n", &(c.actual / 60).to_string())]),
             };
             if c.met {
-                lang.fill(&format!("sufficiency.{unit}_met"), &[("have", &have.to_string())])
+                lang.fill(&format!("sufficiency.{unit}_met"), &[("have", &have)])
             } else {
                 lang.fill(
                     &format!("sufficiency.{unit}_more"),
-                    &[("more", &count.max(1).to_string()), ("have", &have.to_string())],
+                    &[("more", &count.max(1).to_string()), ("have", &have)],
                 )
             }
         })
