@@ -88,7 +88,8 @@ class Upload {
   constructor(file) {
     this.file = file;
     this.type = typeOf(file);
-    this.kind = kindOf(this.type);
+    // A page may say what every file is (the consent page's evidence documents).
+    this.kind = root.dataset.kind || kindOf(this.type);
     this.paused = false;
     this.request = null;
     this.row = document.createElement("li");
@@ -264,9 +265,11 @@ class Upload {
 }
 
 async function refreshSufficiency() {
+  if (!document.getElementById("sufficiency")) return;
   const report = await api("GET", `/api/v1/orders/${orderId()}/sufficiency`);
   if (report.status !== 200) return;
   const list = document.getElementById("sufficiency");
+  if (!list) return;
   list.replaceChildren(...report.body.criteria.map((c) => {
     const item = document.createElement("li");
     const photos = c.name === "photos";

@@ -304,3 +304,67 @@ fn already_signed(party: ConsentParty) -> AppError {
         format!("you already signed as {party} on this order; withdraw that consent to sign again"),
     )
 }
+
+/// The customer's own signature on their order, as typed at a door (the pages, the API).
+pub struct OwnSignature {
+    pub party: ConsentParty,
+    pub signer_name: String,
+    pub text_id: Uuid,
+    pub decision: ConsentDecision,
+    pub grants: Grants,
+    pub evidence: Vec<Evidence>,
+    /// Fresh consent for this follow-up iteration (the door checked it belongs to the order).
+    pub iteration_id: Option<Uuid>,
+    /// Where the signature came from (the client's address and user agent).
+    pub ip: Option<String>,
+    pub user_agent: Option<String>,
+}
+
+/// The order's customer signs in their account, for themselves (as the requester), for the
+/// subject's documented wishes, or as the living subject of a living twin; everyone else
+/// signs through an invitation link (422 `party_signs_by_invitation`). For an iteration only
+/// the requester (or the living twin) signs (422 `party_not_for_iterations`).
+pub async fn sign_own(
+    state: &AppState,
+    actor: &crate::actor::Actor,
+    order_id: Uuid,
+    own: OwnSignature,
+) -> AppResult<ConsentRow> {
+    let order = crate::orders::load_own(&state.db, actor, order_id).await?;
+    let relationship = match (own.party, own.iteration_id) {
+        (ConsentParty::Requester, _) => order.subject.requester_relationship.as_str(),
+        (ConsentParty::LivingSubject, _) if order.subject.living_twin => "self",
+        (ConsentParty::SubjectWishes, None) => "subject",
+        (other, Some(_)) => {
+            return Err(invalid(
+                Code::PartyNotForIterations,
+                format!("fresh consent for an iteration is given by the requester, not a {other}"),
+            ));
+        }
+        (other, None) => {
+            return Err(invalid(
+                Code::PartySignsByInvitation,
+                format!("a {other} signs through an invitation link the customer sends them"),
+            ));
+        }
+    };
+    let signer = Signer {
+        name: own.signer_name,
+        user_id: Some(actor.id),
+        invitation_id: None,
+        verification_method: "account_session",
+        ip: own.ip,
+        user_agent: own.user_agent,
+        actor: actor.audit(),
+    };
+    let signature = Signature {
+        party: own.party,
+        relationship: relationship.to_owned(),
+        text_id: own.text_id,
+        decision: own.decision,
+        grants: own.grants,
+        evidence: own.evidence,
+        iteration_id: own.iteration_id,
+    };
+    record_signature(state, &order, signer, signature, actor.request_id()).await
+}

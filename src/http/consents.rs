@@ -15,13 +15,13 @@ use utoipa::ToSchema;
 use utoipa_axum::{router::OpenApiRouter, routes};
 use uuid::Uuid;
 
-use super::extract::{ApiJson, ApiPath, OptionalJson, RequestId};
+use super::extract::{ApiJson, ApiPath, OptionalJson};
 use super::session::Caller;
-use crate::consents::{self, Signature, Signer};
+use crate::consents;
 use crate::db::consents::ConsentRow;
 use crate::domain::consent::{ConsentDecision, ConsentParty, Evidence, Grants};
 use crate::domain::consent_policy::ConsentStatus;
-use crate::error::{AppError, AppResult, Code, Problem};
+use crate::error::{AppResult, Problem};
 use crate::orders;
 use crate::state::AppState;
 
@@ -119,24 +119,25 @@ pub(crate) fn client_facts(
     (Some(ip), agent)
 }
 
-/// The order's customer signing in their account: identified by the session, with the
-/// address and user agent the signature came from.
-pub(crate) fn customer_signer(
+/// The customer's signature as the service takes it, with where it came from.
+pub(crate) fn own_signature(
     state: &AppState,
     headers: &HeaderMap,
     peer: SocketAddr,
-    caller: &Caller,
-    name: String,
-) -> Signer {
+    req: CustomerSignature,
+    iteration_id: Option<Uuid>,
+) -> consents::OwnSignature {
     let (ip, user_agent) = client_facts(state, headers, peer);
-    Signer {
-        name,
-        user_id: Some(caller.user.id),
-        invitation_id: None,
-        verification_method: "account_session",
+    consents::OwnSignature {
+        party: req.party,
+        signer_name: req.signer_name,
+        text_id: req.text_id,
+        decision: req.decision,
+        grants: req.grants,
+        evidence: req.evidence,
+        iteration_id,
         ip,
         user_agent,
-        actor: caller.actor(),
     }
 }
 
@@ -163,33 +164,10 @@ async fn sign_consent(
     headers: HeaderMap,
     caller: Caller,
     ApiPath(id): ApiPath<Uuid>,
-    request_id: RequestId,
     ApiJson(req): ApiJson<CustomerSignature>,
 ) -> AppResult<Response> {
-    let order = orders::load_own(&state.db, &caller.acting(), id).await?;
-    let relationship = match req.party {
-        ConsentParty::Requester => order.subject.requester_relationship.as_str(),
-        ConsentParty::SubjectWishes => "subject",
-        ConsentParty::LivingSubject if order.subject.living_twin => "self",
-        other => {
-            return Err(AppError::unprocessable(
-                Code::PartySignsByInvitation,
-                format!("a {other} signs through an invitation link the customer sends them"),
-            ));
-        }
-    };
-    let signer = customer_signer(&state, &headers, peer, &caller, req.signer_name);
-    let signature = Signature {
-        party: req.party,
-        relationship: relationship.to_owned(),
-        text_id: req.text_id,
-        decision: req.decision,
-        grants: req.grants,
-        evidence: req.evidence,
-        iteration_id: None,
-    };
-    let row = consents::record_signature(&state, &order, signer, signature, request_id.as_deref())
-        .await?;
+    let own = own_signature(&state, &headers, peer, req, None);
+    let row = consents::sign_own(&state, &caller.acting(), id, own).await?;
     Ok((StatusCode::CREATED, Json(ConsentView::from(&row))).into_response())
 }
 

@@ -13,11 +13,10 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 use uuid::Uuid;
 
 use super::consents::{ConsentView, CustomerSignature};
-use super::extract::{ApiJson, ApiPath, IdempotencyKey, IfMatch, OptionalJson, RequestId};
+use super::extract::{ApiJson, ApiPath, IdempotencyKey, IfMatch, OptionalJson};
 use super::idempotent::{Once, answer_body, create_once, replay};
 use super::session::Caller;
-use crate::consents::{self, Signature};
-use crate::domain::consent::ConsentParty;
+use crate::consents;
 use crate::domain::ids::OrderId;
 use crate::domain::iteration::{IterationAction, Needs};
 use crate::error::{AppError, AppResult, Code, Problem};
@@ -215,32 +214,12 @@ async fn sign_iteration_consent(
     headers: axum::http::HeaderMap,
     caller: Caller,
     ApiPath((order_id, id)): ApiPath<(OrderId, Uuid)>,
-    request_id: RequestId,
     ApiJson(req): ApiJson<CustomerSignature>,
 ) -> AppResult<(StatusCode, Json<ConsentView>)> {
-    let order = orders::load_own(&state.db, &caller.acting(), order_id.uuid()).await?;
+    let actor = caller.acting();
+    orders::load_own(&state.db, &actor, order_id.uuid()).await?;
     iterations::load(&state.db, order_id, id).await?;
-    let relationship = match req.party {
-        ConsentParty::Requester => order.subject.requester_relationship.as_str(),
-        ConsentParty::LivingSubject if order.subject.living_twin => "self",
-        other => {
-            return Err(AppError::unprocessable(
-                Code::PartyNotForIterations,
-                format!("fresh consent for an iteration is given by the requester, not a {other}"),
-            ));
-        }
-    };
-    let signer = super::consents::customer_signer(&state, &headers, peer, &caller, req.signer_name);
-    let signature = Signature {
-        party: req.party,
-        relationship: relationship.to_owned(),
-        text_id: req.text_id,
-        decision: req.decision,
-        grants: req.grants,
-        evidence: req.evidence,
-        iteration_id: Some(id),
-    };
-    let row = consents::record_signature(&state, &order, signer, signature, request_id.as_deref())
-        .await?;
+    let own = super::consents::own_signature(&state, &headers, peer, req, Some(id));
+    let row = consents::sign_own(&state, &actor, order_id.uuid(), own).await?;
     Ok((StatusCode::CREATED, Json(ConsentView::from(&row))))
 }

@@ -9,6 +9,7 @@
 #[path = "../api/helpers.rs"]
 mod helpers;
 
+mod consent;
 mod harness;
 mod new_order;
 mod portal;

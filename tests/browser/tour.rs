@@ -72,16 +72,23 @@ async fn tour() {
         let questions = format!("/orders/{id}/questions");
         let order_page = format!("/orders/{id}");
         let samples = format!("/orders/{id}/samples");
+        let consent = format!("/orders/{id}/consent");
         let drafts = [
             ("order-about", about.as_str()),
             ("order-questions", questions.as_str()),
             ("order", order_page.as_str()),
             ("samples", samples.as_str()),
+            ("consent", consent.as_str()),
         ];
         for (name, path) in SIGNED_IN.iter().chain(drafts.iter()) {
             browser.goto(path).await;
             problems.extend(check(&browser, name, language, shots).await);
         }
+        // The consent form with its errors shown.
+        browser.goto(&consent).await;
+        browser.submit("form[action$='/consent'] button[type=submit]").await;
+        assert!(browser.exists("#signer_name-error").await);
+        problems.extend(check(&browser, "consent-errors", language, shots).await);
         // The about form with its errors shown.
         browser.goto("/orders/new").await;
         browser.submit("main form button[type=submit]").await;

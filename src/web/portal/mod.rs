@@ -2,6 +2,7 @@
 //! family's own orders, a new order in steps (a draft), and the order page.
 
 mod account;
+mod consent;
 mod draft;
 mod landing;
 mod order_page;
@@ -25,5 +26,6 @@ pub fn router() -> Router<AppState> {
         .route("/orders/{id}/about", get(draft::about_form).post(draft::save_about))
         .route("/orders/{id}/questions", get(draft::questions_form).post(draft::save_questions))
         .route("/orders/{id}/samples", get(samples::show))
+        .route("/orders/{id}/consent", get(consent::show).post(consent::sign))
         .route("/orders/{id}/submit", axum::routing::post(order_page::submit))
 }

@@ -86,7 +86,7 @@ fn sent_in_words(lang: Lang, row: &SampleRow) -> Sent {
 }
 
 /// Every catalog text the uploader script shows, by key.
-fn uploader_words(lang: Lang) -> String {
+pub fn uploader_words(lang: Lang) -> String {
     const KEYS: &[&str] = &[
         "upload.hashing", "upload.starting", "upload.sending", "upload.paused", "upload.resuming",
         "upload.checking", "upload.verified", "upload.verified_with", "upload.failed",

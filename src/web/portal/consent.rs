@@ -1,0 +1,350 @@
+//! The consent page: what the studio's policy still needs for this order (in words, each
+//! met or not), the exact consent text the customer signs — its version shown beside it —
+//! with the grants chosen one by one (nothing pre-ticked), the documents that prove the death
+//! and the relationship (uploaded here the same way as samples, then cited), and the
+//! signatures recorded so far.
+
+use std::net::SocketAddr;
+
+use askama::Template;
+use axum::extract::{ConnectInfo, Path, State};
+use axum::http::{StatusCode, header};
+use axum::response::Response;
+use uuid::Uuid;
+
+use crate::consents::{self, OwnSignature};
+use crate::db::consent_texts::ConsentTextRow;
+use crate::db::orders::OrderRecord;
+use crate::domain::consent::{
+    ConsentDecision, ConsentParty, DocumentType, Evidence, Grants, Modality, Purpose,
+};
+use crate::domain::consent_policy::Requirement;
+use crate::domain::order::DeliveryMode;
+use crate::domain::sample::{SampleKind, SampleStatus};
+use crate::problem::Code;
+use crate::state::AppState;
+use crate::uploads;
+use crate::web::forms::FormErrors;
+use crate::web::i18n::Lang;
+use crate::web::page::{self, Page, Privacy};
+use crate::web::visitor::Member;
+
+/// One thing the policy asks for, in words.
+struct Need {
+    text: String,
+    met: bool,
+}
+
+/// A choice in the form: (value, words, checked).
+type Choice = (&'static str, String, bool);
+
+/// A verified document that can be cited, with the type chosen for it.
+struct Document {
+    id: Uuid,
+    name: String,
+    chosen: String,
+}
+
+/// A recorded signature, in words.
+struct Signed {
+    who: String,
+    text: String,
+}
+
+#[derive(Template)]
+#[template(path = "portal/consent.html")]
+struct ConsentPage {
+    page: Page,
+    id: Uuid,
+    needs: Vec<Need>,
+    blocked: bool,
+    /// The text the customer signs (absent once they signed or when none is published).
+    text: Option<ConsentTextRow>,
+    /// "Version 3 of this text" and "I have read version 3…", for the text shown.
+    version_line: String,
+    read_line: String,
+    signer_name: String,
+    modalities: Vec<Choice>,
+    purposes: Vec<Choice>,
+    documents: Vec<Document>,
+    document_types: Vec<(&'static str, String)>,
+    signed: Vec<Signed>,
+    accepts_documents: bool,
+    words_json: String,
+    errors: FormErrors,
+}
+
+/// The form as posted: repeated checkboxes and one `evidence-<sample id>` per document.
+#[derive(Default)]
+struct Posted {
+    csrf: String,
+    text_id: String,
+    signer_name: String,
+    read: bool,
+    modalities: Vec<String>,
+    purposes: Vec<String>,
+    evidence: Vec<(String, String)>,
+}
+
+impl Posted {
+    fn parse(body: &[u8]) -> Self {
+        let mut posted = Self::default();
+        for (key, value) in form_urlencoded::parse(body) {
+            let value = value.into_owned();
+            match key.as_ref() {
+                "csrf" => posted.csrf = value,
+                "text_id" => posted.text_id = value,
+                "signer_name" => posted.signer_name = value,
+                "read" => posted.read = value == "yes",
+                "modality" => posted.modalities.push(value),
+                "purpose" => posted.purposes.push(value),
+                other => {
+                    if let Some(sample) = other.strip_prefix("evidence-") {
+                        posted.evidence.push((sample.to_owned(), value));
+                    }
+                }
+            }
+        }
+        posted
+    }
+}
+
+fn need_in_words(lang: Lang, requirement: &Requirement) -> String {
+    match requirement {
+        Requirement::Consent { party, .. } => lang.text(&format!("consent.need.{}", party.as_str())),
+        Requirement::Evidence { document_type } => {
+            lang.text(&format!("consent.need.{}", document_type.as_str()))
+        }
+    }
+}
+
+/// The purposes a customer may grant for this mode (the ones the work needs first).
+fn purposes_for(mode: DeliveryMode) -> &'static [Purpose] {
+    match mode {
+        DeliveryMode::MachineDriven => &[
+            Purpose::Training,
+            Purpose::Avatar,
+            Purpose::FamilySharing,
+            Purpose::Iterations,
+        ],
+        DeliveryMode::HumanDriven => &[
+            Purpose::Training,
+            Purpose::LiveCall,
+            Purpose::FamilySharing,
+            Purpose::Iterations,
+        ],
+    }
+}
+
+/// The party the customer signs as on this order.
+fn own_party(order: &OrderRecord) -> ConsentParty {
+    if order.subject.living_twin {
+        ConsentParty::LivingSubject
+    } else {
+        ConsentParty::Requester
+    }
+}
+
+async fn render_page(
+    state: &AppState,
+    Member { visitor, actor }: &Member,
+    id: Uuid,
+    posted: Posted,
+    errors: FormErrors,
+    status: StatusCode,
+) -> Response {
+    let lang = visitor.lang;
+    let (order, consent_status) = match consents::status(&state.db, actor, id).await {
+        Ok(found) => found,
+        Err(err) => return page::failure(state, visitor, err),
+    };
+    let (records, texts, files) = match tokio::try_join!(
+        consents::records(&state.db, actor, id),
+        consents::current_texts(&state.db, Some(&order.jurisdiction)),
+        uploads::files::samples(&state.db, actor, id),
+    ) {
+        Ok(found) => found,
+        Err(err) => return page::failure(state, visitor, err),
+    };
+    let party = own_party(&order);
+    let already = records
+        .iter()
+        .any(|r| r.party == party && r.withdrawn_at.is_none() && r.iteration_id.is_none());
+    let text = (!already)
+        .then(|| {
+            let mine: Vec<&ConsentTextRow> = texts.iter().filter(|t| t.party == party).collect();
+            mine.iter()
+                .find(|t| t.language.eq_ignore_ascii_case(lang.tag()))
+                .or_else(|| mine.first())
+                .map(|t| (*t).clone())
+        })
+        .flatten();
+    let modalities = [Modality::Face, Modality::Voice]
+        .into_iter()
+        .map(|m| {
+            let checked = posted.modalities.iter().any(|v| v == m.as_str());
+            (m.as_str(), lang.text(&format!("consent.modality.{}", m.as_str())), checked)
+        })
+        .collect();
+    let purposes = purposes_for(order.delivery_mode)
+        .iter()
+        .map(|p| {
+            let checked = posted.purposes.iter().any(|v| v == p.as_str());
+            (p.as_str(), lang.text(&format!("consent.purpose.{}", p.as_str())), checked)
+        })
+        .collect();
+    let documents = files
+        .iter()
+        .filter(|f| f.kind == SampleKind::Document && f.status == SampleStatus::Verified)
+        .map(|f| Document {
+            id: f.id,
+            name: f.file_name.clone(),
+            chosen: posted
+                .evidence
+                .iter()
+                .find(|(sample, _)| *sample == f.id.to_string())
+                .map(|(_, t)| t.clone())
+                .unwrap_or_default(),
+        })
+        .collect();
+    let document_types = DocumentType::ALL
+        .iter()
+        .map(|t| (t.as_str(), lang.text(&format!("consent.document.{}", t.as_str()))))
+        .collect();
+    let zone = state.settings.studio.zone();
+    let signed = records
+        .iter()
+        .map(|r| Signed {
+            who: lang.fill(
+                "consent.signed_by",
+                &[
+                    ("party", &lang.text(&format!("consent.party.{}", r.party.as_str()))),
+                    ("name", r.signer_name.as_deref().unwrap_or("—")),
+                ],
+            ),
+            text: match r.withdrawn_at {
+                Some(at) => lang.fill("consent.withdrawn_at", &[("at", &lang.datetime(at, zone))]),
+                None => lang.fill(
+                    "consent.signed_at",
+                    &[
+                        ("at", &lang.datetime(r.signed_at, zone)),
+                        ("version", &r.text_version.to_string()),
+                    ],
+                ),
+            },
+        })
+        .collect();
+    let version = text.as_ref().map(|t| t.version.to_string()).unwrap_or_default();
+    let template = ConsentPage {
+        version_line: lang.fill("consent.version", &[("version", &version)]),
+        read_line: lang.fill("consent.read", &[("version", &version)]),
+        page: Page::new(state, visitor, "consent.title"),
+        id,
+        needs: consent_status
+            .requirements
+            .iter()
+            .map(|r| Need {
+                text: need_in_words(lang, &r.requirement),
+                met: r.satisfied,
+            })
+            .collect(),
+        blocked: consent_status.blocked.is_some(),
+        text,
+        signer_name: posted.signer_name,
+        modalities,
+        purposes,
+        documents,
+        document_types,
+        signed,
+        accepts_documents: order.status.accepts_samples(),
+        words_json: super::samples::uploader_words(lang),
+        errors,
+    };
+    page::render(state, visitor, status, Privacy::Personal, &template)
+}
+
+/// `GET /orders/{id}/consent`.
+pub async fn show(State(state): State<AppState>, member: Member, Path(id): Path<Uuid>) -> Response {
+    render_page(&state, &member, id, Posted::default(), FormErrors::default(), StatusCode::OK).await
+}
+
+/// `POST /orders/{id}/consent`: sign the shown text with the grants and evidence chosen.
+pub async fn sign(
+    State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    member: Member,
+    Path(id): Path<Uuid>,
+    body: axum::body::Bytes,
+) -> Response {
+    let posted = Posted::parse(&body);
+    let lang = member.visitor.lang;
+    let again = async |posted: Posted, errors: FormErrors, status: StatusCode| {
+        render_page(&state, &member, id, posted, errors, status).await
+    };
+    if !member.visitor.form_token_matches(&posted.csrf) {
+        return again(posted, FormErrors::whole(lang.t("form.expired")), StatusCode::FORBIDDEN).await;
+    }
+    let mut errors = FormErrors::default();
+    if posted.signer_name.trim().is_empty() {
+        errors.add("signer_name", lang.t("consent.error.name"));
+    }
+    if !posted.read {
+        errors.add("read", lang.t("consent.error.read"));
+    }
+    let modalities: Vec<Modality> = posted.modalities.iter().filter_map(|m| Modality::parse(m)).collect();
+    let purposes: Vec<Purpose> = posted.purposes.iter().filter_map(|p| Purpose::parse(p)).collect();
+    if modalities.is_empty() || purposes.is_empty() {
+        errors.add("grants", lang.t("consent.error.grants"));
+    }
+    let text_id = Uuid::parse_str(&posted.text_id).ok();
+    if !errors.is_empty() {
+        return again(posted, errors, StatusCode::UNPROCESSABLE_ENTITY).await;
+    }
+    let evidence = posted
+        .evidence
+        .iter()
+        .filter_map(|(sample, kind)| {
+            Some(Evidence {
+                sample_id: Uuid::parse_str(sample).ok()?,
+                document_type: DocumentType::parse(kind)?,
+            })
+        })
+        .collect();
+    let order = match crate::orders::load_own(&state.db, &member.actor, id).await {
+        Ok(order) => order,
+        Err(err) => return page::failure(&state, &member.visitor, err),
+    };
+    let headers = &member.visitor.headers;
+    let own = OwnSignature {
+        party: own_party(&order),
+        signer_name: posted.signer_name.clone(),
+        text_id: text_id.unwrap_or_default(),
+        decision: ConsentDecision::Given,
+        grants: Grants {
+            modalities,
+            purposes,
+            scope: Vec::new(),
+        },
+        evidence,
+        iteration_id: None,
+        ip: Some(crate::accounts::client_address(headers, peer, &state.settings.auth)),
+        user_agent: headers
+            .get(header::USER_AGENT)
+            .and_then(|v| v.to_str().ok())
+            .map(|v| v.chars().take(500).collect()),
+    };
+    match consents::sign_own(&state, &member.actor, id, own).await {
+        Ok(_) => page::see_other(&format!("/orders/{id}/consent")),
+        Err(err) if err.status().is_client_error() => {
+            let fields = [
+                (Code::InvalidSignerName, "signer_name"),
+                (Code::EmptyGrant, "grants"),
+                (Code::EvidenceRequired, "evidence"),
+                (Code::InvalidEvidence, "evidence"),
+            ];
+            let errors = FormErrors::from_refusal(lang, &err, &fields);
+            again(posted, errors, err.status()).await
+        }
+        Err(err) => page::failure(&state, &member.visitor, err),
+    }
+}

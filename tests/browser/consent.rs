@@ -1,0 +1,101 @@
+//! The customer's consent from the page: the policy's needs in words, documents uploaded as
+//! evidence the same way as samples, the exact text version shown and signed with grants
+//! ticked one by one; mistakes said next to their fields.
+
+use std::path::PathBuf;
+
+use keepsake::media::samples;
+
+use crate::harness::{self, Browser, Options};
+use crate::helpers::{TEST_PASSWORD, TestApp, order_body};
+
+async fn sign_in(browser: &Browser) {
+    browser.goto("/signin").await;
+    browser.fill("#email", "customer@example.com").await;
+    browser.fill("#password", TEST_PASSWORD).await;
+    browser.submit("form[action='/signin'] button[type=submit]").await;
+}
+
+async fn queue_done(browser: &Browser, count: usize) -> bool {
+    let states = browser
+        .client
+        .execute(
+            "return Array.from(document.querySelectorAll('#queue li')).map(li => li.dataset.state || '');",
+            vec![],
+        )
+        .await
+        .expect("states");
+    let states: Vec<String> = serde_json::from_value(states).unwrap_or_default();
+    states.len() == count && states.iter().all(|s| s == "verified")
+}
+
+#[tokio::test]
+async fn the_customer_uploads_evidence_and_signs_the_exact_text() {
+    let app = TestApp::spawn().await;
+    let order = app.create_order(&order_body("machine_driven")).await;
+    let id = order["id"].as_str().unwrap().to_owned();
+    let Some(browser) = harness::open(&app.base, Options { language: "en", javascript: true }).await
+    else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let certificate: PathBuf = dir.path().join("death-certificate.pdf");
+    std::fs::write(&certificate, samples::pdf()).unwrap();
+    let register: PathBuf = dir.path().join("household-register.png");
+    std::fs::write(&register, samples::png(900, 1200)).unwrap();
+
+    sign_in(&browser).await;
+    browser.goto(&format!("/orders/{id}/consent")).await;
+    let needs = browser.text("#needs").await;
+    assert!(needs.contains("still needed Your own consent"), "{needs}");
+    assert!(needs.contains("still needed A death certificate"), "{needs}");
+    assert!(needs.contains("still needed A document showing your relationship"), "{needs}");
+    let version = browser.text("#text-version").await;
+    assert!(version.contains("version 1"), "{version}");
+    assert!(!browser.text("#consent-text").await.is_empty(), "the text itself is shown");
+
+    browser.choose_files("#files", &[certificate, register]).await;
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(60);
+    while !queue_done(&browser, 2).await {
+        assert!(tokio::time::Instant::now() < deadline, "documents not checked in time");
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    browser.reload().await;
+
+    // Signing with nothing ticked: each mistake next to its field, nothing recorded.
+    browser.submit("form[action$='/consent'] button[type=submit]").await;
+    assert!(browser.exists("#signer_name-error").await);
+    assert!(browser.exists("#read-error").await);
+    assert!(browser.text("#grants").await.contains("Please tick at least one use"));
+    let consents = app.get(&format!("/api/v1/orders/{id}/consents")).await;
+    assert_eq!(consents.body.as_array().map(Vec::len), Some(0), "{:?}", consents.body);
+
+    // The documents named, the grants ticked, the name typed: signed.
+    let selects = browser
+        .client
+        .find_all(fantoccini::Locator::Css("#evidence select"))
+        .await
+        .unwrap();
+    assert_eq!(selects.len(), 2, "both checked documents can be cited");
+    for select in &selects {
+        let name = select.attr("id").await.unwrap().unwrap();
+        let label = browser.text(&format!("label[for='{name}']")).await;
+        let value = if label.contains("certificate") { "death_certificate" } else { "proof_of_relationship" };
+        browser.click(&format!("#{name} option[value='{value}']")).await;
+    }
+    for tick in ["#modality-face", "#modality-voice", "#purpose-training", "#purpose-avatar", "#read"] {
+        browser.click(tick).await;
+    }
+    browser.fill("#signer_name", "Chen Xiao").await;
+    browser.submit("form[action$='/consent'] button[type=submit]").await;
+    assert!(!browser.exists("#error-summary").await, "{}", browser.text("main").await);
+    let needs = browser.text("#needs").await;
+    assert!(!needs.contains("still needed"), "every need met: {needs}");
+    let signed = browser.text("#signed").await;
+    assert!(signed.contains("You: Chen Xiao") && signed.contains("text version 1"), "{signed}");
+    assert!(!browser.exists("#consent-text").await, "signed: the form is gone");
+
+    let status = app.get(&format!("/api/v1/orders/{id}/consent-status")).await;
+    assert_eq!(status.body["complete"], true, "{:?}", status.body);
+    browser.close().await;
+}
