@@ -18,7 +18,9 @@ pub use invite::{
     invitations, invite, open as open_invitation, signed_through,
 };
 pub use receipt::{ConsentReceipt, receipt};
-pub use sign::{OwnSignature, Signature, Signer, record_signature, sign_own};
+pub use sign::{
+    LinkSignature, OwnSignature, Signature, Signer, record_signature, sign_own, sign_through_link,
+};
 pub use status::{order_facts, records, status, status_of};
 pub use texts::{NewText, current as current_texts, publish as publish_text, text};
 pub use withdraw::{Withdrawal, withdraw, withdraw_own};

@@ -368,3 +368,46 @@ pub async fn sign_own(
     };
     record_signature(state, &order, signer, signature, actor.request_id()).await
 }
+
+/// A signature (or a "no") given through an invitation link, as typed at a door.
+pub struct LinkSignature {
+    pub signer_name: String,
+    pub text_id: Uuid,
+    pub decision: ConsentDecision,
+    pub grants: Grants,
+    pub ip: Option<String>,
+    pub user_agent: Option<String>,
+    pub request_id: Option<String>,
+}
+
+/// Sign through the link `token` of order `order_id` — no account: the token is the
+/// credential (404 as if unknown for another order's link, 410 once used or expired). The
+/// invitee signs as the invited party with the relationship the invitation recorded.
+pub async fn sign_through_link(
+    state: &AppState,
+    order_id: Uuid,
+    token: &str,
+    signed: LinkSignature,
+) -> AppResult<ConsentRow> {
+    let (invitation, order) = super::by_token(&state.db, order_id, token).await?;
+    super::check_signable(&invitation)?;
+    let signer = Signer {
+        name: signed.signer_name,
+        user_id: None,
+        invitation_id: Some(invitation.id),
+        verification_method: "invitation_link",
+        ip: signed.ip,
+        user_agent: signed.user_agent,
+        actor: Actor::invitee(invitation.id),
+    };
+    let signature = Signature {
+        party: invitation.party,
+        relationship: invitation.relationship.clone(),
+        text_id: signed.text_id,
+        decision: signed.decision,
+        grants: signed.grants,
+        evidence: Vec::new(),
+        iteration_id: None,
+    };
+    record_signature(state, &order, signer, signature, signed.request_id.as_deref()).await
+}

@@ -26,7 +26,7 @@ use super::consents::{
 use super::extract::{ApiJson, ApiPath, OptionalJson, RequestId};
 use super::session::Caller;
 use crate::audit::Actor;
-use crate::consents::{self, InvitationState, Signature, Signer};
+use crate::consents::{self, InvitationState};
 use crate::db::{self, consents::InvitationRow};
 use crate::domain::consent::{ConsentDecision, ConsentParty, Grants};
 use crate::domain::order::{DeliveryMode, Relationship};
@@ -253,30 +253,17 @@ async fn sign_invitation(
     request_id: RequestId,
     ApiJson(req): ApiJson<InviteeSignature>,
 ) -> AppResult<Response> {
-    let (invitation, order) = consents::by_token(&state.db, id, &token).await?;
-    consents::check_signable(&invitation)?;
-    let party = invitation.party;
     let (ip, user_agent) = client_facts(&state, &headers, peer);
-    let signer = Signer {
-        name: req.signer_name,
-        user_id: None,
-        invitation_id: Some(invitation.id),
-        verification_method: "invitation_link",
-        ip,
-        user_agent,
-        actor: Actor::invitee(invitation.id),
-    };
-    let signature = Signature {
-        party,
-        relationship: invitation.relationship.clone(),
+    let signed = consents::LinkSignature {
+        signer_name: req.signer_name,
         text_id: req.text_id,
         decision: req.decision,
         grants: req.grants,
-        evidence: Vec::new(),
-        iteration_id: None,
+        ip,
+        user_agent,
+        request_id: request_id.0,
     };
-    let row = consents::record_signature(&state, &order, signer, signature, request_id.as_deref())
-        .await?;
+    let row = consents::sign_through_link(&state, id, &token, signed).await?;
     Ok((StatusCode::CREATED, Json(ConsentView::from(&row))).into_response())
 }
 

@@ -99,3 +99,77 @@ async fn the_customer_uploads_evidence_and_signs_the_exact_text() {
     assert_eq!(status.body["complete"], true, "{:?}", status.body);
     browser.close().await;
 }
+
+#[tokio::test]
+async fn a_relative_signs_through_the_link_without_an_account_and_another_declines() {
+    let app = TestApp::spawn().await;
+    let order = app.create_order(&order_body("machine_driven")).await;
+    let id = order["id"].as_str().unwrap().to_owned();
+    let Some(family) = harness::open(&app.base, Options { language: "zh-CN", javascript: true }).await
+    else {
+        return;
+    };
+    sign_in(&family).await;
+    let mut links = Vec::new();
+    for (relationship, name) in [("spouse", "王建国"), ("sibling", "陈明")] {
+        family.goto(&format!("/orders/{id}/consent")).await;
+        family.click("#party option[value='relative']").await;
+        family.click(&format!("#relationship option[value='{relationship}']")).await;
+        family.fill("#invitee_name", name).await;
+        family.submit("form[action$='/invitations'] button[type=submit]").await;
+        let note = family.text("#new-link").await;
+        assert!(note.contains(name) && note.contains("只能使用一次"), "{note}");
+        links.push(family.value("#link").await);
+    }
+    family.close().await;
+
+    // The first relative opens the link in a browser of their own, with no account.
+    let Some(relative) = harness::open(&app.base, Options { language: "zh-CN", javascript: false }).await
+    else {
+        return;
+    };
+    let path = links[0].trim_start_matches(&app.base).to_owned();
+    assert!(path.starts_with(&format!("/invitations/{id}/")), "{path}");
+    relative.goto(&path).await;
+    assert!(relative.text("main h1").await.contains("请您给予同意"));
+    assert!(relative.text("#asked").await.contains("Chen Mei"));
+    assert!(!relative.text("#consent-text").await.is_empty());
+    // Agreeing without ticking anything is said at the field; nothing is recorded.
+    relative.fill("#signer_name", "王建国").await;
+    relative.click("#read").await;
+    relative.submit("#sign").await;
+    assert!(relative.text("#grants").await.contains("请至少勾选"));
+    for tick in ["#modality-face", "#modality-voice", "#purpose-training", "#purpose-avatar", "#read"] {
+        relative.click(tick).await;
+    }
+    relative.fill("#signer_name", "王建国").await;
+    relative.submit("#sign").await;
+    assert!(relative.text("#given").await.contains("您的同意已记录"));
+    assert!(!relative.exists("#consent-text").await, "a used link cannot sign again");
+
+    // The second declines: a "no" recorded as such.
+    let path = links[1].trim_start_matches(&app.base).to_owned();
+    relative.goto(&path).await;
+    relative.fill("#signer_name", "陈明").await;
+    relative.click("#read").await;
+    relative.submit("#decline").await;
+    assert!(relative.text("#given").await.contains("您不同意"));
+    relative.close().await;
+
+    let consents = app.get(&format!("/api/v1/orders/{id}/consents")).await;
+    let items = consents.body.as_array().unwrap();
+    let decisions: Vec<(&str, &str, &str)> = items
+        .iter()
+        .map(|c| {
+            (
+                c["relationship"].as_str().unwrap(),
+                c["decision"].as_str().unwrap(),
+                c["verification_method"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        decisions,
+        vec![("spouse", "given", "invitation_link"), ("sibling", "refused", "invitation_link")]
+    );
+}

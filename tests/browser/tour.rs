@@ -44,6 +44,14 @@ async fn tour() {
     // One order so "my orders" has a row (created through the API, as the same customer).
     let order = app.create_order(&order_body("machine_driven")).await;
     let id = order["id"].as_str().expect("order id").to_owned();
+    let invited = app
+        .post(
+            &format!("/api/v1/orders/{id}/consent-invitations"),
+            &serde_json::json!({ "party": "relative", "relationship": "spouse", "invitee_name": "Wang Jianguo" }),
+        )
+        .await;
+    let token = invited.body["token"].as_str().expect("invitation token").to_owned();
+    let invitation = format!("/invitations/{id}/{token}");
     let shots: Option<PathBuf> = std::env::var_os("KEEPSAKE_SCREENSHOTS").map(PathBuf::from);
     let shots = shots.as_deref();
     let mut problems = Vec::new();
@@ -79,6 +87,7 @@ async fn tour() {
             ("order", order_page.as_str()),
             ("samples", samples.as_str()),
             ("consent", consent.as_str()),
+            ("invitation", invitation.as_str()),
         ];
         for (name, path) in SIGNED_IN.iter().chain(drafts.iter()) {
             browser.goto(path).await;

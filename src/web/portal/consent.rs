@@ -19,7 +19,7 @@ use crate::domain::consent::{
     ConsentDecision, ConsentParty, DocumentType, Evidence, Grants, Modality, Purpose,
 };
 use crate::domain::consent_policy::Requirement;
-use crate::domain::order::DeliveryMode;
+use crate::domain::order::{DeliveryMode, Relationship};
 use crate::domain::sample::{SampleKind, SampleStatus};
 use crate::problem::Code;
 use crate::state::AppState;
@@ -72,6 +72,22 @@ struct ConsentPage {
     accepts_documents: bool,
     words_json: String,
     errors: FormErrors,
+    /// The parties the customer may invite here: (value, words).
+    invitable: Vec<(&'static str, String)>,
+    relationships: Vec<(&'static str, String)>,
+    invite_errors: FormErrors,
+    /// A link just made: (for whom, the address) — shown once.
+    new_link: Option<(String, String)>,
+    link_note: String,
+}
+
+/// What the page shows besides the order: what was posted, and what came of it.
+#[derive(Default)]
+struct Outcome {
+    posted: Posted,
+    errors: FormErrors,
+    invite_errors: FormErrors,
+    new_link: Option<(String, String)>,
 }
 
 /// The form as posted: repeated checkboxes and one `evidence-<sample id>` per document.
@@ -119,7 +135,7 @@ fn need_in_words(lang: Lang, requirement: &Requirement) -> String {
 }
 
 /// The purposes a customer may grant for this mode (the ones the work needs first).
-fn purposes_for(mode: DeliveryMode) -> &'static [Purpose] {
+pub(super) fn purposes_for(mode: DeliveryMode) -> &'static [Purpose] {
     match mode {
         DeliveryMode::MachineDriven => &[
             Purpose::Training,
@@ -136,6 +152,21 @@ fn purposes_for(mode: DeliveryMode) -> &'static [Purpose] {
     }
 }
 
+/// Whom the customer may invite on this order (the service decides again on posting).
+fn invitable_parties(order: &OrderRecord) -> Vec<ConsentParty> {
+    let mut parties = Vec::new();
+    if !order.subject.living {
+        parties.push(ConsentParty::Relative);
+    }
+    if order.subject.living && !order.subject.living_twin {
+        parties.push(ConsentParty::LivingSubject);
+    }
+    if order.delivery_mode == DeliveryMode::HumanDriven {
+        parties.push(ConsentParty::Actor);
+    }
+    parties
+}
+
 /// The party the customer signs as on this order.
 fn own_party(order: &OrderRecord) -> ConsentParty {
     if order.subject.living_twin {
@@ -149,10 +180,10 @@ async fn render_page(
     state: &AppState,
     Member { visitor, actor }: &Member,
     id: Uuid,
-    posted: Posted,
-    errors: FormErrors,
+    outcome: Outcome,
     status: StatusCode,
 ) -> Response {
+    let Outcome { posted, errors, invite_errors, new_link } = outcome;
     let lang = visitor.lang;
     let (order, consent_status) = match consents::status(&state.db, actor, id).await {
         Ok(found) => found,
@@ -235,6 +266,16 @@ async fn render_page(
         })
         .collect();
     let version = text.as_ref().map(|t| t.version.to_string()).unwrap_or_default();
+    let invitable = invitable_parties(&order)
+        .into_iter()
+        .map(|p| (p.as_str(), lang.text(&format!("consent.invite_party.{}", p.as_str()))))
+        .collect();
+    let relationships = Relationship::ALL
+        .iter()
+        .filter(|r| **r != Relationship::OneSelf)
+        .map(|r| (r.as_str(), lang.text(&format!("consent.relative.{}", r.as_str()))))
+        .collect();
+    let days = (state.settings.consent.invitation_ttl_hours / 24).max(1).to_string();
     let template = ConsentPage {
         version_line: lang.fill("consent.version", &[("version", &version)]),
         read_line: lang.fill("consent.read", &[("version", &version)]),
@@ -259,13 +300,21 @@ async fn render_page(
         accepts_documents: order.status.accepts_samples(),
         words_json: super::samples::uploader_words(lang),
         errors,
+        invitable,
+        relationships,
+        invite_errors,
+        link_note: lang.fill(
+            "consent.link_note",
+            &[("name", new_link.as_ref().map_or("", |(n, _)| n.as_str())), ("days", &days)],
+        ),
+        new_link,
     };
     page::render(state, visitor, status, Privacy::Personal, &template)
 }
 
 /// `GET /orders/{id}/consent`.
 pub async fn show(State(state): State<AppState>, member: Member, Path(id): Path<Uuid>) -> Response {
-    render_page(&state, &member, id, Posted::default(), FormErrors::default(), StatusCode::OK).await
+    render_page(&state, &member, id, Outcome::default(), StatusCode::OK).await
 }
 
 /// `POST /orders/{id}/consent`: sign the shown text with the grants and evidence chosen.
@@ -279,7 +328,8 @@ pub async fn sign(
     let posted = Posted::parse(&body);
     let lang = member.visitor.lang;
     let again = async |posted: Posted, errors: FormErrors, status: StatusCode| {
-        render_page(&state, &member, id, posted, errors, status).await
+        let outcome = Outcome { posted, errors, ..Outcome::default() };
+        render_page(&state, &member, id, outcome, status).await
     };
     if !member.visitor.form_token_matches(&posted.csrf) {
         return again(posted, FormErrors::whole(lang.t("form.expired")), StatusCode::FORBIDDEN).await;
@@ -347,4 +397,77 @@ pub async fn sign(
         }
         Err(err) => page::failure(&state, &member.visitor, err),
     }
+}
+
+/// The invitation form as posted.
+#[derive(serde::Deserialize, Default)]
+#[serde(default)]
+pub struct InviteForm {
+    csrf: String,
+    party: String,
+    relationship: String,
+    invitee_name: String,
+}
+
+/// `POST /orders/{id}/invitations`: make a link for a relative, the actor or the living
+/// subject to sign through; the page shows it once, to send as the family likes.
+pub async fn invite(
+    State(state): State<AppState>,
+    member: Member,
+    Path(id): Path<Uuid>,
+    axum::Form(form): axum::Form<InviteForm>,
+) -> Response {
+    let lang = member.visitor.lang;
+    let refused = async |invite_errors: FormErrors, status: StatusCode| {
+        let outcome = Outcome { invite_errors, ..Outcome::default() };
+        render_page(&state, &member, id, outcome, status).await
+    };
+    if !member.visitor.form_token_matches(&form.csrf) {
+        return refused(FormErrors::whole(lang.t("form.expired")), StatusCode::FORBIDDEN).await;
+    }
+    let Some(party) = ConsentParty::parse(&form.party) else {
+        let mut errors = FormErrors::default();
+        errors.add("party", lang.t("consent.error.party"));
+        return refused(errors, StatusCode::UNPROCESSABLE_ENTITY).await;
+    };
+    let invite = consents::Invite {
+        party,
+        relationship: Relationship::parse(&form.relationship),
+        invitee_name: form.invitee_name.clone(),
+    };
+    let ttl = state.settings.consent.invitation_ttl_hours;
+    match consents::invite(&state.db, &member.actor, id, invite, ttl).await {
+        Ok(invited) => {
+            let base = page_base(&state, &member.visitor.headers);
+            let link = format!("{base}/invitations/{id}/{}", invited.token);
+            let outcome = Outcome {
+                new_link: Some((invited.row.invitee_name.clone(), link)),
+                ..Outcome::default()
+            };
+            render_page(&state, &member, id, outcome, StatusCode::OK).await
+        }
+        Err(err) if err.status().is_client_error() => {
+            let fields = [
+                (Code::InvalidInviteeName, "invitee_name"),
+                (Code::RelationshipRequired, "relationship"),
+                (Code::PartyNotInvitable, "party"),
+            ];
+            refused(FormErrors::from_refusal(lang, &err, &fields), err.status()).await
+        }
+        Err(err) => page::failure(&state, &member.visitor, err),
+    }
+}
+
+/// The address pages are reached at: the configured public base URL, else this request's
+/// host (shown only to the customer who asked, to copy).
+fn page_base(state: &AppState, headers: &axum::http::HeaderMap) -> String {
+    let configured = state.settings.notifications.public_base_url.trim_end_matches('/');
+    if !configured.is_empty() {
+        return configured.to_owned();
+    }
+    let host = headers
+        .get(header::HOST)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("127.0.0.1");
+    format!("http://{host}")
 }

@@ -4,6 +4,7 @@
 mod account;
 mod consent;
 mod draft;
+mod invitation;
 mod landing;
 mod order_page;
 mod orders;
@@ -27,5 +28,7 @@ pub fn router() -> Router<AppState> {
         .route("/orders/{id}/questions", get(draft::questions_form).post(draft::save_questions))
         .route("/orders/{id}/samples", get(samples::show))
         .route("/orders/{id}/consent", get(consent::show).post(consent::sign))
+        .route("/orders/{id}/invitations", axum::routing::post(consent::invite))
+        .route("/invitations/{order}/{token}", get(invitation::show).post(invitation::answer))
         .route("/orders/{id}/submit", axum::routing::post(order_page::submit))
 }
