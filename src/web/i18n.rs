@@ -295,4 +295,21 @@ mod tests {
             }
         }
     }
+
+    #[test]
+    fn every_event_a_family_may_see_has_chinese_words() {
+        use crate::domain::events::EventKind;
+        use crate::domain::timeline::{Audience, sees};
+        // `sees` decides data-rights events by who filed them: ask as for the customer's own.
+        let detail = serde_json::json!({ "by_customer": true });
+        for kind in EventKind::ALL {
+            if !sees(*kind, Audience::Customer, &detail) {
+                continue;
+            }
+            let k = kind.as_str();
+            let said = Lang::ZhCn.lookup(&format!("timeline.{k}")).is_some()
+                || Lang::ZhCn.lookup(&format!("timeline_short.{k}")).is_some();
+            assert!(said, "zh-CN.toml has no words for the customer's event {k}");
+        }
+    }
 }

@@ -15,3 +15,9 @@ mod new_order;
 mod portal;
 mod samples;
 mod tour;
+
+#[allow(dead_code)]
+#[path = "../api/workflow.rs"]
+mod workflow;
+
+mod delivery;

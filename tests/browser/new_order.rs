@@ -84,7 +84,7 @@ async fn begin_and_resume(language: &'static str, javascript: bool) {
         _ => "请至少添加一张照片",
     };
     assert!(refusal.contains(expected), "{refusal}");
-    let timeline = browser.text(".timeline").await;
+    let timeline = browser.text("#events").await;
     let started = match language {
         "en" => "You started this order.",
         _ => "您创建了这份订单。",

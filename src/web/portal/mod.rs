@@ -7,6 +7,7 @@ mod draft;
 mod invitation;
 mod landing;
 mod order_page;
+mod order_sections;
 mod orders;
 mod samples;
 
@@ -30,5 +31,6 @@ pub fn router() -> Router<AppState> {
         .route("/orders/{id}/consent", get(consent::show).post(consent::sign))
         .route("/orders/{id}/invitations", axum::routing::post(consent::invite))
         .route("/invitations/{order}/{token}", get(invitation::show).post(invitation::answer))
+        .route("/orders/{id}/files/{file}", get(order_sections::download))
         .route("/orders/{id}/submit", axum::routing::post(order_page::submit))
 }

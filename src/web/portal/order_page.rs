@@ -50,6 +50,7 @@ struct OrderPage {
     samples_ready: bool,
     events: Vec<Event>,
     errors: FormErrors,
+    more: super::order_sections::Sections,
 }
 
 /// The sufficiency report's criteria in words ("3 more photos", "2 more minutes of voice").
@@ -80,17 +81,26 @@ pub fn samples_in_words(lang: Lang, report: &SufficiencyReport) -> Vec<String> {
         .collect()
 }
 
-/// A timeline entry in the visitor's language: the catalog's words for its kind (and
-/// decision) when it has them, else the service's own sentence.
+/// A timeline entry in the visitor's language: the catalog's words for its kind (and the
+/// status it led to) when it has them; else, in English, the service's own sentence (which
+/// carries details such as which consent or which payment); else the catalog's shorter
+/// sentence for the kind, without those details (`timeline_short`).
 fn event_in_words(lang: Lang, entry: &TimelineEntry) -> String {
     let key = format!("timeline.{}", entry.kind);
-    let by_status = entry
+    let exact = entry
         .status
         .as_deref()
-        .and_then(|s| lang.lookup(&format!("{key}.{s}")));
-    by_status
-        .or_else(|| lang.lookup(&key))
-        .map_or_else(|| entry.message.clone(), str::to_owned)
+        .and_then(|s| lang.lookup(&format!("{key}.{s}")))
+        .or_else(|| lang.lookup(&key));
+    if let Some(text) = exact {
+        return text.to_owned();
+    }
+    match lang {
+        Lang::En => entry.message.clone(),
+        _ => lang
+            .lookup(&format!("timeline_short.{}", entry.kind))
+            .map_or_else(|| entry.message.clone(), str::to_owned),
+    }
 }
 
 async fn show_with(
@@ -112,6 +122,10 @@ async fn show_with(
         Err(err) => return page::failure(state, visitor, err),
     };
     let (lang, zone) = (visitor.lang, state.settings.studio.zone());
+    let more = match super::order_sections::load(state, actor, &order, &entries, lang).await {
+        Ok(more) => more,
+        Err(err) => return page::failure(state, visitor, err),
+    };
     let missing = intake::missing_for_submit(&order.subject, &order.intake, order.delivery_mode)
         .into_iter()
         .map(|field| Missing {
@@ -145,6 +159,7 @@ async fn show_with(
             })
             .collect(),
         errors,
+        more,
     };
     page::render(state, visitor, status, Privacy::Personal, &template)
 }
