@@ -26,7 +26,10 @@ use crate::state::AppState;
 pub enum Claimed {
     Fresh(Lease, Heartbeat),
     /// The stored answer (status and body) of the request that used the key first.
-    Answered { status: u16, body: serde_json::Value },
+    Answered {
+        status: u16,
+        body: serde_json::Value,
+    },
 }
 
 /// Renews a claimed key's lease in the background; dropping it stops the renewals.
@@ -96,7 +99,10 @@ pub fn key_in_progress() -> AppError {
 pub enum Once<T> {
     Created(T),
     /// The stored answer to the first request with this key.
-    Replayed { status: u16, body: serde_json::Value },
+    Replayed {
+        status: u16,
+        body: serde_json::Value,
+    },
 }
 
 /// Create at most once per `owner`'s `key`: `request` (what identifies the request: its body,

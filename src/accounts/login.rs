@@ -365,9 +365,8 @@ pub async fn resume(
     session_token: &str,
 ) -> AppResult<Option<LiveSession>> {
     let now = db::now();
-    let idle = chrono::Duration::seconds(
-        i64::try_from(auth.session_idle_secs).unwrap_or(i64::MAX / 1000),
-    );
+    let idle =
+        chrono::Duration::seconds(i64::try_from(auth.session_idle_secs).unwrap_or(i64::MAX / 1000));
     let Some(session) =
         db::sessions::find_live(db, &token::digest(session_token), now, now - idle).await?
     else {

@@ -409,5 +409,12 @@ pub async fn sign_through_link(
         evidence: Vec::new(),
         iteration_id: None,
     };
-    record_signature(state, &order, signer, signature, signed.request_id.as_deref()).await
+    record_signature(
+        state,
+        &order,
+        signer,
+        signature,
+        signed.request_id.as_deref(),
+    )
+    .await
 }

@@ -16,9 +16,9 @@ use uuid::Uuid;
 
 use super::extract::{ApiJson, RequestId};
 use super::session::Caller;
-use crate::cookies;
 use crate::accounts;
 use crate::audit::Actor;
+use crate::cookies;
 use crate::db::users::UserRecord;
 use crate::domain::account::Role;
 use crate::error::{AppResult, Problem};

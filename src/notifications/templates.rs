@@ -80,10 +80,12 @@ pub fn render(facts: &Facts<'_>) -> Plan {
         return skip("the message names no order reference");
     };
     let link = |path: &str| format!("{}{path}", facts.base_url.trim_end_matches('/'));
-    let order_path = |suffix: &str| {
+    // The family's links lead to their order's page (which shows the timeline, follow-ups,
+    // live sessions and payments); `part` is the section's anchor.
+    let order_path = |part: &str| {
         facts
             .order_id
-            .map(|id| link(&format!("/api/v1/orders/{id}{suffix}")))
+            .map(|id| link(&format!("/orders/{id}{part}")))
     };
     let customer = |subject: String, lines: Vec<String>| {
         Plan::Send(Rendered {
@@ -103,7 +105,12 @@ pub fn render(facts: &Facts<'_>) -> Plan {
             status_mail(reference, from, to, &page, facts, customer)
         }
         "order.erased" => {
-            let Some(certificate) = facts.payload["certificate_url"].as_str() else {
+            // The certificate's page; messages queued before the pages named the API's path.
+            let page = facts.order_id.map(|id| format!("/orders/{id}/certificate"));
+            let Some(certificate) = page
+                .as_deref()
+                .or_else(|| facts.payload["certificate_url"].as_str())
+            else {
                 return skip("the message names no certificate");
             };
             customer(
@@ -161,7 +168,7 @@ pub fn render(facts: &Facts<'_>) -> Plan {
             })
         }
         "iteration.consent_needed" | "iteration.status_changed" => {
-            let Some(page) = order_path("/iterations") else {
+            let Some(page) = order_path("#iterations-heading") else {
                 return skip("the message names no order");
             };
             iteration_mail(reference, &page, facts, customer)
@@ -185,7 +192,7 @@ pub fn render(facts: &Facts<'_>) -> Plan {
                     vec![format!(
                         "The live session for order {reference} booked for {when} is cancelled. \
                          Sign in to read why: {}",
-                        order_path("/live-sessions").unwrap_or_default()
+                        order_path("#sessions-heading").unwrap_or_default()
                     )],
                 )
             }
@@ -230,7 +237,7 @@ pub fn render(facts: &Facts<'_>) -> Plan {
                     ),
                     format!(
                         "Your balance: {}",
-                        order_path("/payments").unwrap_or_default()
+                        order_path("#money-heading").unwrap_or_default()
                     ),
                 ],
             )
@@ -452,7 +459,7 @@ fn money(amount_minor: i64, currency: &str) -> String {
 
 /// Where the customer reads what the studio asked or decided.
 fn timeline(page: &str) -> String {
-    format!("{page}/events")
+    format!("{page}#timeline")
 }
 
 fn body(paragraphs: Vec<String>, studio: &str) -> String {
@@ -502,9 +509,8 @@ mod tests {
             mail.body
         );
         assert!(
-            mail.body.contains(
-                "https://desk.example/api/v1/orders/00000000-0000-0000-0000-000000000000"
-            )
+            mail.body
+                .contains("https://desk.example/orders/00000000-0000-0000-0000-000000000000")
         );
     }
 
@@ -568,7 +574,12 @@ mod tests {
             mail.subject,
             "Order KS-2026-000007: follow-up 2 needs your consent"
         );
-        assert!(mail.body.contains("/iterations"), "{}", mail.body);
+        assert!(
+            mail.body
+                .contains("/orders/00000000-0000-0000-0000-000000000000#iterations-heading"),
+            "{}",
+            mail.body
+        );
         let started = json!({ "reference": "KS-2026-000007", "iteration": 2, "to": "in_production", "due_at": "2026-12-01T00:00:00Z" });
         let mail = sent(render(&facts("iteration.status_changed", &started)));
         assert!(
@@ -655,9 +666,20 @@ mod tests {
     }
 
     #[test]
-    fn erasure_links_the_certificate() {
+    fn erasure_links_the_certificate_page() {
         let payload = json!({ "reference": "KS-2026-000007", "certificate_url": "/api/v1/orders/x/destruction-certificate" });
         let mail = sent(render(&facts("order.erased", &payload)));
+        assert!(
+            mail.body.contains(
+                "https://desk.example/orders/00000000-0000-0000-0000-000000000000/certificate"
+            ),
+            "{}",
+            mail.body
+        );
+        // A message queued before the pages (no order id) still links what it named.
+        let mut older = facts("order.erased", &payload);
+        older.order_id = None;
+        let mail = sent(render(&older));
         assert!(
             mail.body
                 .contains("https://desk.example/api/v1/orders/x/destruction-certificate")

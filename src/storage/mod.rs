@@ -261,7 +261,12 @@ impl ObjectStore {
         Self {
             client,
             presigner,
-            browser_origin: origin_of(config.public_endpoint.as_deref().unwrap_or(&config.endpoint)),
+            browser_origin: origin_of(
+                config
+                    .public_endpoint
+                    .as_deref()
+                    .unwrap_or(&config.endpoint),
+            ),
             bucket: config.bucket.clone(),
             proves_assembled_sha256: config.proves_assembled_sha256,
         }

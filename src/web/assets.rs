@@ -19,9 +19,17 @@ struct Asset {
 }
 
 const FILES: &[(&str, &str, &[u8])] = &[
-    ("site.css", "text/css; charset=utf-8", include_bytes!("../../assets/site.css")),
+    (
+        "site.css",
+        "text/css; charset=utf-8",
+        include_bytes!("../../assets/site.css"),
+    ),
     ("upload.js", JS, include_bytes!("../../assets/upload.js")),
-    ("hash-worker.js", JS, include_bytes!("../../assets/hash-worker.js")),
+    (
+        "hash-worker.js",
+        JS,
+        include_bytes!("../../assets/hash-worker.js"),
+    ),
 ];
 
 const JS: &str = "text/javascript; charset=utf-8";
@@ -48,15 +56,18 @@ fn hashed_name(name: &str, body: &[u8]) -> String {
 
 /// The URL path of asset `name` as served now (`/assets/site.<hash>.css`).
 pub fn href(name: &str) -> String {
-    ASSETS
-        .iter()
-        .find(|a| a.name == name)
-        .map_or_else(|| format!("/assets/{name}"), |a| format!("/assets/{}", a.hashed))
+    ASSETS.iter().find(|a| a.name == name).map_or_else(
+        || format!("/assets/{name}"),
+        |a| format!("/assets/{}", a.hashed),
+    )
 }
 
 /// Every asset's bytes, for page weights.
 pub fn size(name: &str) -> usize {
-    ASSETS.iter().find(|a| a.name == name).map_or(0, |a| a.body.len())
+    ASSETS
+        .iter()
+        .find(|a| a.name == name)
+        .map_or(0, |a| a.body.len())
 }
 
 /// `GET /assets/{hashed name}`: the file, cacheable for a year; an old or unknown name is 404.
@@ -66,7 +77,10 @@ pub async fn serve(Path(requested): Path<String>) -> Response {
     };
     (
         [
-            (header::CONTENT_TYPE, HeaderValue::from_static(asset.content_type)),
+            (
+                header::CONTENT_TYPE,
+                HeaderValue::from_static(asset.content_type),
+            ),
             (
                 header::CACHE_CONTROL,
                 HeaderValue::from_static("public, max-age=31536000, immutable"),
@@ -83,7 +97,10 @@ mod tests {
 
     #[test]
     fn names_carry_the_content_hash() {
-        assert_eq!(hashed_name("site.css", b"a").len(), "site.".len() + 12 + ".css".len());
+        assert_eq!(
+            hashed_name("site.css", b"a").len(),
+            "site.".len() + 12 + ".css".len()
+        );
         assert_ne!(hashed_name("site.css", b"a"), hashed_name("site.css", b"b"));
         assert!(href("site.css").starts_with("/assets/site."));
         assert!(size("site.css") > 0);

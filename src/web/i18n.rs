@@ -145,8 +145,18 @@ impl Lang {
 }
 
 const MONTHS: [&str; 12] = [
-    "January", "February", "March", "April", "May", "June", "July", "August", "September",
-    "October", "November", "December",
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
 ];
 
 static EN: LazyLock<HashMap<String, String>> =
@@ -198,8 +208,14 @@ mod tests {
     #[test]
     fn the_switch_wins_then_the_browser_then_chinese() {
         assert_eq!(Lang::negotiate(Some("en"), Some("zh-CN")), Lang::En);
-        assert_eq!(Lang::negotiate(None, Some("fr;q=1, en-GB;q=0.8, zh;q=0.5")), Lang::En);
-        assert_eq!(Lang::negotiate(None, Some("en;q=0.3, zh-TW;q=0.9")), Lang::ZhCn);
+        assert_eq!(
+            Lang::negotiate(None, Some("fr;q=1, en-GB;q=0.8, zh;q=0.5")),
+            Lang::En
+        );
+        assert_eq!(
+            Lang::negotiate(None, Some("en;q=0.3, zh-TW;q=0.9")),
+            Lang::ZhCn
+        );
         assert_eq!(Lang::negotiate(Some("de"), Some("fr")), Lang::ZhCn);
         assert_eq!(Lang::negotiate(None, Some("en;q=0")), Lang::ZhCn);
         assert_eq!(Lang::negotiate(None, None), Lang::ZhCn);
@@ -222,14 +238,23 @@ mod tests {
     #[test]
     fn every_key_is_in_both_catalogs() {
         let [(_, zh), (_, en)] = catalog_sources();
-        assert!(zh.parse::<toml::Table>().is_ok(), "zh-CN.toml does not parse");
+        assert!(
+            zh.parse::<toml::Table>().is_ok(),
+            "zh-CN.toml does not parse"
+        );
         assert!(en.parse::<toml::Table>().is_ok(), "en.toml does not parse");
         let (zh, en) = (parse_catalog(zh), parse_catalog(en));
         assert!(en.len() > 20, "the English catalog is nearly empty");
         let missing_in_zh: Vec<_> = en.keys().filter(|k| !zh.contains_key(*k)).collect();
         let missing_in_en: Vec<_> = zh.keys().filter(|k| !en.contains_key(*k)).collect();
-        assert!(missing_in_zh.is_empty(), "missing in zh-CN.toml: {missing_in_zh:?}");
-        assert!(missing_in_en.is_empty(), "missing in en.toml: {missing_in_en:?}");
+        assert!(
+            missing_in_zh.is_empty(),
+            "missing in zh-CN.toml: {missing_in_zh:?}"
+        );
+        assert!(
+            missing_in_en.is_empty(),
+            "missing in en.toml: {missing_in_en:?}"
+        );
     }
 
     /// Keys the templates and page code name literally: `t("…")`, `fill("…")`, and the title
@@ -270,23 +295,45 @@ mod tests {
     #[test]
     fn every_key_the_pages_use_is_in_the_catalogs() {
         let used = keys_used();
-        assert!(used.len() > 30, "the key scan found almost nothing: {used:?}");
+        assert!(
+            used.len() > 30,
+            "the key scan found almost nothing: {used:?}"
+        );
         let catalog = parse_catalog(include_str!("../../i18n/en.toml"));
-        let missing: Vec<_> = used.iter().filter(|(_, k)| !catalog.contains_key(k)).collect();
-        assert!(missing.is_empty(), "keys used but not in the catalogs: {missing:?}");
+        let missing: Vec<_> = used
+            .iter()
+            .filter(|(_, k)| !catalog.contains_key(k))
+            .collect();
+        assert!(
+            missing.is_empty(),
+            "keys used but not in the catalogs: {missing:?}"
+        );
     }
 
     #[test]
     fn every_status_relationship_and_mode_is_said_in_words() {
         use crate::domain::order::{DeliveryMode, OrderStatus, Relationship};
         let mut keys: Vec<String> = Vec::new();
-        keys.extend(OrderStatus::ALL.iter().map(|s| format!("status.{}", s.as_str())));
-        keys.extend(Relationship::ALL.iter().map(|r| format!("relationship.{}", r.as_str())));
+        keys.extend(
+            OrderStatus::ALL
+                .iter()
+                .map(|s| format!("status.{}", s.as_str())),
+        );
+        keys.extend(
+            Relationship::ALL
+                .iter()
+                .map(|r| format!("relationship.{}", r.as_str())),
+        );
         for mode in DeliveryMode::ALL {
             keys.push(format!("mode.{}", mode.as_str()));
             keys.push(format!("landing.{}", mode.as_str()));
         }
-        for field in ["subject.death_date", "intake.purpose", "intake.family_awareness", "intake.support_network"] {
+        for field in [
+            "subject.death_date",
+            "intake.purpose",
+            "intake.family_awareness",
+            "intake.support_network",
+        ] {
             keys.push(format!("missing.{field}"));
         }
         for lang in Lang::ALL {

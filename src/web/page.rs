@@ -101,7 +101,11 @@ pub fn render(
         Ok(html) => html,
         Err(err) => {
             tracing::error!(error = %err, "a page template failed to render");
-            return (StatusCode::INTERNAL_SERVER_ERROR, "this page could not be shown").into_response();
+            return (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "this page could not be shown",
+            )
+                .into_response();
         }
     };
     let mut response = (status, html).into_response();
@@ -123,7 +127,10 @@ pub fn render(
     if let Ok(lang) = HeaderValue::from_str(visitor.lang.tag()) {
         headers.insert(header::CONTENT_LANGUAGE, lang);
     }
-    headers.insert(header::VARY, HeaderValue::from_static("Cookie, Accept-Language"));
+    headers.insert(
+        header::VARY,
+        HeaderValue::from_static("Cookie, Accept-Language"),
+    );
     if let Some(cookie) = visitor.form_cookie(state.settings.auth.secure_cookies) {
         crate::cookies::set(headers, &cookie);
     }

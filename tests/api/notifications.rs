@@ -262,11 +262,7 @@ async fn each_template_reaches_its_recipient_with_no_more_than_it_needs() {
         "{}",
         needs.body
     );
-    assert!(
-        needs
-            .body
-            .contains(&format!("/api/v1/orders/{order}/events"))
-    );
+    assert!(needs.body.contains(&format!("/orders/{order}#timeline")));
     let approval = by_subject(&customer, "is approved");
     let local = keepsake::notifications::templates::local_time(
         promised,
@@ -281,7 +277,7 @@ async fn each_template_reaches_its_recipient_with_no_more_than_it_needs() {
     by_subject(&customer, "has been delivered");
     let erased = by_subject(&customer, "destroyed");
     assert!(erased.body.contains(&format!(
-        "https://desk.studio.example/api/v1/orders/{order}/destruction-certificate"
+        "https://desk.studio.example/orders/{order}/certificate"
     )));
 
     let rows = keepsake::db::outbox::page(&app.state.db, None, None, 1000)
@@ -530,7 +526,7 @@ async fn a_change_committed_while_no_relay_ran_is_sent_once_by_a_later_relay() {
     let mails = listener.accepted();
     assert_eq!(mails.len(), 1);
     assert_eq!(mails[0].message_id(), message_id(id));
-    assert!(mails[0].body.contains(&format!("/api/v1/orders/{order}")));
+    assert!(mails[0].body.contains(&format!("/orders/{order}")));
     let events = keepsake::audit::events_for(&app.state.db, order.parse().unwrap())
         .await
         .unwrap();
@@ -729,5 +725,5 @@ async fn serve_relays_by_itself_when_smtp_is_configured() {
     let mails = listener.wait_for(1).await;
     assert_eq!(mails[0].rcpt_to, [CUSTOMER]);
     assert!(mails[0].subject().starts_with("We have received order KS-"));
-    assert!(mails[0].body.contains(&format!("/api/v1/orders/{order}")));
+    assert!(mails[0].body.contains(&format!("/orders/{order}")));
 }

@@ -16,7 +16,10 @@ fn browserish() -> reqwest::Client {
 }
 
 fn header<'a>(headers: &'a HeaderMap, name: &str) -> &'a str {
-    headers.get(name).and_then(|v| v.to_str().ok()).unwrap_or("")
+    headers
+        .get(name)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
 }
 
 /// `name=value` of each `Set-Cookie`.
@@ -51,12 +54,22 @@ async fn pages_carry_a_strict_policy_and_the_visitors_language() {
     let csp = header(&headers, "content-security-policy");
     assert!(csp.contains("frame-ancestors 'none'"), "{csp}");
     assert!(csp.contains("script-src 'self'"), "{csp}");
-    assert!(!csp.contains("unsafe-inline") && !csp.contains("unsafe-eval"), "{csp}");
+    assert!(
+        !csp.contains("unsafe-inline") && !csp.contains("unsafe-eval"),
+        "{csp}"
+    );
     assert!(header(&headers, "content-type").starts_with("text/html"));
     assert_eq!(header(&headers, "content-language"), "en");
     let html = reply.text().await.unwrap();
-    assert!(html.starts_with("<!doctype html>\n<html lang=\"en\">"), "{}", &html[..60]);
-    assert!(!html.contains("<script>") && !html.contains("style=\""), "no inline code");
+    assert!(
+        html.starts_with("<!doctype html>\n<html lang=\"en\">"),
+        "{}",
+        &html[..60]
+    );
+    assert!(
+        !html.contains("<script>") && !html.contains("style=\""),
+        "no inline code"
+    );
 
     // No preference: Chinese. A remembered choice beats the browser's.
     let zh = client.get(app.url("/")).send().await.unwrap();
@@ -83,7 +96,11 @@ async fn the_language_switch_goes_back_only_to_this_site() {
     assert_eq!(reply.status(), StatusCode::SEE_OTHER);
     assert_eq!(header(reply.headers(), "location"), "/signin");
     assert!(set_cookies(reply.headers()).contains(&"keepsake_lang=en".to_owned()));
-    for away in ["//evil.example/", "https://evil.example/", "/\\evil.example"] {
+    for away in [
+        "//evil.example/",
+        "https://evil.example/",
+        "/\\evil.example",
+    ] {
         let reply = client
             .get(app.url("/language/en"))
             .query(&[("back", away)])
@@ -101,7 +118,10 @@ async fn a_form_without_its_token_changes_nothing() {
     // No form cookie and no token: refused, no session handed out.
     let reply = client
         .post(app.url("/signin"))
-        .form(&[("email", "customer@example.com"), ("password", TEST_PASSWORD)])
+        .form(&[
+            ("email", "customer@example.com"),
+            ("password", TEST_PASSWORD),
+        ])
         .send()
         .await
         .unwrap();
@@ -175,7 +195,11 @@ async fn a_form_without_its_token_changes_nothing() {
         .send()
         .await
         .unwrap();
-    assert_eq!(still.status(), StatusCode::OK, "the session survived a forged sign-out");
+    assert_eq!(
+        still.status(),
+        StatusCode::OK,
+        "the session survived a forged sign-out"
+    );
     let token = form_token(&still.text().await.unwrap());
     let out = client
         .post(app.url("/signout"))
@@ -191,7 +215,11 @@ async fn a_form_without_its_token_changes_nothing() {
         .send()
         .await
         .unwrap();
-    assert_eq!(after.status(), StatusCode::SEE_OTHER, "the old session no longer works");
+    assert_eq!(
+        after.status(),
+        StatusCode::SEE_OTHER,
+        "the old session no longer works"
+    );
     assert_eq!(header(after.headers(), "location"), "/signin");
 }
 
@@ -230,7 +258,14 @@ async fn an_unknown_path_is_a_page_for_a_browser_and_a_problem_for_a_client() {
 async fn assets_are_served_under_their_hash_for_a_year() {
     let app = TestApp::spawn().await;
     let client = browserish();
-    let html = client.get(app.url("/")).send().await.unwrap().text().await.unwrap();
+    let html = client
+        .get(app.url("/"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
     let at = html.find("/assets/site.").expect("the stylesheet link");
     let href = html[at..].split('"').next().unwrap();
     let css = client.get(app.url(href)).send().await.unwrap();
@@ -240,7 +275,11 @@ async fn assets_are_served_under_their_hash_for_a_year() {
         "public, max-age=31536000, immutable"
     );
     assert!(header(css.headers(), "content-type").starts_with("text/css"));
-    let old = client.get(app.url("/assets/site.000000000000.css")).send().await.unwrap();
+    let old = client
+        .get(app.url("/assets/site.000000000000.css"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(old.status(), StatusCode::NOT_FOUND);
 }
 

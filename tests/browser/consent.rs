@@ -13,7 +13,9 @@ async fn sign_in(browser: &Browser) {
     browser.goto("/signin").await;
     browser.fill("#email", "customer@example.com").await;
     browser.fill("#password", TEST_PASSWORD).await;
-    browser.submit("form[action='/signin'] button[type=submit]").await;
+    browser
+        .submit("form[action='/signin'] button[type=submit]")
+        .await;
 }
 
 async fn queue_done(browser: &Browser, count: usize) -> bool {
@@ -34,7 +36,14 @@ async fn the_customer_uploads_evidence_and_signs_the_exact_text() {
     let app = TestApp::spawn().await;
     let order = app.create_order(&order_body("machine_driven")).await;
     let id = order["id"].as_str().unwrap().to_owned();
-    let Some(browser) = harness::open(&app.base, Options { language: "en", javascript: true }).await
+    let Some(browser) = harness::open(
+        &app.base,
+        Options {
+            language: "en",
+            javascript: true,
+        },
+    )
+    .await
     else {
         return;
     };
@@ -48,27 +57,53 @@ async fn the_customer_uploads_evidence_and_signs_the_exact_text() {
     browser.goto(&format!("/orders/{id}/consent")).await;
     let needs = browser.text("#needs").await;
     assert!(needs.contains("still needed Your own consent"), "{needs}");
-    assert!(needs.contains("still needed A death certificate"), "{needs}");
-    assert!(needs.contains("still needed A document showing your relationship"), "{needs}");
+    assert!(
+        needs.contains("still needed A death certificate"),
+        "{needs}"
+    );
+    assert!(
+        needs.contains("still needed A document showing your relationship"),
+        "{needs}"
+    );
     let version = browser.text("#text-version").await;
     assert!(version.contains("version 1"), "{version}");
-    assert!(!browser.text("#consent-text").await.is_empty(), "the text itself is shown");
+    assert!(
+        !browser.text("#consent-text").await.is_empty(),
+        "the text itself is shown"
+    );
 
-    browser.choose_files("#files", &[certificate, register]).await;
+    browser
+        .choose_files("#files", &[certificate, register])
+        .await;
     let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(60);
     while !queue_done(&browser, 2).await {
-        assert!(tokio::time::Instant::now() < deadline, "documents not checked in time");
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "documents not checked in time"
+        );
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
     }
     browser.reload().await;
 
     // Signing with nothing ticked: each mistake next to its field, nothing recorded.
-    browser.submit("form[action$='/consent'] button[type=submit]").await;
+    browser
+        .submit("form[action$='/consent'] button[type=submit]")
+        .await;
     assert!(browser.exists("#signer_name-error").await);
     assert!(browser.exists("#read-error").await);
-    assert!(browser.text("#grants").await.contains("Please tick at least one use"));
+    assert!(
+        browser
+            .text("#grants")
+            .await
+            .contains("Please tick at least one use")
+    );
     let consents = app.get(&format!("/api/v1/orders/{id}/consents")).await;
-    assert_eq!(consents.body.as_array().map(Vec::len), Some(0), "{:?}", consents.body);
+    assert_eq!(
+        consents.body.as_array().map(Vec::len),
+        Some(0),
+        "{:?}",
+        consents.body
+    );
 
     // The documents named, the grants ticked, the name typed: signed.
     let selects = browser
@@ -80,22 +115,48 @@ async fn the_customer_uploads_evidence_and_signs_the_exact_text() {
     for select in &selects {
         let name = select.attr("id").await.unwrap().unwrap();
         let label = browser.text(&format!("label[for='{name}']")).await;
-        let value = if label.contains("certificate") { "death_certificate" } else { "proof_of_relationship" };
-        browser.click(&format!("#{name} option[value='{value}']")).await;
+        let value = if label.contains("certificate") {
+            "death_certificate"
+        } else {
+            "proof_of_relationship"
+        };
+        browser
+            .click(&format!("#{name} option[value='{value}']"))
+            .await;
     }
-    for tick in ["#modality-face", "#modality-voice", "#purpose-training", "#purpose-avatar", "#read"] {
+    for tick in [
+        "#modality-face",
+        "#modality-voice",
+        "#purpose-training",
+        "#purpose-avatar",
+        "#read",
+    ] {
         browser.click(tick).await;
     }
     browser.fill("#signer_name", "Chen Xiao").await;
-    browser.submit("form[action$='/consent'] button[type=submit]").await;
-    assert!(!browser.exists("#error-summary").await, "{}", browser.text("main").await);
+    browser
+        .submit("form[action$='/consent'] button[type=submit]")
+        .await;
+    assert!(
+        !browser.exists("#error-summary").await,
+        "{}",
+        browser.text("main").await
+    );
     let needs = browser.text("#needs").await;
     assert!(!needs.contains("still needed"), "every need met: {needs}");
     let signed = browser.text("#signed").await;
-    assert!(signed.contains("You: Chen Xiao") && signed.contains("text version 1"), "{signed}");
-    assert!(!browser.exists("#consent-text").await, "signed: the form is gone");
+    assert!(
+        signed.contains("You: Chen Xiao") && signed.contains("text version 1"),
+        "{signed}"
+    );
+    assert!(
+        !browser.exists("#consent-text").await,
+        "signed: the form is gone"
+    );
 
-    let status = app.get(&format!("/api/v1/orders/{id}/consent-status")).await;
+    let status = app
+        .get(&format!("/api/v1/orders/{id}/consent-status"))
+        .await;
     assert_eq!(status.body["complete"], true, "{:?}", status.body);
     browser.close().await;
 }
@@ -105,7 +166,14 @@ async fn a_relative_signs_through_the_link_without_an_account_and_another_declin
     let app = TestApp::spawn().await;
     let order = app.create_order(&order_body("machine_driven")).await;
     let id = order["id"].as_str().unwrap().to_owned();
-    let Some(family) = harness::open(&app.base, Options { language: "zh-CN", javascript: true }).await
+    let Some(family) = harness::open(
+        &app.base,
+        Options {
+            language: "zh-CN",
+            javascript: true,
+        },
+    )
+    .await
     else {
         return;
     };
@@ -114,17 +182,31 @@ async fn a_relative_signs_through_the_link_without_an_account_and_another_declin
     for (relationship, name) in [("spouse", "王建国"), ("sibling", "陈明")] {
         family.goto(&format!("/orders/{id}/consent")).await;
         family.click("#party option[value='relative']").await;
-        family.click(&format!("#relationship option[value='{relationship}']")).await;
+        family
+            .click(&format!("#relationship option[value='{relationship}']"))
+            .await;
         family.fill("#invitee_name", name).await;
-        family.submit("form[action$='/invitations'] button[type=submit]").await;
+        family
+            .submit("form[action$='/invitations'] button[type=submit]")
+            .await;
         let note = family.text("#new-link").await;
-        assert!(note.contains(name) && note.contains("只能使用一次"), "{note}");
+        assert!(
+            note.contains(name) && note.contains("只能使用一次"),
+            "{note}"
+        );
         links.push(family.value("#link").await);
     }
     family.close().await;
 
     // The first relative opens the link in a browser of their own, with no account.
-    let Some(relative) = harness::open(&app.base, Options { language: "zh-CN", javascript: false }).await
+    let Some(relative) = harness::open(
+        &app.base,
+        Options {
+            language: "zh-CN",
+            javascript: false,
+        },
+    )
+    .await
     else {
         return;
     };
@@ -139,13 +221,22 @@ async fn a_relative_signs_through_the_link_without_an_account_and_another_declin
     relative.click("#read").await;
     relative.submit("#sign").await;
     assert!(relative.text("#grants").await.contains("请至少勾选"));
-    for tick in ["#modality-face", "#modality-voice", "#purpose-training", "#purpose-avatar", "#read"] {
+    for tick in [
+        "#modality-face",
+        "#modality-voice",
+        "#purpose-training",
+        "#purpose-avatar",
+        "#read",
+    ] {
         relative.click(tick).await;
     }
     relative.fill("#signer_name", "王建国").await;
     relative.submit("#sign").await;
     assert!(relative.text("#given").await.contains("您的同意已记录"));
-    assert!(!relative.exists("#consent-text").await, "a used link cannot sign again");
+    assert!(
+        !relative.exists("#consent-text").await,
+        "a used link cannot sign again"
+    );
 
     // The second declines: a "no" recorded as such.
     let path = links[1].trim_start_matches(&app.base).to_owned();
@@ -170,6 +261,9 @@ async fn a_relative_signs_through_the_link_without_an_account_and_another_declin
         .collect();
     assert_eq!(
         decisions,
-        vec![("spouse", "given", "invitation_link"), ("sibling", "refused", "invitation_link")]
+        vec![
+            ("spouse", "given", "invitation_link"),
+            ("sibling", "refused", "invitation_link")
+        ]
     );
 }

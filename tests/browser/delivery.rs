@@ -14,7 +14,9 @@ async fn the_customer_sees_the_delivery_and_downloads_the_labelled_file() {
     let app = TestApp::spawn().await;
     let texts = app.publish_consent_texts().await;
     let reviewer = app.reviewer("reviewer@studio.example").await;
-    let staff = app.studio_member("staff@studio.example", &[Role::Staff]).await;
+    let staff = app
+        .studio_member("staff@studio.example", &[Role::Staff])
+        .await;
     let (order, _) = app.delivered_order(&reviewer, &staff, &texts).await;
     for (key, kind, amount) in [("q", "quote", 880_000), ("d", "deposit", 300_000)] {
         let recorded = app
@@ -27,31 +29,53 @@ async fn the_customer_sees_the_delivery_and_downloads_the_labelled_file() {
             .await;
         assert!(recorded.status.is_success(), "{:?}", recorded.body);
     }
-    let Some(browser) = harness::open(&app.base, Options { language: "zh-CN", javascript: true }).await
+    let Some(browser) = harness::open(
+        &app.base,
+        Options {
+            language: "zh-CN",
+            javascript: true,
+        },
+    )
+    .await
     else {
         return;
     };
     browser.goto("/signin").await;
     browser.fill("#email", "customer@example.com").await;
     browser.fill("#password", TEST_PASSWORD).await;
-    browser.submit("form[action='/signin'] button[type=submit]").await;
+    browser
+        .submit("form[action='/signin'] button[type=submit]")
+        .await;
     browser.goto(&format!("/orders/{order}")).await;
     assert_eq!(browser.text("#status").await, "已交付");
     let money = browser.text("#money").await;
-    assert!(money.contains("8,800.00 元") && money.contains("5,800.00 元"), "{money}");
+    assert!(
+        money.contains("8,800.00 元") && money.contains("5,800.00 元"),
+        "{money}"
+    );
     let delivered = browser.text("#delivered").await;
     assert!(delivered.contains("人工智能生成内容标识"), "{delivered}");
     let timeline = browser.text("#events").await;
     assert!(timeline.contains("数字形象已交付"), "{timeline}");
     if let Some(dir) = std::env::var_os("KEEPSAKE_SCREENSHOTS") {
         let dir = std::path::PathBuf::from(dir);
-        browser.screenshot(&dir, "order-delivered-zh-CN-desktop", harness::DESKTOP.0).await;
-        browser.screenshot(&dir, "order-delivered-zh-CN-phone", harness::PHONE.0).await;
+        browser
+            .screenshot(&dir, "order-delivered-zh-CN-desktop", harness::DESKTOP.0)
+            .await;
+        browser
+            .screenshot(&dir, "order-delivered-zh-CN-phone", harness::PHONE.0)
+            .await;
     }
-    assert!(browser.accessibility_violations().await.is_empty(), "the delivered order page passes axe");
+    assert!(
+        browser.accessibility_violations().await.is_empty(),
+        "the delivered order page passes axe"
+    );
 
     // The download link: an audited, short-lived store URL the browser is sent on to.
-    let href = browser.attr("#delivered a.button", "href").await.expect("download link");
+    let href = browser
+        .attr("#delivered a.button", "href")
+        .await
+        .expect("download link");
     let cookies = browser.client.get_all_cookies().await.unwrap();
     let cookie = cookies
         .iter()
@@ -62,10 +86,20 @@ async fn the_customer_sees_the_delivery_and_downloads_the_labelled_file() {
         .redirect(reqwest::redirect::Policy::none())
         .build()
         .unwrap();
-    let hop = client.get(app.url(&href)).header("cookie", cookie).send().await.unwrap();
+    let hop = client
+        .get(app.url(&href))
+        .header("cookie", cookie)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(hop.status(), reqwest::StatusCode::SEE_OTHER);
     let store_url = hop.headers()["location"].to_str().unwrap().to_owned();
-    let bytes = reqwest::get(&store_url).await.unwrap().bytes().await.unwrap();
+    let bytes = reqwest::get(&store_url)
+        .await
+        .unwrap()
+        .bytes()
+        .await
+        .unwrap();
     assert!(
         bytes.as_ref() == samples::mp4(640, 480, 2_000, true, 4096).as_slice(),
         "the file downloaded is the file delivered"

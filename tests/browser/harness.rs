@@ -48,8 +48,7 @@ fn chromedriver() -> Option<PathBuf> {
 }
 
 fn chromium() -> PathBuf {
-    std::env::var_os("CHROMIUM")
-        .map_or_else(|| PathBuf::from("/usr/bin/chromium"), PathBuf::from)
+    std::env::var_os("CHROMIUM").map_or_else(|| PathBuf::from("/usr/bin/chromium"), PathBuf::from)
 }
 
 /// A browser pointed at `base`, or `None` (with the reason printed) when this machine has no
@@ -173,7 +172,10 @@ impl Browser {
         self.click(css).await;
         let deadline = tokio::time::Instant::now() + Duration::from_secs(15);
         while old_root.tag_name().await.is_ok() {
-            assert!(tokio::time::Instant::now() < deadline, "{css} led to no new page");
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "{css} led to no new page"
+            );
             tokio::time::sleep(Duration::from_millis(25)).await;
         }
         self.client
@@ -288,7 +290,9 @@ impl Browser {
     /// test can act in the middle of a transfer.
     pub async fn throttle_uploads(&self, bytes_per_sec: u64) {
         self.client
-            .issue_cmd(NetworkConditions { upload: bytes_per_sec })
+            .issue_cmd(NetworkConditions {
+                upload: bytes_per_sec,
+            })
             .await
             .expect("network conditions");
     }

@@ -13,6 +13,7 @@ mod consent;
 mod harness;
 mod new_order;
 mod portal;
+mod privacy;
 mod samples;
 mod tour;
 

@@ -8,13 +8,23 @@ async fn sign_up(browser: &Browser, email: &str) {
     browser.goto("/register").await;
     browser.fill("#email", email).await;
     browser.fill("#password", TEST_PASSWORD).await;
-    browser.submit("form[action='/register'] button[type=submit]").await;
+    browser
+        .submit("form[action='/register'] button[type=submit]")
+        .await;
     assert_eq!(browser.path().await, "/orders");
 }
 
 async fn begin_and_resume(language: &'static str, javascript: bool) {
     let app = TestApp::spawn().await;
-    let Some(browser) = harness::open(&app.base, Options { language, javascript }).await else {
+    let Some(browser) = harness::open(
+        &app.base,
+        Options {
+            language,
+            javascript,
+        },
+    )
+    .await
+    else {
         return;
     };
     sign_up(&browser, "daughter@example.com").await;
@@ -49,7 +59,9 @@ async fn begin_and_resume(language: &'static str, javascript: bool) {
     let order_path = questions.trim_end_matches("/questions").to_owned();
 
     // One answer now, the rest later: the draft is kept.
-    browser.fill("#purpose", "To hear her voice telling stories again.").await;
+    browser
+        .fill("#purpose", "To hear her voice telling stories again.")
+        .await;
     browser.submit("main form button[type=submit]").await;
     assert_eq!(browser.path().await, order_path);
     let missing = browser.text("#missing").await;
@@ -58,7 +70,10 @@ async fn begin_and_resume(language: &'static str, javascript: bool) {
         _ => "家里有哪些人知道这份订单",
     };
     assert!(missing.contains(expected), "{missing}");
-    assert!(!browser.exists("#missing a[href$='#purpose']").await, "answered already");
+    assert!(
+        !browser.exists("#missing a[href$='#purpose']").await,
+        "answered already"
+    );
 
     // Leave, come back through "my orders", finish the questions.
     browser.goto("/").await;
@@ -71,13 +86,22 @@ async fn begin_and_resume(language: &'static str, javascript: bool) {
         "To hear her voice telling stories again.",
         "the earlier answer is still there"
     );
-    browser.fill("#family_awareness", "My brother and my aunt.").await;
-    browser.fill("#support_network", "My husband and a close friend.").await;
+    browser
+        .fill("#family_awareness", "My brother and my aunt.")
+        .await;
+    browser
+        .fill("#support_network", "My husband and a close friend.")
+        .await;
     browser.submit("main form button[type=submit]").await;
-    assert!(!browser.exists("#missing").await, "nothing is missing from the answers");
+    assert!(
+        !browser.exists("#missing").await,
+        "nothing is missing from the answers"
+    );
 
     // Sending without any photo is refused with the reason in words; the order stays a draft.
-    browser.submit(&format!("form[action='{order_path}/submit'] button")).await;
+    browser
+        .submit(&format!("form[action='{order_path}/submit'] button"))
+        .await;
     let refusal = browser.text("#error-summary").await;
     let expected = match language {
         "en" => "Please add at least one photo",

@@ -10,16 +10,30 @@ async fn register(browser: &harness::Browser, email: &str, password: &str) {
     assert_eq!(browser.path().await, "/register");
     browser.fill("#email", email).await;
     browser.fill("#password", password).await;
-    browser.submit("form[action='/register'] button[type=submit]").await;
+    browser
+        .submit("form[action='/register'] button[type=submit]")
+        .await;
 }
 
 async fn first_steps(language: &'static str, javascript: bool) {
     let app = TestApp::spawn().await;
-    let Some(browser) = harness::open(&app.base, Options { language, javascript }).await else {
+    let Some(browser) = harness::open(
+        &app.base,
+        Options {
+            language,
+            javascript,
+        },
+    )
+    .await
+    else {
         return;
     };
     register(&browser, "family@example.com", TEST_PASSWORD).await;
-    assert_eq!(browser.path().await, "/orders", "a new account lands on its orders");
+    assert_eq!(
+        browser.path().await,
+        "/orders",
+        "a new account lands on its orders"
+    );
     assert_eq!(browser.html_lang().await, language);
     let empty = browser.text("main p").await;
     match language {
@@ -30,11 +44,17 @@ async fn first_steps(language: &'static str, javascript: bool) {
     browser.submit("form[action='/signout'] button").await;
     assert_eq!(browser.path().await, "/");
     browser.goto("/orders").await;
-    assert_eq!(browser.path().await, "/signin", "signed out, the orders ask for a sign-in");
+    assert_eq!(
+        browser.path().await,
+        "/signin",
+        "signed out, the orders ask for a sign-in"
+    );
 
     browser.fill("#email", "family@example.com").await;
     browser.fill("#password", TEST_PASSWORD).await;
-    browser.submit("form[action='/signin'] button[type=submit]").await;
+    browser
+        .submit("form[action='/signin'] button[type=submit]")
+        .await;
     assert_eq!(browser.path().await, "/orders");
     browser.close().await;
 }
@@ -57,7 +77,14 @@ async fn without_javascript_register_and_sign_in_still_work() {
 #[tokio::test]
 async fn a_mistake_is_said_next_to_its_field_and_at_the_top() {
     let app = TestApp::spawn().await;
-    let Some(browser) = harness::open(&app.base, Options { language: "en", javascript: true }).await
+    let Some(browser) = harness::open(
+        &app.base,
+        Options {
+            language: "en",
+            javascript: true,
+        },
+    )
+    .await
     else {
         return;
     };
@@ -67,10 +94,19 @@ async fn a_mistake_is_said_next_to_its_field_and_at_the_top() {
         browser.text("#email-error").await,
         "Please enter an email address like name@example.com."
     );
-    assert_eq!(browser.attr("#email", "aria-invalid").await.as_deref(), Some("true"));
-    assert_eq!(browser.attr("#email", "value").await.as_deref(), Some("not-an-address"));
+    assert_eq!(
+        browser.attr("#email", "aria-invalid").await.as_deref(),
+        Some("true")
+    );
+    assert_eq!(
+        browser.attr("#email", "value").await.as_deref(),
+        Some("not-an-address")
+    );
     assert!(browser.exists("#error-summary a[href='#email']").await);
-    assert!(!browser.exists("#password-error").await, "the password was fine");
+    assert!(
+        !browser.exists("#password-error").await,
+        "the password was fine"
+    );
 
     register(&browser, "ok@example.com", "password").await;
     assert_eq!(
@@ -81,10 +117,16 @@ async fn a_mistake_is_said_next_to_its_field_and_at_the_top() {
     // A wrong password at sign-in is said next to the password, in the visitor's language.
     browser.goto("/language/zh-CN?back=/signin").await;
     assert_eq!(browser.path().await, "/signin");
-    assert_eq!(browser.html_lang().await, "zh-CN", "the switch is remembered");
+    assert_eq!(
+        browser.html_lang().await,
+        "zh-CN",
+        "the switch is remembered"
+    );
     browser.fill("#email", "nobody@example.com").await;
     browser.fill("#password", "wrong password here").await;
-    browser.submit("form[action='/signin'] button[type=submit]").await;
+    browser
+        .submit("form[action='/signin'] button[type=submit]")
+        .await;
     assert_eq!(browser.text("#password-error").await, "邮箱或密码不正确。");
     browser.close().await;
 }

@@ -20,14 +20,19 @@ async fn sign_in(browser: &Browser) {
     browser.goto("/signin").await;
     browser.fill("#email", "customer@example.com").await;
     browser.fill("#password", TEST_PASSWORD).await;
-    browser.submit("form[action='/signin'] button[type=submit]").await;
+    browser
+        .submit("form[action='/signin'] button[type=submit]")
+        .await;
 }
 
 /// Wait until `done` says the page reached the state wanted (polling what is shown).
 async fn until(browser: &Browser, what: &str, mut done: impl AsyncFnMut(&Browser) -> bool) {
     let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(60);
     while !done(browser).await {
-        assert!(tokio::time::Instant::now() < deadline, "timed out waiting for {what}");
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "timed out waiting for {what}"
+        );
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
     }
 }
@@ -44,7 +49,11 @@ async fn states(browser: &Browser) -> Vec<(String, String)> {
                 .map(|r| {
                     (
                         r[0].as_str().unwrap_or_default().to_owned(),
-                        format!("{}|{}", r[1].as_str().unwrap_or_default(), r[2].as_str().unwrap_or_default()),
+                        format!(
+                            "{}|{}",
+                            r[1].as_str().unwrap_or_default(),
+                            r[2].as_str().unwrap_or_default()
+                        ),
                     )
                 })
                 .collect()
@@ -57,7 +66,14 @@ async fn photos_voice_and_a_video_in_parts_resume_after_a_reload() {
     let app = TestApp::spawn().await;
     let order = app.create_order(&order_body("machine_driven")).await;
     let id = order["id"].as_str().unwrap().to_owned();
-    let Some(browser) = harness::open(&app.base, Options { language: "en", javascript: true }).await
+    let Some(browser) = harness::open(
+        &app.base,
+        Options {
+            language: "en",
+            javascript: true,
+        },
+    )
+    .await
     else {
         return;
     };
@@ -65,16 +81,31 @@ async fn photos_voice_and_a_video_in_parts_resume_after_a_reload() {
     // Ten distinct photos large enough to count, a 3-minute recording, a 31-second video of
     // 12 MiB (three 5 MiB parts in tests), and a web page saved under a photo's name.
     let photos: Vec<PathBuf> = (0..10u16)
-        .map(|i| write(dir.path(), &format!("photo-{i}.jpg"), &samples::jpeg(600 + i, 800)))
+        .map(|i| {
+            write(
+                dir.path(),
+                &format!("photo-{i}.jpg"),
+                &samples::jpeg(600 + i, 800),
+            )
+        })
         .collect();
     let voice = write(dir.path(), "voice.wav", &samples::wav(181_000, 8_000));
     let video_bytes = samples::mp4(640, 480, 31_000, false, 12 * MIB);
     let video = write(dir.path(), "video.mp4", &video_bytes);
-    let fake = write(dir.path(), "not-a-photo.jpg", b"<!doctype html><html><body>hello</body></html>");
+    let fake = write(
+        dir.path(),
+        "not-a-photo.jpg",
+        b"<!doctype html><html><body>hello</body></html>",
+    );
 
     sign_in(&browser).await;
     browser.goto(&format!("/orders/{id}/samples")).await;
-    assert!(browser.text("#sufficiency").await.contains("10 more would help"));
+    assert!(
+        browser
+            .text("#sufficiency")
+            .await
+            .contains("10 more would help")
+    );
 
     let mut first = photos.clone();
     first.push(voice.clone());
@@ -82,7 +113,10 @@ async fn photos_voice_and_a_video_in_parts_resume_after_a_reload() {
     browser.choose_files("#files", &first).await;
     until(&browser, "photos and voice checked", async |b| {
         let rows = states(b).await;
-        rows.len() == 12 && rows.iter().all(|(_, s)| s.starts_with("verified") || s.starts_with("rejected"))
+        rows.len() == 12
+            && rows
+                .iter()
+                .all(|(_, s)| s.starts_with("verified") || s.starts_with("rejected"))
     })
     .await;
     let rows = states(&browser).await;
@@ -95,11 +129,18 @@ async fn photos_voice_and_a_video_in_parts_resume_after_a_reload() {
     assert_eq!(photo_row.1, "verified|Checked: 603 × 800");
     let voice_row = rows.iter().find(|(n, _)| n == "voice.wav").unwrap();
     assert_eq!(voice_row.1, "verified|Checked: 3 min 1 s");
-    assert!(browser.exists("#queue img.thumb").await, "photos show thumbnails");
+    assert!(
+        browser.exists("#queue img.thumb").await,
+        "photos show thumbnails"
+    );
     if let Some(dir) = std::env::var_os("KEEPSAKE_SCREENSHOTS") {
         let dir = PathBuf::from(dir);
-        browser.screenshot(&dir, "samples-sent-en-desktop", harness::DESKTOP.0).await;
-        browser.screenshot(&dir, "samples-sent-en-phone", harness::PHONE.0).await;
+        browser
+            .screenshot(&dir, "samples-sent-en-desktop", harness::DESKTOP.0)
+            .await;
+        browser
+            .screenshot(&dir, "samples-sent-en-phone", harness::PHONE.0)
+            .await;
     }
     let meter = browser.text("#sufficiency").await;
     assert!(meter.contains("Photos: 10 — enough"), "{meter}");
@@ -107,7 +148,9 @@ async fn photos_voice_and_a_video_in_parts_resume_after_a_reload() {
 
     // The video, slowly: reload once its first part is in the store, then choose it again.
     browser.throttle_uploads(4 * MIB as u64).await;
-    browser.choose_files("#files", std::slice::from_ref(&video)).await;
+    browser
+        .choose_files("#files", std::slice::from_ref(&video))
+        .await;
     until(&browser, "the video's first part stored", async |_| {
         let sample = app.get(&format!("/api/v1/orders/{id}/samples")).await;
         let Some(video) = sample.body["items"]
@@ -117,21 +160,33 @@ async fn photos_voice_and_a_video_in_parts_resume_after_a_reload() {
             return false;
         };
         let sid = video["id"].as_str().unwrap_or_default();
-        let upload = app.get(&format!("/api/v1/orders/{id}/samples/{sid}/upload")).await;
-        upload.body["uploaded_parts"].as_array().is_some_and(|p| !p.is_empty())
+        let upload = app
+            .get(&format!("/api/v1/orders/{id}/samples/{sid}/upload"))
+            .await;
+        upload.body["uploaded_parts"]
+            .as_array()
+            .is_some_and(|p| !p.is_empty())
     })
     .await;
     assert!(browser.exists("#queue progress").await, "progress is shown");
     browser.reload().await;
     browser.throttle_uploads(200 * MIB as u64).await;
-    browser.choose_files("#files", std::slice::from_ref(&video)).await;
+    browser
+        .choose_files("#files", std::slice::from_ref(&video))
+        .await;
     until(&browser, "the video checked", async |b| {
-        states(b).await.iter().any(|(n, s)| n == "video.mp4" && s.starts_with("verified"))
+        states(b)
+            .await
+            .iter()
+            .any(|(n, s)| n == "video.mp4" && s.starts_with("verified"))
     })
     .await;
     let meter = browser.text("#sufficiency").await;
     assert!(meter.contains("Video: 31 s — enough"), "{meter}");
-    assert!(!meter.contains("would help"), "everything is enough now: {meter}");
+    assert!(
+        !meter.contains("would help"),
+        "everything is enough now: {meter}"
+    );
 
     // Exactly one video sample, verified, byte-identical to the file chosen.
     let listed = app.get(&format!("/api/v1/orders/{id}/samples")).await;
@@ -141,12 +196,21 @@ async fn photos_voice_and_a_video_in_parts_resume_after_a_reload() {
         .iter()
         .filter(|s| s["file_name"] == "video.mp4")
         .collect();
-    assert_eq!(videos.len(), 1, "the reload resumed the same upload: {videos:?}");
+    assert_eq!(
+        videos.len(),
+        1,
+        "the reload resumed the same upload: {videos:?}"
+    );
     assert_eq!(videos[0]["status"], "verified");
     let sid = videos[0]["id"].as_str().unwrap();
-    let link = app.get(&format!("/api/v1/orders/{id}/samples/{sid}/download")).await;
+    let link = app
+        .get(&format!("/api/v1/orders/{id}/samples/{sid}/download"))
+        .await;
     let url = link.body["request"]["url"].as_str().expect("download url");
     let downloaded = reqwest::get(url).await.unwrap().bytes().await.unwrap();
-    assert!(downloaded.as_ref() == video_bytes.as_slice(), "the stored video is the file chosen");
+    assert!(
+        downloaded.as_ref() == video_bytes.as_slice(),
+        "the stored video is the file chosen"
+    );
     browser.close().await;
 }

@@ -50,13 +50,23 @@ async fn tour() {
             &serde_json::json!({ "party": "relative", "relationship": "spouse", "invitee_name": "Wang Jianguo" }),
         )
         .await;
-    let token = invited.body["token"].as_str().expect("invitation token").to_owned();
+    let token = invited.body["token"]
+        .as_str()
+        .expect("invitation token")
+        .to_owned();
     let invitation = format!("/invitations/{id}/{token}");
     let shots: Option<PathBuf> = std::env::var_os("KEEPSAKE_SCREENSHOTS").map(PathBuf::from);
     let shots = shots.as_deref();
     let mut problems = Vec::new();
     for language in ["zh-CN", "en"] {
-        let Some(browser) = harness::open(&app.base, Options { language, javascript: true }).await
+        let Some(browser) = harness::open(
+            &app.base,
+            Options {
+                language,
+                javascript: true,
+            },
+        )
+        .await
         else {
             return;
         };
@@ -68,19 +78,24 @@ async fn tour() {
         browser.goto("/signin").await;
         browser.fill("#email", "customer@example.com").await;
         browser.fill("#password", "not the password").await;
-        browser.submit("form[action='/signin'] button[type=submit]").await;
+        browser
+            .submit("form[action='/signin'] button[type=submit]")
+            .await;
         assert!(browser.exists("#password-error").await);
         problems.extend(check(&browser, "signin-error", language, shots).await);
 
         browser.fill("#email", "customer@example.com").await;
         browser.fill("#password", TEST_PASSWORD).await;
-        browser.submit("form[action='/signin'] button[type=submit]").await;
+        browser
+            .submit("form[action='/signin'] button[type=submit]")
+            .await;
         assert_eq!(browser.path().await, "/orders");
         let about = format!("/orders/{id}/about");
         let questions = format!("/orders/{id}/questions");
         let order_page = format!("/orders/{id}");
         let samples = format!("/orders/{id}/samples");
         let consent = format!("/orders/{id}/consent");
+        let privacy = format!("/orders/{id}/privacy");
         let drafts = [
             ("order-about", about.as_str()),
             ("order-questions", questions.as_str()),
@@ -88,6 +103,7 @@ async fn tour() {
             ("samples", samples.as_str()),
             ("consent", consent.as_str()),
             ("invitation", invitation.as_str()),
+            ("privacy", privacy.as_str()),
         ];
         for (name, path) in SIGNED_IN.iter().chain(drafts.iter()) {
             browser.goto(path).await;
@@ -95,7 +111,9 @@ async fn tour() {
         }
         // The consent form with its errors shown.
         browser.goto(&consent).await;
-        browser.submit("form[action$='/consent'] button[type=submit]").await;
+        browser
+            .submit("form[action$='/consent'] button[type=submit]")
+            .await;
         assert!(browser.exists("#signer_name-error").await);
         problems.extend(check(&browser, "consent-errors", language, shots).await);
         // The about form with its errors shown.
@@ -105,5 +123,9 @@ async fn tour() {
         problems.extend(check(&browser, "new-order-errors", language, shots).await);
         browser.close().await;
     }
-    assert!(problems.is_empty(), "accessibility problems:\n{}", problems.join("\n"));
+    assert!(
+        problems.is_empty(),
+        "accessibility problems:\n{}",
+        problems.join("\n")
+    );
 }

@@ -127,7 +127,9 @@ impl Posted {
 
 fn need_in_words(lang: Lang, requirement: &Requirement) -> String {
     match requirement {
-        Requirement::Consent { party, .. } => lang.text(&format!("consent.need.{}", party.as_str())),
+        Requirement::Consent { party, .. } => {
+            lang.text(&format!("consent.need.{}", party.as_str()))
+        }
         Requirement::Evidence { document_type } => {
             lang.text(&format!("consent.need.{}", document_type.as_str()))
         }
@@ -183,7 +185,12 @@ async fn render_page(
     outcome: Outcome,
     status: StatusCode,
 ) -> Response {
-    let Outcome { posted, errors, invite_errors, new_link } = outcome;
+    let Outcome {
+        posted,
+        errors,
+        invite_errors,
+        new_link,
+    } = outcome;
     let lang = visitor.lang;
     let (order, consent_status) = match consents::status(&state.db, actor, id).await {
         Ok(found) => found,
@@ -214,14 +221,22 @@ async fn render_page(
         .into_iter()
         .map(|m| {
             let checked = posted.modalities.iter().any(|v| v == m.as_str());
-            (m.as_str(), lang.text(&format!("consent.modality.{}", m.as_str())), checked)
+            (
+                m.as_str(),
+                lang.text(&format!("consent.modality.{}", m.as_str())),
+                checked,
+            )
         })
         .collect();
     let purposes = purposes_for(order.delivery_mode)
         .iter()
         .map(|p| {
             let checked = posted.purposes.iter().any(|v| v == p.as_str());
-            (p.as_str(), lang.text(&format!("consent.purpose.{}", p.as_str())), checked)
+            (
+                p.as_str(),
+                lang.text(&format!("consent.purpose.{}", p.as_str())),
+                checked,
+            )
         })
         .collect();
     let documents = files
@@ -240,7 +255,12 @@ async fn render_page(
         .collect();
     let document_types = DocumentType::ALL
         .iter()
-        .map(|t| (t.as_str(), lang.text(&format!("consent.document.{}", t.as_str()))))
+        .map(|t| {
+            (
+                t.as_str(),
+                lang.text(&format!("consent.document.{}", t.as_str())),
+            )
+        })
         .collect();
     let zone = state.settings.studio.zone();
     let signed = records
@@ -249,7 +269,10 @@ async fn render_page(
             who: lang.fill(
                 "consent.signed_by",
                 &[
-                    ("party", &lang.text(&format!("consent.party.{}", r.party.as_str()))),
+                    (
+                        "party",
+                        &lang.text(&format!("consent.party.{}", r.party.as_str())),
+                    ),
                     ("name", r.signer_name.as_deref().unwrap_or("—")),
                 ],
             ),
@@ -265,17 +288,32 @@ async fn render_page(
             },
         })
         .collect();
-    let version = text.as_ref().map(|t| t.version.to_string()).unwrap_or_default();
+    let version = text
+        .as_ref()
+        .map(|t| t.version.to_string())
+        .unwrap_or_default();
     let invitable = invitable_parties(&order)
         .into_iter()
-        .map(|p| (p.as_str(), lang.text(&format!("consent.invite_party.{}", p.as_str()))))
+        .map(|p| {
+            (
+                p.as_str(),
+                lang.text(&format!("consent.invite_party.{}", p.as_str())),
+            )
+        })
         .collect();
     let relationships = Relationship::ALL
         .iter()
         .filter(|r| **r != Relationship::OneSelf)
-        .map(|r| (r.as_str(), lang.text(&format!("consent.relative.{}", r.as_str()))))
+        .map(|r| {
+            (
+                r.as_str(),
+                lang.text(&format!("consent.relative.{}", r.as_str())),
+            )
+        })
         .collect();
-    let days = (state.settings.consent.invitation_ttl_hours / 24).max(1).to_string();
+    let days = (state.settings.consent.invitation_ttl_hours / 24)
+        .max(1)
+        .to_string();
     let template = ConsentPage {
         version_line: lang.fill("consent.version", &[("version", &version)]),
         read_line: lang.fill("consent.read", &[("version", &version)]),
@@ -305,7 +343,10 @@ async fn render_page(
         invite_errors,
         link_note: lang.fill(
             "consent.link_note",
-            &[("name", new_link.as_ref().map_or("", |(n, _)| n.as_str())), ("days", &days)],
+            &[
+                ("name", new_link.as_ref().map_or("", |(n, _)| n.as_str())),
+                ("days", &days),
+            ],
         ),
         new_link,
     };
@@ -328,11 +369,20 @@ pub async fn sign(
     let posted = Posted::parse(&body);
     let lang = member.visitor.lang;
     let again = async |posted: Posted, errors: FormErrors, status: StatusCode| {
-        let outcome = Outcome { posted, errors, ..Outcome::default() };
+        let outcome = Outcome {
+            posted,
+            errors,
+            ..Outcome::default()
+        };
         render_page(&state, &member, id, outcome, status).await
     };
     if !member.visitor.form_token_matches(&posted.csrf) {
-        return again(posted, FormErrors::whole(lang.t("form.expired")), StatusCode::FORBIDDEN).await;
+        return again(
+            posted,
+            FormErrors::whole(lang.t("form.expired")),
+            StatusCode::FORBIDDEN,
+        )
+        .await;
     }
     let mut errors = FormErrors::default();
     if posted.signer_name.trim().is_empty() {
@@ -341,8 +391,16 @@ pub async fn sign(
     if !posted.read {
         errors.add("read", lang.t("consent.error.read"));
     }
-    let modalities: Vec<Modality> = posted.modalities.iter().filter_map(|m| Modality::parse(m)).collect();
-    let purposes: Vec<Purpose> = posted.purposes.iter().filter_map(|p| Purpose::parse(p)).collect();
+    let modalities: Vec<Modality> = posted
+        .modalities
+        .iter()
+        .filter_map(|m| Modality::parse(m))
+        .collect();
+    let purposes: Vec<Purpose> = posted
+        .purposes
+        .iter()
+        .filter_map(|p| Purpose::parse(p))
+        .collect();
     if modalities.is_empty() || purposes.is_empty() {
         errors.add("grants", lang.t("consent.error.grants"));
     }
@@ -377,7 +435,11 @@ pub async fn sign(
         },
         evidence,
         iteration_id: None,
-        ip: Some(crate::accounts::client_address(headers, peer, &state.settings.auth)),
+        ip: Some(crate::accounts::client_address(
+            headers,
+            peer,
+            &state.settings.auth,
+        )),
         user_agent: headers
             .get(header::USER_AGENT)
             .and_then(|v| v.to_str().ok())
@@ -419,11 +481,18 @@ pub async fn invite(
 ) -> Response {
     let lang = member.visitor.lang;
     let refused = async |invite_errors: FormErrors, status: StatusCode| {
-        let outcome = Outcome { invite_errors, ..Outcome::default() };
+        let outcome = Outcome {
+            invite_errors,
+            ..Outcome::default()
+        };
         render_page(&state, &member, id, outcome, status).await
     };
     if !member.visitor.form_token_matches(&form.csrf) {
-        return refused(FormErrors::whole(lang.t("form.expired")), StatusCode::FORBIDDEN).await;
+        return refused(
+            FormErrors::whole(lang.t("form.expired")),
+            StatusCode::FORBIDDEN,
+        )
+        .await;
     }
     let Some(party) = ConsentParty::parse(&form.party) else {
         let mut errors = FormErrors::default();
@@ -461,7 +530,11 @@ pub async fn invite(
 /// The address pages are reached at: the configured public base URL, else this request's
 /// host (shown only to the customer who asked, to copy).
 fn page_base(state: &AppState, headers: &axum::http::HeaderMap) -> String {
-    let configured = state.settings.notifications.public_base_url.trim_end_matches('/');
+    let configured = state
+        .settings
+        .notifications
+        .public_base_url
+        .trim_end_matches('/');
     if !configured.is_empty() {
         return configured.to_owned();
     }

@@ -60,7 +60,11 @@ impl AboutForm {
         Self {
             name: s.name.clone(),
             relationship: s.requester_relationship.as_str().to_owned(),
-            living: if s.living { "yes".into() } else { String::new() },
+            living: if s.living {
+                "yes".into()
+            } else {
+                String::new()
+            },
             birth_year: part(s.birth_date, |d| d.year().to_string()),
             birth_month: part(s.birth_date, |d| d.month().to_string()),
             birth_day: part(s.birth_date, |d| d.day().to_string()),
@@ -136,7 +140,9 @@ fn date_of(year: &str, month: &str, day: &str) -> Result<Option<NaiveDate>, ()> 
     if !(1800..=9999).contains(&year) {
         return Err(());
     }
-    NaiveDate::from_ymd_opt(year, month, day).map(Some).ok_or(())
+    NaiveDate::from_ymd_opt(year, month, day)
+        .map(Some)
+        .ok_or(())
 }
 
 /// One part of an optional date, as text.
@@ -147,9 +153,12 @@ fn part(date: Option<NaiveDate>, of: impl Fn(NaiveDate) -> String) -> String {
 /// A service refusal of the intake (`invalid_intake` names its field) next to that field.
 fn intake_refusal(lang: Lang, err: &AppError) -> FormErrors {
     let field = match err {
-        AppError::Unprocessable { extra: Some(extra), .. } => {
-            extra.get("field").and_then(|f| f.as_str()).unwrap_or_default()
-        }
+        AppError::Unprocessable {
+            extra: Some(extra), ..
+        } => extra
+            .get("field")
+            .and_then(|f| f.as_str())
+            .unwrap_or_default(),
         _ => "",
     };
     let (id, key) = match field {
@@ -203,7 +212,12 @@ pub struct StepItem {
 
 impl Steps {
     pub fn items(&self) -> Vec<StepItem> {
-        const KEYS: [&str; 4] = ["steps.about", "steps.questions", "steps.samples", "steps.send"];
+        const KEYS: [&str; 4] = [
+            "steps.about",
+            "steps.questions",
+            "steps.samples",
+            "steps.send",
+        ];
         (1u8..=4)
             .zip(KEYS)
             .map(|(n, key)| StepItem {
@@ -243,8 +257,22 @@ impl About {
     fn date_groups(&self) -> [(&'static str, &'static str, &'static str, &str, &str, &str); 2] {
         let f = &self.form;
         [
-            ("birth_date", "birth", "about.birth_date", &f.birth_year, &f.birth_month, &f.birth_day),
-            ("death_date", "death", "about.death_date", &f.death_year, &f.death_month, &f.death_day),
+            (
+                "birth_date",
+                "birth",
+                "about.birth_date",
+                &f.birth_year,
+                &f.birth_month,
+                &f.birth_day,
+            ),
+            (
+                "death_date",
+                "death",
+                "about.death_date",
+                &f.death_year,
+                &f.death_month,
+                &f.death_day,
+            ),
         ]
     }
 }
@@ -259,7 +287,12 @@ fn about_page(
     let lang = visitor.lang;
     let relationships = Relationship::ALL
         .iter()
-        .map(|r| (r.as_str(), lang.text(&format!("relationship.{}", r.as_str()))))
+        .map(|r| {
+            (
+                r.as_str(),
+                lang.text(&format!("relationship.{}", r.as_str())),
+            )
+        })
         .collect();
     let modes = DeliveryMode::ALL
         .iter()
@@ -273,7 +306,10 @@ fn about_page(
         .collect();
     About {
         page: Page::new(state, visitor, "about.title"),
-        action: order_id.map_or_else(|| "/orders/new".to_owned(), |id| format!("/orders/{id}/about")),
+        action: order_id.map_or_else(
+            || "/orders/new".to_owned(),
+            |id| format!("/orders/{id}/about"),
+        ),
         form,
         errors,
         relationships,
@@ -294,7 +330,13 @@ pub async fn new_form(State(state): State<AppState>, Member { visitor, .. }: Mem
         ..AboutForm::default()
     };
     let template = about_page(&state, &visitor, form, None, FormErrors::default());
-    page::render(&state, &visitor, StatusCode::OK, Privacy::Personal, &template)
+    page::render(
+        &state,
+        &visitor,
+        StatusCode::OK,
+        Privacy::Personal,
+        &template,
+    )
 }
 
 /// `POST /orders/new`: create the draft (once per form) and go on to the questions.
@@ -309,7 +351,11 @@ pub async fn create(
         page::render(&state, &visitor, status, Privacy::Personal, &template)
     };
     if !visitor.form_token_matches(&form.csrf) {
-        return again(form, FormErrors::whole(lang.t("form.expired")), StatusCode::FORBIDDEN);
+        return again(
+            form,
+            FormErrors::whole(lang.t("form.expired")),
+            StatusCode::FORBIDDEN,
+        );
     }
     let (subject, delivery_mode) = match form.parse(lang) {
         Ok(parsed) => parsed,
@@ -329,7 +375,10 @@ pub async fn create(
         }
         Err(err) => return page::failure(&state, &visitor, err),
     };
-    let (owner, key) = (actor.id.to_string(), format!("page:new-order:{}", form.once));
+    let (owner, key) = (
+        actor.id.to_string(),
+        format!("page:new-order:{}", form.once),
+    );
     let actor_tx = actor.clone();
     let created = idempotency::create_once(&state, &owner, &key, &form, move |txn| {
         Box::pin(async move {
@@ -391,7 +440,13 @@ pub async fn about_form(
         Some(id),
         FormErrors::default(),
     );
-    page::render(&state, &visitor, StatusCode::OK, Privacy::Personal, &template)
+    page::render(
+        &state,
+        &visitor,
+        StatusCode::OK,
+        Privacy::Personal,
+        &template,
+    )
 }
 
 /// `POST /orders/{id}/about`: save the first step and go on.
@@ -407,7 +462,11 @@ pub async fn save_about(
         page::render(&state, &visitor, status, Privacy::Personal, &template)
     };
     if !visitor.form_token_matches(&form.csrf) {
-        return again(form, FormErrors::whole(lang.t("form.expired")), StatusCode::FORBIDDEN);
+        return again(
+            form,
+            FormErrors::whole(lang.t("form.expired")),
+            StatusCode::FORBIDDEN,
+        );
     }
     let (subject, delivery_mode) = match form.parse(lang) {
         Ok(parsed) => parsed,
@@ -422,7 +481,9 @@ pub async fn save_about(
     let expected = form.version.parse().unwrap_or(-1);
     match orders::edit(&state.db, &actor, id, expected, edit).await {
         Ok(_) => page::see_other(&format!("/orders/{id}/questions")),
-        Err(AppError::PreconditionFailed { .. }) => changed_meanwhile(&state, &visitor, id, form, &actor).await,
+        Err(AppError::PreconditionFailed { .. }) => {
+            changed_meanwhile(&state, &visitor, id, form, &actor).await
+        }
         Err(err) if err.status().is_client_error() => {
             let errors = intake_refusal(lang, &err);
             again(form, errors, err.status())
@@ -447,7 +508,13 @@ async fn changed_meanwhile(
     form.version = order.version.to_string();
     let errors = FormErrors::whole(visitor.lang.t("form.changed_meanwhile"));
     let template = about_page(state, visitor, form, Some(id), errors);
-    page::render(state, visitor, StatusCode::CONFLICT, Privacy::Personal, &template)
+    page::render(
+        state,
+        visitor,
+        StatusCode::CONFLICT,
+        Privacy::Personal,
+        &template,
+    )
 }
 
 /// The questions form as typed.
@@ -483,7 +550,12 @@ fn questions_page(
 ) -> Questions {
     let lang = visitor.lang;
     let fields = [
-        ("purpose", &form.purpose, "questions.purpose", "questions.purpose_hint"),
+        (
+            "purpose",
+            &form.purpose,
+            "questions.purpose",
+            "questions.purpose_hint",
+        ),
         (
             "family_awareness",
             &form.family_awareness,
@@ -496,7 +568,12 @@ fn questions_page(
             "questions.support_network",
             "questions.support_network_hint",
         ),
-        ("notes", &form.notes, "questions.notes", "questions.notes_hint"),
+        (
+            "notes",
+            &form.notes,
+            "questions.notes",
+            "questions.notes_hint",
+        ),
     ]
     .into_iter()
     .map(|(name, value, label, hint)| (name, value.clone(), lang.t(label), lang.t(hint)))
@@ -537,7 +614,13 @@ pub async fn questions_form(
         csrf: String::new(),
     };
     let template = questions_page(&state, &visitor, id, form, FormErrors::default());
-    page::render(&state, &visitor, StatusCode::OK, Privacy::Personal, &template)
+    page::render(
+        &state,
+        &visitor,
+        StatusCode::OK,
+        Privacy::Personal,
+        &template,
+    )
 }
 
 /// `POST /orders/{id}/questions`: save the answers (blank ones may be filled in later) and
@@ -554,7 +637,11 @@ pub async fn save_questions(
         page::render(&state, &visitor, status, Privacy::Personal, &template)
     };
     if !visitor.form_token_matches(&form.csrf) {
-        return again(form, FormErrors::whole(lang.t("form.expired")), StatusCode::FORBIDDEN);
+        return again(
+            form,
+            FormErrors::whole(lang.t("form.expired")),
+            StatusCode::FORBIDDEN,
+        );
     }
     let answer = |v: &str| Some(v.trim().to_owned()).filter(|v| !v.is_empty());
     let edit = orders::OrderEdit {
@@ -574,7 +661,11 @@ pub async fn save_questions(
         Err(AppError::PreconditionFailed { current_version }) => {
             let mut form = form;
             form.version = current_version.to_string();
-            again(form, FormErrors::whole(lang.t("form.changed_meanwhile")), StatusCode::CONFLICT)
+            again(
+                form,
+                FormErrors::whole(lang.t("form.changed_meanwhile")),
+                StatusCode::CONFLICT,
+            )
         }
         Err(err) if err.status().is_client_error() => {
             let errors = intake_refusal(lang, &err);

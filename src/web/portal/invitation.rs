@@ -80,7 +80,10 @@ async fn render(
                 .cloned()
         })
         .flatten();
-    let party_words = lang.text(&format!("consent.invite_party.{}", invitation.party.as_str()));
+    let party_words = lang.text(&format!(
+        "consent.invite_party.{}",
+        invitation.party.as_str()
+    ));
     let given = opened.consent.as_ref().map(|c| {
         let key = match (c.decision, c.withdrawn_at) {
             (_, Some(_)) => "invitation.given_withdrawn",
@@ -89,14 +92,20 @@ async fn render(
         };
         lang.text(key)
     });
-    let version = text.as_ref().map(|t| t.version.to_string()).unwrap_or_default();
+    let version = text
+        .as_ref()
+        .map(|t| t.version.to_string())
+        .unwrap_or_default();
     let template = InvitationPage {
         page: Page::new(state, visitor, "invitation.title"),
         action: format!("/invitations/{order_id}/{token}"),
         greeting: lang.fill("invitation.greeting", &[("name", &invitation.invitee_name)]),
         asked: lang.fill(
             "invitation.asked",
-            &[("subject", &opened.order.subject.name), ("party", &party_words)],
+            &[
+                ("subject", &opened.order.subject.name),
+                ("party", &party_words),
+            ],
         ),
         state: match link_state {
             InvitationState::Pending => "pending",
@@ -107,11 +116,21 @@ async fn render(
         text,
         modalities: [Modality::Face, Modality::Voice]
             .into_iter()
-            .map(|m| (m.as_str(), lang.text(&format!("consent.modality.{}", m.as_str()))))
+            .map(|m| {
+                (
+                    m.as_str(),
+                    lang.text(&format!("consent.modality.{}", m.as_str())),
+                )
+            })
             .collect(),
         purposes: super::consent::purposes_for(opened.order.delivery_mode)
             .iter()
-            .map(|p| (p.as_str(), lang.text(&format!("consent.purpose.{}", p.as_str()))))
+            .map(|p| {
+                (
+                    p.as_str(),
+                    lang.text(&format!("consent.purpose.{}", p.as_str())),
+                )
+            })
             .collect(),
         given,
         errors,
@@ -125,7 +144,15 @@ pub async fn show(
     visitor: Visitor,
     Path((order_id, token)): Path<(Uuid, String)>,
 ) -> Response {
-    render(&state, &visitor, order_id, &token, FormErrors::default(), StatusCode::OK).await
+    render(
+        &state,
+        &visitor,
+        order_id,
+        &token,
+        FormErrors::default(),
+        StatusCode::OK,
+    )
+    .await
 }
 
 /// `POST /invitations/{order}/{token}`: sign or decline.
@@ -140,7 +167,15 @@ pub async fn answer(
     let lang = visitor.lang;
     if !visitor.form_token_matches(&answer.csrf) {
         let errors = FormErrors::whole(lang.t("form.expired"));
-        return render(&state, &visitor, order_id, &token, errors, StatusCode::FORBIDDEN).await;
+        return render(
+            &state,
+            &visitor,
+            order_id,
+            &token,
+            errors,
+            StatusCode::FORBIDDEN,
+        )
+        .await;
     }
     let declining = answer.answer == "decline";
     let mut errors = FormErrors::default();
@@ -151,24 +186,47 @@ pub async fn answer(
         errors.add("read", lang.t("consent.error.read"));
     }
     let grants = Grants {
-        modalities: answer.modality.iter().filter_map(|m| Modality::parse(m)).collect(),
-        purposes: answer.purpose.iter().filter_map(|p| Purpose::parse(p)).collect(),
+        modalities: answer
+            .modality
+            .iter()
+            .filter_map(|m| Modality::parse(m))
+            .collect(),
+        purposes: answer
+            .purpose
+            .iter()
+            .filter_map(|p| Purpose::parse(p))
+            .collect(),
         scope: Vec::new(),
     };
     if !declining && (grants.modalities.is_empty() || grants.purposes.is_empty()) {
         errors.add("grants", lang.t("consent.error.grants"));
     }
     if !errors.is_empty() {
-        return render(&state, &visitor, order_id, &token, errors, StatusCode::UNPROCESSABLE_ENTITY)
-            .await;
+        return render(
+            &state,
+            &visitor,
+            order_id,
+            &token,
+            errors,
+            StatusCode::UNPROCESSABLE_ENTITY,
+        )
+        .await;
     }
     let headers = &visitor.headers;
     let signed = LinkSignature {
         signer_name: answer.signer_name,
         text_id: Uuid::parse_str(&answer.text_id).unwrap_or_default(),
-        decision: if declining { ConsentDecision::Refused } else { ConsentDecision::Given },
+        decision: if declining {
+            ConsentDecision::Refused
+        } else {
+            ConsentDecision::Given
+        },
         grants,
-        ip: Some(crate::accounts::client_address(headers, peer, &state.settings.auth)),
+        ip: Some(crate::accounts::client_address(
+            headers,
+            peer,
+            &state.settings.auth,
+        )),
         user_agent: headers
             .get(header::USER_AGENT)
             .and_then(|v| v.to_str().ok())
@@ -181,7 +239,10 @@ pub async fn answer(
             page::failure(&state, &visitor, err)
         }
         Err(err) if err.status().is_client_error() => {
-            let fields = [(Code::InvalidSignerName, "signer_name"), (Code::EmptyGrant, "grants")];
+            let fields = [
+                (Code::InvalidSignerName, "signer_name"),
+                (Code::EmptyGrant, "grants"),
+            ];
             let errors = FormErrors::from_refusal(lang, &err, &fields);
             render(&state, &visitor, order_id, &token, errors, err.status()).await
         }

@@ -9,6 +9,7 @@ mod landing;
 mod order_page;
 mod order_sections;
 mod orders;
+mod privacy;
 mod samples;
 
 use axum::Router;
@@ -20,17 +21,53 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/", get(landing::show))
         .route("/signin", get(account::sign_in_form).post(account::sign_in))
-        .route("/register", get(account::register_form).post(account::register))
+        .route(
+            "/register",
+            get(account::register_form).post(account::register),
+        )
         .route("/signout", axum::routing::post(account::sign_out))
         .route("/orders", get(orders::mine))
         .route("/orders/new", get(draft::new_form).post(draft::create))
         .route("/orders/{id}", get(order_page::show))
-        .route("/orders/{id}/about", get(draft::about_form).post(draft::save_about))
-        .route("/orders/{id}/questions", get(draft::questions_form).post(draft::save_questions))
+        .route(
+            "/orders/{id}/about",
+            get(draft::about_form).post(draft::save_about),
+        )
+        .route(
+            "/orders/{id}/questions",
+            get(draft::questions_form).post(draft::save_questions),
+        )
         .route("/orders/{id}/samples", get(samples::show))
-        .route("/orders/{id}/consent", get(consent::show).post(consent::sign))
-        .route("/orders/{id}/invitations", axum::routing::post(consent::invite))
-        .route("/invitations/{order}/{token}", get(invitation::show).post(invitation::answer))
+        .route(
+            "/orders/{id}/consent",
+            get(consent::show).post(consent::sign),
+        )
+        .route(
+            "/orders/{id}/invitations",
+            axum::routing::post(consent::invite),
+        )
+        .route(
+            "/invitations/{order}/{token}",
+            get(invitation::show).post(invitation::answer),
+        )
         .route("/orders/{id}/files/{file}", get(order_sections::download))
-        .route("/orders/{id}/submit", axum::routing::post(order_page::submit))
+        .route("/orders/{id}/privacy", get(privacy::show))
+        .route(
+            "/orders/{id}/privacy/keep",
+            axum::routing::post(privacy::keep),
+        )
+        .route(
+            "/orders/{id}/consents/{consent}/withdraw",
+            axum::routing::post(privacy::withdraw),
+        )
+        .route("/orders/{id}/erase", axum::routing::post(privacy::erase))
+        .route("/orders/{id}/certificate", get(privacy::certificate))
+        .route(
+            "/orders/{id}/certificate.json",
+            get(privacy::certificate_file),
+        )
+        .route(
+            "/orders/{id}/submit",
+            axum::routing::post(order_page::submit),
+        )
 }

@@ -66,8 +66,13 @@ pub fn samples_in_words(lang: Lang, report: &SufficiencyReport) -> Vec<String> {
             };
             let have = match c.name {
                 "photos" => c.actual.to_string(),
-                _ if c.actual < 60 => lang.fill("sufficiency.seconds", &[("n", &c.actual.to_string())]),
-                _ => lang.fill("sufficiency.minutes", &[("n", &(c.actual / 60).to_string())]),
+                _ if c.actual < 60 => {
+                    lang.fill("sufficiency.seconds", &[("n", &c.actual.to_string())])
+                }
+                _ => lang.fill(
+                    "sufficiency.minutes",
+                    &[("n", &(c.actual / 60).to_string())],
+                ),
             };
             if c.met {
                 lang.fill(&format!("sufficiency.{unit}_met"), &[("have", &have)])
@@ -131,9 +136,15 @@ async fn show_with(
         .map(|field| Missing {
             text: lang.text(&format!("missing.{field}")),
             href: if field.starts_with("subject.") {
-                format!("/orders/{id}/about#{}", field.trim_start_matches("subject."))
+                format!(
+                    "/orders/{id}/about#{}",
+                    field.trim_start_matches("subject.")
+                )
             } else {
-                format!("/orders/{id}/questions#{}", field.trim_start_matches("intake."))
+                format!(
+                    "/orders/{id}/questions#{}",
+                    field.trim_start_matches("intake.")
+                )
             },
         })
         .collect();
@@ -165,11 +176,7 @@ async fn show_with(
 }
 
 /// `GET /orders/{id}`.
-pub async fn show(
-    State(state): State<AppState>,
-    member: Member,
-    Path(id): Path<Uuid>,
-) -> Response {
+pub async fn show(State(state): State<AppState>, member: Member, Path(id): Path<Uuid>) -> Response {
     show_with(&state, &member, id, FormErrors::default(), StatusCode::OK).await
 }
 

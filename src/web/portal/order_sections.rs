@@ -107,7 +107,14 @@ pub async fn load(
     let sessions = if order.delivery_mode == DeliveryMode::HumanDriven {
         sessions
             .iter()
-            .map(|s| dated(lang, zone, s.scheduled_at, &format!("session.{}", s.status.as_str())))
+            .map(|s| {
+                dated(
+                    lang,
+                    zone,
+                    s.scheduled_at,
+                    &format!("session.{}", s.status.as_str()),
+                )
+            })
             .collect()
     } else {
         Vec::new()

@@ -47,14 +47,21 @@ pub async fn mine(State(state): State<AppState>, Member { visitor, actor }: Memb
             reference: order.reference,
             subject: order.subject.name,
             status: lang.text(&format!("status.{}", order.status.as_str())),
-            promised: order
-                .promised_at
-                .map_or_else(|| lang.t("orders.not_yet").to_owned(), |at| lang.datetime(at, zone)),
+            promised: order.promised_at.map_or_else(
+                || lang.t("orders.not_yet").to_owned(),
+                |at| lang.datetime(at, zone),
+            ),
         })
         .collect();
     let template = MyOrders {
         page: Page::new(&state, &visitor, "orders.title"),
         rows,
     };
-    page::render(&state, &visitor, StatusCode::OK, Privacy::Personal, &template)
+    page::render(
+        &state,
+        &visitor,
+        StatusCode::OK,
+        Privacy::Personal,
+        &template,
+    )
 }

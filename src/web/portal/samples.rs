@@ -49,12 +49,17 @@ struct SamplesPage {
 /// `1920 × 1080` / `3 min 12 s`.
 fn measure(lang: Lang, row: &SampleRow) -> Option<String> {
     match (row.kind, row.width, row.height, row.duration_ms) {
-        (SampleKind::Photo | SampleKind::Document, Some(w), Some(h), _) => Some(format!("{w} × {h}")),
+        (SampleKind::Photo | SampleKind::Document, Some(w), Some(h), _) => {
+            Some(format!("{w} × {h}"))
+        }
         (SampleKind::Voice | SampleKind::Video, _, _, Some(ms)) => {
             let secs = (ms + 500) / 1000;
             Some(lang.fill(
                 "samples.duration",
-                &[("min", &(secs / 60).to_string()), ("sec", &(secs % 60).to_string())],
+                &[
+                    ("min", &(secs / 60).to_string()),
+                    ("sec", &(secs % 60).to_string()),
+                ],
             ))
         }
         _ => None,
@@ -88,26 +93,53 @@ fn sent_in_words(lang: Lang, row: &SampleRow) -> Sent {
 /// Every catalog text the uploader script shows, by key.
 pub fn uploader_words(lang: Lang) -> String {
     const KEYS: &[&str] = &[
-        "upload.hashing", "upload.starting", "upload.sending", "upload.paused", "upload.resuming",
-        "upload.checking", "upload.verified", "upload.verified_with", "upload.failed",
-        "upload.pause", "upload.resume", "upload.speed", "upload.left", "upload.minutes_left",
-        "upload.seconds_left", "upload.not_accepted", "upload.rejected.other",
-        "upload.rejected.unrecognized_type", "upload.rejected.unrecognized_type.photo",
-        "upload.rejected.type_mismatch", "upload.rejected.wrong_kind",
-        "upload.rejected.unreadable_media", "upload.rejected.empty_file",
-        "upload.rejected.checksum_mismatch", "upload.rejected.size_mismatch",
-        "upload.rejected.no_video_track", "upload.rejected.file_too_large",
-        "upload.rejected.content_type_not_allowed", "upload.offline",
-        "samples.duration", "sufficiency.photos_met", "sufficiency.photos_more",
-        "sufficiency.voice_met", "sufficiency.voice_more", "sufficiency.video_met",
-        "sufficiency.video_more", "sufficiency.seconds", "sufficiency.minutes",
+        "upload.hashing",
+        "upload.starting",
+        "upload.sending",
+        "upload.paused",
+        "upload.resuming",
+        "upload.checking",
+        "upload.verified",
+        "upload.verified_with",
+        "upload.failed",
+        "upload.pause",
+        "upload.resume",
+        "upload.speed",
+        "upload.left",
+        "upload.minutes_left",
+        "upload.seconds_left",
+        "upload.not_accepted",
+        "upload.rejected.other",
+        "upload.rejected.unrecognized_type",
+        "upload.rejected.unrecognized_type.photo",
+        "upload.rejected.type_mismatch",
+        "upload.rejected.wrong_kind",
+        "upload.rejected.unreadable_media",
+        "upload.rejected.empty_file",
+        "upload.rejected.checksum_mismatch",
+        "upload.rejected.size_mismatch",
+        "upload.rejected.no_video_track",
+        "upload.rejected.file_too_large",
+        "upload.rejected.content_type_not_allowed",
+        "upload.offline",
+        "samples.duration",
+        "sufficiency.photos_met",
+        "sufficiency.photos_more",
+        "sufficiency.voice_met",
+        "sufficiency.voice_more",
+        "sufficiency.video_met",
+        "sufficiency.video_more",
+        "sufficiency.seconds",
+        "sufficiency.minutes",
     ];
     let map: serde_json::Map<String, serde_json::Value> = KEYS
         .iter()
         .map(|k| ((*k).to_owned(), lang.t(k).into()))
         .collect();
     // Inside <script type="application/json">: `</` would end the element.
-    serde_json::Value::Object(map).to_string().replace("</", "<\\/")
+    serde_json::Value::Object(map)
+        .to_string()
+        .replace("</", "<\\/")
 }
 
 /// `GET /orders/{id}/samples`.
@@ -142,7 +174,13 @@ pub async fn show(
             questions_done: false,
         },
     };
-    page::render(&state, &visitor, StatusCode::OK, Privacy::Personal, &template)
+    page::render(
+        &state,
+        &visitor,
+        StatusCode::OK,
+        Privacy::Personal,
+        &template,
+    )
 }
 
 #[cfg(test)]
@@ -154,7 +192,12 @@ mod tests {
         for lang in Lang::ALL {
             let words: serde_json::Value = serde_json::from_str(&uploader_words(lang)).unwrap();
             for (key, text) in words.as_object().unwrap() {
-                assert_ne!(text.as_str(), Some(key.as_str()), "{} lacks {key}", lang.tag());
+                assert_ne!(
+                    text.as_str(),
+                    Some(key.as_str()),
+                    "{} lacks {key}",
+                    lang.tag()
+                );
             }
         }
     }
