@@ -50,6 +50,11 @@ impl FormErrors {
         errors
     }
 
+    /// The form came without its token (stale, or from another site): send it again.
+    pub fn expired(lang: Lang) -> Self {
+        Self::whole(lang.t("form.expired"))
+    }
+
     /// A service's refusal in words: the catalog's `problem.<code>` text, put next to the
     /// field `fields` names for its code (or at the top).
     pub fn from_refusal(lang: Lang, err: &AppError, fields: &[(Code, &'static str)]) -> Self {

@@ -7,16 +7,7 @@ use std::path::PathBuf;
 use keepsake::media::samples;
 
 use crate::harness::{self, Browser, Options};
-use crate::helpers::{TEST_PASSWORD, TestApp, order_body};
-
-async fn sign_in(browser: &Browser) {
-    browser.goto("/signin").await;
-    browser.fill("#email", "customer@example.com").await;
-    browser.fill("#password", TEST_PASSWORD).await;
-    browser
-        .submit("form[action='/signin'] button[type=submit]")
-        .await;
-}
+use crate::helpers::{TestApp, order_body};
 
 async fn queue_done(browser: &Browser, count: usize) -> bool {
     let states = browser
@@ -53,7 +44,7 @@ async fn the_customer_uploads_evidence_and_signs_the_exact_text() {
     let register: PathBuf = dir.path().join("household-register.png");
     std::fs::write(&register, samples::png(900, 1200)).unwrap();
 
-    sign_in(&browser).await;
+    browser.sign_in("customer@example.com").await;
     browser.goto(&format!("/orders/{id}/consent")).await;
     let needs = browser.text("#needs").await;
     assert!(needs.contains("still needed Your own consent"), "{needs}");
@@ -75,14 +66,10 @@ async fn the_customer_uploads_evidence_and_signs_the_exact_text() {
     browser
         .choose_files("#files", &[certificate, register])
         .await;
-    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(60);
-    while !queue_done(&browser, 2).await {
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "documents not checked in time"
-        );
-        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-    }
+    harness::until(&browser, "both documents checked", async |b| {
+        queue_done(b, 2).await
+    })
+    .await;
     browser.reload().await;
 
     // Signing with nothing ticked: each mistake next to its field, nothing recorded.
@@ -177,7 +164,7 @@ async fn a_relative_signs_through_the_link_without_an_account_and_another_declin
     else {
         return;
     };
-    sign_in(&family).await;
+    family.sign_in("customer@example.com").await;
     let mut links = Vec::new();
     for (relationship, name) in [("spouse", "王建国"), ("sibling", "陈明")] {
         family.goto(&format!("/orders/{id}/consent")).await;

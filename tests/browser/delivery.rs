@@ -7,7 +7,7 @@ use reqwest::Method;
 use serde_json::json;
 
 use crate::harness::{self, Options};
-use crate::helpers::{TEST_PASSWORD, TestApp};
+use crate::helpers::TestApp;
 
 #[tokio::test]
 async fn the_customer_sees_the_delivery_and_downloads_the_labelled_file() {
@@ -40,12 +40,7 @@ async fn the_customer_sees_the_delivery_and_downloads_the_labelled_file() {
     else {
         return;
     };
-    browser.goto("/signin").await;
-    browser.fill("#email", "customer@example.com").await;
-    browser.fill("#password", TEST_PASSWORD).await;
-    browser
-        .submit("form[action='/signin'] button[type=submit]")
-        .await;
+    browser.sign_in("customer@example.com").await;
     browser.goto(&format!("/orders/{order}")).await;
     assert_eq!(browser.text("#status").await, "已交付");
     let money = browser.text("#money").await;

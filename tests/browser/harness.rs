@@ -129,6 +129,19 @@ pub async fn open(base: &str, options: Options) -> Option<Browser> {
     })
 }
 
+/// Wait until `done` says the page reached the state wanted (polling what is shown, for up
+/// to a minute).
+pub async fn until(browser: &Browser, what: &str, mut done: impl AsyncFnMut(&Browser) -> bool) {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
+    while !done(browser).await {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "timed out waiting for {what}"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
 fn free_port() -> u16 {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
     listener.local_addr().expect("addr").port()
@@ -140,6 +153,15 @@ impl Browser {
             .goto(&format!("{}{path}", self.base))
             .await
             .expect("navigate");
+    }
+
+    /// Sign in on the sign-in page as `email` (with the tests' password).
+    pub async fn sign_in(&self, email: &str) {
+        self.goto("/signin").await;
+        self.fill("#email", email).await;
+        self.fill("#password", crate::helpers::TEST_PASSWORD).await;
+        self.submit("form[action='/signin'] button[type=submit]")
+            .await;
     }
 
     /// The path of the page shown now.

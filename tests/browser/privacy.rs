@@ -3,7 +3,7 @@
 //! and showing the certificate, which downloads as issued.
 
 use crate::harness::{self, Options};
-use crate::helpers::{TEST_PASSWORD, TestApp, order_body};
+use crate::helpers::{TestApp, order_body};
 
 #[tokio::test]
 async fn keep_samples_then_erase_with_the_reference_and_see_the_certificate() {
@@ -22,12 +22,7 @@ async fn keep_samples_then_erase_with_the_reference_and_see_the_certificate() {
     else {
         return;
     };
-    browser.goto("/signin").await;
-    browser.fill("#email", "customer@example.com").await;
-    browser.fill("#password", TEST_PASSWORD).await;
-    browser
-        .submit("form[action='/signin'] button[type=submit]")
-        .await;
+    browser.sign_in("customer@example.com").await;
 
     browser.goto(&format!("/orders/{id}/privacy")).await;
     assert!(

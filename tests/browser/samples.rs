@@ -8,33 +8,12 @@ use std::path::{Path, PathBuf};
 use keepsake::media::samples;
 
 use crate::harness::{self, Browser, Options};
-use crate::helpers::{MIB, TEST_PASSWORD, TestApp, order_body};
+use crate::helpers::{MIB, TestApp, order_body};
 
 fn write(dir: &Path, name: &str, bytes: &[u8]) -> PathBuf {
     let path = dir.join(name);
     std::fs::write(&path, bytes).expect("write fixture");
     path
-}
-
-async fn sign_in(browser: &Browser) {
-    browser.goto("/signin").await;
-    browser.fill("#email", "customer@example.com").await;
-    browser.fill("#password", TEST_PASSWORD).await;
-    browser
-        .submit("form[action='/signin'] button[type=submit]")
-        .await;
-}
-
-/// Wait until `done` says the page reached the state wanted (polling what is shown).
-async fn until(browser: &Browser, what: &str, mut done: impl AsyncFnMut(&Browser) -> bool) {
-    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(60);
-    while !done(browser).await {
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "timed out waiting for {what}"
-        );
-        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-    }
 }
 
 /// The shown states of the queue's rows, by file name.
@@ -98,7 +77,7 @@ async fn photos_voice_and_a_video_in_parts_resume_after_a_reload() {
         b"<!doctype html><html><body>hello</body></html>",
     );
 
-    sign_in(&browser).await;
+    browser.sign_in("customer@example.com").await;
     browser.goto(&format!("/orders/{id}/samples")).await;
     assert!(
         browser
@@ -111,7 +90,7 @@ async fn photos_voice_and_a_video_in_parts_resume_after_a_reload() {
     first.push(voice.clone());
     first.push(fake.clone());
     browser.choose_files("#files", &first).await;
-    until(&browser, "photos and voice checked", async |b| {
+    harness::until(&browser, "photos and voice checked", async |b| {
         let rows = states(b).await;
         rows.len() == 12
             && rows
@@ -147,11 +126,13 @@ async fn photos_voice_and_a_video_in_parts_resume_after_a_reload() {
     assert!(meter.contains("Voice: 3 min — enough"), "{meter}");
 
     // The video, slowly: reload once its first part is in the store, then choose it again.
-    browser.throttle_uploads(4 * MIB as u64).await;
+    // 1 MiB/s: the first 5 MiB part takes about 5 s, the rest 7 s more — time enough to
+    // see the first part stored and reload before the end, even on a loaded machine.
+    browser.throttle_uploads(MIB as u64).await;
     browser
         .choose_files("#files", std::slice::from_ref(&video))
         .await;
-    until(&browser, "the video's first part stored", async |_| {
+    harness::until(&browser, "the video's first part stored", async |_| {
         let sample = app.get(&format!("/api/v1/orders/{id}/samples")).await;
         let Some(video) = sample.body["items"]
             .as_array()
@@ -174,7 +155,7 @@ async fn photos_voice_and_a_video_in_parts_resume_after_a_reload() {
     browser
         .choose_files("#files", std::slice::from_ref(&video))
         .await;
-    until(&browser, "the video checked", async |b| {
+    harness::until(&browser, "the video checked", async |b| {
         states(b)
             .await
             .iter()

@@ -75,7 +75,7 @@ pub async fn sign_in(
         page::render(&state, &visitor, status, Privacy::Public, &template)
     };
     if !visitor.form_token_matches(&form.csrf) {
-        let errors = FormErrors::whole(visitor.lang.t("form.expired"));
+        let errors = FormErrors::expired(visitor.lang);
         return refused(errors, StatusCode::FORBIDDEN, form.email);
     }
     let attempt = accounts::LoginAttempt {
@@ -141,7 +141,7 @@ pub async fn register(
         page::render(&state, &visitor, status, Privacy::Public, &template)
     };
     if !visitor.form_token_matches(&form.csrf) {
-        let errors = FormErrors::whole(visitor.lang.t("form.expired"));
+        let errors = FormErrors::expired(visitor.lang);
         return refused(errors, StatusCode::FORBIDDEN, form.email);
     }
     let account = accounts::NewAccount {

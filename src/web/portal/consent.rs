@@ -377,12 +377,7 @@ pub async fn sign(
         render_page(&state, &member, id, outcome, status).await
     };
     if !member.visitor.form_token_matches(&posted.csrf) {
-        return again(
-            posted,
-            FormErrors::whole(lang.t("form.expired")),
-            StatusCode::FORBIDDEN,
-        )
-        .await;
+        return again(posted, FormErrors::expired(lang), StatusCode::FORBIDDEN).await;
     }
     let mut errors = FormErrors::default();
     if posted.signer_name.trim().is_empty() {
@@ -488,11 +483,7 @@ pub async fn invite(
         render_page(&state, &member, id, outcome, status).await
     };
     if !member.visitor.form_token_matches(&form.csrf) {
-        return refused(
-            FormErrors::whole(lang.t("form.expired")),
-            StatusCode::FORBIDDEN,
-        )
-        .await;
+        return refused(FormErrors::expired(lang), StatusCode::FORBIDDEN).await;
     }
     let Some(party) = ConsentParty::parse(&form.party) else {
         let mut errors = FormErrors::default();

@@ -351,11 +351,7 @@ pub async fn create(
         page::render(&state, &visitor, status, Privacy::Personal, &template)
     };
     if !visitor.form_token_matches(&form.csrf) {
-        return again(
-            form,
-            FormErrors::whole(lang.t("form.expired")),
-            StatusCode::FORBIDDEN,
-        );
+        return again(form, FormErrors::expired(lang), StatusCode::FORBIDDEN);
     }
     let (subject, delivery_mode) = match form.parse(lang) {
         Ok(parsed) => parsed,
@@ -462,11 +458,7 @@ pub async fn save_about(
         page::render(&state, &visitor, status, Privacy::Personal, &template)
     };
     if !visitor.form_token_matches(&form.csrf) {
-        return again(
-            form,
-            FormErrors::whole(lang.t("form.expired")),
-            StatusCode::FORBIDDEN,
-        );
+        return again(form, FormErrors::expired(lang), StatusCode::FORBIDDEN);
     }
     let (subject, delivery_mode) = match form.parse(lang) {
         Ok(parsed) => parsed,
@@ -637,11 +629,7 @@ pub async fn save_questions(
         page::render(&state, &visitor, status, Privacy::Personal, &template)
     };
     if !visitor.form_token_matches(&form.csrf) {
-        return again(
-            form,
-            FormErrors::whole(lang.t("form.expired")),
-            StatusCode::FORBIDDEN,
-        );
+        return again(form, FormErrors::expired(lang), StatusCode::FORBIDDEN);
     }
     let answer = |v: &str| Some(v.trim().to_owned()).filter(|v| !v.is_empty());
     let edit = orders::OrderEdit {

@@ -166,7 +166,7 @@ pub async fn answer(
     let answer = parse_answer(&body);
     let lang = visitor.lang;
     if !visitor.form_token_matches(&answer.csrf) {
-        let errors = FormErrors::whole(lang.t("form.expired"));
+        let errors = FormErrors::expired(lang);
         return render(
             &state,
             &visitor,

@@ -198,7 +198,7 @@ pub async fn submit(
     let (visitor, actor) = (&member.visitor, &member.actor);
     let lang = visitor.lang;
     if !visitor.form_token_matches(&form.csrf) {
-        let errors = FormErrors::whole(lang.t("form.expired"));
+        let errors = FormErrors::expired(lang);
         return show_with(&state, &member, id, errors, StatusCode::FORBIDDEN).await;
     }
     let expected = form.version.parse().unwrap_or(-1);
