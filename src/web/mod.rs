@@ -67,6 +67,15 @@ struct Back {
     back: String,
 }
 
+/// A path on this site: starts with one `/`, and holds only visible ASCII — browsers drop
+/// tabs and newlines from a URL and read `\` as `/`, so `/\t/evil.example` or
+/// `/\evil.example` would lead away.
+fn is_local_path(back: &str) -> bool {
+    back.starts_with('/')
+        && !back.starts_with("//")
+        && back.bytes().all(|b| b.is_ascii_graphic() && b != b'\\')
+}
+
 /// `GET /language/{tag}?back=/path`: remember the language and return to the page. Only a
 /// path on this site is followed (never `//host` or a full URL).
 async fn switch_language(
@@ -74,7 +83,7 @@ async fn switch_language(
     Path(tag): Path<String>,
     Query(Back { back }): Query<Back>,
 ) -> Response {
-    let back = if back.starts_with('/') && !back.starts_with("//") && !back.contains('\\') {
+    let back = if is_local_path(&back) {
         back
     } else {
         "/".to_owned()

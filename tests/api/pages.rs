@@ -100,6 +100,9 @@ async fn the_language_switch_goes_back_only_to_this_site() {
         "//evil.example/",
         "https://evil.example/",
         "/\\evil.example",
+        "/\t/evil.example",
+        "/\n/evil.example",
+        "/ /evil.example",
     ] {
         let reply = client
             .get(app.url("/language/en"))
