@@ -88,6 +88,12 @@ impl Target {
     pub fn user(id: Uuid) -> Self {
         Self { kind: "user", id }
     }
+    pub fn inquiry(id: Uuid) -> Self {
+        Self {
+            kind: "inquiry",
+            id,
+        }
+    }
 }
 
 pub async fn record(

@@ -338,6 +338,9 @@ pub struct DeliverySettings {
     /// Raw samples are purged this many days after delivery unless the customer keeps them
     /// for follow-up iterations.
     pub sample_retention_days: u32,
+    /// The name, contact and words of a landing-page inquiry are blanked this many days after
+    /// it was left (the row stays, counted in the funnel).
+    pub inquiry_retention_days: u32,
     /// How often the retention and erasure job looks for due work (seconds).
     pub retention_interval_secs: u64,
 }
@@ -348,6 +351,7 @@ impl Default for DeliverySettings {
             ai_label_text: "本内容由人工智能生成 / AI-generated content".into(),
             label_provider: "keepsake-studio".into(),
             sample_retention_days: 30,
+            inquiry_retention_days: 180,
             retention_interval_secs: 3600,
         }
     }
@@ -683,11 +687,12 @@ impl Settings {
             ));
         }
         if self.delivery.sample_retention_days > 3650
+            || !(1..=3650).contains(&self.delivery.inquiry_retention_days)
             || self.delivery.retention_interval_secs == 0
             || self.delivery.retention_interval_secs > 7 * 24 * 3600
         {
             return Err(ConfigError::Invalid(
-                "delivery.sample_retention_days is at most 3650 and retention_interval_secs 1 second to a week".into(),
+                "delivery.sample_retention_days is at most 3650, inquiry_retention_days 1 to 3650, and retention_interval_secs 1 second to a week".into(),
             ));
         }
         if self.delivery.ai_label_text.trim().is_empty() {

@@ -19,6 +19,7 @@ pub mod domain;
 pub mod error;
 pub mod http;
 pub mod idempotency;
+pub mod inquiries;
 pub mod iterations;
 pub mod jobs;
 pub mod ledger;

@@ -13,6 +13,7 @@ pub mod entities;
 pub mod erasure;
 pub mod existing;
 pub mod idempotency;
+pub mod inquiries;
 pub mod iterations;
 pub mod ledger;
 pub mod live_sessions;

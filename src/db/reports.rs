@@ -1,6 +1,6 @@
 //! The facts behind the reports, over a date range: deliveries (for on-time rate and
 //! turnaround) and the funnel's counts (orders created in the range, followed to where they
-//! got).
+//! got, plus the inquiries left on the landing page in the range).
 
 use chrono::{DateTime, Utc};
 use sea_orm::{
@@ -88,7 +88,10 @@ fn decided(action: &str, decision: &str) -> String {
 
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct FunnelCounts {
+    /// Orders created plus landing-page inquiries left.
     pub inquiries: i64,
+    /// Of those, the landing-page inquiries.
+    pub inquiry_forms: i64,
     pub submitted: i64,
     pub screened_in: i64,
     pub consent_approved: i64,
@@ -105,8 +108,11 @@ pub async fn funnel(
     from: DateTime<Utc>,
     to: DateTime<Utc>,
 ) -> Result<FunnelCounts, DbErr> {
+    let orders = count(conn, from, to, "1 = 1").await?;
+    let inquiry_forms = super::inquiries::count_between(conn, from, to).await?;
     Ok(FunnelCounts {
-        inquiries: count(conn, from, to, "1 = 1").await?,
+        inquiries: orders + inquiry_forms,
+        inquiry_forms,
         submitted: count(conn, from, to, "o.submitted_at IS NOT NULL").await?,
         screened_in: count(conn, from, to, &decided("screening.decided", "proceed")).await?,
         consent_approved: count(conn, from, to, "o.queued_at IS NOT NULL").await?,

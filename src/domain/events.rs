@@ -19,6 +19,7 @@ string_enum!(
         AuthLoginAlerted => "auth.login_alerted",
         AuthLogout => "auth.logout",
         UserCreated => "user.created",
+        InquiryReceived => "inquiry.received",
         UserDisabled => "user.disabled",
         UserEnabled => "user.enabled",
         UserRolesChanged => "user.roles_changed",

@@ -103,6 +103,7 @@ pub fn sees(kind: EventKind, audience: Audience, detail: &Value) -> bool {
         | AuthLoginAlerted
         | AuthLogout
         | UserCreated
+        | InquiryReceived
         | UserDisabled
         | UserEnabled
         | UserRolesChanged
@@ -301,6 +302,7 @@ fn for_customer(kind: EventKind, event: &EventFacts<'_>) -> Option<String> {
         | AuthLoginAlerted
         | AuthLogout
         | UserCreated
+        | InquiryReceived
         | UserDisabled
         | UserEnabled
         | UserRolesChanged
@@ -365,6 +367,7 @@ fn for_studio(kind: EventKind, event: &EventFacts<'_>) -> String {
         AuthLoginAlerted => "The account's owner was told of repeated failed sign-ins.".to_owned(),
         AuthLogout => "Signed out.".to_owned(),
         UserCreated => "Account created.".to_owned(),
+        InquiryReceived => "Someone left an inquiry on the landing page.".to_owned(),
         UserDisabled => "Account disabled.".to_owned(),
         UserEnabled => "Account enabled again.".to_owned(),
         UserRolesChanged => "Account roles changed.".to_owned(),

@@ -15,6 +15,7 @@ pub mod deliverables;
 pub mod extract;
 pub mod health;
 pub mod idempotent;
+pub mod inquiries;
 pub mod iterations;
 pub mod ledger;
 pub mod live_sessions;
@@ -96,6 +97,7 @@ pub fn router(state: AppState, pages: axum::Router<AppState>) -> axum::Router {
         .merge(consent_review::router())
         .merge(orders::router())
         .merge(outbox::router())
+        .merge(inquiries::router())
         .merge(production::router())
         .merge(board::router())
         .merge(reports::router())

@@ -71,9 +71,13 @@ async fn sla_report(
 pub struct FunnelReport {
     pub from: DateTime<Utc>,
     pub to: DateTime<Utc>,
-    /// Orders created in the range …
+    /// Everyone who asked in the range: orders created plus inquiries left on the landing
+    /// page by people who had not ordered (one who inquired and then ordered counts twice:
+    /// an inquiry is not linked to an account) …
     pub inquiries: i64,
-    /// … submitted for screening,
+    /// … of which inquiries left on the landing page; the stages below follow the orders,
+    pub inquiry_forms: i64,
+    /// … the orders submitted for screening,
     pub submitted: i64,
     /// … that a reviewer let through screening,
     pub screened_in: i64,
@@ -116,6 +120,7 @@ async fn funnel_report(
         from: range.from,
         to: range.to,
         inquiries: f.inquiries,
+        inquiry_forms: f.inquiry_forms,
         submitted: f.submitted,
         screened_in: f.screened_in,
         consent_approved: f.consent_approved,

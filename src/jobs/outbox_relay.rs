@@ -124,7 +124,12 @@ async fn plan(state: &AppState, row: &OutboxRow) -> AppResult<Planned> {
         base_url: &settings.notifications.public_base_url,
         studio_name: &settings.studio.name,
     };
-    let mail = match templates::render(&facts) {
+    let rendered = if row.kind == "inquiry.received" {
+        inquiry_plan(state, row).await?
+    } else {
+        templates::render(&facts)
+    };
+    let mail = match rendered {
         Plan::Send(mail) => mail,
         Plan::Skip(reason) => return Ok(Planned::Skip(reason)),
     };
@@ -154,6 +159,25 @@ async fn plan(state: &AppState, row: &OutboxRow) -> AppResult<Planned> {
             )),
         },
     )
+}
+
+/// A landing-page inquiry's mail, from the inquiry as it stands now.
+async fn inquiry_plan(state: &AppState, row: &OutboxRow) -> AppResult<Plan> {
+    let id = row.payload["inquiry_id"]
+        .as_str()
+        .and_then(|id| id.parse::<uuid::Uuid>().ok());
+    let inquiry = match id {
+        Some(id) => db::inquiries::find(&state.db, id).await?,
+        None => None,
+    };
+    Ok(match inquiry {
+        Some(inquiry) => templates::inquiry_mail(
+            &inquiry,
+            state.settings.studio.zone(),
+            &state.settings.studio.name,
+        ),
+        None => Plan::Skip("the message names no stored inquiry".into()),
+    })
 }
 
 /// The account a message without an order is about (`account.login_throttled`).

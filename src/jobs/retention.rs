@@ -25,6 +25,7 @@ impl Pass for Swept {
                 retention_orders = self.retention_orders,
                 samples_purged = self.samples_purged,
                 stragglers_deleted = self.stragglers_deleted,
+                inquiries_forgotten = self.inquiries_forgotten,
                 failures = self.failures,
                 "retention sweep"
             );

@@ -14,7 +14,10 @@
 //! - to the customer also: a follow-up iteration that needs fresh consent, has started (with its
 //!   due time), is delivered or cancelled; a live session booked or cancelled; a money entry
 //!   recorded (amounts in major units: two decimals, none for currencies without minor units);
-//! - to the studio: SLA at risk and overdue, and a live session held without the AI label;
+//! - to the studio: SLA at risk and overdue, a live session held without the AI label, and a
+//!   landing-page inquiry — the one mail that carries a person's words, because the studio
+//!   must answer them (read from the inquiry at send time, so once retention blanked it the
+//!   message is skipped; the queued message itself holds only the inquiry's id);
 //! - to an account's owner: failed sign-ins that tripped the login throttle (once per trip);
 //! - not mailed (`Plan::Skip`, the reason kept on the message): the studio's internal steps
 //!   (screening, consent review, production, quality check, holds, resumptions), stage
@@ -445,6 +448,34 @@ fn iteration_mail(
     }
 }
 
+/// A landing-page inquiry, to the studio's address: who, how to reach them, in which
+/// language to answer, and their words.
+pub fn inquiry_mail(
+    inquiry: &crate::db::inquiries::InquiryRow,
+    zone: FixedOffset,
+    studio_name: &str,
+) -> Plan {
+    if inquiry.forgotten_at.is_some() {
+        return skip("the inquiry's words were blanked by retention before it was mailed");
+    }
+    let language = if inquiry.language == "en" {
+        "English"
+    } else {
+        "Chinese (中文)"
+    };
+    Plan::Send(Rendered {
+        subject: "[Inquiry] A new inquiry from the website".into(),
+        body: format!(
+            "Someone left an inquiry on the landing page at {}.\n\nName: {}\nReach them at: {}\n\
+             Answer in: {language}\n\nTheir words:\n{}\n\n{studio_name}\n",
+            local_time(inquiry.created_at, zone),
+            inquiry.name,
+            inquiry.contact,
+            inquiry.message,
+        ),
+    })
+}
+
 /// `880.00 CNY` from minor units (two decimals; zero for the currencies that have none).
 fn money(amount_minor: i64, currency: &str) -> String {
     if matches!(currency, "JPY" | "KRW" | "VND" | "CLP" | "ISK") {
@@ -550,6 +581,37 @@ mod tests {
         ));
         assert!(matches!(
             render(&facts("order.unheard_of", &payload)),
+            Plan::Skip(_)
+        ));
+    }
+
+    #[test]
+    fn an_inquiry_reaches_the_studio_with_its_words_until_retention_blanks_them() {
+        let now = Utc::now();
+        let mut row = crate::db::inquiries::InquiryRow {
+            id: Uuid::now_v7(),
+            name: "李华".into(),
+            contact: "wechat lihua_88".into(),
+            message: "我母亲上个月去世了，想了解一下。".into(),
+            language: "zh-CN".into(),
+            client_digest: String::new(),
+            created_at: now,
+            forgotten_at: None,
+        };
+        let zone = FixedOffset::east_opt(8 * 3600).unwrap();
+        let Plan::Send(mail) = inquiry_mail(&row, zone, "Keepsake") else {
+            panic!("an inquiry is mailed");
+        };
+        assert!(mail.body.contains("李华") && mail.body.contains("wechat lihua_88"));
+        assert!(mail.body.contains("我母亲上个月去世了") && mail.body.contains("Chinese"));
+        assert!(
+            !mail.subject.contains("李华"),
+            "no name in the subject: {}",
+            mail.subject
+        );
+        row.forgotten_at = Some(now);
+        assert!(matches!(
+            inquiry_mail(&row, zone, "Keepsake"),
             Plan::Skip(_)
         ));
     }

@@ -1,5 +1,6 @@
 //! The retention job: erasures that fell due, objects a late upload left under an erased
-//! order, and raw samples kept past their time.
+//! order, raw samples kept past their time, and the personal words of old landing-page
+//! inquiries.
 //!
 //! Raw samples are purged `delivery.sample_retention_days` after delivery unless the customer
 //! chose to keep them for follow-up iterations. An order is claimed first (its
@@ -27,6 +28,8 @@ pub struct Swept {
     /// Objects that appeared under an erased order's prefix after its erasure (an upload URL
     /// issued before it, used late) and were deleted.
     pub stragglers_deleted: usize,
+    /// Landing-page inquiries whose name, contact and words were blanked.
+    pub inquiries_forgotten: u64,
     pub failures: usize,
 }
 
@@ -66,6 +69,9 @@ pub async fn sweep_once(state: &AppState, now: DateTime<Utc>) -> AppResult<Swept
             swept.samples_purged += 1;
         }
     }
+    let days = i64::from(state.settings.delivery.inquiry_retention_days);
+    swept.inquiries_forgotten =
+        db::inquiries::forget_before(&state.db, now - chrono::Duration::days(days), now).await?;
     Ok(swept)
 }
 

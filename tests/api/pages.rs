@@ -8,14 +8,14 @@ use reqwest::{StatusCode, redirect};
 use crate::helpers::{TEST_PASSWORD, TestApp};
 
 /// A client that shows redirects instead of following them, and keeps no cookies by itself.
-fn browserish() -> reqwest::Client {
+pub(crate) fn browserish() -> reqwest::Client {
     reqwest::Client::builder()
         .redirect(redirect::Policy::none())
         .build()
         .unwrap()
 }
 
-fn header<'a>(headers: &'a HeaderMap, name: &str) -> &'a str {
+pub(crate) fn header<'a>(headers: &'a HeaderMap, name: &str) -> &'a str {
     headers
         .get(name)
         .and_then(|v| v.to_str().ok())
@@ -23,7 +23,7 @@ fn header<'a>(headers: &'a HeaderMap, name: &str) -> &'a str {
 }
 
 /// `name=value` of each `Set-Cookie`.
-fn set_cookies(headers: &HeaderMap) -> Vec<String> {
+pub(crate) fn set_cookies(headers: &HeaderMap) -> Vec<String> {
     headers
         .get_all(header::SET_COOKIE)
         .iter()
@@ -34,9 +34,33 @@ fn set_cookies(headers: &HeaderMap) -> Vec<String> {
 }
 
 /// The value of the hidden `csrf` field in a page.
-fn form_token(html: &str) -> String {
+pub(crate) fn form_token(html: &str) -> String {
     let at = html.find("name=\"csrf\" value=\"").expect("a csrf field") + 19;
     html[at..].split('"').next().unwrap().to_owned()
+}
+
+/// Sign `email` (registered with the test password) in through the page; returns the
+/// session's cookies as a `Cookie` header value, in English.
+pub(crate) async fn page_session(app: &TestApp, email: &str) -> String {
+    let client = browserish();
+    let page = client.get(app.url("/signin")).send().await.unwrap();
+    let form_cookie = set_cookies(page.headers()).join("; ");
+    let token = form_token(&page.text().await.unwrap());
+    let signed_in = client
+        .post(app.url("/signin"))
+        .header("cookie", &form_cookie)
+        .form(&[
+            ("email", email),
+            ("password", TEST_PASSWORD),
+            ("csrf", token.as_str()),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(signed_in.status(), StatusCode::SEE_OTHER, "signed in");
+    let mut cookies = set_cookies(signed_in.headers());
+    cookies.push("keepsake_lang=en".into());
+    cookies.join("; ")
 }
 
 #[tokio::test]
@@ -290,22 +314,7 @@ async fn assets_are_served_under_their_hash_for_a_year() {
 async fn a_new_order_form_sent_twice_makes_one_order() {
     let app = TestApp::spawn().await;
     let client = browserish();
-    // Sign in through the page to hold a page session.
-    let page = client.get(app.url("/signin")).send().await.unwrap();
-    let form_cookie = set_cookies(page.headers()).join("; ");
-    let token = form_token(&page.text().await.unwrap());
-    let signed_in = client
-        .post(app.url("/signin"))
-        .header("cookie", &form_cookie)
-        .form(&[
-            ("email", "customer@example.com"),
-            ("password", TEST_PASSWORD),
-            ("csrf", token.as_str()),
-        ])
-        .send()
-        .await
-        .unwrap();
-    let session = set_cookies(signed_in.headers()).join("; ");
+    let session = page_session(&app, "customer@example.com").await;
     let new = client
         .get(app.url("/orders/new"))
         .header("cookie", &session)

@@ -610,6 +610,11 @@ async fn every_route_answers_every_caller_as_the_matrix_says() {
         ),
         (
             Method::GET,
+            "/api/v1/inquiries",
+            probe("/api/v1/inquiries".into(), [401, 403, 403, 200, 200, 200]),
+        ),
+        (
+            Method::GET,
             "/api/v1/reports/sla",
             probe(
                 "/api/v1/reports/sla?from=2026-01-01T00:00:00Z&to=2027-01-01T00:00:00Z".into(),

@@ -12,6 +12,7 @@ const SIGNED_OUT: &[(&str, &str)] = &[
     ("landing", "/"),
     ("signin", "/signin"),
     ("register", "/register"),
+    ("inquiry-sent", "/inquiry/sent"),
     ("not-found", "/no-such-page"),
 ];
 /// The pages a signed-in family sees.
@@ -19,6 +20,7 @@ const SIGNED_IN: &[(&str, &str)] = &[
     ("orders", "/orders"),
     ("landing-signed-in", "/"),
     ("new-order", "/orders/new"),
+    ("requests", "/requests"),
 ];
 
 /// The accessibility violations of the page shown now (named `name`), after saving its
@@ -55,6 +57,7 @@ async fn tour() {
         .expect("invitation token")
         .to_owned();
     let invitation = format!("/invitations/{id}/{token}");
+    let request = completed_copy_request(&app, &order).await;
     let shots: Option<PathBuf> = std::env::var_os("KEEPSAKE_SCREENSHOTS").map(PathBuf::from);
     let shots = shots.as_deref();
     let mut problems = Vec::new();
@@ -74,6 +77,13 @@ async fn tour() {
             browser.goto(path).await;
             problems.extend(check(&browser, name, language, shots).await);
         }
+        // The landing page's inquiry form with its errors shown.
+        browser.goto("/").await;
+        browser
+            .submit("form[action^='/inquiry'] button[type=submit]")
+            .await;
+        assert!(browser.exists("#name-error").await);
+        problems.extend(check(&browser, "landing-inquiry-errors", language, shots).await);
         // The sign-in form with its error shown.
         browser.goto("/signin").await;
         browser.fill("#email", "customer@example.com").await;
@@ -96,6 +106,9 @@ async fn tour() {
         let samples = format!("/orders/{id}/samples");
         let consent = format!("/orders/{id}/consent");
         let privacy = format!("/orders/{id}/privacy");
+        let request_new = format!("/requests/new?order={id}");
+        let request_page = format!("/requests/{request}");
+        let request_export = format!("/requests/{request}/export");
         let drafts = [
             ("order-about", about.as_str()),
             ("order-questions", questions.as_str()),
@@ -104,6 +117,9 @@ async fn tour() {
             ("consent", consent.as_str()),
             ("invitation", invitation.as_str()),
             ("privacy", privacy.as_str()),
+            ("request-new", request_new.as_str()),
+            ("request", request_page.as_str()),
+            ("request-export", request_export.as_str()),
         ];
         for (name, path) in SIGNED_IN.iter().chain(drafts.iter()) {
             browser.goto(path).await;
@@ -116,6 +132,13 @@ async fn tour() {
             .await;
         assert!(browser.exists("#signer_name-error").await);
         problems.extend(check(&browser, "consent-errors", language, shots).await);
+        // The data-rights form with its errors shown.
+        browser.goto("/requests/new").await;
+        browser
+            .submit("form[action='/requests'] button[type=submit]")
+            .await;
+        assert!(browser.exists("#kind-error").await);
+        problems.extend(check(&browser, "request-new-errors", language, shots).await);
         // The about form with its errors shown.
         browser.goto("/orders/new").await;
         browser.submit("main form button[type=submit]").await;
@@ -128,4 +151,44 @@ async fn tour() {
         "accessibility problems:\n{}",
         problems.join("\n")
     );
+}
+
+/// A copy request about `order` by its customer, verified and approved through the API (the
+/// reviewer's desk), so its page offers the copy; returns its id.
+async fn completed_copy_request(app: &TestApp, order: &serde_json::Value) -> String {
+    let reference = order["reference"].as_str().expect("reference");
+    let filed = app
+        .post(
+            "/api/v1/data-requests",
+            &serde_json::json!({ "kind": "copy", "order_reference": reference, "relationship_to_subject": "child" }),
+        )
+        .await;
+    let id = filed.body["id"].as_str().expect("request id").to_owned();
+    let reviewer = app.reviewer("reviewer@studio.example").await;
+    for (what, body) in [
+        (
+            "identity",
+            serde_json::json!({ "method": "account_session" }),
+        ),
+        (
+            "decision",
+            serde_json::json!({ "decision": "approve", "reason": "Asked while signed in." }),
+        ),
+    ] {
+        let reply = app
+            .send(
+                reqwest::Method::POST,
+                &format!("/api/v1/data-requests/{id}/{what}"),
+                &[("authorization", reviewer.as_str())],
+                Some(&body),
+            )
+            .await;
+        assert_eq!(
+            reply.status,
+            reqwest::StatusCode::OK,
+            "{what}: {:?}",
+            reply.body
+        );
+    }
+    id
 }

@@ -9,6 +9,7 @@ pub mod data_request;
 pub mod deliverable;
 pub mod erasure;
 pub mod idempotency_key;
+pub mod inquiry;
 pub mod iteration;
 pub mod ledger_event;
 pub mod live_session;

@@ -129,7 +129,7 @@ impl AboutForm {
 
 /// A date typed as year, month and day: all empty is no date; anything else must be a real
 /// day.
-fn date_of(year: &str, month: &str, day: &str) -> Result<Option<NaiveDate>, ()> {
+pub(super) fn date_of(year: &str, month: &str, day: &str) -> Result<Option<NaiveDate>, ()> {
     let (year, month, day) = (year.trim(), month.trim(), day.trim());
     if year.is_empty() && month.is_empty() && day.is_empty() {
         return Ok(None);

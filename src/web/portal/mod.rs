@@ -10,6 +10,7 @@ mod order_page;
 mod order_sections;
 mod orders;
 mod privacy;
+mod requests;
 mod samples;
 
 use axum::Router;
@@ -20,6 +21,8 @@ use crate::state::AppState;
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/", get(landing::show))
+        .route("/inquiry", axum::routing::post(landing::inquire))
+        .route("/inquiry/sent", get(landing::sent))
         .route("/signin", get(account::sign_in_form).post(account::sign_in))
         .route(
             "/register",
@@ -66,6 +69,10 @@ pub fn router() -> Router<AppState> {
             "/orders/{id}/certificate.json",
             get(privacy::certificate_file),
         )
+        .route("/requests", get(requests::mine).post(requests::file))
+        .route("/requests/new", get(requests::new_form))
+        .route("/requests/{id}", get(requests::show))
+        .route("/requests/{id}/export", get(requests::export))
         .route(
             "/orders/{id}/submit",
             axum::routing::post(order_page::submit),
