@@ -101,3 +101,139 @@ async fn the_customer_sees_the_delivery_and_downloads_the_labelled_file() {
     );
     browser.close().await;
 }
+
+#[tokio::test]
+async fn a_follow_up_waits_for_fresh_consent_given_on_its_page() {
+    let app = TestApp::spawn().await;
+    let texts = app.publish_consent_texts().await;
+    let reviewer = app.reviewer("reviewer@studio.example").await;
+    let staff = app
+        .studio_member("staff@studio.example", &[Role::Staff])
+        .await;
+    let (order, _) = app.delivered_order(&reviewer, &staff, &texts).await;
+    // More than the consents on file grant: sharing with the family.
+    let created = app
+        .send(
+            Method::POST,
+            &format!("/api/v1/orders/{order}/iterations"),
+            &[("authorization", &staff), ("idempotency-key", "birthday")],
+            Some(&json!({ "description": "A short clip for her birthday", "needs": { "modalities": ["voice"], "scope": ["family_sharing"] }, "price": { "amount_minor": 88_000, "currency": "CNY" } })),
+        )
+        .await;
+    assert_eq!(
+        created.status,
+        reqwest::StatusCode::CREATED,
+        "{:?}",
+        created.body
+    );
+    let iteration = created.body["id"].as_str().unwrap().to_owned();
+
+    // The page in Chinese passes axe (which needs JavaScript), with and without its errors.
+    let Some(browser) = harness::open(
+        &app.base,
+        Options {
+            language: "zh-CN",
+            javascript: true,
+        },
+    )
+    .await
+    else {
+        return;
+    };
+    browser.sign_in("customer@example.com").await;
+    browser
+        .goto(&format!("/orders/{order}/iterations/{iteration}/consent"))
+        .await;
+    let mut problems = browser.accessibility_violations().await;
+    browser.submit("main form button[type=submit]").await;
+    assert!(browser.exists("#read-error").await);
+    problems.extend(browser.accessibility_violations().await);
+    assert!(problems.is_empty(), "{problems:?}");
+    if let Some(dir) = std::env::var_os("KEEPSAKE_SCREENSHOTS") {
+        let dir = std::path::PathBuf::from(dir);
+        browser
+            .screenshot(
+                &dir,
+                "follow-up-consent-errors-zh-CN-phone",
+                harness::PHONE.0,
+            )
+            .await;
+    }
+    browser.close().await;
+
+    // Without JavaScript: the consent is an ordinary form.
+    let Some(browser) = harness::open(
+        &app.base,
+        Options {
+            language: "en",
+            javascript: false,
+        },
+    )
+    .await
+    else {
+        return;
+    };
+    browser.sign_in("customer@example.com").await;
+    browser.goto(&format!("/orders/{order}")).await;
+    let listed = browser.text("#iterations").await;
+    assert!(listed.contains("waiting for consent"), "{listed}");
+    browser.click("#iterations a.button").await;
+    assert_eq!(
+        browser.path().await,
+        format!("/orders/{order}/iterations/{iteration}/consent")
+    );
+    let needs = browser.text("#needs").await;
+    assert!(
+        needs.contains("Their voice may be used") && needs.contains("Sharing with close family"),
+        "{needs}"
+    );
+    assert!(
+        browser.exists("#text-version").await,
+        "the text's version is shown"
+    );
+
+    // Nothing ticked for them: sending as is says what is missing, next to each field.
+    browser.submit("main form button[type=submit]").await;
+    assert!(browser.exists("#signer_name-error").await);
+    assert!(browser.exists("#read-error").await);
+    assert!(
+        !browser.exists("#modality-voice:checked").await,
+        "nothing is pre-ticked"
+    );
+    if let Some(dir) = std::env::var_os("KEEPSAKE_SCREENSHOTS") {
+        let dir = std::path::PathBuf::from(dir);
+        for (label, width) in [("desktop", harness::DESKTOP.0), ("phone", harness::PHONE.0)] {
+            browser
+                .screenshot(&dir, &format!("follow-up-consent-errors-en-{label}"), width)
+                .await;
+        }
+    }
+    for choice in [
+        "#modality-voice",
+        "#purpose-iterations",
+        "#scope-family_sharing",
+        "#read",
+    ] {
+        browser.click(choice).await;
+    }
+    browser.fill("#signer_name", "Li Ming").await;
+    browser.submit("main form button[type=submit]").await;
+    assert_eq!(browser.path().await, format!("/orders/{order}"));
+    let listed = browser.text("#iterations").await;
+    assert!(listed.contains("ready to start"), "{listed}");
+    assert!(
+        !browser.exists("#iterations a.button").await,
+        "no consent asked any more"
+    );
+
+    let view = app
+        .send(
+            Method::GET,
+            &format!("/api/v1/orders/{order}/iterations/{iteration}"),
+            &[("authorization", &staff)],
+            None,
+        )
+        .await;
+    assert_eq!(view.body["consent"]["covered"], true, "{:?}", view.body);
+    browser.close().await;
+}

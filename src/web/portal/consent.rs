@@ -16,7 +16,7 @@ use crate::consents::{self, OwnSignature};
 use crate::db::consent_texts::ConsentTextRow;
 use crate::db::orders::OrderRecord;
 use crate::domain::consent::{
-    ConsentDecision, ConsentParty, DocumentType, Evidence, Grants, Modality, Purpose,
+    ConsentDecision, ConsentParty, DocumentType, Evidence, Grants, Modality, Purpose, UseScope,
 };
 use crate::domain::consent_policy::Requirement;
 use crate::domain::order::{DeliveryMode, Relationship};
@@ -66,6 +66,8 @@ struct ConsentPage {
     signer_name: String,
     modalities: Vec<Choice>,
     purposes: Vec<Choice>,
+    /// Uses asked for one by one (a follow-up's; the order's own consent asks none).
+    scopes: Vec<Choice>,
     documents: Vec<Document>,
     document_types: Vec<(&'static str, String)>,
     signed: Vec<Signed>,
@@ -90,20 +92,22 @@ struct Outcome {
     new_link: Option<(String, String)>,
 }
 
-/// The form as posted: repeated checkboxes and one `evidence-<sample id>` per document.
+/// A signing form as posted: repeated checkboxes and one `evidence-<sample id>` per
+/// document (the follow-up consent form posts the same fields, plus `scope`).
 #[derive(Default)]
-struct Posted {
-    csrf: String,
-    text_id: String,
-    signer_name: String,
-    read: bool,
-    modalities: Vec<String>,
-    purposes: Vec<String>,
-    evidence: Vec<(String, String)>,
+pub(super) struct Posted {
+    pub csrf: String,
+    pub text_id: String,
+    pub signer_name: String,
+    pub read: bool,
+    pub modalities: Vec<String>,
+    pub purposes: Vec<String>,
+    pub scope: Vec<String>,
+    pub evidence: Vec<(String, String)>,
 }
 
 impl Posted {
-    fn parse(body: &[u8]) -> Self {
+    pub fn parse(body: &[u8]) -> Self {
         let mut posted = Self::default();
         for (key, value) in form_urlencoded::parse(body) {
             let value = value.into_owned();
@@ -114,6 +118,7 @@ impl Posted {
                 "read" => posted.read = value == "yes",
                 "modality" => posted.modalities.push(value),
                 "purpose" => posted.purposes.push(value),
+                "scope" => posted.scope.push(value),
                 other => {
                     if let Some(sample) = other.strip_prefix("evidence-") {
                         posted.evidence.push((sample.to_owned(), value));
@@ -122,6 +127,41 @@ impl Posted {
             }
         }
         posted
+    }
+}
+
+impl Posted {
+    /// The grants ticked, and what is missing from the form (a name, the text read, at least
+    /// one use and one purpose), each next to its field.
+    pub fn grants(&self, lang: Lang) -> (Grants, FormErrors) {
+        let mut errors = FormErrors::default();
+        if self.signer_name.trim().is_empty() {
+            errors.add("signer_name", lang.t("consent.error.name"));
+        }
+        if !self.read {
+            errors.add("read", lang.t("consent.error.read"));
+        }
+        let grants = Grants {
+            modalities: self
+                .modalities
+                .iter()
+                .filter_map(|m| Modality::parse(m))
+                .collect(),
+            purposes: self
+                .purposes
+                .iter()
+                .filter_map(|p| Purpose::parse(p))
+                .collect(),
+            scope: self
+                .scope
+                .iter()
+                .filter_map(|u| UseScope::parse(u))
+                .collect(),
+        };
+        if grants.modalities.is_empty() || grants.purposes.is_empty() {
+            errors.add("grants", lang.t("consent.error.grants"));
+        }
+        (grants, errors)
     }
 }
 
@@ -169,8 +209,21 @@ fn invitable_parties(order: &OrderRecord) -> Vec<ConsentParty> {
     parties
 }
 
+/// The current text `party` signs, in the page's language when there is one.
+pub(super) fn text_for(
+    texts: &[ConsentTextRow],
+    party: ConsentParty,
+    lang: Lang,
+) -> Option<ConsentTextRow> {
+    let mine: Vec<&ConsentTextRow> = texts.iter().filter(|t| t.party == party).collect();
+    mine.iter()
+        .find(|t| t.language.eq_ignore_ascii_case(lang.tag()))
+        .or_else(|| mine.first())
+        .map(|t| (*t).clone())
+}
+
 /// The party the customer signs as on this order.
-fn own_party(order: &OrderRecord) -> ConsentParty {
+pub(super) fn own_party(order: &OrderRecord) -> ConsentParty {
     if order.subject.living_twin {
         ConsentParty::LivingSubject
     } else {
@@ -208,15 +261,7 @@ async fn render_page(
     let already = records
         .iter()
         .any(|r| r.party == party && r.withdrawn_at.is_none() && r.iteration_id.is_none());
-    let text = (!already)
-        .then(|| {
-            let mine: Vec<&ConsentTextRow> = texts.iter().filter(|t| t.party == party).collect();
-            mine.iter()
-                .find(|t| t.language.eq_ignore_ascii_case(lang.tag()))
-                .or_else(|| mine.first())
-                .map(|t| (*t).clone())
-        })
-        .flatten();
+    let text = (!already).then(|| text_for(&texts, party, lang)).flatten();
     let modalities = [Modality::Face, Modality::Voice]
         .into_iter()
         .map(|m| {
@@ -332,6 +377,7 @@ async fn render_page(
         signer_name: posted.signer_name,
         modalities,
         purposes,
+        scopes: Vec::new(),
         documents,
         document_types,
         signed,
@@ -379,26 +425,7 @@ pub async fn sign(
     if !member.visitor.form_token_matches(&posted.csrf) {
         return again(posted, FormErrors::expired(lang), StatusCode::FORBIDDEN).await;
     }
-    let mut errors = FormErrors::default();
-    if posted.signer_name.trim().is_empty() {
-        errors.add("signer_name", lang.t("consent.error.name"));
-    }
-    if !posted.read {
-        errors.add("read", lang.t("consent.error.read"));
-    }
-    let modalities: Vec<Modality> = posted
-        .modalities
-        .iter()
-        .filter_map(|m| Modality::parse(m))
-        .collect();
-    let purposes: Vec<Purpose> = posted
-        .purposes
-        .iter()
-        .filter_map(|p| Purpose::parse(p))
-        .collect();
-    if modalities.is_empty() || purposes.is_empty() {
-        errors.add("grants", lang.t("consent.error.grants"));
-    }
+    let (grants, errors) = posted.grants(lang);
     let text_id = Uuid::parse_str(&posted.text_id).ok();
     if !errors.is_empty() {
         return again(posted, errors, StatusCode::UNPROCESSABLE_ENTITY).await;
@@ -417,28 +444,18 @@ pub async fn sign(
         Ok(order) => order,
         Err(err) => return page::failure(&state, &member.visitor, err),
     };
-    let headers = &member.visitor.headers;
+    let (ip, user_agent) =
+        crate::http::consents::client_facts(&state, &member.visitor.headers, peer);
     let own = OwnSignature {
         party: own_party(&order),
         signer_name: posted.signer_name.clone(),
         text_id: text_id.unwrap_or_default(),
         decision: ConsentDecision::Given,
-        grants: Grants {
-            modalities,
-            purposes,
-            scope: Vec::new(),
-        },
+        grants,
         evidence,
         iteration_id: None,
-        ip: Some(crate::accounts::client_address(
-            headers,
-            peer,
-            &state.settings.auth,
-        )),
-        user_agent: headers
-            .get(header::USER_AGENT)
-            .and_then(|v| v.to_str().ok())
-            .map(|v| v.chars().take(500).collect()),
+        ip,
+        user_agent,
     };
     match consents::sign_own(&state, &member.actor, id, own).await {
         Ok(_) => page::see_other(&format!("/orders/{id}/consent")),

@@ -4,6 +4,7 @@
 mod account;
 mod consent;
 mod draft;
+mod follow_up;
 mod invitation;
 mod landing;
 mod order_page;
@@ -68,6 +69,10 @@ pub fn router() -> Router<AppState> {
         .route(
             "/orders/{id}/certificate.json",
             get(privacy::certificate_file),
+        )
+        .route(
+            "/orders/{id}/iterations/{iteration}/consent",
+            get(follow_up::show).post(follow_up::sign),
         )
         .route("/requests", get(requests::mine).post(requests::file))
         .route("/requests/new", get(requests::new_form))

@@ -12,6 +12,7 @@ use uuid::Uuid;
 use crate::actor::Actor;
 use crate::db::orders::OrderRecord;
 use crate::domain::ids::OrderId;
+use crate::domain::iteration::IterationStatus;
 use crate::domain::order::{DeliveryMode, OrderStatus};
 use crate::error::AppResult;
 use crate::orders::TimelineEntry;
@@ -49,7 +50,14 @@ pub struct Sections {
     pub money: Option<Money>,
     pub delivered: Vec<Delivered>,
     pub sessions: Vec<Dated>,
-    pub iterations: Vec<Dated>,
+    pub iterations: Vec<FollowUp>,
+}
+
+/// A follow-up iteration in words, with the way to its consent while it waits for one.
+pub struct FollowUp {
+    pub at: String,
+    pub text: String,
+    pub consent_link: Option<String>,
 }
 
 pub async fn load(
@@ -121,13 +129,11 @@ pub async fn load(
     };
     let iterations = follow_ups
         .iter()
-        .map(|i| Dated {
+        .map(|i| FollowUp {
             at: lang.fill("iteration.number", &[("n", &i.number.to_string())]),
-            text: format!(
-                "{} — {}",
-                i.description,
-                lang.t(&format!("iteration.{}", i.status.as_str()))
-            ),
+            text: format!("{} — {}", i.description, follow_up_status(lang, i)),
+            consent_link: (i.status == IterationStatus::AwaitingConsent && !i.consent.covered)
+                .then(|| format!("/orders/{id}/iterations/{}/consent", i.id)),
         })
         .collect();
     Ok(Sections {
@@ -137,6 +143,16 @@ pub async fn load(
         sessions,
         iterations,
     })
+}
+
+/// Where a follow-up stands, in words: one waiting for consent that the consents now cover is
+/// ready to start, whatever its stored status says until staff start it.
+pub(super) fn follow_up_status(lang: Lang, view: &iterations::IterationView) -> String {
+    let key = match view.status {
+        IterationStatus::AwaitingConsent if view.consent.covered => "ready",
+        status => status.as_str(),
+    };
+    lang.text(&format!("iteration.{key}"))
 }
 
 fn dated(lang: Lang, zone: FixedOffset, at: chrono::DateTime<chrono::Utc>, key: &str) -> Dated {
