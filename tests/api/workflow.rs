@@ -24,7 +24,19 @@ impl TestApp {
     }
 
     pub async fn status_of(&self, order: &str) -> String {
-        let reply = self.get(&format!("/api/v1/orders/{order}")).await;
+        self.status_as(order, &self.auth).await
+    }
+
+    /// The order's status as `token` reads it.
+    pub async fn status_as(&self, order: &str, token: &str) -> String {
+        let reply = self
+            .send(
+                Method::GET,
+                &format!("/api/v1/orders/{order}"),
+                &[("authorization", token)],
+                None,
+            )
+            .await;
         reply.body["status"].as_str().unwrap_or_default().to_owned()
     }
 
@@ -276,21 +288,26 @@ impl TestApp {
         texts: &std::collections::HashMap<String, String>,
     ) -> String {
         let order = self.queued_order(mode, reviewer, texts).await;
-        let started = self.act(&order, "start_production", staff, None).await;
+        self.produce(&order, staff).await;
+        order
+    }
+
+    /// A queued order taken by `staff` through every production stage to quality check.
+    pub async fn produce(&self, order: &str, staff: &str) {
+        let started = self.act(order, "start_production", staff, None).await;
         assert_eq!(started.status, StatusCode::OK, "{:?}", started.body);
         loop {
-            let view = self.production_of(&order, staff).await;
+            let view = self.production_of(order, staff).await;
             let Some(stage) = view["current_stage"].as_str() else {
                 break;
             };
             let stage = stage.to_owned();
             let advanced = self
-                .act(&order, "advance", staff, Some(&json!({ "stage": stage })))
+                .act(order, "advance", staff, Some(&json!({ "stage": stage })))
                 .await;
             assert_eq!(advanced.status, StatusCode::OK, "{:?}", advanced.body);
         }
-        assert_eq!(self.status_of(&order).await, "quality_check");
-        order
+        assert_eq!(self.status_as(order, staff).await, "quality_check");
     }
 
     /// Upload `bytes` as a deliverable (a video unless `kind` says otherwise) as `staff`:
@@ -336,16 +353,34 @@ impl TestApp {
         let order = self
             .order_in_quality_check("machine_driven", reviewer, staff, texts)
             .await;
-        let signed = self.act(&order, "sign_off_quality", reviewer, None).await;
+        let id = self
+            .sign_off_and_deliver(&order, reviewer, staff, &Self::delivered_video())
+            .await;
+        (order, id)
+    }
+
+    /// The video [`Self::delivered_order`] delivers.
+    pub fn delivered_video() -> Vec<u8> {
+        samples::mp4(640, 480, 2_000, true, 4096)
+    }
+
+    /// An order in quality check signed off by `reviewer`, then `video` uploaded as its
+    /// deliverable and delivered by `staff`; returns the deliverable's id.
+    pub async fn sign_off_and_deliver(
+        &self,
+        order: &str,
+        reviewer: &str,
+        staff: &str,
+        video: &[u8],
+    ) -> String {
+        let signed = self.act(order, "sign_off_quality", reviewer, None).await;
         assert_eq!(signed.status, StatusCode::OK, "{:?}", signed.body);
-        let video = samples::mp4(640, 480, 2_000, true, 4096);
         let verified = self
-            .upload_deliverable(&order, staff, "video", "video/mp4", &video)
+            .upload_deliverable(order, staff, "video", "video/mp4", video)
             .await;
         assert_eq!(verified.status, StatusCode::OK, "{:?}", verified.body);
-        let delivered = self.act(&order, "deliver", staff, None).await;
+        let delivered = self.act(order, "deliver", staff, None).await;
         assert_eq!(delivered.status, StatusCode::OK, "{:?}", delivered.body);
-        let id = verified.body["id"].as_str().unwrap().to_owned();
-        (order, id)
+        verified.body["id"].as_str().unwrap().to_owned()
     }
 }

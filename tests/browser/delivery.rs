@@ -96,7 +96,7 @@ async fn the_customer_sees_the_delivery_and_downloads_the_labelled_file() {
         .await
         .unwrap();
     assert!(
-        bytes.as_ref() == samples::mp4(640, 480, 2_000, true, 4096).as_slice(),
+        bytes.as_ref() == TestApp::delivered_video().as_slice(),
         "the file downloaded is the file delivered"
     );
     browser.close().await;

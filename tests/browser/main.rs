@@ -11,6 +11,7 @@ mod helpers;
 
 mod consent;
 mod harness;
+mod journey;
 mod new_order;
 mod portal;
 mod privacy;
