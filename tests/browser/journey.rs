@@ -167,6 +167,21 @@ async fn journey(language: &'static str) {
         .submit("form[action$='/invitations'] button[type=submit]")
         .await;
     let link = family.value("#link").await;
+    // Or sent from the family's own mail, with the link and a few words filled in.
+    let mailto = family
+        .attr("#mail-link", "href")
+        .await
+        .expect("a mail link");
+    let query = mailto.strip_prefix("mailto:?").expect("a mailto link");
+    assert!(!query.contains('+'), "spaces as %20: {query}");
+    let body = form_urlencoded::parse(query.as_bytes())
+        .find(|(key, _)| key == "body")
+        .map(|(_, value)| value.into_owned())
+        .unwrap_or_default();
+    assert!(
+        body.contains(&link) && body.contains("Chen Jianguo"),
+        "{body}"
+    );
 
     // The customer's own consent, signed with JavaScript off.
     let Some(plain) = open(false).await else {

@@ -12,6 +12,7 @@ mod helpers;
 mod consent;
 mod harness;
 mod journey;
+mod measure;
 mod new_order;
 mod portal;
 mod privacy;

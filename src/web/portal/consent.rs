@@ -78,8 +78,8 @@ struct ConsentPage {
     invitable: Vec<(&'static str, String)>,
     relationships: Vec<(&'static str, String)>,
     invite_errors: FormErrors,
-    /// A link just made: (for whom, the address) — shown once.
-    new_link: Option<(String, String)>,
+    /// A link just made — shown once.
+    new_link: Option<NewLink>,
     link_note: String,
 }
 
@@ -89,7 +89,16 @@ struct Outcome {
     posted: Posted,
     errors: FormErrors,
     invite_errors: FormErrors,
-    new_link: Option<(String, String)>,
+    new_link: Option<NewLink>,
+}
+
+/// A link just made: for whom, its address, and a `mailto:` that opens the family's own mail
+/// with the link and a few words filled in (the invitation comes from them, not from a studio
+/// the relative has never heard of; Keepsake keeps neither the address nor the raw token).
+struct NewLink {
+    name: String,
+    link: String,
+    mailto: String,
 }
 
 /// A signing form as posted: repeated checkboxes and one `evidence-<sample id>` per
@@ -390,7 +399,7 @@ async fn render_page(
         link_note: lang.fill(
             "consent.link_note",
             &[
-                ("name", new_link.as_ref().map_or("", |(n, _)| n.as_str())),
+                ("name", new_link.as_ref().map_or("", |l| l.name.as_str())),
                 ("days", &days),
             ],
         ),
@@ -518,7 +527,11 @@ pub async fn invite(
             let base = page_base(&state, &member.visitor.headers);
             let link = format!("{base}/invitations/{id}/{}", invited.token);
             let outcome = Outcome {
-                new_link: Some((invited.row.invitee_name.clone(), link)),
+                new_link: Some(NewLink {
+                    mailto: mailto(&state, lang, &invited.row.invitee_name, &link),
+                    name: invited.row.invitee_name.clone(),
+                    link,
+                }),
                 ..Outcome::default()
             };
             render_page(&state, &member, id, outcome, StatusCode::OK).await
@@ -533,6 +546,33 @@ pub async fn invite(
         }
         Err(err) => page::failure(&state, &member.visitor, err),
     }
+}
+
+/// `mailto:?subject=…&body=…` with the invitation's words in the page's language (spaces as
+/// `%20`, as RFC 6068 asks, not `+`).
+fn mailto(state: &AppState, lang: Lang, name: &str, link: &str) -> String {
+    let days = (state.settings.consent.invitation_ttl_hours / 24)
+        .max(1)
+        .to_string();
+    let body = lang.fill(
+        "consent.mail_body",
+        &[
+            ("name", name),
+            ("studio", &state.settings.studio.name),
+            ("link", link),
+            ("days", &days),
+        ],
+    );
+    let encode = |text: &str| {
+        form_urlencoded::byte_serialize(text.as_bytes())
+            .collect::<String>()
+            .replace('+', "%20")
+    };
+    format!(
+        "mailto:?subject={}&body={}",
+        encode(lang.t("consent.mail_subject")),
+        encode(&body)
+    )
 }
 
 /// The address pages are reached at: the configured public base URL, else this request's
