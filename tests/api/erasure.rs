@@ -13,6 +13,7 @@ use sea_orm::{ConnectionTrait, Statement};
 use serde_json::{Value, json};
 
 use crate::helpers::{TestApp, order_body};
+use crate::reports::funnel_around_now;
 
 /// Every file name under the embedded store's directory.
 fn files_on_disk(app: &TestApp) -> Vec<String> {
@@ -451,21 +452,7 @@ async fn an_erased_delivered_order_counts_once_in_the_funnel() {
         .studio_member("staff@studio.example", &[Role::Staff])
         .await;
     let (order, _) = app.delivered_order(&reviewer, &staff, &texts).await;
-    async fn funnel(app: &TestApp, token: &str) -> Value {
-        let from = (Utc::now() - Duration::days(1))
-            .to_rfc3339()
-            .replace('+', "%2B");
-        let to = (Utc::now() + Duration::days(1))
-            .to_rfc3339()
-            .replace('+', "%2B");
-        let path = format!("/api/v1/reports/funnel?from={from}&to={to}");
-        let reply = app
-            .send(Method::GET, &path, &[("authorization", token)], None)
-            .await;
-        assert_eq!(reply.status, StatusCode::OK, "{:?}", reply.body);
-        reply.body
-    }
-    let before = funnel(&app, &staff).await;
+    let before = funnel_around_now(&app, &staff).await;
     assert_eq!(before["delivered"], 1, "{before}");
     let reference = reference_of(&app, &order).await;
     let erased = app
@@ -475,7 +462,7 @@ async fn an_erased_delivered_order_counts_once_in_the_funnel() {
         )
         .await;
     assert_eq!(erased.status, StatusCode::OK, "{:?}", erased.body);
-    let after = funnel(&app, &staff).await;
+    let after = funnel_around_now(&app, &staff).await;
     for key in [
         "inquiries",
         "submitted",

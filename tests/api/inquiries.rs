@@ -13,6 +13,7 @@ use serde_json::Value;
 
 use crate::helpers::TestApp;
 use crate::pages::{browserish, form_token, header, set_cookies};
+use crate::reports::funnel_around_now;
 use crate::smtp_listener::SmtpListener;
 
 const STAFF_MAILBOX: &str = "studio@studio.example";
@@ -53,21 +54,6 @@ async fn list(app: &TestApp, token: &str) -> Value {
             &[("authorization", token)],
             None,
         )
-        .await;
-    assert_eq!(reply.status, StatusCode::OK, "{:?}", reply.body);
-    reply.body
-}
-
-async fn funnel(app: &TestApp, token: &str) -> Value {
-    let from = (Utc::now() - Duration::days(1))
-        .to_rfc3339()
-        .replace('+', "%2B");
-    let to = (Utc::now() + Duration::days(1))
-        .to_rfc3339()
-        .replace('+', "%2B");
-    let path = format!("/api/v1/reports/funnel?from={from}&to={to}");
-    let reply = app
-        .send(Method::GET, &path, &[("authorization", token)], None)
         .await;
     assert_eq!(reply.status, StatusCode::OK, "{:?}", reply.body);
     reply.body
@@ -185,7 +171,7 @@ async fn an_inquiry_reaches_the_studio_and_counts_in_the_funnel() {
     assert_eq!(queued[0].payload, serde_json::json!({ "inquiry_id": id }));
 
     // The funnel counts it at the top, next to the orders.
-    let counted = funnel(&app, &staff).await;
+    let counted = funnel_around_now(&app, &staff).await;
     assert_eq!(counted["inquiries"], 1, "{counted}");
     assert_eq!(counted["inquiry_forms"], 1, "{counted}");
     assert_eq!(counted["submitted"], 0);
@@ -224,7 +210,7 @@ async fn an_inquiry_reaches_the_studio_and_counts_in_the_funnel() {
     assert_eq!(items[0]["name"], "");
     assert_eq!(items[0]["message"], "");
     assert!(items[0]["forgotten_at"].is_string(), "{items}");
-    assert_eq!(funnel(&app, &staff).await["inquiry_forms"], 1);
+    assert_eq!(funnel_around_now(&app, &staff).await["inquiry_forms"], 1);
 }
 
 #[tokio::test]

@@ -29,6 +29,26 @@ async fn report(app: &TestApp, token: &str, which: &str) -> Value {
     reply.body
 }
 
+/// The funnel from a day ago to a day ahead (everything a test just made), as `token`.
+pub(crate) async fn funnel_around_now(app: &TestApp, token: &str) -> Value {
+    let from = (Utc::now() - Duration::days(1))
+        .to_rfc3339()
+        .replace('+', "%2B");
+    let to = (Utc::now() + Duration::days(1))
+        .to_rfc3339()
+        .replace('+', "%2B");
+    let reply = app
+        .send(
+            Method::GET,
+            &format!("/api/v1/reports/funnel?from={from}&to={to}"),
+            &[("authorization", token)],
+            None,
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::OK, "{:?}", reply.body);
+    reply.body
+}
+
 async fn deliver(app: &TestApp, order: &str, hours_after_approval: i64) {
     let backend = app.state.db.get_database_backend();
     let sql = match backend {

@@ -111,15 +111,7 @@ async fn the_customer_uploads_evidence_and_signs_the_exact_text() {
             .click(&format!("#{name} option[value='{value}']"))
             .await;
     }
-    for tick in [
-        "#modality-face",
-        "#modality-voice",
-        "#purpose-training",
-        "#purpose-avatar",
-        "#read",
-    ] {
-        browser.click(tick).await;
-    }
+    browser.click_all(&harness::FULL_GRANT).await;
     browser.fill("#signer_name", "Chen Xiao").await;
     browser
         .submit("form[action$='/consent'] button[type=submit]")
@@ -208,15 +200,7 @@ async fn a_relative_signs_through_the_link_without_an_account_and_another_declin
     relative.click("#read").await;
     relative.submit("#sign").await;
     assert!(relative.text("#grants").await.contains("请至少勾选"));
-    for tick in [
-        "#modality-face",
-        "#modality-voice",
-        "#purpose-training",
-        "#purpose-avatar",
-        "#read",
-    ] {
-        relative.click(tick).await;
-    }
+    relative.click_all(&harness::FULL_GRANT).await;
     relative.fill("#signer_name", "王建国").await;
     relative.submit("#sign").await;
     assert!(relative.text("#given").await.contains("您的同意已记录"));

@@ -2,7 +2,6 @@
 //! delivered file — with its AI-generated-content label — downloads byte for byte.
 
 use keepsake::domain::account::Role;
-use keepsake::media::samples;
 use reqwest::Method;
 use serde_json::json;
 
@@ -71,32 +70,9 @@ async fn the_customer_sees_the_delivery_and_downloads_the_labelled_file() {
         .attr("#delivered a.button", "href")
         .await
         .expect("download link");
-    let cookies = browser.client.get_all_cookies().await.unwrap();
-    let cookie = cookies
-        .iter()
-        .map(|c| format!("{}={}", c.name(), c.value()))
-        .collect::<Vec<_>>()
-        .join("; ");
-    let client = reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap();
-    let hop = client
-        .get(app.url(&href))
-        .header("cookie", cookie)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(hop.status(), reqwest::StatusCode::SEE_OTHER);
-    let store_url = hop.headers()["location"].to_str().unwrap().to_owned();
-    let bytes = reqwest::get(&store_url)
-        .await
-        .unwrap()
-        .bytes()
-        .await
-        .unwrap();
+    let bytes = browser.download(&href).await;
     assert!(
-        bytes.as_ref() == TestApp::delivered_video().as_slice(),
+        bytes == TestApp::delivered_video(),
         "the file downloaded is the file delivered"
     );
     browser.close().await;

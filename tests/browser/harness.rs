@@ -147,7 +147,57 @@ fn free_port() -> u16 {
     listener.local_addr().expect("addr").port()
 }
 
+/// The grants of a full consent to a machine-made likeness, and the read box: what the flow
+/// tests tick on a signing form.
+pub const FULL_GRANT: [&str; 5] = [
+    "#modality-face",
+    "#modality-voice",
+    "#purpose-training",
+    "#purpose-avatar",
+    "#read",
+];
+
 impl Browser {
+    /// Click each of `css`, in order (e.g. [`FULL_GRANT`]).
+    pub async fn click_all(&self, css: &[&str]) {
+        for one in css {
+            self.click(one).await;
+        }
+    }
+
+    /// Follow the page's download link `href` as this browser's session: the page answers
+    /// with a redirect to a short-lived store URL, whose bytes are returned.
+    pub async fn download(&self, href: &str) -> Vec<u8> {
+        let cookies = self.client.get_all_cookies().await.expect("cookies");
+        let cookie = cookies
+            .iter()
+            .map(|c| format!("{}={}", c.name(), c.value()))
+            .collect::<Vec<_>>()
+            .join("; ");
+        let client = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .expect("client");
+        let hop = client
+            .get(format!("{}{href}", self.base))
+            .header("cookie", cookie)
+            .send()
+            .await
+            .expect("the page's link");
+        assert_eq!(hop.status(), reqwest::StatusCode::SEE_OTHER);
+        let store = hop.headers()["location"]
+            .to_str()
+            .expect("a location")
+            .to_owned();
+        reqwest::get(&store)
+            .await
+            .expect("the store")
+            .bytes()
+            .await
+            .expect("the bytes")
+            .to_vec()
+    }
+
     pub async fn goto(&self, path: &str) {
         self.client
             .goto(&format!("{}{path}", self.base))

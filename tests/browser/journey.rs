@@ -206,15 +206,7 @@ async fn journey(language: &'static str) {
     plain
         .click(&format!("#{second} option[value='proof_of_relationship']"))
         .await;
-    for tick in [
-        "#modality-face",
-        "#modality-voice",
-        "#purpose-training",
-        "#purpose-avatar",
-        "#read",
-    ] {
-        plain.click(tick).await;
-    }
+    plain.click_all(&harness::FULL_GRANT).await;
     plain.fill("#signer_name", "Chen Xiao").await;
     plain
         .submit("form[action$='/consent'] button[type=submit]")
@@ -231,15 +223,7 @@ async fn journey(language: &'static str) {
         return;
     };
     relative.goto(link.trim_start_matches(&app.base)).await;
-    for tick in [
-        "#modality-face",
-        "#modality-voice",
-        "#purpose-training",
-        "#purpose-avatar",
-        "#read",
-    ] {
-        relative.click(tick).await;
-    }
+    relative.click_all(&harness::FULL_GRANT).await;
     relative.fill("#signer_name", "Chen Jianguo").await;
     relative.submit("#sign").await;
     assert!(relative.text("#given").await.contains(said.given));
@@ -278,37 +262,8 @@ async fn journey(language: &'static str) {
         .attr("#delivered a.button", "href")
         .await
         .expect("download link");
-    let cookies = family.client.get_all_cookies().await.expect("cookies");
-    let cookie = cookies
-        .iter()
-        .map(|c| format!("{}={}", c.name(), c.value()))
-        .collect::<Vec<_>>()
-        .join("; ");
-    let client = reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .expect("client");
-    let hop = client
-        .get(app.url(&href))
-        .header("cookie", cookie)
-        .send()
-        .await
-        .expect("download");
-    assert_eq!(hop.status(), reqwest::StatusCode::SEE_OTHER);
-    let store = hop.headers()["location"]
-        .to_str()
-        .expect("location")
-        .to_owned();
-    let bytes = reqwest::get(&store)
-        .await
-        .expect("store")
-        .bytes()
-        .await
-        .expect("bytes");
-    assert!(
-        bytes.as_ref() == video.as_slice(),
-        "the file downloaded is the file delivered"
-    );
+    let bytes = family.download(&href).await;
+    assert!(bytes == video, "the file downloaded is the file delivered");
     family.close().await;
 }
 

@@ -88,19 +88,10 @@ impl AboutForm {
         if relationship.is_none() {
             errors.add("relationship", lang.t("about.error.relationship"));
         }
-        let mut date = |field: &'static str, [y, m, d]: [&str; 3]| match date_of(y, m, d) {
-            Ok(date) => date,
-            Err(()) => {
-                errors.add(field, lang.t("about.error.date_format"));
-                None
-            }
-        };
-        let birth_date = date(
-            "birth_date",
+        let (birth_date, death_date) = dates(
+            &mut errors,
+            lang,
             [&self.birth_year, &self.birth_month, &self.birth_day],
-        );
-        let death_date = date(
-            "death_date",
             [&self.death_year, &self.death_month, &self.death_day],
         );
         let mode = DeliveryMode::parse(&self.mode);
@@ -127,9 +118,59 @@ impl AboutForm {
     }
 }
 
+/// The birth and death dates typed as year, month and day boxes; one that is not a real day
+/// is said next to its boxes (and read as none).
+pub(super) fn dates(
+    errors: &mut FormErrors,
+    lang: Lang,
+    birth: [&str; 3],
+    death: [&str; 3],
+) -> (Option<NaiveDate>, Option<NaiveDate>) {
+    let mut date = |field: &'static str, [y, m, d]: [&str; 3]| match date_of(y, m, d) {
+        Ok(date) => date,
+        Err(()) => {
+            errors.add(field, lang.t("about.error.date_format"));
+            None
+        }
+    };
+    (date("birth_date", birth), date("death_date", death))
+}
+
+/// The two date groups `date_group.html` draws, as (field, name prefix, legend key, year,
+/// month, day).
+pub(super) type DateGroup<'a> = (
+    &'static str,
+    &'static str,
+    &'static str,
+    &'a str,
+    &'a str,
+    &'a str,
+);
+
+pub(super) fn date_groups<'a>(birth: [&'a str; 3], death: [&'a str; 3]) -> [DateGroup<'a>; 2] {
+    [
+        (
+            "birth_date",
+            "birth",
+            "about.birth_date",
+            birth[0],
+            birth[1],
+            birth[2],
+        ),
+        (
+            "death_date",
+            "death",
+            "about.death_date",
+            death[0],
+            death[1],
+            death[2],
+        ),
+    ]
+}
+
 /// A date typed as year, month and day: all empty is no date; anything else must be a real
 /// day.
-pub(super) fn date_of(year: &str, month: &str, day: &str) -> Result<Option<NaiveDate>, ()> {
+fn date_of(year: &str, month: &str, day: &str) -> Result<Option<NaiveDate>, ()> {
     let (year, month, day) = (year.trim(), month.trim(), day.trim());
     if year.is_empty() && month.is_empty() && day.is_empty() {
         return Ok(None);
@@ -253,27 +294,12 @@ impl Steps {
 }
 
 impl About {
-    /// The two dates as (field, name prefix, legend key, year, month, day).
-    fn date_groups(&self) -> [(&'static str, &'static str, &'static str, &str, &str, &str); 2] {
+    fn date_groups(&self) -> [DateGroup<'_>; 2] {
         let f = &self.form;
-        [
-            (
-                "birth_date",
-                "birth",
-                "about.birth_date",
-                &f.birth_year,
-                &f.birth_month,
-                &f.birth_day,
-            ),
-            (
-                "death_date",
-                "death",
-                "about.death_date",
-                &f.death_year,
-                &f.death_month,
-                &f.death_day,
-            ),
-        ]
+        date_groups(
+            [&f.birth_year, &f.birth_month, &f.birth_day],
+            [&f.death_year, &f.death_month, &f.death_day],
+        )
     }
 }
 

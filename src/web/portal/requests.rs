@@ -18,7 +18,7 @@ use axum::response::Response;
 use serde::Deserialize;
 use uuid::Uuid;
 
-use super::draft::date_of;
+use super::draft::{DateGroup, date_groups, dates};
 use crate::db::data_requests::DataRequestRow;
 use crate::domain::data_rights::{RequestKind, RequestStatus};
 use crate::domain::order::Relationship;
@@ -81,28 +81,12 @@ struct NewRequest {
 }
 
 impl NewRequest {
-    /// The correction's two dates as (field, name prefix, legend key, year, month, day), the
-    /// shape `date_group.html` draws.
-    fn date_groups(&self) -> [(&'static str, &'static str, &'static str, &str, &str, &str); 2] {
+    fn date_groups(&self) -> [DateGroup<'_>; 2] {
         let f = &self.form;
-        [
-            (
-                "birth_date",
-                "birth",
-                "about.birth_date",
-                &f.birth_year,
-                &f.birth_month,
-                &f.birth_day,
-            ),
-            (
-                "death_date",
-                "death",
-                "about.death_date",
-                &f.death_year,
-                &f.death_month,
-                &f.death_day,
-            ),
-        ]
+        date_groups(
+            [&f.birth_year, &f.birth_month, &f.birth_day],
+            [&f.death_year, &f.death_month, &f.death_day],
+        )
     }
 }
 
@@ -260,19 +244,10 @@ impl RequestForm {
         if relationship.is_none() {
             errors.add("relationship", lang.t("about.error.relationship"));
         }
-        let mut date = |field: &'static str, [y, m, d]: [&str; 3]| match date_of(y, m, d) {
-            Ok(date) => date,
-            Err(()) => {
-                errors.add(field, lang.t("about.error.date_format"));
-                None
-            }
-        };
-        let birth_date = date(
-            "birth_date",
+        let (birth_date, death_date) = dates(
+            &mut errors,
+            lang,
             [&self.birth_year, &self.birth_month, &self.birth_day],
-        );
-        let death_date = date(
-            "death_date",
             [&self.death_year, &self.death_month, &self.death_day],
         );
         let name = Some(self.name.trim().to_owned()).filter(|n| !n.is_empty());
