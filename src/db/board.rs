@@ -23,6 +23,9 @@ const OPEN: [OrderStatus; 4] = [
 
 #[derive(Debug, Clone, Default)]
 pub struct BoardFilter {
+    /// Only orders at this step: in this status, or paused (on hold) to return to it — the
+    /// desk's queued and quality-check columns.
+    pub step: Option<OrderStatus>,
     pub mode: Option<DeliveryMode>,
     pub stage: Option<String>,
     pub assignee: Option<Uuid>,
@@ -46,6 +49,9 @@ pub async fn page(
     limit: u64,
 ) -> Result<Vec<OrderRecord>, DbErr> {
     let mut query = Orders::find().filter(open_orders());
+    if let Some(step) = filter.step {
+        query = query.filter(at_step(&[step]));
+    }
     if let Some(mode) = filter.mode {
         query = query.filter(order::Column::DeliveryMode.eq(mode.as_str()));
     }
@@ -124,4 +130,80 @@ pub async fn counts(conn: &impl ConnectionTrait) -> Result<Counts, DbErr> {
             .await?
             .unwrap_or(0),
     })
+}
+
+/// Orders at one of `steps`: in that status, or paused (on hold, or waiting for the family's
+/// information) to return to it — so a paused order stays in the column it will come back to.
+fn at_step(steps: &[OrderStatus]) -> Condition {
+    let names = || steps.iter().map(|s| s.as_str());
+    Condition::any()
+        .add(order::Column::Status.is_in(names()))
+        .add(
+            Condition::all()
+                .add(order::Column::Status.is_in([
+                    OrderStatus::OnHold.as_str(),
+                    OrderStatus::NeedsInfo.as_str(),
+                ]))
+                .add(order::Column::ResumeStatus.is_in(names())),
+        )
+}
+
+/// How many paused orders (on hold, or waiting for the family) return to each status.
+pub async fn count_paused(conn: &impl ConnectionTrait) -> Result<Vec<(String, i64)>, DbErr> {
+    Orders::find()
+        .select_only()
+        .column(order::Column::ResumeStatus)
+        .column_as(Expr::col(order::Column::Id).count(), "n")
+        .filter(order::Column::Status.is_in([
+            OrderStatus::OnHold.as_str(),
+            OrderStatus::NeedsInfo.as_str(),
+        ]))
+        .filter(order::Column::ResumeStatus.is_not_null())
+        .group_by(order::Column::ResumeStatus)
+        .into_tuple::<(String, i64)>()
+        .all(conn)
+        .await
+}
+
+/// Orders waiting on a reviewer before approval (no promise yet): at `statuses`, optionally
+/// of one mode, oldest first (ids are time-ordered), after the cursor — the index on
+/// (status, id) serves it.
+pub async fn waiting(
+    conn: &impl ConnectionTrait,
+    statuses: &[OrderStatus],
+    mode: Option<DeliveryMode>,
+    after: Option<Uuid>,
+    limit: u64,
+) -> Result<Vec<OrderRecord>, DbErr> {
+    let mut query = Orders::find().filter(at_step(statuses));
+    if let Some(mode) = mode {
+        query = query.filter(order::Column::DeliveryMode.eq(mode.as_str()));
+    }
+    if let Some(after) = after {
+        query = query.filter(order::Column::Id.gt(after));
+    }
+    query
+        .order_by_asc(order::Column::Id)
+        .limit(limit)
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(TryInto::try_into)
+        .collect()
+}
+
+/// How many orders are in each of `statuses` (those with none are left out).
+pub async fn count_statuses(
+    conn: &impl ConnectionTrait,
+    statuses: &[OrderStatus],
+) -> Result<Vec<(String, i64)>, DbErr> {
+    Orders::find()
+        .select_only()
+        .column(order::Column::Status)
+        .column_as(Expr::col(order::Column::Id).count(), "n")
+        .filter(order::Column::Status.is_in(statuses.iter().map(|s| s.as_str())))
+        .group_by(order::Column::Status)
+        .into_tuple::<(String, i64)>()
+        .all(conn)
+        .await
 }

@@ -187,3 +187,27 @@ pub async fn list(
     }
     Ok(out)
 }
+
+/// The active accounts holding `role` (id and email), by email, at most `limit`.
+pub async fn holding(
+    conn: &impl ConnectionTrait,
+    role: Role,
+    limit: u64,
+) -> Result<Vec<(Uuid, String)>, DbErr> {
+    use sea_orm::{QueryOrder, QuerySelect};
+    let ids: Vec<Uuid> = user_role::Entity::find()
+        .filter(user_role::Column::Role.eq(role.as_str()))
+        .limit(limit)
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(|r| r.user_id)
+        .collect();
+    user::Entity::find()
+        .filter(user::Column::Id.is_in(ids))
+        .filter(user::Column::DisabledAt.is_null())
+        .order_by_asc(user::Column::Email)
+        .all(conn)
+        .await
+        .map(|rows| rows.into_iter().map(|u| (u.id, u.email)).collect())
+}

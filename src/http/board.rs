@@ -153,6 +153,7 @@ async fn board(
 ) -> AppResult<Json<Board>> {
     let limit = super::paging::limit(params.limit, DEFAULT_PAGE, MAX_PAGE)?;
     let filter = BoardFilter {
+        step: None,
         mode: params.mode,
         stage: params.stage,
         assignee: params.assignee,

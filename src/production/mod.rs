@@ -4,6 +4,7 @@
 
 mod assign;
 mod board;
+pub mod desk;
 mod notes;
 mod plan;
 pub mod reports;

@@ -25,6 +25,7 @@ const FILES: &[(&str, &str, &[u8])] = &[
         include_bytes!("../../assets/site.css"),
     ),
     ("upload.js", JS, include_bytes!("../../assets/upload.js")),
+    ("desk.js", JS, include_bytes!("../../assets/desk.js")),
     (
         "hash-worker.js",
         JS,

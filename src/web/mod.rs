@@ -8,6 +8,7 @@
 //! headers), `forms` (errors next to fields), `assets` (hashed static files), `i18n`.
 
 pub mod assets;
+mod desk;
 pub mod forms;
 pub mod i18n;
 pub mod page;
@@ -32,6 +33,7 @@ pub fn router() -> Router<AppState> {
         .route("/assets/{name}", get(assets::serve))
         .route("/language/{tag}", get(switch_language))
         .merge(portal::router())
+        .merge(desk::router())
         .fallback(not_found)
 }
 

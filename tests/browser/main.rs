@@ -24,3 +24,4 @@ mod tour;
 mod workflow;
 
 mod delivery;
+mod desk;

@@ -1,0 +1,44 @@
+//! The studio's desk: pages for staff, reviewers and admins, on the same services as the
+//! API. Anyone else signed in gets the "not available" page; the signed-out go to sign in.
+//! So far: the board (`/desk`).
+
+mod board;
+
+use axum::Router;
+use axum::extract::FromRequestParts;
+use axum::http::request::Parts;
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+
+use crate::actor::Actor;
+use crate::error::AppError;
+use crate::problem::Code;
+use crate::state::AppState;
+use crate::web::page;
+use crate::web::visitor::{Member, Visitor};
+
+pub fn router() -> Router<AppState> {
+    Router::new().route("/desk", get(board::show))
+}
+
+/// A signed-in member of the studio (staff, reviewer or admin).
+pub struct Studio {
+    pub visitor: Visitor,
+    pub actor: Actor,
+}
+
+impl FromRequestParts<AppState> for Studio {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Response> {
+        let Member { visitor, actor } = Member::from_request_parts(parts, state).await?;
+        if !visitor.is_staff() {
+            let refusal = AppError::Forbidden {
+                code: Code::StudioOnly,
+                detail: "the desk is the studio's".into(),
+            };
+            return Err(page::failure(state, &visitor, refusal).into_response());
+        }
+        Ok(Self { visitor, actor })
+    }
+}

@@ -1,0 +1,178 @@
+//! The studio's board page over HTTP (the browser test looks at it in Chromium): who may open
+//! it, which column each order stands in with its count, filters kept in the address and a
+//! filter that cannot be read said at its field; and the desk service paging one column by
+//! keyset without losing or repeating a card.
+
+use keepsake::domain::account::Role;
+use keepsake::production::desk::{self, ColumnKey, DeskQuery};
+use reqwest::StatusCode;
+
+use crate::helpers::TestApp;
+use crate::pages::{browserish, header, page_session};
+
+async fn board(app: &TestApp, session: &str, query: &str) -> (StatusCode, String) {
+    let reply = browserish()
+        .get(app.url(&format!("/desk{query}")))
+        .header("cookie", session)
+        .send()
+        .await
+        .unwrap();
+    (reply.status(), reply.text().await.unwrap())
+}
+
+/// The text of the column whose heading links to `?column=<key>`, up to the next column.
+fn column<'a>(html: &'a str, key: &str) -> &'a str {
+    let needle = format!("column={}", key.replace(':', "%3A"));
+    let start = html
+        .find(&needle)
+        .unwrap_or_else(|| panic!("no column {key}"));
+    let rest = &html[start..];
+    let end = rest.find("<section class=\"column\"").unwrap_or(rest.len());
+    &rest[..end]
+}
+
+#[tokio::test]
+async fn the_board_puts_each_order_in_its_step_for_the_studio_only() {
+    let app = TestApp::spawn().await;
+    let texts = app.publish_consent_texts().await;
+    let reviewer = app.reviewer("reviewer@studio.example").await;
+    let staff = app
+        .studio_member("staff@studio.example", &[Role::Staff])
+        .await;
+    let screening = app.submitted_order("machine_driven").await;
+    let queued = app.queued_order("human_driven", &reviewer, &texts).await;
+    let in_qc = app
+        .order_in_quality_check("machine_driven", &reviewer, &staff, &texts)
+        .await;
+    let reference = |id: &str| {
+        let app = &app;
+        let id = id.to_owned();
+        async move {
+            app.send(
+                reqwest::Method::GET,
+                &format!("/api/v1/orders/{id}"),
+                &[("authorization", app.auth.as_str())],
+                None,
+            )
+            .await
+            .body["reference"]
+                .as_str()
+                .unwrap()
+                .to_owned()
+        }
+    };
+    let (screening_ref, queued_ref, qc_ref) = (
+        reference(&screening).await,
+        reference(&queued).await,
+        reference(&in_qc).await,
+    );
+
+    // Signed out: to the sign-in page. A customer: not available.
+    let reply = browserish().get(app.url("/desk")).send().await.unwrap();
+    assert_eq!(reply.status(), StatusCode::SEE_OTHER);
+    assert_eq!(header(reply.headers(), "location"), "/signin");
+    let customer = page_session(&app, "customer@example.com").await;
+    let (status, _) = board(&app, &customer, "").await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+
+    let session = page_session(&app, "staff@studio.example").await;
+    let (status, html) = board(&app, &session, "").await;
+    assert_eq!(status, StatusCode::OK);
+    let screening_column = column(&html, "screening");
+    assert!(
+        screening_column.contains(&screening_ref),
+        "{screening_column}"
+    );
+    assert!(screening_column.contains("<span class=\"count\">1</span>"));
+    let queued_column = column(&html, "queued");
+    assert!(queued_column.contains(&queued_ref) && queued_column.contains("On track"));
+    assert!(column(&html, "quality_check").contains(&qc_ref));
+    assert!(column(&html, "stage:training").contains("Nothing here."));
+    for reference in [&screening_ref, &queued_ref, &qc_ref] {
+        assert_eq!(
+            html.matches(reference.as_str()).count(),
+            1,
+            "{reference} once"
+        );
+    }
+
+    // A filter: only human-driven orders; the review columns stay (mode applies to them).
+    let (_, html) = board(&app, &session, "?mode=human_driven").await;
+    assert!(
+        html.contains(&queued_ref) && !html.contains(&qc_ref) && !html.contains(&screening_ref)
+    );
+    // Mine: nobody took anything yet, and orders not yet approved have no assignee at all.
+    let (_, html) = board(&app, &session, "?assignee=mine").await;
+    assert!(
+        !html.contains("column=screening"),
+        "review columns left out"
+    );
+    assert!(!html.contains(&queued_ref));
+    // A filter that cannot be read is said at its field and not applied.
+    let (status, html) = board(&app, &session, "?due_before=tomorrow&mode=human_driven").await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(html.contains("id=\"due_before-error\""), "{html}");
+    assert!(html.contains(&queued_ref), "the other filters still apply");
+}
+
+#[tokio::test]
+async fn one_column_pages_by_keyset_without_losing_or_repeating_a_card() {
+    let app = TestApp::spawn().await;
+    let staff = app
+        .studio_member("staff@studio.example", &[Role::Staff])
+        .await;
+    let _ = staff;
+    let mut made = Vec::new();
+    for _ in 0..5 {
+        made.push(app.submitted_order("machine_driven").await);
+    }
+    let user = keepsake::db::users::find_by_email(
+        &app.state.db,
+        &keepsake::domain::account::Email::parse("staff@studio.example").unwrap(),
+    )
+    .await
+    .unwrap()
+    .unwrap();
+    let actor = keepsake::actor::Actor {
+        id: user.id,
+        roles: user.roles.clone(),
+        request_id: None,
+    };
+    let mut query = DeskQuery {
+        column: Some(ColumnKey::Screening),
+        ..DeskQuery::default()
+    };
+    let mut seen = Vec::new();
+    loop {
+        let columns = desk::desk(&app.state.db, &actor, &query, 2).await.unwrap();
+        assert_eq!(columns.len(), 1, "the one column asked for");
+        assert_eq!(columns[0].count, 5);
+        seen.extend(columns[0].cards.iter().map(|o| o.id.to_string()));
+        match columns[0].next {
+            Some(next) => query.after = Some(next),
+            None => break,
+        }
+    }
+    assert_eq!(seen, made, "every card once, oldest first");
+
+    // A customer may not read the desk.
+    let customer = keepsake::db::users::find_by_email(
+        &app.state.db,
+        &keepsake::domain::account::Email::parse("customer@example.com").unwrap(),
+    )
+    .await
+    .unwrap()
+    .unwrap();
+    let refused = desk::desk(
+        &app.state.db,
+        &keepsake::actor::Actor {
+            id: customer.id,
+            roles: customer.roles,
+            request_id: None,
+        },
+        &DeskQuery::default(),
+        2,
+    )
+    .await;
+    assert!(refused.is_err());
+}

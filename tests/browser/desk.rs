@@ -1,0 +1,84 @@
+//! The studio's board in Chromium, in both languages and at both widths: the columns with
+//! their orders, filters applied through the form and kept in the address, the SLA badge in
+//! words, no serious or critical accessibility violation; screenshots when asked
+//! (`desk-board-<lang>-<desktop|phone>.png`).
+
+use std::path::PathBuf;
+
+use keepsake::domain::account::Role;
+
+use crate::harness::{self, DESKTOP, Options, PHONE};
+use crate::helpers::TestApp;
+
+#[tokio::test]
+async fn the_board_shows_each_step_and_keeps_its_filters() {
+    let app = TestApp::spawn().await;
+    let texts = app.publish_consent_texts().await;
+    let reviewer = app.reviewer("reviewer@studio.example").await;
+    let staff = app
+        .studio_member("staff@studio.example", &[Role::Staff])
+        .await;
+    app.submitted_order("machine_driven").await;
+    app.queued_order("human_driven", &reviewer, &texts).await;
+    app.order_in_quality_check("machine_driven", &reviewer, &staff, &texts)
+        .await;
+    let shots: Option<PathBuf> = std::env::var_os("KEEPSAKE_SCREENSHOTS").map(PathBuf::from);
+    for (language, on_track, board_title) in
+        [("zh-CN", "正常", "看板"), ("en", "On track", "Board")]
+    {
+        let Some(browser) = harness::open(
+            &app.base,
+            Options {
+                language,
+                javascript: true,
+            },
+        )
+        .await
+        else {
+            return;
+        };
+        browser.sign_in("staff@studio.example").await;
+        browser.click("a[href='/desk']").await;
+        assert_eq!(browser.path().await, "/desk");
+        assert_eq!(browser.text("main h1").await, board_title);
+        let columns = browser.text("#columns").await;
+        assert!(columns.contains("KS-2026-000001"), "{columns}");
+        assert!(columns.contains(on_track), "{columns}");
+        assert!(
+            !browser.exists("#auto-refresh-box[hidden]").await,
+            "with JavaScript the refresh can be turned off"
+        );
+        let mut problems = browser.accessibility_violations().await;
+        if let Some(dir) = shots.as_deref() {
+            for (label, (width, _)) in [("desktop", DESKTOP), ("phone", PHONE)] {
+                browser
+                    .screenshot(dir, &format!("desk-board-{language}-{label}"), width)
+                    .await;
+            }
+        }
+
+        // A filter through the form: it stands in the address, and the form shows it.
+        browser.click("#mode option[value='human_driven']").await;
+        browser.submit("form.filters button[type=submit]").await;
+        let url = browser.client.current_url().await.expect("url");
+        assert!(
+            url.query()
+                .unwrap_or_default()
+                .contains("mode=human_driven"),
+            "{url}"
+        );
+        let columns = browser.text("#columns").await;
+        assert!(
+            !columns.contains("KS-2026-000001") && columns.contains("KS-2026-000002"),
+            "{columns}"
+        );
+        assert_eq!(browser.value("#mode").await, "human_driven");
+
+        // One column alone, and back.
+        browser.click("#columns h2 a").await;
+        assert!(browser.exists("a[href^='/desk?mode=human_driven']").await);
+        problems.extend(browser.accessibility_violations().await);
+        assert!(problems.is_empty(), "{language}: {problems:?}");
+        browser.close().await;
+    }
+}
