@@ -282,3 +282,27 @@ pub async fn staff(db: &DatabaseConnection, actor: &Actor) -> AppResult<Vec<(Uui
     .await?;
     Ok(db::users::holding(db, crate::domain::account::Role::Staff, 500).await?)
 }
+
+/// Everyone at the studio (staff, reviewers, admins; id and email), to name who did what.
+pub async fn studio_people(
+    db: &DatabaseConnection,
+    actor: &Actor,
+) -> AppResult<Vec<(Uuid, String)>> {
+    use crate::domain::account::Role;
+    orders::require_studio(
+        db,
+        actor,
+        Target::user(actor.id),
+        "the board is the studio's",
+    )
+    .await?;
+    let mut people = Vec::new();
+    for role in [Role::Staff, Role::Reviewer, Role::Admin] {
+        for person in db::users::holding(db, role, 500).await? {
+            if !people.contains(&person) {
+                people.push(person);
+            }
+        }
+    }
+    Ok(people)
+}

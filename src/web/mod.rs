@@ -14,6 +14,7 @@ pub mod i18n;
 pub mod page;
 mod portal;
 pub mod visitor;
+pub mod words;
 
 use axum::Router;
 use axum::extract::{Path, Query, State};

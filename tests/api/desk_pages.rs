@@ -176,3 +176,174 @@ async fn one_column_pages_by_keyset_without_losing_or_repeating_a_card() {
     .await;
     assert!(refused.is_err());
 }
+
+/// Post an action form from the workbench page as it is now (its token and version).
+async fn act(
+    app: &TestApp,
+    session: &str,
+    order: &str,
+    fields: &[(&str, &str)],
+) -> (StatusCode, String) {
+    let (_, html) = get(app, session, &format!("/desk/orders/{order}")).await;
+    let token = crate::pages::form_token(&html);
+    let at = html
+        .find("name=\"version\" value=\"")
+        .expect("a version field")
+        + 22;
+    let version = html[at..].split('"').next().unwrap().to_owned();
+    let mut all = fields.to_vec();
+    all.push(("csrf", &token));
+    all.push(("version", &version));
+    let reply = browserish()
+        .post(app.url(&format!("/desk/orders/{order}/act")))
+        .header("cookie", session)
+        .form(&all)
+        .send()
+        .await
+        .unwrap();
+    let status = reply.status();
+    (status, reply.text().await.unwrap())
+}
+
+async fn get(app: &TestApp, session: &str, path: &str) -> (StatusCode, String) {
+    let reply = browserish()
+        .get(app.url(path))
+        .header("cookie", session)
+        .send()
+        .await
+        .unwrap();
+    (reply.status(), reply.text().await.unwrap())
+}
+
+#[tokio::test]
+async fn the_workbench_takes_starts_advances_holds_and_refuses_a_stale_page() {
+    let app = TestApp::spawn().await;
+    let texts = app.publish_consent_texts().await;
+    let reviewer = app.reviewer("reviewer@studio.example").await;
+    let staff = app
+        .studio_member("staff@studio.example", &[Role::Staff])
+        .await;
+    app.studio_member("other@studio.example", &[Role::Staff])
+        .await;
+    let order = app.queued_order("machine_driven", &reviewer, &texts).await;
+    let session = page_session(&app, "staff@studio.example").await;
+    let path = format!("/desk/orders/{order}");
+
+    let customer = page_session(&app, "customer@example.com").await;
+    assert_eq!(get(&app, &customer, &path).await.0, StatusCode::FORBIDDEN);
+
+    let (status, html) = get(&app, &session, &path).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains("Chen Mei") && html.contains("to hear her voice once more"));
+    assert!(html.contains("id=\"take\"") && html.contains("id=\"action-start_production\""));
+
+    // Take it, start production, finish the first stage.
+    for (action, stage) in [
+        ("take", ""),
+        ("start_production", ""),
+        ("advance", "data_prep"),
+    ] {
+        let (status, html) = act(
+            &app,
+            &session,
+            &order,
+            &[("action", action), ("stage", stage)],
+        )
+        .await;
+        assert_eq!(status, StatusCode::SEE_OTHER, "{action}: {html}");
+    }
+    let (_, html) = get(&app, &session, &path).await;
+    assert!(
+        html.contains("staff@studio.example"),
+        "the assignee is named"
+    );
+    assert!(
+        html.contains("done") && html.contains("by staff@studio.example"),
+        "{html}"
+    );
+    assert_eq!(app.status_as(&order, &staff).await, "in_production");
+
+    // A hold needs its reason, said at the field; nothing changes without it.
+    let (status, html) = act(
+        &app,
+        &session,
+        &order,
+        &[("action", "hold"), ("reason", " ")],
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(html.contains("id=\"reason-error\""), "{html}");
+    assert_eq!(app.status_as(&order, &staff).await, "in_production");
+
+    // Someone else changes the order after this page was made: the page says who and what,
+    // and applies nothing.
+    let (_, stale) = get(&app, &session, &path).await;
+    let token = crate::pages::form_token(&stale);
+    let at = stale.find("name=\"version\" value=\"").unwrap() + 22;
+    let version = stale[at..].split('"').next().unwrap().to_owned();
+    let other = app.login("other@studio.example").await;
+    let held = app
+        .act(
+            &order,
+            "hold",
+            &other,
+            Some(&serde_json::json!({ "reason": "the family asked to wait" })),
+        )
+        .await;
+    assert_eq!(held.status, StatusCode::OK, "{:?}", held.body);
+    let reply = browserish()
+        .post(app.url(&format!("/desk/orders/{order}/act")))
+        .header("cookie", &session)
+        .form(&[
+            ("csrf", token.as_str()),
+            ("version", version.as_str()),
+            ("action", "advance"),
+            ("stage", "training"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(reply.status(), StatusCode::PRECONDITION_FAILED);
+    let html = reply.text().await.unwrap();
+    assert!(html.contains("id=\"changed\""), "{html}");
+    assert!(
+        html.contains("other@studio.example"),
+        "who changed it: {html}"
+    );
+    assert_eq!(
+        app.status_as(&order, &staff).await,
+        "on_hold",
+        "nothing applied"
+    );
+    assert!(
+        html.contains("id=\"action-resume\""),
+        "the page shows the order as it is now"
+    );
+
+    // Notes: an empty one is refused at its field; a real one is listed.
+    let (_, html) = get(&app, &session, &path).await;
+    let token = crate::pages::form_token(&html);
+    let note = |text: &'static str| {
+        let token = token.clone();
+        let session = session.clone();
+        let url = app.url(&format!("/desk/orders/{order}/notes"));
+        async move {
+            browserish()
+                .post(url)
+                .header("cookie", session)
+                .form(&[("csrf", token.as_str()), ("note", text)])
+                .send()
+                .await
+                .unwrap()
+        }
+    };
+    assert_eq!(note("   ").await.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(
+        note("Called the family: they are fine with a week's wait.")
+            .await
+            .status(),
+        StatusCode::SEE_OTHER
+    );
+    let (_, html) = get(&app, &session, &path).await;
+    assert!(html.contains("they are fine with a week"), "{html}");
+}

@@ -82,3 +82,77 @@ async fn the_board_shows_each_step_and_keeps_its_filters() {
         browser.close().await;
     }
 }
+
+#[tokio::test]
+async fn the_workbench_moves_an_order_and_says_who_changed_it_first() {
+    let app = TestApp::spawn().await;
+    let texts = app.publish_consent_texts().await;
+    let reviewer = app.reviewer("reviewer@studio.example").await;
+    app.studio_member("staff@studio.example", &[Role::Staff])
+        .await;
+    let other = app
+        .studio_member("other@studio.example", &[Role::Staff])
+        .await;
+    let shots: Option<PathBuf> = std::env::var_os("KEEPSAKE_SCREENSHOTS").map(PathBuf::from);
+    for (language, status_words) in [("zh-CN", "制作中"), ("en", "Being made")] {
+        let order = app.queued_order("machine_driven", &reviewer, &texts).await;
+        let Some(browser) = harness::open(
+            &app.base,
+            Options {
+                language,
+                javascript: true,
+            },
+        )
+        .await
+        else {
+            return;
+        };
+        browser.sign_in("staff@studio.example").await;
+        browser.goto("/desk?column=queued").await;
+        browser
+            .click(&format!("a[href='/desk/orders/{order}']"))
+            .await;
+        assert_eq!(browser.path().await, format!("/desk/orders/{order}"));
+        browser.submit("#take").await;
+        browser.submit("#action-start_production").await;
+        let facts = browser.text("#facts").await;
+        assert!(facts.contains("staff@studio.example"), "{facts}");
+        assert!(facts.contains(status_words), "{facts}");
+        let mut problems = browser.accessibility_violations().await;
+        if let Some(dir) = shots.as_deref() {
+            for (label, (width, _)) in [("desktop", DESKTOP), ("phone", PHONE)] {
+                browser
+                    .screenshot(dir, &format!("desk-order-{language}-{label}"), width)
+                    .await;
+            }
+        }
+
+        // Someone else holds it while this page is open: finishing the stage is refused
+        // with who did what, and the page shows the order as it is now.
+        let held = app
+            .act(
+                &order,
+                "hold",
+                &other,
+                Some(&serde_json::json!({ "reason": "the family asked to wait" })),
+            )
+            .await;
+        assert_eq!(held.status, reqwest::StatusCode::OK, "{:?}", held.body);
+        browser.submit("#action-advance").await;
+        let changed = browser.text("#changed").await;
+        assert!(changed.contains("other@studio.example"), "{changed}");
+        assert!(browser.exists("#action-resume").await);
+        problems.extend(browser.accessibility_violations().await);
+        if let Some(dir) = shots.as_deref() {
+            browser
+                .screenshot(
+                    dir,
+                    &format!("desk-order-changed-{language}-desktop"),
+                    DESKTOP.0,
+                )
+                .await;
+        }
+        assert!(problems.is_empty(), "{language}: {problems:?}");
+        browser.close().await;
+    }
+}

@@ -44,6 +44,7 @@ pub struct Filters {
 
 /// A card in words.
 struct Card {
+    id: Uuid,
     reference: String,
     mode: String,
     assignee: String,
@@ -266,15 +267,7 @@ fn card(
     zone: chrono::FixedOffset,
 ) -> Card {
     let p = &order.production;
-    let badge = order.promised_at.map(|_| {
-        if p.overdue {
-            ("overdue", "■", lang.text("desk.sla.overdue"))
-        } else if p.at_risk {
-            ("at-risk", "▲", lang.text("desk.sla.at_risk"))
-        } else {
-            ("on-track", "●", lang.text("desk.sla.on_track"))
-        }
-    });
+    let badge = badge(order, lang);
     let when = match (order.promised_at, order.submitted_at) {
         (Some(at), _) => lang.fill("desk.promised", &[("at", &lang.datetime(at, zone))]),
         (None, Some(at)) => lang.fill("desk.waiting_since", &[("at", &lang.datetime(at, zone))]),
@@ -286,6 +279,7 @@ fn card(
         _ => None,
     };
     Card {
+        id: order.id,
         reference: order.reference.clone(),
         mode: lang.text(&format!("mode.{}", order.delivery_mode.as_str())),
         assignee: p.assignee_id.map_or_else(
@@ -301,4 +295,22 @@ fn card(
         badge,
         paused,
     }
+}
+
+/// The SLA badge of an approved order: (css class, shape, words) — on track, at risk or
+/// overdue, told by the words and the shape as much as by the colour.
+pub(super) fn badge(
+    order: &OrderRecord,
+    lang: Lang,
+) -> Option<(&'static str, &'static str, String)> {
+    let p = &order.production;
+    order.promised_at.map(|_| {
+        if p.overdue {
+            ("overdue", "■", lang.text("desk.sla.overdue"))
+        } else if p.at_risk {
+            ("at-risk", "▲", lang.text("desk.sla.at_risk"))
+        } else {
+            ("on-track", "●", lang.text("desk.sla.on_track"))
+        }
+    })
 }

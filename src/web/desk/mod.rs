@@ -1,8 +1,9 @@
 //! The studio's desk: pages for staff, reviewers and admins, on the same services as the
 //! API. Anyone else signed in gets the "not available" page; the signed-out go to sign in.
-//! So far: the board (`/desk`).
+//! So far: the board (`/desk`) and the order workbench (`/desk/orders/{id}`).
 
 mod board;
+mod workbench;
 
 use axum::Router;
 use axum::extract::FromRequestParts;
@@ -18,7 +19,14 @@ use crate::web::page;
 use crate::web::visitor::{Member, Visitor};
 
 pub fn router() -> Router<AppState> {
-    Router::new().route("/desk", get(board::show))
+    Router::new()
+        .route("/desk", get(board::show))
+        .route("/desk/orders/{id}", get(workbench::show))
+        .route("/desk/orders/{id}/act", axum::routing::post(workbench::act))
+        .route(
+            "/desk/orders/{id}/notes",
+            axum::routing::post(workbench::note),
+        )
 }
 
 /// A signed-in member of the studio (staff, reviewer or admin).

@@ -22,7 +22,7 @@ use crate::web::page::{self, Page, Privacy};
 use crate::web::visitor::Member;
 
 use super::draft::Steps;
-use super::order_page::samples_in_words;
+use crate::web::words::samples_in_words;
 
 /// One file sent, in words.
 struct Sent {
