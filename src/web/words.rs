@@ -1,6 +1,7 @@
 //! What the family's pages and the studio's desk both say in words: the sufficiency report
-//! ("3 more photos") and a timeline entry in the page's language.
+//! ("3 more photos"), a consent requirement, and a timeline entry in the page's language.
 
+use crate::domain::consent_policy::Requirement;
 use crate::domain::sufficiency::SufficiencyReport;
 use crate::orders::TimelineEntry;
 use crate::web::i18n::Lang;
@@ -57,5 +58,17 @@ pub fn event_in_words(lang: Lang, entry: &TimelineEntry) -> String {
         _ => lang
             .lookup(&format!("timeline_short.{}", entry.kind))
             .map_or_else(|| entry.message.clone(), str::to_owned),
+    }
+}
+
+/// A consent requirement of the policy in words (the family's wording: "your own consent").
+pub fn need_in_words(lang: Lang, requirement: &Requirement) -> String {
+    match requirement {
+        Requirement::Consent { party, .. } => {
+            lang.text(&format!("consent.need.{}", party.as_str()))
+        }
+        Requirement::Evidence { document_type } => {
+            lang.text(&format!("consent.need.{}", document_type.as_str()))
+        }
     }
 }

@@ -156,3 +156,120 @@ async fn the_workbench_moves_an_order_and_says_who_changed_it_first() {
         browser.close().await;
     }
 }
+
+#[tokio::test]
+async fn a_reviewer_decides_from_the_queues_and_a_colleague_who_worked_on_it_cannot() {
+    let app = TestApp::spawn().await;
+    let texts = app.publish_consent_texts().await;
+    app.reviewer("reviewer@studio.example").await;
+    let both = app
+        .studio_member("both@studio.example", &[Role::Staff, Role::Reviewer])
+        .await;
+    let order = app.submitted_order("machine_driven").await;
+    let shots: Option<PathBuf> = std::env::var_os("KEEPSAKE_SCREENSHOTS").map(PathBuf::from);
+    let Some(browser) = harness::open(
+        &app.base,
+        Options {
+            language: "en",
+            javascript: false,
+        },
+    )
+    .await
+    else {
+        return;
+    };
+    browser.sign_in("reviewer@studio.example").await;
+    browser.click("a[href='/desk/review']").await;
+    browser
+        .click(&format!("#screening-queue a[href='/desk/review/{order}']"))
+        .await;
+    browser.submit("#start-screening").await;
+    assert_eq!(app.status_as(&order, &both).await, "screening");
+
+    // A decision without its reason is refused at the field.
+    browser.click("#decision-proceed").await;
+    browser.submit("#decide").await;
+    assert!(browser.exists("#reason-error").await);
+    browser
+        .fill("#reason", "The family's answers are clear; one good photo.")
+        .await;
+    browser
+        .fill(
+            "#sufficiency_override_reason",
+            "The photo is sharp and recent.",
+        )
+        .await;
+    browser.click("#decision-proceed").await;
+    browser.submit("#decide").await;
+    assert_eq!(app.status_as(&order, &both).await, "consent_review");
+
+    // The family signs; the reviewer approves from the consent queue.
+    let signed = app
+        .sign_requester(&order, &texts["requester"], "machine_driven")
+        .await;
+    assert_eq!(
+        signed.status,
+        reqwest::StatusCode::CREATED,
+        "{:?}",
+        signed.body
+    );
+    browser.goto("/desk/review").await;
+    browser
+        .click(&format!("#consent-queue a[href='/desk/review/{order}']"))
+        .await;
+    assert!(
+        browser.exists("#documents a").await,
+        "evidence can be opened"
+    );
+    let mut problems = Vec::new();
+    if let Some(dir) = shots.as_deref() {
+        for (label, (width, _)) in [("desktop", DESKTOP), ("phone", PHONE)] {
+            browser
+                .screenshot(dir, &format!("desk-review-en-{label}"), width)
+                .await;
+        }
+    }
+    browser.click("#decision-approve").await;
+    browser
+        .fill("#reason", "Every consent the policy asks for is signed.")
+        .await;
+    browser.submit("#decide").await;
+    assert_eq!(app.status_as(&order, &both).await, "queued");
+    browser.close().await;
+
+    // A colleague who is staff and reviewer, and who worked on another order, sees why they
+    // cannot decide on it before trying.
+    let second = app.submitted_order("machine_driven").await;
+    let noted = app
+        .send(
+            reqwest::Method::POST,
+            &format!("/api/v1/orders/{second}/notes"),
+            &[("authorization", both.as_str())],
+            Some(&serde_json::json!({ "body": "Called the family." })),
+        )
+        .await;
+    assert!(noted.status.is_success(), "{:?}", noted.body);
+    let Some(browser) = harness::open(
+        &app.base,
+        Options {
+            language: "zh-CN",
+            javascript: true,
+        },
+    )
+    .await
+    else {
+        return;
+    };
+    browser.sign_in("both@studio.example").await;
+    browser.goto(&format!("/desk/review/{second}")).await;
+    let why = browser.text("#barred").await;
+    assert!(why.contains("另一位审核人员"), "{why}");
+    problems.extend(browser.accessibility_violations().await);
+    if let Some(dir) = shots.as_deref() {
+        browser
+            .screenshot(dir, "desk-review-barred-zh-CN-desktop", DESKTOP.0)
+            .await;
+    }
+    assert!(problems.is_empty(), "{problems:?}");
+    browser.close().await;
+}

@@ -1,8 +1,10 @@
 //! The studio's desk: pages for staff, reviewers and admins, on the same services as the
 //! API. Anyone else signed in gets the "not available" page; the signed-out go to sign in.
-//! So far: the board (`/desk`) and the order workbench (`/desk/orders/{id}`).
+//! So far: the board (`/desk`), the order workbench (`/desk/orders/{id}`) and the reviewers'
+//! screening and consent-review queues (`/desk/review`).
 
 mod board;
+mod review;
 mod workbench;
 
 use axum::Router;
@@ -26,6 +28,17 @@ pub fn router() -> Router<AppState> {
         .route(
             "/desk/orders/{id}/notes",
             axum::routing::post(workbench::note),
+        )
+        .route("/desk/orders/{id}/files/{file}", get(review::file))
+        .route("/desk/review", get(review::queues))
+        .route("/desk/review/{id}", get(review::show))
+        .route(
+            "/desk/review/{id}/start",
+            axum::routing::post(review::start),
+        )
+        .route(
+            "/desk/review/{id}/decision",
+            axum::routing::post(review::decide),
         )
 }
 

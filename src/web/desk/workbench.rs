@@ -298,7 +298,7 @@ fn offers(order: &OrderRecord, lang: Lang) -> Vec<Offer> {
     }
 }
 
-fn subject(order: &OrderRecord, lang: Lang) -> Vec<Fact> {
+pub(super) fn subject(order: &OrderRecord, lang: Lang) -> Vec<Fact> {
     let s = &order.subject;
     let date = |d: Option<chrono::NaiveDate>| d.map_or_else(|| "—".to_owned(), |d| lang.date(d));
     vec![
@@ -315,7 +315,7 @@ fn subject(order: &OrderRecord, lang: Lang) -> Vec<Fact> {
     ]
 }
 
-fn answers(order: &OrderRecord, lang: Lang) -> Vec<Fact> {
+pub(super) fn answers(order: &OrderRecord, lang: Lang) -> Vec<Fact> {
     let a = &order.intake;
     [
         ("purpose", &a.purpose),
@@ -479,6 +479,29 @@ mod tests {
                 .iter()
                 .map(|c| format!("desk.column.{c}")),
         );
+        for (group, names) in [
+            (
+                "desk.screening",
+                &["proceed", "decline", "refer", "needs_info"][..],
+            ),
+            ("desk.review", &["approve", "needs_info", "reject"][..]),
+            (
+                "desk.barred",
+                &["not_reviewer", "worked_on", "own_order"][..],
+            ),
+            (
+                "desk.flag",
+                &[
+                    "living_subject_not_customer",
+                    "minor_subject",
+                    "public_figure",
+                    "evidence_missing",
+                    "subject_refused",
+                ][..],
+            ),
+        ] {
+            keys.extend(names.iter().map(|n| format!("{group}.{n}")));
+        }
         for mode in DeliveryMode::ALL {
             keys.extend(default_stages(*mode).iter().map(|s| format!("stage.{s}")));
         }

@@ -18,7 +18,6 @@ use crate::db::orders::OrderRecord;
 use crate::domain::consent::{
     ConsentDecision, ConsentParty, DocumentType, Evidence, Grants, Modality, Purpose, UseScope,
 };
-use crate::domain::consent_policy::Requirement;
 use crate::domain::order::{DeliveryMode, Relationship};
 use crate::domain::sample::{SampleKind, SampleStatus};
 use crate::problem::Code;
@@ -28,6 +27,7 @@ use crate::web::forms::FormErrors;
 use crate::web::i18n::Lang;
 use crate::web::page::{self, Page, Privacy};
 use crate::web::visitor::Member;
+use crate::web::words::need_in_words;
 
 /// One thing the policy asks for, in words.
 struct Need {
@@ -171,17 +171,6 @@ impl Posted {
             errors.add("grants", lang.t("consent.error.grants"));
         }
         (grants, errors)
-    }
-}
-
-fn need_in_words(lang: Lang, requirement: &Requirement) -> String {
-    match requirement {
-        Requirement::Consent { party, .. } => {
-            lang.text(&format!("consent.need.{}", party.as_str()))
-        }
-        Requirement::Evidence { document_type } => {
-            lang.text(&format!("consent.need.{}", document_type.as_str()))
-        }
     }
 }
 
