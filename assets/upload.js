@@ -52,6 +52,8 @@ function kindOf(type) {
 }
 
 const orderId = () => root.dataset.order;
+// `samples` on the family's pages; `deliverables` on the studio's workbench (same flow).
+const collection = () => root.dataset.collection || "samples";
 const memoryKey = (file) => `keepsake-upload:${orderId()}:${file.name}:${file.size}:${file.lastModified}`;
 const remember = (file, value) => localStorage.setItem(memoryKey(file), JSON.stringify(value));
 const recall = (file) => { try { return JSON.parse(localStorage.getItem(memoryKey(file))); } catch { return null; } };
@@ -181,14 +183,14 @@ class Upload {
     let memory = recall(file);
     let instructions = null;
     if (memory) {
-      const status = await api("GET", `/api/v1/orders/${orderId()}/samples/${memory.sample}/upload`);
+      const status = await api("GET", `/api/v1/orders/${orderId()}/${collection()}/${memory.sample}/upload`);
       if (status.status === 200) {
         instructions = status.body.upload || status.body;
         this.show(say("upload.resuming"), "sending");
       } else if (status.body?.code === "upload_assembled") {
         instructions = { mode: "assembled" };
       } else {
-        const sample = await api("GET", `/api/v1/orders/${orderId()}/samples/${memory.sample}`);
+        const sample = await api("GET", `/api/v1/orders/${orderId()}/${collection()}/${memory.sample}`);
         if (sample.status === 200 && sample.body.status === "verified") return this.verified(sample.body);
         forget(file);
         memory = null;
@@ -199,11 +201,11 @@ class Upload {
       const sha256 = await hashFile(file, (done) => { this.bar.value = done; });
       this.bar.value = 0;
       this.show(say("upload.starting"), "sending");
-      const started = await api("POST", `/api/v1/orders/${orderId()}/samples`, {
+      const started = await api("POST", `/api/v1/orders/${orderId()}/${collection()}`, {
         kind: this.kind, file_name: file.name, size: file.size, sha256, content_type: this.type,
       });
       if (started.status !== 201 && started.status !== 200) return this.refused(started.body);
-      memory = { sample: started.body.sample.id, sha256 };
+      memory = { sample: (started.body.sample || started.body.deliverable).id, sha256 };
       remember(file, memory);
       instructions = started.body.upload;
     }
@@ -213,7 +215,7 @@ class Upload {
     else if (instructions.put) await this.put(instructions.put, file, (n) => this.progress(n));
     this.button.hidden = true;
     this.show(say("upload.checking"), "checking");
-    const done = await api("POST", `/api/v1/orders/${orderId()}/samples/${this.sampleId}/complete`, {});
+    const done = await api("POST", `/api/v1/orders/${orderId()}/${collection()}/${this.sampleId}/complete`, {});
     forget(file);
     if (done.status === 200) return this.verified(done.body);
     return this.refused(done.body);

@@ -79,11 +79,12 @@ pub enum Privacy {
 
 /// The pages' Content-Security-Policy: our own files only, no inline code.
 pub fn content_security_policy(state: &AppState) -> String {
-    // Uploads go straight to the object store (presigned URLs), so the page may talk to it.
+    // Uploads go straight to the object store (presigned URLs), so the page may talk to it;
+    // the studio's players and pictures load from it through short-lived links too.
     let store = state.store.browser_origin();
     format!(
-        "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; \
-         media-src 'self' blob:; connect-src 'self' {store}; worker-src 'self'; \
+        "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data: blob: {store}; \
+         media-src 'self' blob: {store}; connect-src 'self' {store}; worker-src 'self'; \
          form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
     )
 }

@@ -273,3 +273,101 @@ async fn a_reviewer_decides_from_the_queues_and_a_colleague_who_worked_on_it_can
     assert!(problems.is_empty(), "{problems:?}");
     browser.close().await;
 }
+
+#[tokio::test]
+async fn staff_produce_a_reviewer_signs_off_and_staff_deliver_from_the_desk() {
+    let app = TestApp::spawn().await;
+    let texts = app.publish_consent_texts().await;
+    let reviewer_token = app.reviewer("reviewer@studio.example").await;
+    let staff_token = app
+        .studio_member("staff@studio.example", &[Role::Staff])
+        .await;
+    let order = app
+        .queued_order("machine_driven", &reviewer_token, &texts)
+        .await;
+    let shots: Option<PathBuf> = std::env::var_os("KEEPSAKE_SCREENSHOTS").map(PathBuf::from);
+    let Some(staff) = harness::open(
+        &app.base,
+        Options {
+            language: "en",
+            javascript: true,
+        },
+    )
+    .await
+    else {
+        return;
+    };
+    staff.sign_in("staff@studio.example").await;
+    staff.goto("/desk").await;
+    staff
+        .click(&format!("a[href='/desk/orders/{order}']"))
+        .await;
+    staff.submit("#take").await;
+    staff.submit("#action-start_production").await;
+    let mut finished = 0;
+    while staff.exists("#action-advance").await {
+        staff.submit("#action-advance").await;
+        finished += 1;
+        assert!(finished <= 12, "a template has at most 12 stages");
+    }
+    assert_eq!(app.status_as(&order, &staff_token).await, "quality_check");
+
+    // Delivering before the sign-off: the gate's refusal in words.
+    staff.submit("#action-deliver").await;
+    let refusal = staff.text("#error-summary").await;
+    assert!(refusal.contains("A reviewer must sign off"), "{refusal}");
+
+    // The finished likeness, uploaded with the family's uploader.
+    let dir = tempfile::tempdir().expect("temp dir");
+    let video = dir.path().join("likeness.mp4");
+    std::fs::write(&video, TestApp::delivered_video()).expect("write");
+    staff.choose_files("#files", &[video]).await;
+    harness::until(&staff, "the deliverable checked", async |b| {
+        b.exists("#queue li[data-state='verified']").await
+            || b.exists("#queue li[data-state='rejected']").await
+    })
+    .await;
+    assert!(
+        staff.exists("#queue li[data-state='verified']").await,
+        "{}",
+        staff.text("#queue").await
+    );
+
+    // A reviewer watches it and signs off from the quality queue.
+    let Some(reviewer) = harness::open(
+        &app.base,
+        Options {
+            language: "zh-CN",
+            javascript: true,
+        },
+    )
+    .await
+    else {
+        return;
+    };
+    reviewer.sign_in("reviewer@studio.example").await;
+    reviewer.goto("/desk/review").await;
+    reviewer
+        .click(&format!("#quality-queue a[href='/desk/review/{order}']"))
+        .await;
+    assert!(
+        reviewer.exists(".playable video").await,
+        "the deliverable can be played"
+    );
+    let problems = reviewer.accessibility_violations().await;
+    if let Some(dir) = shots.as_deref() {
+        reviewer
+            .screenshot(dir, "desk-quality-zh-CN-desktop", DESKTOP.0)
+            .await;
+    }
+    assert!(problems.is_empty(), "{problems:?}");
+    reviewer.submit("#sign-off").await;
+    reviewer.close().await;
+
+    staff.reload().await;
+    staff.submit("#action-deliver").await;
+    assert_eq!(app.status_as(&order, &staff_token).await, "delivered");
+    let deliverables = staff.text("#deliverables").await;
+    assert!(deliverables.contains("AI-generated"), "{deliverables}");
+    staff.close().await;
+}

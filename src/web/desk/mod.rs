@@ -37,6 +37,10 @@ pub fn router() -> Router<AppState> {
             axum::routing::post(review::start),
         )
         .route(
+            "/desk/review/{id}/sign-off",
+            axum::routing::post(review::sign_off),
+        )
+        .route(
             "/desk/review/{id}/decision",
             axum::routing::post(review::decide),
         )

@@ -52,6 +52,7 @@ struct Queues {
     page: Page,
     screening: Vec<Waiting>,
     consent_review: Vec<Waiting>,
+    quality_check: Vec<Waiting>,
 }
 
 /// `GET /desk/review`.
@@ -59,7 +60,11 @@ pub async fn queues(State(state): State<AppState>, studio: Studio) -> Response {
     let Studio { visitor, actor } = &studio;
     let (lang, zone) = (visitor.lang, state.settings.studio.zone());
     let mut lists = Vec::new();
-    for column in [ColumnKey::Screening, ColumnKey::ConsentReview] {
+    for column in [
+        ColumnKey::Screening,
+        ColumnKey::ConsentReview,
+        ColumnKey::QualityCheck,
+    ] {
         let query = DeskQuery {
             column: Some(column),
             ..DeskQuery::default()
@@ -72,21 +77,29 @@ pub async fn queues(State(state): State<AppState>, studio: Studio) -> Response {
                     .map(|o| Waiting {
                         id: o.id,
                         reference: o.reference.clone(),
-                        since: o.submitted_at.map_or_else(String::new, |at| {
-                            lang.fill("desk.waiting_since", &[("at", &lang.datetime(at, zone))])
-                        }),
+                        since: match (o.promised_at, o.submitted_at) {
+                            (Some(at), _) => {
+                                lang.fill("desk.promised", &[("at", &lang.datetime(at, zone))])
+                            }
+                            (None, Some(at)) => {
+                                lang.fill("desk.waiting_since", &[("at", &lang.datetime(at, zone))])
+                            }
+                            (None, None) => String::new(),
+                        },
                     })
                     .collect::<Vec<_>>(),
             ),
             Err(err) => return page::failure(&state, visitor, err),
         }
     }
+    let quality_check = lists.pop().unwrap_or_default();
     let consent_review = lists.pop().unwrap_or_default();
     let screening = lists.pop().unwrap_or_default();
     let template = Queues {
         page: Page::new(&state, visitor, "desk.queues_title"),
         screening,
         consent_review,
+        quality_check,
     };
     page::render(
         &state,
@@ -103,6 +116,15 @@ type Choice = (&'static str, String);
 struct Document {
     id: Uuid,
     name: String,
+}
+
+/// A deliverable to check, playable in the page through a short-lived link.
+struct Playable {
+    name: String,
+    /// video, voice or photo.
+    kind: &'static str,
+    url: String,
+    label: String,
 }
 
 #[derive(Template)]
@@ -127,6 +149,7 @@ struct ReviewPage {
     blocked: Option<String>,
     consents: Vec<(String, String)>,
     documents: Vec<Document>,
+    playables: Vec<Playable>,
     decisions: Vec<Choice>,
     chosen: String,
     reason: String,
@@ -186,7 +209,16 @@ async fn render(
         OrderStatus::Submitted => "start",
         OrderStatus::Screening => "screening",
         OrderStatus::ConsentReview => "consents",
+        OrderStatus::QualityCheck => "quality",
         _ => "",
+    };
+    let playables = if step == "quality" {
+        match playables(state, actor, &order, lang).await {
+            Ok(found) => found,
+            Err(err) => return page::failure(state, visitor, err),
+        }
+    } else {
+        Vec::new()
     };
     let barred = barred(actor, &order, worked_on, lang);
     let decisions: Vec<Choice> = match step {
@@ -268,6 +300,7 @@ async fn render(
                 name: f.file_name.clone(),
             })
             .collect(),
+        playables,
         decisions,
         chosen: form.decision,
         reason: form.reason,
@@ -296,6 +329,35 @@ fn barred(
             "desk.barred.own_order"
         }),
     )
+}
+
+/// The order's verified deliverables with a short-lived link each (every link issued is
+/// audited, as any download).
+async fn playables(
+    state: &AppState,
+    actor: &crate::actor::Actor,
+    order: &OrderRecord,
+    lang: Lang,
+) -> Result<Vec<Playable>, AppError> {
+    let mut out = Vec::new();
+    for d in uploads::files::deliverables(&state.db, actor, order.id).await? {
+        if d.file.status != SampleStatus::Verified {
+            continue;
+        }
+        let link = uploads::download::deliverable(state, actor, OrderId::from(order.id), d.file.id)
+            .await?;
+        out.push(Playable {
+            name: d.file.file_name.clone(),
+            kind: match d.file.kind {
+                SampleKind::Video => "video",
+                SampleKind::Voice => "voice",
+                _ => "photo",
+            },
+            url: link.request.url,
+            label: lang.fill("desk.label", &[("label", &d.label.label_text)]),
+        });
+    }
+    Ok(out)
 }
 
 fn flag_words(lang: Lang, flag: RiskFlag) -> String {
@@ -329,6 +391,32 @@ pub async fn start(
         id,
         expected,
         OrderAction::StartScreening,
+        input,
+    )
+    .await;
+    after(&state, studio, id, form, done.map(|_| ())).await
+}
+
+/// `POST /desk/review/{id}/sign-off`: a reviewer signs off the deliverable's quality.
+pub async fn sign_off(
+    State(state): State<AppState>,
+    studio: Studio,
+    Path(id): Path<Uuid>,
+    Form(form): Form<DecisionForm>,
+) -> Response {
+    let lang = studio.visitor.lang;
+    if !studio.visitor.form_token_matches(&form.csrf) {
+        let errors = FormErrors::expired(lang);
+        return render(&state, &studio, id, form, errors, StatusCode::FORBIDDEN).await;
+    }
+    let expected = form.version.parse().unwrap_or(-1);
+    let input = orders::ActionInput::default();
+    let done = orders::act(
+        &state,
+        &studio.actor,
+        id,
+        expected,
+        OrderAction::SignOffQuality,
         input,
     )
     .await;

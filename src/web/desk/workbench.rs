@@ -2,7 +2,9 @@
 //! stands (status, promise, SLA badge, who has it), the actions the next step allows (take the
 //! job, start production, finish the current stage, hold with a reason, resume), the subject
 //! and the intake answers, the samples and whether they are enough, the consents, the
-//! production stages with their due times, the internal notes (and a new one), and the
+//! production stages with their due times, the deliverables (uploaded here with the same
+//! uploader as the family's samples, each with its AI label) and delivery — the gate's
+//! refusals said in words —, the internal notes (and a new one), and the
 //! timeline with who did what (in the studio's own English sentences, which name the details
 //! — which consent, which stage — in both languages for now).
 //!
@@ -71,6 +73,11 @@ struct Workbench {
     consents: Vec<Line>,
     stages: Vec<Line>,
     notes: Vec<Line>,
+    /// Deliverables: the file, where it stands, and the AI label it carries.
+    deliverables: Vec<Line>,
+    /// Deliverables can be uploaded now (production or quality check).
+    takes_deliverables: bool,
+    words_json: String,
     events: Vec<Line>,
     errors: FormErrors,
     /// Someone changed the order first: who, what, when.
@@ -97,22 +104,17 @@ async fn render(
     outcome: Outcome,
     status: StatusCode,
 ) -> Response {
-    let db = &state.db;
-    let loaded = async {
-        let (order, stages) = production::stages(db, actor, id).await?;
-        let (report, entries, samples, records, notes, staff) = tokio::try_join!(
-            orders::sufficiency(state, &order),
-            orders::timeline(db, actor, id),
-            uploads::files::samples(db, actor, id),
-            consents::records(db, actor, id),
-            production::notes(db, actor, id),
-            production::desk::studio_people(db, actor),
-        )?;
-        Ok::<_, AppError>((
-            order, stages, report, entries, samples, records, notes, staff,
-        ))
-    };
-    let (order, stages, report, entries, samples, records, notes, staff) = match loaded.await {
+    let Loaded {
+        order,
+        stages,
+        report,
+        entries,
+        samples,
+        records,
+        notes,
+        staff,
+        delivered,
+    } = match load(state, actor, id).await {
         Ok(found) => found,
         Err(err) => return page::failure(state, visitor, err),
     };
@@ -231,6 +233,22 @@ async fn render(
                 text: n.body.clone(),
             })
             .collect(),
+        deliverables: delivered
+            .iter()
+            .map(|d| Line {
+                at: format!(
+                    "{} — {}",
+                    d.file.file_name,
+                    lang.text(&format!("desk.sample.{}", d.file.status.as_str()))
+                ),
+                text: lang.fill("desk.label", &[("label", &d.label.label_text)]),
+            })
+            .collect(),
+        takes_deliverables: matches!(
+            order.status,
+            OrderStatus::InProduction | OrderStatus::QualityCheck
+        ),
+        words_json: crate::web::portal::uploader_words(lang),
         events: entries
             .iter()
             .rev()
@@ -244,6 +262,44 @@ async fn render(
         note_text: outcome.note_text,
     };
     page::render(state, visitor, status, Privacy::Personal, &template)
+}
+
+/// Everything the workbench shows, read for one actor.
+struct Loaded {
+    order: OrderRecord,
+    stages: Vec<crate::db::production::StageRow>,
+    report: crate::domain::sufficiency::SufficiencyReport,
+    entries: Vec<TimelineEntry>,
+    samples: Vec<crate::db::samples::SampleRow>,
+    records: Vec<crate::db::consents::ConsentRow>,
+    notes: Vec<crate::db::production::NoteRow>,
+    staff: Vec<(Uuid, String)>,
+    delivered: Vec<uploads::files::Deliverable>,
+}
+
+async fn load(state: &AppState, actor: &crate::actor::Actor, id: Uuid) -> Result<Loaded, AppError> {
+    let db = &state.db;
+    let (order, stages) = production::stages(db, actor, id).await?;
+    let (report, entries, samples, records, notes, staff, delivered) = tokio::try_join!(
+        orders::sufficiency(state, &order),
+        orders::timeline(db, actor, id),
+        uploads::files::samples(db, actor, id),
+        consents::records(db, actor, id),
+        production::notes(db, actor, id),
+        production::desk::studio_people(db, actor),
+        uploads::files::deliverables(db, actor, id),
+    )?;
+    Ok(Loaded {
+        order,
+        stages,
+        report,
+        entries,
+        samples,
+        records,
+        notes,
+        staff,
+        delivered,
+    })
 }
 
 /// Who acted, for the studio: a staff member's address, "the family", "the studio's system".
@@ -292,7 +348,7 @@ fn offers(order: &OrderRecord, lang: Lang) -> Vec<Offer> {
     match order.status {
         OrderStatus::Queued => vec![offer("start_production", false), offer("hold", true)],
         OrderStatus::InProduction => vec![offer("advance", false), offer("hold", true)],
-        OrderStatus::QualityCheck => vec![offer("hold", true)],
+        OrderStatus::QualityCheck => vec![offer("deliver", false), offer("hold", true)],
         OrderStatus::OnHold => vec![offer("resume", false)],
         _ => Vec::new(),
     }
@@ -470,9 +526,16 @@ mod tests {
                 .map(|s| format!("desk.sample.{}", s.as_str())),
         );
         keys.extend(
-            ["take", "start_production", "advance", "hold", "resume"]
-                .iter()
-                .map(|a| format!("desk.action.{a}")),
+            [
+                "take",
+                "start_production",
+                "advance",
+                "hold",
+                "resume",
+                "deliver",
+            ]
+            .iter()
+            .map(|a| format!("desk.action.{a}")),
         );
         keys.extend(
             ["screening", "consent_review", "queued", "quality_check"]

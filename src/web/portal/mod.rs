@@ -14,6 +14,8 @@ mod privacy;
 mod requests;
 mod samples;
 
+pub(super) use samples::uploader_words;
+
 use axum::Router;
 use axum::routing::get;
 
