@@ -347,3 +347,47 @@ async fn the_workbench_takes_starts_advances_holds_and_refuses_a_stale_page() {
     let (_, html) = get(&app, &session, &path).await;
     assert!(html.contains("they are fine with a week"), "{html}");
 }
+
+#[tokio::test]
+async fn the_reports_page_draws_what_the_reports_count() {
+    let app = TestApp::spawn().await;
+    app.studio_member("staff@studio.example", &[Role::Staff])
+        .await;
+    app.submitted_order("machine_driven").await;
+    app.create_order(&crate::helpers::order_body("human_driven"))
+        .await;
+    let session = page_session(&app, "staff@studio.example").await;
+    let (status, html) = get(&app, &session, "/desk/reports").await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(html.matches("role=\"img\"").count(), 3, "three charts");
+    // The funnel's numbers stand beside its bars: two asked, one sent.
+    let funnel = &html[html
+        .find("id=\"funnel-numbers\"")
+        .expect("the funnel's numbers")..];
+    let cells: Vec<&str> = funnel
+        .split("<td>")
+        .skip(1)
+        .take(5)
+        .map(|c| c.split('<').next().unwrap_or_default())
+        .collect();
+    assert_eq!(cells, ["2", "1", "0", "0", "0"], "{funnel}");
+    assert!(html.contains("None delivered in this range"));
+
+    let (status, html) = get(&app, &session, "/desk/reports?from=yesterday").await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(html.contains("id=\"from-error\""), "{html}");
+    let (status, html) = get(
+        &app,
+        &session,
+        "/desk/reports?from=2026-12-10&to=2026-12-01",
+    )
+    .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(html.contains("id=\"to-error\""), "{html}");
+
+    let customer = page_session(&app, "customer@example.com").await;
+    assert_eq!(
+        get(&app, &customer, "/desk/reports").await.0,
+        StatusCode::FORBIDDEN
+    );
+}

@@ -78,6 +78,18 @@ async fn the_board_shows_each_step_and_keeps_its_filters() {
         browser.click("#columns h2 a").await;
         assert!(browser.exists("a[href^='/desk?mode=human_driven']").await);
         problems.extend(browser.accessibility_violations().await);
+
+        // The reports, drawn on the server.
+        browser.click("a[href='/desk/reports']").await;
+        assert!(browser.exists("svg.chart").await);
+        problems.extend(browser.accessibility_violations().await);
+        if let Some(dir) = shots.as_deref() {
+            for (label, (width, _)) in [("desktop", DESKTOP), ("phone", PHONE)] {
+                browser
+                    .screenshot(dir, &format!("desk-reports-{language}-{label}"), width)
+                    .await;
+            }
+        }
         assert!(problems.is_empty(), "{language}: {problems:?}");
         browser.close().await;
     }

@@ -1,9 +1,11 @@
 //! The studio's desk: pages for staff, reviewers and admins, on the same services as the
 //! API. Anyone else signed in gets the "not available" page; the signed-out go to sign in.
 //! So far: the board (`/desk`), the order workbench (`/desk/orders/{id}`) and the reviewers'
-//! screening and consent-review queues (`/desk/review`).
+//! screening, consent-review and quality queues (`/desk/review`), and the reports
+//! (`/desk/reports`).
 
 mod board;
+mod reports;
 mod review;
 mod workbench;
 
@@ -31,6 +33,7 @@ pub fn router() -> Router<AppState> {
         )
         .route("/desk/orders/{id}/files/{file}", get(review::file))
         .route("/desk/review", get(review::queues))
+        .route("/desk/reports", get(reports::show))
         .route("/desk/review/{id}", get(review::show))
         .route(
             "/desk/review/{id}/start",
