@@ -24,6 +24,8 @@ pub struct Page {
     pub title: &'static str,
     pub signed_in_as: Option<String>,
     pub is_staff: bool,
+    /// The studio's admin pages are in the menu.
+    pub is_admin: bool,
     pub csrf: String,
     /// The page's path, for the language switch to come back to.
     pub path: String,
@@ -37,6 +39,10 @@ impl Page {
             title,
             signed_in_as: visitor.signed_in.as_ref().map(|s| s.user.email.clone()),
             is_staff: visitor.is_staff(),
+            is_admin: visitor
+                .signed_in
+                .as_ref()
+                .is_some_and(|s| s.user.roles.contains(&crate::domain::account::Role::Admin)),
             csrf: visitor.form_token().to_owned(),
             path: visitor.path.clone(),
             studio: state.settings.studio.name.clone(),

@@ -391,3 +391,53 @@ async fn the_reports_page_draws_what_the_reports_count() {
         StatusCode::FORBIDDEN
     );
 }
+
+#[tokio::test]
+async fn the_admin_pages_are_for_admins_and_an_admin_cannot_lock_themself_out() {
+    let app = TestApp::spawn().await;
+    app.studio_member("staff@studio.example", &[Role::Staff])
+        .await;
+    app.studio_member("admin@studio.example", &[Role::Admin])
+        .await;
+    let staff = page_session(&app, "staff@studio.example").await;
+    assert_eq!(
+        get(&app, &staff, "/desk/admin").await.0,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        get(&app, &staff, "/desk/audit").await.0,
+        StatusCode::FORBIDDEN
+    );
+
+    let admin = page_session(&app, "admin@studio.example").await;
+    let (status, html) = get(&app, &admin, "/desk/admin").await;
+    assert_eq!(status, StatusCode::OK);
+    let token = crate::pages::form_token(&html);
+    let me = keepsake::db::users::find_by_email(
+        &app.state.db,
+        &keepsake::domain::account::Email::parse("admin@studio.example").unwrap(),
+    )
+    .await
+    .unwrap()
+    .unwrap();
+    // Dropping one's own admin role is refused, said on the page, and changes nothing.
+    let reply = browserish()
+        .post(app.url(&format!("/desk/admin/users/{}", me.id)))
+        .header("cookie", &admin)
+        .form(&[("csrf", token.as_str()), ("role", "staff")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(reply.status(), StatusCode::CONFLICT);
+    assert!(reply.text().await.unwrap().contains("your own admin role"));
+    let still = keepsake::db::users::find(&app.state.db, me.id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(still.roles.contains(&Role::Admin));
+
+    // An audit search for an object that is not there is said at its field.
+    let (status, html) = get(&app, &admin, "/desk/audit?object=KS-2026-999999").await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(html.contains("id=\"object-error\""));
+}

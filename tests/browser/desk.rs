@@ -383,3 +383,92 @@ async fn staff_produce_a_reviewer_signs_off_and_staff_deliver_from_the_desk() {
     assert!(deliverables.contains("AI-generated"), "{deliverables}");
     staff.close().await;
 }
+
+#[tokio::test]
+async fn an_admin_creates_a_reviewer_publishes_a_text_and_finds_an_orders_events() {
+    let app = TestApp::spawn().await;
+    app.publish_consent_texts().await;
+    app.studio_member("admin@studio.example", &[Role::Admin])
+        .await;
+    let order = app.submitted_order("machine_driven").await;
+    let reference = app.get(&format!("/api/v1/orders/{order}")).await.body["reference"]
+        .as_str()
+        .expect("reference")
+        .to_owned();
+    let shots: Option<PathBuf> = std::env::var_os("KEEPSAKE_SCREENSHOTS").map(PathBuf::from);
+    for language in ["en", "zh-CN"] {
+        let Some(browser) = harness::open(
+            &app.base,
+            Options {
+                language,
+                javascript: true,
+            },
+        )
+        .await
+        else {
+            return;
+        };
+        browser.sign_in("admin@studio.example").await;
+        browser.click("a[href='/desk/admin']").await;
+        let mut problems = browser.accessibility_violations().await;
+        if let Some(dir) = shots.as_deref() {
+            for (label, (width, _)) in [("desktop", DESKTOP), ("phone", PHONE)] {
+                browser
+                    .screenshot(dir, &format!("desk-admin-{language}-{label}"), width)
+                    .await;
+            }
+        }
+        if language == "en" {
+            // A reviewer's account, with a mistake first: no role chosen.
+            browser.fill("#email", "new.reviewer@studio.example").await;
+            browser.fill("#password", "a long first password").await;
+            browser.submit("#new-account button[type=submit]").await;
+            assert!(browser.exists("#roles-error").await);
+            browser.fill("#password", "a long first password").await;
+            browser.click("#new-role-reviewer").await;
+            browser.submit("#new-account button[type=submit]").await;
+            let accounts = browser.text("#accounts").await;
+            assert!(
+                accounts.contains("new.reviewer@studio.example"),
+                "{accounts}"
+            );
+            let created = keepsake::db::users::find_by_email(
+                &app.state.db,
+                &keepsake::domain::account::Email::parse("new.reviewer@studio.example")
+                    .expect("email"),
+            )
+            .await
+            .expect("read")
+            .expect("the account");
+            assert_eq!(created.roles, [Role::Reviewer]);
+
+            // The next version of the requester's text in Chinese.
+            browser.click("#party option[value='requester']").await;
+            browser.click("#language option[value='zh-CN']").await;
+            browser
+                .fill("#body", "本人同意工作室按本文本使用逝者的照片与声音。")
+                .await;
+            browser.submit("#publish-text button[type=submit]").await;
+            let texts = browser.text("#texts").await;
+            assert!(texts.contains("version 2"), "{texts}");
+        }
+
+        // The order's events, found by its reference.
+        browser.click("a[href='/desk/audit']").await;
+        browser.fill("#object", &reference).await;
+        browser.submit("form.filters button[type=submit]").await;
+        let events = browser.text("#events").await;
+        assert!(
+            events.contains("order.created") && events.contains("order.submitted"),
+            "{events}"
+        );
+        problems.extend(browser.accessibility_violations().await);
+        if let Some(dir) = shots.as_deref() {
+            browser
+                .screenshot(dir, &format!("desk-audit-{language}-desktop"), DESKTOP.0)
+                .await;
+        }
+        assert!(problems.is_empty(), "{language}: {problems:?}");
+        browser.close().await;
+    }
+}

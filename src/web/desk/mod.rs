@@ -2,8 +2,10 @@
 //! API. Anyone else signed in gets the "not available" page; the signed-out go to sign in.
 //! So far: the board (`/desk`), the order workbench (`/desk/orders/{id}`) and the reviewers'
 //! screening, consent-review and quality queues (`/desk/review`), and the reports
-//! (`/desk/reports`).
+//! (`/desk/reports`), and for admins accounts, consent texts and the audit trail
+//! (`/desk/admin`, `/desk/audit`).
 
+mod admin;
 mod board;
 mod reports;
 mod review;
@@ -34,6 +36,14 @@ pub fn router() -> Router<AppState> {
         .route("/desk/orders/{id}/files/{file}", get(review::file))
         .route("/desk/review", get(review::queues))
         .route("/desk/reports", get(reports::show))
+        .route("/desk/admin", get(admin::show))
+        .route("/desk/admin/users", axum::routing::post(admin::create))
+        .route("/desk/admin/users/{id}", axum::routing::post(admin::change))
+        .route(
+            "/desk/admin/consent-texts",
+            axum::routing::post(admin::publish),
+        )
+        .route("/desk/audit", get(admin::audit))
         .route("/desk/review/{id}", get(review::show))
         .route(
             "/desk/review/{id}/start",
