@@ -6,7 +6,9 @@
 //! in production and quality check, some at risk or overdue, ten assignees) plus delivered,
 //! closed, cancelled and declined history — up to each size in `--sizes`. At each size it runs
 //! the board's queries (a filtered page, the two risk lists and the counts, as one board request
-//! does) `--samples` times with varied filters and prints p50/p95. Then it marks `--due` of
+//! does) `--samples` times with varied filters and prints p50/p95, and then what the studio's
+//! `/desk` board page reads per request (every column, the staff list) the same way. Then it
+//! marks `--due` of
 //! `--sweep-open` open orders due for an SLA look and times one sweep.
 
 use std::time::Instant;
@@ -228,6 +230,11 @@ pub async fn run(args: BoardBench) -> BenchResult<()> {
             args.open.min(size),
             args.samples
         );
+        let (p50, p95) = desk_page(&conn, &assignees, args.samples).await?;
+        println!(
+            "desk page's reads at {size} orders: p50 {p50:.2} ms, p95 {p95:.2} ms over {} pages",
+            args.samples
+        );
     }
     if let (Some(first), Some(last)) = (p95s.first(), p95s.last()) {
         println!(
@@ -241,6 +248,52 @@ pub async fn run(args: BoardBench) -> BenchResult<()> {
     conn.close().await.ok();
     std::fs::remove_dir_all(&dir).ok();
     Ok(())
+}
+
+/// What the `/desk` page reads per request (every column's count and first 25 cards, and the
+/// staff list), with varied filters: p50 and p95 in milliseconds.
+async fn desk_page(
+    conn: &sea_orm::DatabaseConnection,
+    assignees: &[Uuid],
+    samples: usize,
+) -> BenchResult<(f64, f64)> {
+    use crate::production::desk::{self, ColumnKey, DeskQuery};
+    let actor = crate::actor::Actor {
+        id: Uuid::now_v7(),
+        roles: vec![crate::domain::account::Role::Staff],
+        request_id: None,
+    };
+    let queries = [
+        DeskQuery::default(),
+        DeskQuery {
+            mode: Some(DeliveryMode::HumanDriven),
+            ..DeskQuery::default()
+        },
+        DeskQuery {
+            assignee: assignees.first().copied(),
+            ..DeskQuery::default()
+        },
+        DeskQuery {
+            at_risk: true,
+            ..DeskQuery::default()
+        },
+        DeskQuery {
+            column: Some(ColumnKey::Stage("training".into())),
+            ..DeskQuery::default()
+        },
+    ];
+    for query in &queries {
+        desk::desk(conn, &actor, query, 25).await?; // warm the cache
+    }
+    let mut times = Vec::with_capacity(samples);
+    for n in 0..samples {
+        let started = Instant::now();
+        desk::desk(conn, &actor, &queries[n % queries.len()], 25).await?;
+        desk::staff(conn, &actor).await?;
+        times.push(started.elapsed().as_secs_f64() * 1000.0);
+    }
+    times.sort_by(f64::total_cmp);
+    Ok((percentile(&times, 0.5), percentile(&times, 0.95)))
 }
 
 /// Time one SLA sweep over `open` open orders of which `due` are due for a look.

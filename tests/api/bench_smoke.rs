@@ -96,6 +96,7 @@ fn the_board_benchmark_seeds_measures_and_sweeps() {
     for line in [
         "board at 500 orders",
         "board at 1500 orders",
+        "desk page's reads at 1500 orders",
         "p95 ratio",
         "looked at 50 in",
     ] {
