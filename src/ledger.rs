@@ -24,6 +24,28 @@ pub struct VerifyReport {
     pub first_broken: Option<BrokenLink>,
 }
 
+/// Verify the ledger for a reviewer or an admin (anyone else: 403, audited); a break is logged
+/// as an error, for the operator.
+pub async fn verify_for(
+    db: &sea_orm::DatabaseConnection,
+    actor: &crate::actor::Actor,
+) -> crate::error::AppResult<VerifyReport> {
+    use crate::domain::account::Role;
+    if !(actor.has(Role::Reviewer) || actor.has(Role::Admin)) {
+        let refusal = crate::error::AppError::Forbidden {
+            code: crate::error::Code::ReviewersAndAdminsOnly,
+            detail: "ledger verification is for reviewers and admins".into(),
+        };
+        let target = crate::audit::Target::user(actor.id);
+        return Err(crate::actor::refuse(db, actor, target, refusal).await);
+    }
+    let report = verify(db).await?;
+    if let Some(broken) = &report.first_broken {
+        tracing::error!(seq = broken.seq, fault = ?broken.fault, "the consent ledger does not verify");
+    }
+    Ok(report)
+}
+
 pub async fn verify(conn: &impl ConnectionTrait) -> Result<VerifyReport, DbErr> {
     let (head_seq, head_hash) = db::ledger::global_head(conn).await?;
     let mut verifier = Verifier::default();

@@ -1,6 +1,6 @@
 //! What admins read to oversee the studio's system: the audit trail (filtered, newest first)
-//! and the outbox (counts per delivery status and its messages). Admins only; a refusal is
-//! itself audited.
+//! and the outbox (counts per delivery status and its messages, and trying a failed one again).
+//! Admins only; a refusal is itself audited.
 
 use chrono::{DateTime, Utc};
 use sea_orm::DatabaseConnection;
@@ -8,6 +8,7 @@ use uuid::Uuid;
 
 use crate::actor::{self, Actor};
 use crate::audit::Target;
+use crate::db::WriteTransaction;
 use crate::db::{self, entities::audit_event, outbox::DeliveryStatus, outbox::OutboxRow};
 use crate::domain::account::Role;
 use crate::error::{AppError, AppResult, Code};
@@ -88,4 +89,45 @@ pub async fn outbox_page(
     let rows = db::outbox::page(db, status, before, fetch).await?;
     let counts = db::outbox::counts(db).await?;
     Ok((counts, rows))
+}
+
+/// Try a failed message again now (admins): it is queued afresh, with its audit event in the
+/// same transaction, on its order (or on itself). 409 `invalid_transition` unless it is
+/// `failed` at this moment.
+pub async fn retry_message(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    id: Uuid,
+) -> AppResult<OutboxRow> {
+    require_admin(db, actor, "only admins retry mail").await?;
+    let actor = actor.clone();
+    db.write_transaction::<_, OutboxRow, AppError>(|txn| {
+        Box::pin(async move {
+            let Some(row) = db::outbox::requeue_failed(txn, id, db::now()).await? else {
+                return Err(AppError::conflict(
+                    Code::InvalidTransition,
+                    "only a failed message is tried again",
+                ));
+            };
+            let target = row.order_id.map_or(
+                Target {
+                    kind: "outbox_message",
+                    id: row.id,
+                },
+                Target::order,
+            );
+            let detail = serde_json::json!({ "outbox_id": row.id, "kind": row.kind, "audience": row.audience });
+            crate::audit::record(
+                txn,
+                &actor.audit(),
+                "notification.retried",
+                target,
+                actor.request_id(),
+                detail,
+            )
+            .await?;
+            Ok(row)
+        })
+    })
+    .await
 }

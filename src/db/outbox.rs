@@ -173,3 +173,25 @@ pub async fn counts(conn: &impl ConnectionTrait) -> Result<Vec<(String, i64)>, D
         .all(conn)
         .await
 }
+
+/// Put a failed message back in the queue to be tried now, its tries counted afresh; only a
+/// message still `failed` (two admins retrying at once requeue it once). The row, if requeued.
+pub async fn requeue_failed(
+    conn: &impl ConnectionTrait,
+    id: Uuid,
+    now: DateTime<Utc>,
+) -> Result<Option<OutboxRow>, DbErr> {
+    use outbox_message::Column as C;
+    let result = Outbox::update_many()
+        .col_expr(C::Status, Expr::value(DeliveryStatus::Queued.as_str()))
+        .col_expr(C::AvailableAt, Expr::value(now))
+        .col_expr(C::Attempts, Expr::value(0))
+        .filter(C::Id.eq(id))
+        .filter(C::Status.eq(DeliveryStatus::Failed.as_str()))
+        .exec(conn)
+        .await?;
+    if result.rows_affected == 0 {
+        return Ok(None);
+    }
+    Outbox::find_by_id(id).one(conn).await
+}

@@ -27,6 +27,7 @@ string_enum!(
         StageTemplatePublished => "stage_template.published",
         NotificationSent => "notification.sent",
         NotificationFailed => "notification.failed",
+        NotificationRetried => "notification.retried",
         SlaAtRisk => "sla.at_risk",
         SlaOverdue => "sla.overdue",
         OrderCreated => "order.created",

@@ -111,6 +111,7 @@ pub fn sees(kind: EventKind, audience: Audience, detail: &Value) -> bool {
         | StageTemplatePublished
         | NotificationSent
         | NotificationFailed
+        | NotificationRetried
         | SlaAtRisk
         | SlaOverdue
         | OrderAssigned
@@ -310,6 +311,7 @@ fn for_customer(kind: EventKind, event: &EventFacts<'_>) -> Option<String> {
         | StageTemplatePublished
         | NotificationSent
         | NotificationFailed
+        | NotificationRetried
         | SlaAtRisk
         | SlaOverdue
         | OrderAssigned
@@ -375,6 +377,10 @@ fn for_studio(kind: EventKind, event: &EventFacts<'_>) -> String {
         StageTemplatePublished => "A stage template version was published.".to_owned(),
         NotificationSent => format!("Mail sent to {}.", to_whom()),
         NotificationFailed => format!("A mail to {} could not be delivered.", to_whom()),
+        NotificationRetried => format!(
+            "An admin asked for a failed mail to {} to be tried again.",
+            to_whom()
+        ),
         SlaAtRisk => "At risk: a stage is late, or the remaining stages no longer fit before \
                       the promise."
             .to_owned(),

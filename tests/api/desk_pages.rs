@@ -6,6 +6,7 @@
 use keepsake::domain::account::Role;
 use keepsake::production::desk::{self, ColumnKey, DeskQuery};
 use reqwest::StatusCode;
+use sea_orm::EntityTrait;
 
 use crate::helpers::TestApp;
 use crate::pages::{browserish, header, page_session};
@@ -440,4 +441,80 @@ async fn the_admin_pages_are_for_admins_and_an_admin_cannot_lock_themself_out() 
     let (status, html) = get(&app, &admin, "/desk/audit?object=KS-2026-999999").await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
     assert!(html.contains("id=\"object-error\""));
+}
+
+#[tokio::test]
+async fn an_admin_tries_a_failed_mail_again_and_verifies_the_ledger() {
+    use sea_orm::{ConnectionTrait, Statement};
+    let app = TestApp::spawn().await;
+    app.studio_member("staff@studio.example", &[Role::Staff])
+        .await;
+    app.studio_member("admin@studio.example", &[Role::Admin])
+        .await;
+    let order = app.submitted_order("machine_driven").await;
+    // The submission's mail failed for good at the server (as the relay records it).
+    let backend = app.state.db.get_database_backend();
+    let sql = match backend {
+        sea_orm::DatabaseBackend::Postgres => {
+            "UPDATE outbox SET status = 'failed', attempts = 6, last_error = '550 mailbox unavailable' WHERE order_id = $1"
+        }
+        _ => {
+            "UPDATE outbox SET status = 'failed', attempts = 6, last_error = '550 mailbox unavailable' WHERE order_id = ?"
+        }
+    };
+    let id = uuid::Uuid::parse_str(&order).unwrap();
+    app.state
+        .db
+        .execute_raw(Statement::from_sql_and_values(backend, sql, [id.into()]))
+        .await
+        .unwrap();
+
+    let staff = page_session(&app, "staff@studio.example").await;
+    assert_eq!(
+        get(&app, &staff, "/desk/outbox").await.0,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        get(&app, &staff, "/desk/ledger?run=1").await.0,
+        StatusCode::FORBIDDEN
+    );
+
+    let admin = page_session(&app, "admin@studio.example").await;
+    let (status, html) = get(&app, &admin, "/desk/outbox?status=failed").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains("550 mailbox unavailable"), "{html}");
+    let at = html.find("/retry\"").expect("a try-again form");
+    let start = html[..at].rfind("/desk/outbox/").unwrap();
+    let action = html[start..at + 6].to_owned();
+    let token = crate::pages::form_token(&html);
+    let retry = || {
+        browserish()
+            .post(app.url(&action))
+            .header("cookie", &admin)
+            .form(&[("csrf", token.as_str())])
+            .send()
+    };
+    assert_eq!(retry().await.unwrap().status(), StatusCode::SEE_OTHER);
+    let rows = keepsake::db::entities::outbox_message::Entity::find()
+        .all(&app.state.db)
+        .await
+        .unwrap();
+    let row = rows.iter().find(|r| r.order_id == Some(id)).unwrap();
+    assert_eq!(row.status.as_str(), "queued");
+    assert_eq!(row.attempts, 0);
+    let retried = keepsake::db::entities::audit_event::Entity::find()
+        .all(&app.state.db)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|e| e.action == "notification.retried")
+        .count();
+    assert_eq!(retried, 1);
+    // Once queued again it is not failed any more: a second try is refused, in words.
+    let again = retry().await.unwrap();
+    assert_eq!(again.status(), StatusCode::CONFLICT);
+
+    let (status, html) = get(&app, &admin, "/desk/ledger?run=1").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains("The ledger verifies"), "{html}");
 }

@@ -468,6 +468,25 @@ async fn an_admin_creates_a_reviewer_publishes_a_text_and_finds_an_orders_events
                 .screenshot(dir, &format!("desk-audit-{language}-desktop"), DESKTOP.0)
                 .await;
         }
+
+        // The outbox and the ledger.
+        browser.goto("/desk/admin").await;
+        browser.click("a[href='/desk/outbox']").await;
+        assert!(browser.exists("#counts").await);
+        problems.extend(browser.accessibility_violations().await);
+        browser.goto("/desk/ledger").await;
+        browser.submit("#verify").await;
+        assert!(browser.exists("#ledger-result").await);
+        problems.extend(browser.accessibility_violations().await);
+        if let Some(dir) = shots.as_deref() {
+            browser
+                .screenshot(dir, &format!("desk-ledger-{language}-desktop"), DESKTOP.0)
+                .await;
+            browser.goto("/desk/outbox").await;
+            browser
+                .screenshot(dir, &format!("desk-outbox-{language}-desktop"), DESKTOP.0)
+                .await;
+        }
         assert!(problems.is_empty(), "{language}: {problems:?}");
         browser.close().await;
     }

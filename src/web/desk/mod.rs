@@ -3,10 +3,12 @@
 //! So far: the board (`/desk`), the order workbench (`/desk/orders/{id}`) and the reviewers'
 //! screening, consent-review and quality queues (`/desk/review`), and the reports
 //! (`/desk/reports`), and for admins accounts, consent texts and the audit trail
-//! (`/desk/admin`, `/desk/audit`).
+//! (`/desk/admin`, `/desk/audit`), the outbox and the consent ledger (`/desk/outbox`,
+//! `/desk/ledger`).
 
 mod admin;
 mod board;
+mod oversight;
 mod reports;
 mod review;
 mod workbench;
@@ -44,6 +46,12 @@ pub fn router() -> Router<AppState> {
             axum::routing::post(admin::publish),
         )
         .route("/desk/audit", get(admin::audit))
+        .route("/desk/outbox", get(oversight::outbox))
+        .route(
+            "/desk/outbox/{id}/retry",
+            axum::routing::post(oversight::retry),
+        )
+        .route("/desk/ledger", get(oversight::ledger))
         .route("/desk/review/{id}", get(review::show))
         .route(
             "/desk/review/{id}/start",
