@@ -165,9 +165,11 @@ pub async fn count_paused(conn: &impl ConnectionTrait) -> Result<Vec<(String, i6
         .await
 }
 
-/// Orders waiting on a reviewer before approval (no promise yet): at `statuses`, optionally
-/// of one mode, oldest first (ids are time-ordered), after the cursor — the index on
-/// (status, id) serves it.
+/// Orders waiting on a reviewer before approval (no promise yet): at `statuses` (in one, or
+/// paused to return to one), optionally of one mode, oldest first (ids are time-ordered),
+/// after the cursor. Two queries merged here rather than one with an OR: each is served by
+/// the (status, id) index, where the OR made SQLite walk every order by id when few matched
+/// (a 680 ms p95 at a million orders).
 pub async fn waiting(
     conn: &impl ConnectionTrait,
     statuses: &[OrderStatus],
@@ -175,21 +177,36 @@ pub async fn waiting(
     after: Option<Uuid>,
     limit: u64,
 ) -> Result<Vec<OrderRecord>, DbErr> {
-    let mut query = Orders::find().filter(at_step(statuses));
-    if let Some(mode) = mode {
-        query = query.filter(order::Column::DeliveryMode.eq(mode.as_str()));
+    let names = || statuses.iter().map(|s| s.as_str());
+    let paused = [
+        OrderStatus::OnHold.as_str(),
+        OrderStatus::NeedsInfo.as_str(),
+    ];
+    let mut rows = Vec::new();
+    for condition in [
+        Condition::all().add(order::Column::Status.is_in(names())),
+        Condition::all()
+            .add(order::Column::Status.is_in(paused))
+            .add(order::Column::ResumeStatus.is_in(names())),
+    ] {
+        let mut query = Orders::find().filter(condition);
+        if let Some(mode) = mode {
+            query = query.filter(order::Column::DeliveryMode.eq(mode.as_str()));
+        }
+        if let Some(after) = after {
+            query = query.filter(order::Column::Id.gt(after));
+        }
+        rows.extend(
+            query
+                .order_by_asc(order::Column::Id)
+                .limit(limit)
+                .all(conn)
+                .await?,
+        );
     }
-    if let Some(after) = after {
-        query = query.filter(order::Column::Id.gt(after));
-    }
-    query
-        .order_by_asc(order::Column::Id)
-        .limit(limit)
-        .all(conn)
-        .await?
-        .into_iter()
-        .map(TryInto::try_into)
-        .collect()
+    rows.sort_by_key(|o| o.id);
+    rows.truncate(usize::try_from(limit).unwrap_or(usize::MAX));
+    rows.into_iter().map(TryInto::try_into).collect()
 }
 
 /// How many orders are in each of `statuses` (those with none are left out).
