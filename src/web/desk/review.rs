@@ -268,30 +268,7 @@ async fn render(
             .map(|r| (r.satisfied, need_in_words(lang, &r.requirement)))
             .collect(),
         blocked: consent_status.blocked.clone(),
-        consents: records
-            .iter()
-            .map(|r| {
-                (
-                    lang.text(&format!("desk.party.{}", r.party.as_str())),
-                    match r.withdrawn_at {
-                        Some(at) => {
-                            lang.fill("consent.withdrawn_at", &[("at", &lang.datetime(at, zone))])
-                        }
-                        None => format!(
-                            "{} — {}",
-                            r.signer_name.as_deref().unwrap_or("—"),
-                            lang.fill(
-                                "consent.signed_at",
-                                &[
-                                    ("at", &lang.datetime(r.signed_at, zone)),
-                                    ("version", &r.text_version.to_string()),
-                                ],
-                            )
-                        ),
-                    },
-                )
-            })
-            .collect(),
+        consents: super::workbench::consent_lines(&records, lang, zone),
         documents: files
             .iter()
             .filter(|f| f.kind == SampleKind::Document && f.status == SampleStatus::Verified)
@@ -378,23 +355,7 @@ pub async fn start(
     Path(id): Path<Uuid>,
     Form(form): Form<DecisionForm>,
 ) -> Response {
-    let lang = studio.visitor.lang;
-    if !studio.visitor.form_token_matches(&form.csrf) {
-        let errors = FormErrors::expired(lang);
-        return render(&state, &studio, id, form, errors, StatusCode::FORBIDDEN).await;
-    }
-    let expected = form.version.parse().unwrap_or(-1);
-    let input = orders::ActionInput::default();
-    let done = orders::act(
-        &state,
-        &studio.actor,
-        id,
-        expected,
-        OrderAction::StartScreening,
-        input,
-    )
-    .await;
-    after(&state, studio, id, form, done.map(|_| ())).await
+    reviewer_action(state, studio, id, form, OrderAction::StartScreening).await
 }
 
 /// `POST /desk/review/{id}/sign-off`: a reviewer signs off the deliverable's quality.
@@ -404,22 +365,24 @@ pub async fn sign_off(
     Path(id): Path<Uuid>,
     Form(form): Form<DecisionForm>,
 ) -> Response {
-    let lang = studio.visitor.lang;
+    reviewer_action(state, studio, id, form, OrderAction::SignOffQuality).await
+}
+
+/// One of the reviewer's lifecycle steps that take nothing but the page's version.
+async fn reviewer_action(
+    state: AppState,
+    studio: Studio,
+    id: Uuid,
+    form: DecisionForm,
+    action: OrderAction,
+) -> Response {
     if !studio.visitor.form_token_matches(&form.csrf) {
-        let errors = FormErrors::expired(lang);
+        let errors = FormErrors::expired(studio.visitor.lang);
         return render(&state, &studio, id, form, errors, StatusCode::FORBIDDEN).await;
     }
     let expected = form.version.parse().unwrap_or(-1);
     let input = orders::ActionInput::default();
-    let done = orders::act(
-        &state,
-        &studio.actor,
-        id,
-        expected,
-        OrderAction::SignOffQuality,
-        input,
-    )
-    .await;
+    let done = orders::act(&state, &studio.actor, id, expected, action, input).await;
     after(&state, studio, id, form, done.map(|_| ())).await
 }
 

@@ -179,27 +179,9 @@ async fn render(
             })
             .collect(),
         sufficiency: samples_in_words(lang, &report),
-        consents: records
-            .iter()
-            .map(|r| Line {
-                at: lang.text(&format!("desk.party.{}", r.party.as_str())),
-                text: match r.withdrawn_at {
-                    Some(at) => {
-                        lang.fill("consent.withdrawn_at", &[("at", &lang.datetime(at, zone))])
-                    }
-                    None => format!(
-                        "{} — {}",
-                        r.signer_name.as_deref().unwrap_or("—"),
-                        lang.fill(
-                            "consent.signed_at",
-                            &[
-                                ("at", &lang.datetime(r.signed_at, zone)),
-                                ("version", &r.text_version.to_string()),
-                            ],
-                        )
-                    ),
-                },
-            })
+        consents: consent_lines(&records, lang, zone)
+            .into_iter()
+            .map(|(at, text)| Line { at, text })
             .collect(),
         stages: stages
             .iter()
@@ -300,6 +282,36 @@ async fn load(state: &AppState, actor: &crate::actor::Actor, id: Uuid) -> Result
         staff,
         delivered,
     })
+}
+
+/// Each consent in words for the studio: (who signed as which party, signed when and which
+/// text version — or withdrawn when).
+pub(super) fn consent_lines(
+    records: &[crate::db::consents::ConsentRow],
+    lang: Lang,
+    zone: chrono::FixedOffset,
+) -> Vec<(String, String)> {
+    records
+        .iter()
+        .map(|r| {
+            let party = lang.text(&format!("desk.party.{}", r.party.as_str()));
+            let state = match r.withdrawn_at {
+                Some(at) => lang.fill("consent.withdrawn_at", &[("at", &lang.datetime(at, zone))]),
+                None => format!(
+                    "{} — {}",
+                    r.signer_name.as_deref().unwrap_or("—"),
+                    lang.fill(
+                        "consent.signed_at",
+                        &[
+                            ("at", &lang.datetime(r.signed_at, zone)),
+                            ("version", &r.text_version.to_string()),
+                        ],
+                    )
+                ),
+            };
+            (party, state)
+        })
+        .collect()
 }
 
 /// Who acted, for the studio: a staff member's address, "the family", "the studio's system".
