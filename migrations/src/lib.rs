@@ -39,6 +39,7 @@ mod m20261203_000031_data_request_references;
 mod m20261203_000032_default_consent_texts;
 mod m20261203_000033_idempotency_key_holder;
 mod m20261204_000034_create_inquiries;
+mod m20261204_000035_consents_by_text;
 
 pub struct Migrator;
 
@@ -79,6 +80,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261203_000032_default_consent_texts::Migration),
             Box::new(m20261203_000033_idempotency_key_holder::Migration),
             Box::new(m20261204_000034_create_inquiries::Migration),
+            Box::new(m20261204_000035_consents_by_text::Migration),
         ]
     }
 }

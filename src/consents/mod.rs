@@ -22,5 +22,7 @@ pub use sign::{
     LinkSignature, OwnSignature, Signature, Signer, record_signature, sign_own, sign_through_link,
 };
 pub use status::{order_facts, records, status, status_of};
-pub use texts::{NewText, current as current_texts, publish as publish_text, text};
+pub use texts::{
+    NewText, current as current_texts, publish as publish_text, signatures, text, versions,
+};
 pub use withdraw::{Withdrawal, withdraw, withdraw_own};

@@ -31,13 +31,7 @@ pub async fn publish(
     actor: &Actor,
     text: NewText,
 ) -> AppResult<ConsentTextRow> {
-    if !actor.has(Role::Admin) {
-        let refusal = AppError::Forbidden {
-            code: Code::AdminsOnly,
-            detail: "only admins publish consent texts".into(),
-        };
-        return Err(crate::actor::refuse(db, actor, Target::user(actor.id), refusal).await);
-    }
+    require_admin(db, actor, "only admins publish consent texts").await?;
     let invalid = |why: &str| AppError::unprocessable(Code::InvalidConsentText, why.to_owned());
     validate_jurisdiction(&text.jurisdiction).map_err(|e| invalid(&e.reason))?;
     if !consent::valid_language(&text.language) {
@@ -107,4 +101,31 @@ pub async fn text(db: &DatabaseConnection, id: uuid::Uuid) -> AppResult<ConsentT
     db::consent_texts::find(db, id)
         .await?
         .ok_or_else(|| AppError::not_found(Code::ConsentTextNotFound, "no such consent text"))
+}
+
+/// Every version of every text, newest first within each (jurisdiction, party, language)
+/// (admins).
+pub async fn versions(db: &DatabaseConnection, actor: &Actor) -> AppResult<Vec<ConsentTextRow>> {
+    require_admin(db, actor, "only admins look through consent text versions").await?;
+    Ok(db::consent_texts::versions(db).await?)
+}
+
+/// Who signed with one version: the text, how many consents name it, and the newest `limit`
+/// of them with their orders' references (admins; 404 `consent_text_not_found`).
+pub async fn signatures(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    id: uuid::Uuid,
+    limit: u64,
+) -> AppResult<(ConsentTextRow, u64, Vec<db::consents::SignedWith>)> {
+    require_admin(db, actor, "only admins see which orders signed a text").await?;
+    let text = text(db, id).await?;
+    let (count, signed) = db::consents::signed_with(db, id, limit).await?;
+    Ok((text, count, signed))
+}
+
+async fn require_admin(db: &DatabaseConnection, actor: &Actor, why: &str) -> AppResult<()> {
+    let admin = actor.has(Role::Admin);
+    let target = Target::user(actor.id);
+    crate::orders::require(db, actor, target, admin, Code::AdminsOnly, why).await
 }

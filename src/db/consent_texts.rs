@@ -80,6 +80,17 @@ pub async fn current(
     Ok(newest)
 }
 
+/// Every version, grouped by (jurisdiction, party, language), newest first in each.
+pub async fn versions(conn: &impl ConnectionTrait) -> Result<Vec<ConsentTextRow>, DbErr> {
+    Texts::find()
+        .order_by_asc(consent_text::Column::Jurisdiction)
+        .order_by_asc(consent_text::Column::Party)
+        .order_by_asc(consent_text::Column::Language)
+        .order_by_desc(consent_text::Column::Version)
+        .all(conn)
+        .await
+}
+
 pub async fn find(conn: &impl ConnectionTrait, id: Uuid) -> Result<Option<ConsentTextRow>, DbErr> {
     Texts::find_by_id(id).one(conn).await
 }

@@ -218,3 +218,43 @@ pub async fn use_invitation(
         .await?;
     Ok(result.rows_affected == 1)
 }
+
+/// A consent signed with one text version, with its order's reference.
+pub struct SignedWith {
+    pub consent: ConsentRow,
+    pub reference: String,
+}
+
+/// How many consents were signed with text `text_id`, and the newest `limit` of them with
+/// their orders' references (the index on (text_id, signed_at) serves both).
+pub async fn signed_with(
+    conn: &impl ConnectionTrait,
+    text_id: Uuid,
+    limit: u64,
+) -> Result<(u64, Vec<SignedWith>), DbErr> {
+    use sea_orm::{PaginatorTrait, QuerySelect};
+    let count = Consents::find()
+        .filter(consent::Column::TextId.eq(text_id))
+        .count(conn)
+        .await?;
+    let rows = Consents::find()
+        .filter(consent::Column::TextId.eq(text_id))
+        .order_by_desc(consent::Column::SignedAt)
+        .order_by_desc(consent::Column::Id)
+        .limit(limit)
+        .all(conn)
+        .await?;
+    let ids: Vec<Uuid> = rows.iter().map(|r| r.order_id).collect();
+    let references = super::orders::references(conn, &ids).await?;
+    let signed = rows
+        .into_iter()
+        .map(|consent| SignedWith {
+            reference: references
+                .get(&consent.order_id)
+                .cloned()
+                .unwrap_or_default(),
+            consent,
+        })
+        .collect();
+    Ok((count, signed))
+}

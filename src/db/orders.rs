@@ -218,6 +218,23 @@ pub async fn insert(conn: &impl ConnectionTrait, new: NewOrder) -> Result<OrderR
 }
 
 /// The order a person names by its reference (`KS-2026-000123`).
+/// The references of the orders `ids` (those that exist).
+pub async fn references(
+    conn: &impl ConnectionTrait,
+    ids: &[Uuid],
+) -> Result<std::collections::HashMap<Uuid, String>, DbErr> {
+    Ok(Orders::find()
+        .select_only()
+        .column(order::Column::Id)
+        .column(order::Column::Reference)
+        .filter(order::Column::Id.is_in(ids.iter().copied()))
+        .into_tuple::<(Uuid, String)>()
+        .all(conn)
+        .await?
+        .into_iter()
+        .collect())
+}
+
 pub async fn find_by_reference(
     conn: &impl ConnectionTrait,
     reference: &str,

@@ -38,35 +38,54 @@ pub fn default_stages(mode: DeliveryMode) -> &'static [&'static str] {
     }
 }
 
-const MAX_STAGES: usize = 12;
+pub const MAX_STAGES: usize = 12;
 const MAX_STAGE_HOURS: u32 = 24 * 30;
+
+/// Why a template cannot be published; stage numbers count from 1.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TemplateFault {
+    /// None, or more than [`MAX_STAGES`].
+    StageCount,
+    /// The name is not 1–40 characters of a-z, 0-9 and _.
+    Name(usize),
+    /// The name was used by an earlier stage.
+    Repeated(usize),
+    /// The target is not 1 hour to 30 days.
+    Hours(usize),
+}
+
+impl std::fmt::Display for TemplateFault {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::StageCount => write!(f, "a template has 1 to {MAX_STAGES} stages"),
+            Self::Name(n) => write!(f, "stage {n}: names are 1–40 characters of a-z, 0-9 and _"),
+            Self::Repeated(n) => write!(f, "stage {n} repeats an earlier stage's name"),
+            Self::Hours(n) => write!(f, "stage {n}: target_hours must be 1 to {MAX_STAGE_HOURS}"),
+        }
+    }
+}
 
 /// A template an admin may publish: 1–12 stages with distinct snake_case names and targets of
 /// 1 hour to 30 days.
-pub fn validate_template(stages: &[StageSpec]) -> Result<(), String> {
+pub fn validate_template(stages: &[StageSpec]) -> Result<(), TemplateFault> {
     if stages.is_empty() || stages.len() > MAX_STAGES {
-        return Err(format!("a template has 1 to {MAX_STAGES} stages"));
+        return Err(TemplateFault::StageCount);
     }
     for (i, stage) in stages.iter().enumerate() {
+        let n = i + 1;
         let well_named = (1..=40).contains(&stage.name.len())
             && stage
                 .name
                 .bytes()
                 .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_');
         if !well_named {
-            return Err(format!(
-                "stage {}: names are 1–40 characters of a-z, 0-9 and _",
-                i + 1
-            ));
+            return Err(TemplateFault::Name(n));
         }
         if stages[..i].iter().any(|s| s.name == stage.name) {
-            return Err(format!("stage {} repeats the name {}", i + 1, stage.name));
+            return Err(TemplateFault::Repeated(n));
         }
         if !(1..=MAX_STAGE_HOURS).contains(&stage.target_hours) {
-            return Err(format!(
-                "stage {}: target_hours must be 1 to {MAX_STAGE_HOURS}",
-                i + 1
-            ));
+            return Err(TemplateFault::Hours(n));
         }
     }
     Ok(())
@@ -259,12 +278,18 @@ mod tests {
             })
             .collect();
         assert!(validate_template(&ok).is_ok());
-        assert!(validate_template(&[]).is_err());
+        assert_eq!(validate_template(&[]), Err(TemplateFault::StageCount));
         let mut repeated = ok.clone();
         repeated[1].name = "data_prep".into();
-        assert!(validate_template(&repeated).is_err());
+        assert_eq!(
+            validate_template(&repeated),
+            Err(TemplateFault::Repeated(2))
+        );
+        let mut shouting = ok.clone();
+        shouting[2].name = "Avatar".into();
+        assert_eq!(validate_template(&shouting), Err(TemplateFault::Name(3)));
         let mut zero = ok;
         zero[0].target_hours = 0;
-        assert!(validate_template(&zero).is_err());
+        assert_eq!(validate_template(&zero), Err(TemplateFault::Hours(1)));
     }
 }

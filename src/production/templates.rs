@@ -39,7 +39,7 @@ pub async fn publish_template(
     )
     .await?;
     production::validate_template(&stages)
-        .map_err(|why| AppError::unprocessable(Code::InvalidTemplate, why))?;
+        .map_err(|fault| AppError::unprocessable(Code::InvalidTemplate, fault.to_string()))?;
     let (audit_actor, by, request_id) = (actor.audit(), actor.id, actor.request_id.clone());
     db.write_transaction::<_, Template, AppError>(|txn| {
         Box::pin(async move {

@@ -30,7 +30,7 @@ async fn step(app: &TestApp, token: &str, request: &str, what: &str, body: Value
 }
 
 /// A submitted order with one verified photo; returns (id, reference).
-async fn order_with_a_photo(app: &TestApp) -> (String, String) {
+pub(crate) async fn order_with_a_photo(app: &TestApp) -> (String, String) {
     let order = app.create_order(&order_body("machine_driven")).await;
     let id = order["id"].as_str().unwrap().to_owned();
     let photo = app

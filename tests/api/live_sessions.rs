@@ -10,20 +10,20 @@ use serde_json::{Value, json};
 
 use crate::helpers::{Reply, TestApp};
 
-struct InProduction {
-    order: String,
-    staff: String,
-    reviewer: String,
+pub(crate) struct InProduction {
+    pub(crate) order: String,
+    pub(crate) staff: String,
+    pub(crate) reviewer: String,
     /// The actor's consent: face and voice for the live call.
-    actor_consent: String,
+    pub(crate) actor_consent: String,
     /// The path of the invitation the actor signed through (to withdraw).
-    actor_link: String,
+    pub(crate) actor_link: String,
     /// A second actor who granted their voice only.
-    voice_only_consent: String,
+    pub(crate) voice_only_consent: String,
 }
 
 /// A human_driven order in production with two actor consents (one usable, one voice-only).
-async fn human_order_in_production(app: &TestApp) -> InProduction {
+pub(crate) async fn human_order_in_production(app: &TestApp) -> InProduction {
     let texts = app.publish_consent_texts().await;
     let reviewer = app.reviewer("reviewer@studio.example").await;
     let staff = app

@@ -17,6 +17,7 @@ mod consent_texts;
 mod consents;
 mod data_requests;
 mod delivery;
+mod desk_casework;
 mod desk_pages;
 mod erasure;
 mod external_s3;

@@ -126,6 +126,77 @@ async fn order_of(db: &DatabaseConnection, row: &DataRequestRow) -> AppResult<Op
     }
 }
 
+/// Why a reviewer may not act on a request (separation of duties), shown before they try.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Bar {
+    NotReviewer,
+    /// They filed it, or the order is theirs.
+    OwnRequest,
+    /// They worked on the order as staff.
+    WorkedOn,
+}
+
+impl Bar {
+    fn refusal(self) -> AppError {
+        let (code, detail) = match self {
+            Self::NotReviewer => (Code::ReviewersOnly, "reviewers handle data-rights requests"),
+            Self::OwnRequest => (
+                Code::SeparationOfDuties,
+                "another reviewer must handle your own request or order",
+            ),
+            Self::WorkedOn => (
+                Code::SeparationOfDuties,
+                "you worked on this order as staff; another reviewer must decide",
+            ),
+        };
+        AppError::Forbidden {
+            code,
+            detail: detail.into(),
+        }
+    }
+}
+
+/// A request as its reviewer's page shows it: the request, the order its reference matched,
+/// and what bars this reviewer from acting on it, if anything.
+pub struct ForReview {
+    pub row: DataRequestRow,
+    pub order: Option<OrderRecord>,
+    pub bar: Option<Bar>,
+}
+
+/// Request `id` for the studio's page (reviewers and admins; 404 for anyone else).
+pub async fn for_review(db: &DatabaseConnection, actor: &Actor, id: Uuid) -> AppResult<ForReview> {
+    let row = load_visible(db, actor, id).await?;
+    if !reviewer_or_admin(actor) {
+        return Err(crate::actor::refuse(db, actor, target(&row), not_found()).await);
+    }
+    let order = order_of(db, &row).await?;
+    let bar = bar(db, actor, &row, order.as_ref()).await?;
+    Ok(ForReview { row, order, bar })
+}
+
+/// What bars `actor` from acting on `row` as its reviewer: not being a reviewer, having filed
+/// it or owning its order, having worked on its order as staff.
+async fn bar(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    row: &DataRequestRow,
+    order: Option<&OrderRecord>,
+) -> AppResult<Option<Bar>> {
+    let own = order.is_some_and(|o| o.customer_id == Some(actor.id));
+    Ok(if !actor.has(Role::Reviewer) {
+        Some(Bar::NotReviewer)
+    } else if row.requester_id == actor.id || own {
+        Some(Bar::OwnRequest)
+    } else if let Some(order) = order
+        && orders::worked_on(db, actor, order).await?
+    {
+        Some(Bar::WorkedOn)
+    } else {
+        None
+    })
+}
+
 /// The request, if the actor may act on it as its reviewer: a reviewer who did not file it,
 /// is not the order's customer and never worked on the order as staff. The order is absent
 /// when the reference matched none.
@@ -136,31 +207,10 @@ async fn load_for_reviewer(
 ) -> AppResult<(DataRequestRow, Option<OrderRecord>)> {
     let row = load_visible(db, actor, id).await?;
     let order = order_of(db, &row).await?;
-    let own = order
-        .as_ref()
-        .is_some_and(|o| o.customer_id == Some(actor.id));
-    let (code, detail) = if !actor.has(Role::Reviewer) {
-        (Code::ReviewersOnly, "reviewers handle data-rights requests")
-    } else if row.requester_id == actor.id || own {
-        (
-            Code::SeparationOfDuties,
-            "another reviewer must handle your own request or order",
-        )
-    } else if let Some(order) = &order
-        && orders::worked_on(db, actor, order).await?
-    {
-        (
-            Code::SeparationOfDuties,
-            "you worked on this order as staff; another reviewer must decide",
-        )
-    } else {
-        return Ok((row, order));
-    };
-    let refusal = AppError::Forbidden {
-        code,
-        detail: detail.into(),
-    };
-    Err(crate::actor::refuse(db, actor, target(&row), refusal).await)
+    match bar(db, actor, &row, order.as_ref()).await? {
+        None => Ok((row, order)),
+        Some(bar) => Err(crate::actor::refuse(db, actor, target(&row), bar.refusal()).await),
+    }
 }
 
 /// What a request's audit events are about: its order when the reference matched one, the

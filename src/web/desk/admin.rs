@@ -39,6 +39,9 @@ struct Account {
 }
 
 struct Text {
+    id: Uuid,
+    /// The newest of its (jurisdiction, party, language): the one people sign now.
+    current: bool,
     party: String,
     language: String,
     version: i32,
@@ -122,7 +125,7 @@ async fn render(
         Ok(users) => users,
         Err(err) => return page::failure(state, visitor, err),
     };
-    let texts = match consents::current_texts(&state.db, None).await {
+    let texts = match consents::versions(&state.db, actor).await {
         Ok(texts) => texts,
         Err(err) => return page::failure(state, visitor, err),
     };
@@ -149,7 +152,14 @@ async fn render(
             .collect(),
         texts: texts
             .iter()
-            .map(|t| Text {
+            .enumerate()
+            .map(|(i, t)| Text {
+                id: t.id,
+                current: i == 0 || {
+                    let before = &texts[i - 1];
+                    (&before.jurisdiction, before.party, &before.language)
+                        != (&t.jurisdiction, t.party, &t.language)
+                },
                 party: format!(
                     "{} ({})",
                     lang.text(&format!("desk.party.{}", t.party.as_str())),

@@ -1,23 +1,33 @@
 //! The studio's desk: pages for staff, reviewers and admins, on the same services as the
 //! API. Anyone else signed in gets the "not available" page; the signed-out go to sign in.
-//! So far: the board (`/desk`), the order workbench (`/desk/orders/{id}`) and the reviewers'
-//! screening, consent-review and quality queues (`/desk/review`), and the reports
-//! (`/desk/reports`), and for admins accounts, consent texts and the audit trail
-//! (`/desk/admin`, `/desk/audit`), the outbox and the consent ledger (`/desk/outbox`,
-//! `/desk/ledger`).
+//!
+//! - `/desk`: the board; `/desk/orders/{id}`: the order workbench, with its live sessions,
+//!   follow-ups and money (`sessions`, `follow_ups`, `money`).
+//! - `/desk/review`: the reviewers' queues — screening, consent review, quality check
+//!   (`review`), flagged live sessions (`sessions`) and data-rights requests (`requests`).
+//! - `/desk/reports`: on-time rate, turnaround and the funnel.
+//! - For admins: accounts and consent texts (`/desk/admin`), who signed a text
+//!   (`/desk/admin/consent-texts/{id}`, `texts`), stage templates (`/desk/admin/stages`,
+//!   `stages`), the audit trail, the outbox and the consent ledger (`oversight`).
 
 mod admin;
 mod board;
+mod follow_ups;
+mod money;
 mod oversight;
 mod reports;
+mod requests;
 mod review;
+mod sessions;
+mod stages;
+mod texts;
 mod workbench;
 
 use axum::Router;
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
+use axum::routing::{get, post};
 
 use crate::actor::Actor;
 use crate::error::AppError;
@@ -36,6 +46,20 @@ pub fn router() -> Router<AppState> {
             axum::routing::post(workbench::note),
         )
         .route("/desk/orders/{id}/files/{file}", get(review::file))
+        .route("/desk/orders/{id}/sessions", post(sessions::book))
+        .route(
+            "/desk/orders/{id}/sessions/{sid}",
+            get(sessions::show).post(sessions::log),
+        )
+        .route(
+            "/desk/orders/{id}/sessions/{sid}/review",
+            post(sessions::review),
+        )
+        .route("/desk/orders/{id}/iterations/{iid}", post(follow_ups::act))
+        .route("/desk/orders/{id}/payments", post(money::record))
+        .route("/desk/requests/{id}", get(requests::show))
+        .route("/desk/requests/{id}/identity", post(requests::verify))
+        .route("/desk/requests/{id}/decision", post(requests::decide))
         .route("/desk/review", get(review::queues))
         .route("/desk/reports", get(reports::show))
         .route("/desk/admin", get(admin::show))
@@ -45,6 +69,11 @@ pub fn router() -> Router<AppState> {
             "/desk/admin/consent-texts",
             axum::routing::post(admin::publish),
         )
+        .route(
+            "/desk/admin/stages",
+            get(stages::show).post(stages::publish),
+        )
+        .route("/desk/admin/consent-texts/{id}", get(texts::show))
         .route("/desk/audit", get(admin::audit))
         .route("/desk/outbox", get(oversight::outbox))
         .route(

@@ -6,6 +6,10 @@
 //! (opened through audited short-lived links), and what the policy still misses, with the
 //! decision (approve, needs information, reject) and its mandatory reason.
 //!
+//! The queue page also lists the live sessions logged without the AI label (reviewed on
+//! their own page, `super::sessions`) and the data-rights requests waiting for a reviewer's
+//! step (`super::requests`).
+//!
 //! Separation of duties is shown before anyone tries: a reviewer who placed the order or
 //! worked on it as staff sees the decision button disabled with the reason. The server
 //! refuses them all the same.
@@ -21,12 +25,14 @@ use uuid::Uuid;
 use super::Studio;
 use crate::db::orders::OrderRecord;
 use crate::domain::access;
+use crate::domain::data_rights::RequestStatus;
 use crate::domain::ids::OrderId;
 use crate::domain::order::{OrderAction, OrderStatus, ReviewDecision, ScreeningDecision};
 use crate::domain::risk::RiskFlag;
 use crate::domain::sample::{SampleKind, SampleStatus};
 use crate::error::AppError;
 use crate::orders;
+use crate::privacy::requests;
 use crate::problem::Code;
 use crate::production::desk::{self, ColumnKey, DeskQuery};
 use crate::review;
@@ -53,6 +59,10 @@ struct Queues {
     screening: Vec<Waiting>,
     consent_review: Vec<Waiting>,
     quality_check: Vec<Waiting>,
+    /// Live sessions logged without the AI label: (order id, session id, reference, when).
+    sessions: Vec<(Uuid, Uuid, String, String)>,
+    /// Data-rights requests waiting for a reviewer's step.
+    requests: Vec<Waiting>,
 }
 
 /// `GET /desk/review`.
@@ -95,11 +105,40 @@ pub async fn queues(State(state): State<AppState>, studio: Studio) -> Response {
     let quality_check = lists.pop().unwrap_or_default();
     let consent_review = lists.pop().unwrap_or_default();
     let screening = lists.pop().unwrap_or_default();
+    let open_requests = async {
+        let mut open = Vec::new();
+        for status in [
+            RequestStatus::Submitted,
+            RequestStatus::IdentityVerified,
+            RequestStatus::Approved,
+        ] {
+            open.extend(requests::page(&state.db, actor, Some(status), None, QUEUE).await?);
+        }
+        Ok::<_, AppError>(open)
+    };
+    let flagged = super::sessions::flagged(&state, actor, lang, QUEUE);
+    let (sessions, open_requests) = match tokio::try_join!(flagged, open_requests) {
+        Ok(found) => found,
+        Err(err) => return page::failure(&state, visitor, err),
+    };
     let template = Queues {
         page: Page::new(&state, visitor, "desk.queues_title"),
         screening,
         consent_review,
         quality_check,
+        sessions,
+        requests: open_requests
+            .into_iter()
+            .map(|seen| Waiting {
+                id: seen.row.id,
+                reference: format!(
+                    "{} — {}",
+                    lang.text(&format!("requests.kind.{}", seen.row.kind.as_str())),
+                    seen.row.order_reference
+                ),
+                since: lang.text(&format!("desk.request_status.{}", seen.row.status.as_str())),
+            })
+            .collect(),
     };
     page::render(
         &state,
@@ -288,7 +327,7 @@ async fn render(
 }
 
 /// Why this person may not decide on the order, in words (none when they may).
-fn barred(
+pub(super) fn barred(
     actor: &crate::actor::Actor,
     order: &OrderRecord,
     worked_on: bool,

@@ -27,6 +27,7 @@ use crate::db::orders::OrderRecord;
 use crate::domain::account::Role;
 use crate::domain::ids::UserId;
 use crate::domain::order::{OrderAction, OrderStatus};
+use crate::domain::sample::SampleStatus;
 use crate::error::AppError;
 use crate::orders::{self, TimelineEntry};
 use crate::problem::Code;
@@ -44,6 +45,17 @@ type Fact = (String, String);
 struct Line {
     at: String,
     text: String,
+}
+
+/// A sample: its kind and name, where it stands, and — once verified — what the page shows
+/// of it (a photo's thumbnail, a player for voice and video), loaded through an audited,
+/// short-lived link only when the reviewer looks or presses play.
+struct SampleLine {
+    id: Uuid,
+    kind: &'static str,
+    at: String,
+    text: String,
+    viewable: bool,
 }
 
 /// An action the page offers: its value, the button's words, and whether it asks for a reason.
@@ -68,7 +80,7 @@ struct Workbench {
     can_take: bool,
     subject: Vec<Fact>,
     answers: Vec<Fact>,
-    samples: Vec<Line>,
+    samples: Vec<SampleLine>,
     sufficiency: Vec<String>,
     consents: Vec<Line>,
     stages: Vec<Line>,
@@ -79,6 +91,9 @@ struct Workbench {
     takes_deliverables: bool,
     words_json: String,
     events: Vec<Line>,
+    sessions: super::sessions::SessionsPanel,
+    follow_ups: Vec<super::follow_ups::FollowUpLine>,
+    money: super::money::MoneyPanel,
     errors: FormErrors,
     /// Someone changed the order first: who, what, when.
     changed: Option<String>,
@@ -95,6 +110,37 @@ struct Outcome {
 
 pub async fn show(State(state): State<AppState>, studio: Studio, Path(id): Path<Uuid>) -> Response {
     render(&state, &studio, id, Outcome::default(), StatusCode::OK).await
+}
+
+/// The workbench again after one of its forms was refused: `errors` next to their fields (or
+/// at the top), or — for a server fault — the error page.
+pub(super) async fn refused(
+    state: &AppState,
+    studio: &Studio,
+    id: Uuid,
+    err: AppError,
+    fields: &[(Code, &'static str)],
+) -> Response {
+    if !err.status().is_client_error() {
+        return page::failure(state, &studio.visitor, err);
+    }
+    let errors = FormErrors::from_refusal(studio.visitor.lang, &err, fields);
+    again(state, studio, id, errors, err.status()).await
+}
+
+/// The workbench with `errors` found before any service was asked.
+pub(super) async fn again(
+    state: &AppState,
+    studio: &Studio,
+    id: Uuid,
+    errors: FormErrors,
+    status: StatusCode,
+) -> Response {
+    let outcome = Outcome {
+        errors,
+        ..Outcome::default()
+    };
+    render(state, studio, id, outcome, status).await
 }
 
 async fn render(
@@ -114,6 +160,9 @@ async fn render(
         notes,
         staff,
         delivered,
+        sessions,
+        follow_ups,
+        ledger,
     } = match load(state, actor, id).await {
         Ok(found) => found,
         Err(err) => return page::failure(state, visitor, err),
@@ -169,7 +218,10 @@ async fn render(
         answers: answers(&order, lang),
         samples: samples
             .iter()
-            .map(|s| Line {
+            .map(|s| SampleLine {
+                id: s.id,
+                kind: s.kind.as_str(),
+                viewable: s.status == SampleStatus::Verified,
                 at: lang.text(&format!("samples.kind.{}", s.kind.as_str())),
                 text: format!(
                     "{} — {}",
@@ -239,6 +291,9 @@ async fn render(
                 text: format!("{} ({})", e.message, actor_words(lang, e, &names)),
             })
             .collect(),
+        sessions: super::sessions::panel(&order, &sessions, &records, &names, lang, zone),
+        follow_ups: super::follow_ups::lines(&follow_ups, lang, zone),
+        money: super::money::panel(&ledger, &names, lang, zone),
         errors: outcome.errors,
         changed,
         note_text: outcome.note_text,
@@ -257,20 +312,27 @@ struct Loaded {
     notes: Vec<crate::db::production::NoteRow>,
     staff: Vec<(Uuid, String)>,
     delivered: Vec<uploads::files::Deliverable>,
+    sessions: Vec<crate::db::live_sessions::SessionRow>,
+    follow_ups: Vec<crate::iterations::IterationView>,
+    ledger: crate::payments::Ledger,
 }
 
 async fn load(state: &AppState, actor: &crate::actor::Actor, id: Uuid) -> Result<Loaded, AppError> {
     let db = &state.db;
     let (order, stages) = production::stages(db, actor, id).await?;
-    let (report, entries, samples, records, notes, staff, delivered) = tokio::try_join!(
-        orders::sufficiency(state, &order),
-        orders::timeline(db, actor, id),
-        uploads::files::samples(db, actor, id),
-        consents::records(db, actor, id),
-        production::notes(db, actor, id),
-        production::desk::studio_people(db, actor),
-        uploads::files::deliverables(db, actor, id),
-    )?;
+    let (report, entries, samples, records, notes, staff, delivered, sessions, follow_ups, ledger) =
+        tokio::try_join!(
+            orders::sufficiency(state, &order),
+            orders::timeline(db, actor, id),
+            uploads::files::samples(db, actor, id),
+            consents::records(db, actor, id),
+            production::notes(db, actor, id),
+            production::desk::studio_people(db, actor),
+            uploads::files::deliverables(db, actor, id),
+            crate::live_sessions::for_order(db, actor, id),
+            crate::iterations::list(db, actor, id),
+            crate::payments::ledger(db, actor, id),
+        )?;
     Ok(Loaded {
         order,
         stages,
@@ -281,6 +343,9 @@ async fn load(state: &AppState, actor: &crate::actor::Actor, id: Uuid) -> Result
         notes,
         staff,
         delivered,
+        sessions,
+        follow_ups,
+        ledger,
     })
 }
 
@@ -518,9 +583,13 @@ pub async fn note(
 #[cfg(test)]
 mod tests {
     use crate::domain::consent::ConsentParty;
+    use crate::domain::data_rights::{IdentityMethod, RequestKind, RequestStatus};
+    use crate::domain::live_session::SessionStatus;
+    use crate::domain::money::EntryKind;
     use crate::domain::order::DeliveryMode;
     use crate::domain::production::default_stages;
     use crate::domain::sample::SampleStatus;
+    use crate::problem::Code;
     use crate::web::i18n::Lang;
 
     /// The desk builds some keys at run time; each must have words in both languages.
@@ -579,6 +648,70 @@ mod tests {
         }
         for mode in DeliveryMode::ALL {
             keys.extend(default_stages(*mode).iter().map(|s| format!("stage.{s}")));
+        }
+        keys.extend(
+            RequestStatus::ALL
+                .iter()
+                .map(|s| format!("desk.request_status.{}", s.as_str())),
+        );
+        keys.extend(
+            RequestKind::ALL
+                .iter()
+                .map(|k| format!("requests.kind.{}", k.as_str())),
+        );
+        keys.extend(
+            IdentityMethod::ALL
+                .iter()
+                .map(|m| format!("desk.identity.{}", m.as_str())),
+        );
+        keys.extend(
+            EntryKind::ALL
+                .iter()
+                .map(|k| format!("desk.money.kind.{}", k.as_str())),
+        );
+        keys.extend(
+            EntryKind::ALL
+                .iter()
+                .map(|k| format!("money.{}", k.as_str())),
+        );
+        keys.extend(
+            SessionStatus::ALL
+                .iter()
+                .map(|s| format!("session.{}", s.as_str())),
+        );
+        for (group, names) in [
+            ("desk.follow_up", &["start", "advance", "deliver"][..]),
+            ("desk.request", &["approve", "deny", "retry"][..]),
+            (
+                "desk.request",
+                &["correct_name", "correct_birth_date", "correct_death_date"][..],
+            ),
+            ("desk.barred", &["own_request"][..]),
+            (
+                "desk.template_fault",
+                &["count", "name", "repeated", "hours"][..],
+            ),
+        ] {
+            keys.extend(names.iter().map(|n| format!("{group}.{n}")));
+        }
+        // Refusals the desk's forms put next to a field.
+        for code in [
+            Code::ActorConsentMissing,
+            Code::AiLabelShownRequired,
+            Code::InvalidDuration,
+            Code::InvalidParticipants,
+            Code::InvalidSchedule,
+            Code::MethodInsufficient,
+            Code::InvalidAmount,
+            Code::InvalidCurrency,
+            Code::RefundExceedsPaid,
+            Code::CurrencyMismatch,
+            Code::ConsentRequired,
+            Code::InvalidTemplate,
+            Code::VersionTaken,
+            Code::NoMatchingOrder,
+        ] {
+            keys.push(format!("problem.{}", code.as_str()));
         }
         for lang in Lang::ALL {
             for key in &keys {

@@ -14,6 +14,7 @@ mod privacy;
 mod requests;
 mod samples;
 
+pub(super) use order_sections::follow_up_status;
 pub(super) use samples::uploader_words;
 
 use axum::Router;

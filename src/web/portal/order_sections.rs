@@ -147,7 +147,7 @@ pub async fn load(
 
 /// Where a follow-up stands, in words: one waiting for consent that the consents now cover is
 /// ready to start, whatever its stored status says until staff start it.
-pub(super) fn follow_up_status(lang: Lang, view: &iterations::IterationView) -> String {
+pub(in crate::web) fn follow_up_status(lang: Lang, view: &iterations::IterationView) -> String {
     let key = match view.status {
         IterationStatus::AwaitingConsent if view.consent.covered => "ready",
         status => status.as_str(),
