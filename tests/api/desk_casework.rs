@@ -11,8 +11,8 @@ use serde_json::json;
 
 use crate::data_requests::order_with_a_photo;
 use crate::helpers::TestApp;
-use crate::live_sessions::human_order_in_production;
 use crate::pages::{browserish, form_token, page_session};
+use crate::workflow::human_order_in_production;
 
 async fn get(app: &TestApp, session: &str, path: &str) -> (StatusCode, String) {
     let reply = browserish()

@@ -9,78 +9,7 @@ use sea_orm::{ConnectionTrait, Statement};
 use serde_json::{Value, json};
 
 use crate::helpers::{Reply, TestApp};
-
-pub(crate) struct InProduction {
-    pub(crate) order: String,
-    pub(crate) staff: String,
-    pub(crate) reviewer: String,
-    /// The actor's consent: face and voice for the live call.
-    pub(crate) actor_consent: String,
-    /// The path of the invitation the actor signed through (to withdraw).
-    pub(crate) actor_link: String,
-    /// A second actor who granted their voice only.
-    pub(crate) voice_only_consent: String,
-}
-
-/// A human_driven order in production with two actor consents (one usable, one voice-only).
-pub(crate) async fn human_order_in_production(app: &TestApp) -> InProduction {
-    let texts = app.publish_consent_texts().await;
-    let reviewer = app.reviewer("reviewer@studio.example").await;
-    let staff = app
-        .studio_member("staff@studio.example", &[Role::Staff])
-        .await;
-    let order = app.screened_order("human_driven", &reviewer).await;
-    let signed = app
-        .sign_requester(&order, &texts["requester"], "human_driven")
-        .await;
-    assert_eq!(signed.status, StatusCode::CREATED, "{:?}", signed.body);
-    let text = &texts["actor"];
-    let (actor_consent, actor_link) =
-        sign_actor(app, &order, text, "Wang Lei", json!(["face", "voice"])).await;
-    let (voice_only_consent, _) = sign_actor(app, &order, text, "Li Na", json!(["voice"])).await;
-    let approved = app
-        .review_consents(&order, &reviewer, &json!({ "decision": "approve" }))
-        .await;
-    assert_eq!(approved.body["status"], "queued", "{:?}", approved.body);
-    let started = app.act(&order, "start_production", &staff, None).await;
-    assert_eq!(started.status, StatusCode::OK, "{:?}", started.body);
-    InProduction {
-        order,
-        staff,
-        reviewer,
-        actor_consent,
-        actor_link,
-        voice_only_consent,
-    }
-}
-
-/// An actor signs through an invitation; returns their consent id and the invitation path.
-async fn sign_actor(
-    app: &TestApp,
-    order: &str,
-    text: &str,
-    name: &str,
-    modalities: Value,
-) -> (String, String) {
-    let invitation = app
-        .invite(order, &json!({ "party": "actor", "invitee_name": name }))
-        .await;
-    assert_eq!(
-        invitation.status,
-        StatusCode::CREATED,
-        "{:?}",
-        invitation.body
-    );
-    let path = invitation.body["path"].as_str().unwrap().to_owned();
-    let consent = app
-        .sign_invitation(
-            &path,
-            &json!({ "text_id": text, "signer_name": name, "grants": { "modalities": modalities, "purposes": ["live_call"] } }),
-        )
-        .await;
-    assert_eq!(consent.status, StatusCode::CREATED, "{:?}", consent.body);
-    (consent.body["id"].as_str().unwrap().to_owned(), path)
-}
+use crate::workflow::human_order_in_production;
 
 fn tomorrow() -> String {
     (chrono::Utc::now() + chrono::Duration::days(1)).to_rfc3339()

@@ -384,3 +384,76 @@ impl TestApp {
         verified.body["id"].as_str().unwrap().to_owned()
     }
 }
+
+/// A human_driven order in production, its people and its actors' consents.
+pub struct InProduction {
+    pub order: String,
+    pub staff: String,
+    pub reviewer: String,
+    /// The actor's consent: face and voice for the live call.
+    pub actor_consent: String,
+    /// The path of the invitation the actor signed through (to withdraw).
+    pub actor_link: String,
+    /// A second actor who granted their voice only.
+    pub voice_only_consent: String,
+}
+
+/// A human_driven order in production with two actor consents (one usable, one voice-only).
+pub async fn human_order_in_production(app: &TestApp) -> InProduction {
+    let texts = app.publish_consent_texts().await;
+    let reviewer = app.reviewer("reviewer@studio.example").await;
+    let staff = app
+        .studio_member("staff@studio.example", &[Role::Staff])
+        .await;
+    let order = app.screened_order("human_driven", &reviewer).await;
+    let signed = app
+        .sign_requester(&order, &texts["requester"], "human_driven")
+        .await;
+    assert_eq!(signed.status, StatusCode::CREATED, "{:?}", signed.body);
+    let text = &texts["actor"];
+    let (actor_consent, actor_link) =
+        sign_actor(app, &order, text, "Wang Lei", json!(["face", "voice"])).await;
+    let (voice_only_consent, _) = sign_actor(app, &order, text, "Li Na", json!(["voice"])).await;
+    let approved = app
+        .review_consents(&order, &reviewer, &json!({ "decision": "approve" }))
+        .await;
+    assert_eq!(approved.body["status"], "queued", "{:?}", approved.body);
+    let started = app.act(&order, "start_production", &staff, None).await;
+    assert_eq!(started.status, StatusCode::OK, "{:?}", started.body);
+    InProduction {
+        order,
+        staff,
+        reviewer,
+        actor_consent,
+        actor_link,
+        voice_only_consent,
+    }
+}
+
+/// An actor signs through an invitation; returns their consent id and the invitation path.
+pub async fn sign_actor(
+    app: &TestApp,
+    order: &str,
+    text: &str,
+    name: &str,
+    modalities: Value,
+) -> (String, String) {
+    let invitation = app
+        .invite(order, &json!({ "party": "actor", "invitee_name": name }))
+        .await;
+    assert_eq!(
+        invitation.status,
+        StatusCode::CREATED,
+        "{:?}",
+        invitation.body
+    );
+    let path = invitation.body["path"].as_str().unwrap().to_owned();
+    let consent = app
+        .sign_invitation(
+            &path,
+            &json!({ "text_id": text, "signer_name": name, "grants": { "modalities": modalities, "purposes": ["live_call"] } }),
+        )
+        .await;
+    assert_eq!(consent.status, StatusCode::CREATED, "{:?}", consent.body);
+    (consent.body["id"].as_str().unwrap().to_owned(), path)
+}

@@ -226,6 +226,18 @@ impl Browser {
         field.send_keys(text).await.expect("type");
     }
 
+    /// Set a field's value directly — for the pickers (`datetime-local`) whose typing depends
+    /// on the browser's locale. The form is still submitted as a person would.
+    pub async fn set_value(&self, css: &str, value: &str) {
+        self.client
+            .execute(
+                "document.querySelector(arguments[0]).value = arguments[1];",
+                vec![serde_json::json!(css), serde_json::json!(value)],
+            )
+            .await
+            .expect("set the value");
+    }
+
     pub async fn click(&self, css: &str) {
         self.client
             .find(Locator::Css(css))

@@ -9,6 +9,7 @@
 #[path = "../api/helpers.rs"]
 mod helpers;
 
+mod casework;
 mod consent;
 mod harness;
 mod journey;

@@ -53,6 +53,8 @@ struct RequestPage {
     note: String,
     chosen: String,
     reason: String,
+    /// The catalog key saying who reads the reason.
+    reason_hint: &'static str,
     errors: FormErrors,
 }
 
@@ -200,6 +202,7 @@ async fn render(
         note: form.note,
         chosen: form.decision,
         reason: form.reason,
+        reason_hint: "desk.request.reason_hint",
         errors,
     };
     page::render(state, visitor, status, Privacy::Personal, &template)

@@ -192,6 +192,8 @@ struct ReviewPage {
     decisions: Vec<Choice>,
     chosen: String,
     reason: String,
+    /// The catalog key saying who reads the reason.
+    reason_hint: &'static str,
     override_reason: String,
     errors: FormErrors,
 }
@@ -320,6 +322,7 @@ async fn render(
         decisions,
         chosen: form.decision,
         reason: form.reason,
+        reason_hint: "desk.reason_hint",
         override_reason: form.sufficiency_override_reason,
         errors,
     };

@@ -111,14 +111,15 @@ fn line(
         let listed: Vec<String> = people
             .iter()
             .map(|p| match &p.relationship {
-                Some(r) => format!("{} ({r})", p.name),
+                Some(r) => lang.fill(
+                    "desk.session.participant",
+                    &[("name", &p.name), ("relationship", r)],
+                ),
                 None => p.name.clone(),
             })
             .collect();
-        details.push(lang.fill(
-            "desk.session.participants",
-            &[("names", &listed.join(", "))],
-        ));
+        let names = listed.join(lang.t("desk.session.separator"));
+        details.push(lang.fill("desk.session.participants", &[("names", &names)]));
     }
     if let Some(minutes) = s.duration_minutes {
         details.push(lang.fill("desk.session.duration", &[("n", &minutes.to_string())]));
@@ -345,6 +346,8 @@ struct ReviewPage {
     reviewable: bool,
     barred: Option<String>,
     reason: String,
+    /// The catalog key saying who reads the reason.
+    reason_hint: &'static str,
     errors: FormErrors,
 }
 
@@ -396,6 +399,7 @@ async fn render(
         barred: super::review::barred(actor, &order, worked_on, lang),
         session: line(session, &names, lang, zone),
         reason: form.reason,
+        reason_hint: "desk.session.reason_hint",
         errors,
     };
     page::render(state, visitor, status, Privacy::Personal, &template)
