@@ -57,6 +57,46 @@ async fn the_board_shows_each_step_and_keeps_its_filters() {
             }
         }
 
+        // The keyboard: j to the first order, l to the next column's, m for "mine"; with
+        // the shortcuts turned off a key does nothing.
+        assert!(browser.exists("#shortcuts-help:not([hidden])").await);
+        let first = browser
+            .attr("#columns .desk-card .reference a", "href")
+            .await
+            .expect("a card link");
+        browser.press("j").await;
+        assert_eq!(
+            browser.focused_href().await.as_deref(),
+            Some(first.as_str())
+        );
+        browser.press("l").await;
+        let second = browser
+            .focused_href()
+            .await
+            .expect("a card in the next column");
+        assert!(
+            second.starts_with("/desk/orders/") && second != first,
+            "{second}"
+        );
+        browser.press("m").await;
+        harness::until(&browser, "the mine view", async |b: &harness::Browser| {
+            b.client
+                .current_url()
+                .await
+                .is_ok_and(|u| u.query().unwrap_or_default().contains("assignee=mine"))
+        })
+        .await;
+        browser.goto("/desk").await;
+        browser.click("#shortcuts").await;
+        browser
+            .client
+            .execute("document.activeElement.blur();", vec![])
+            .await
+            .expect("blur");
+        browser.press("j").await;
+        assert_eq!(browser.focused_href().await, None, "turned off");
+        browser.click("#shortcuts").await;
+
         // A filter through the form: it stands in the address, and the form shows it.
         browser.click("#mode option[value='human_driven']").await;
         browser.submit("form.filters button[type=submit]").await;

@@ -238,6 +238,30 @@ impl Browser {
             .expect("set the value");
     }
 
+    /// Type `keys` into whatever has the focus (the page itself when nothing does).
+    pub async fn press(&self, keys: &str) {
+        self.client
+            .active_element()
+            .await
+            .expect("the focused element")
+            .send_keys(keys)
+            .await
+            .expect("keys");
+    }
+
+    /// The `href` of the focused element, if it is a link.
+    pub async fn focused_href(&self) -> Option<String> {
+        self.client
+            .execute(
+                "const a = document.activeElement; return a ? a.getAttribute('href') : null;",
+                vec![],
+            )
+            .await
+            .expect("the focused element")
+            .as_str()
+            .map(str::to_owned)
+    }
+
     pub async fn click(&self, css: &str) {
         self.client
             .find(Locator::Css(css))
