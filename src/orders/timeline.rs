@@ -28,6 +28,10 @@ pub struct TimelineEntry {
     /// Studio only: who acted (`user:{id}`, `invitation:{id}`, `system:…`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub actor: Option<String>,
+    /// Studio only, never sent: the event's recorded facts (which party, stage, decision,
+    /// amount), for pages that word the entry in their own language.
+    #[serde(skip)]
+    pub detail: serde_json::Value,
 }
 
 /// Decisions whose reason the customer is meant to read (what they are asked for).
@@ -79,6 +83,11 @@ pub async fn timeline(
                 status: detail["to"].as_str().map(str::to_owned),
                 message,
                 actor: (audience == Audience::Studio).then(|| e.actor.clone()),
+                detail: if audience == Audience::Studio {
+                    detail.clone()
+                } else {
+                    serde_json::Value::Null
+                },
             })
         })
         .collect();

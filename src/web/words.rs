@@ -61,14 +61,21 @@ pub fn event_in_words(lang: Lang, entry: &TimelineEntry) -> String {
     }
 }
 
-/// A consent requirement of the policy in words (the family's wording: "your own consent").
+/// A consent requirement of the policy in words, as the family reads it ("your own consent").
 pub fn need_in_words(lang: Lang, requirement: &Requirement) -> String {
-    match requirement {
-        Requirement::Consent { party, .. } => {
-            lang.text(&format!("consent.need.{}", party.as_str()))
-        }
-        Requirement::Evidence { document_type } => {
-            lang.text(&format!("consent.need.{}", document_type.as_str()))
-        }
-    }
+    need_words(lang, "consent.need", requirement)
+}
+
+/// The same requirement as the studio reads it ("the consent of the family member who
+/// ordered").
+pub fn studio_need_in_words(lang: Lang, requirement: &Requirement) -> String {
+    need_words(lang, "desk.need", requirement)
+}
+
+fn need_words(lang: Lang, table: &str, requirement: &Requirement) -> String {
+    let name = match requirement {
+        Requirement::Consent { party, .. } => party.as_str(),
+        Requirement::Evidence { document_type } => document_type.as_str(),
+    };
+    lang.text(&format!("{table}.{name}"))
 }

@@ -12,6 +12,7 @@
 
 mod admin;
 mod board;
+mod events;
 mod follow_ups;
 mod money;
 mod oversight;

@@ -40,7 +40,7 @@ use crate::state::AppState;
 use crate::web::forms::FormErrors;
 use crate::web::i18n::Lang;
 use crate::web::page::{self, Page, Privacy};
-use crate::web::words::{need_in_words, samples_in_words};
+use crate::web::words::{samples_in_words, studio_need_in_words};
 use crate::{consents, uploads};
 
 /// How many orders each queue lists (oldest first).
@@ -306,7 +306,7 @@ async fn render(
         needs: consent_status
             .requirements
             .iter()
-            .map(|r| (r.satisfied, need_in_words(lang, &r.requirement)))
+            .map(|r| (r.satisfied, studio_need_in_words(lang, &r.requirement)))
             .collect(),
         blocked: consent_status.blocked.clone(),
         consents: super::workbench::consent_lines(&records, lang, zone),

@@ -5,8 +5,8 @@
 //! production stages with their due times, the deliverables (uploaded here with the same
 //! uploader as the family's samples, each with its AI label) and delivery — the gate's
 //! refusals said in words —, the internal notes (and a new one), and the
-//! timeline with who did what (in the studio's own English sentences, which name the details
-//! — which consent, which stage — in both languages for now).
+//! timeline with who did what (in the page's language, naming the details — which consent,
+//! which stage, how much — in the studio's terms: `super::events`).
 //!
 //! Every action names the version the page was made from. When someone else changed the
 //! order first, nothing is applied: the page is shown again as it stands now, saying who
@@ -288,7 +288,11 @@ async fn render(
             .rev()
             .map(|e| Line {
                 at: lang.datetime(e.at, zone),
-                text: format!("{} ({})", e.message, actor_words(lang, e, &names)),
+                text: format!(
+                    "{} ({})",
+                    super::events::in_words(lang, e),
+                    actor_words(lang, e, &names)
+                ),
             })
             .collect(),
         sessions: super::sessions::panel(&order, &sessions, &records, &names, lang, zone),
@@ -409,7 +413,7 @@ fn latest_change(
         "desk.changed_by",
         &[
             ("who", &actor_words(lang, last, names)),
-            ("what", &last.message),
+            ("what", &super::events::in_words(lang, last)),
             ("at", &lang.datetime(last.at, zone)),
         ],
     ))
@@ -582,7 +586,7 @@ pub async fn note(
 
 #[cfg(test)]
 mod tests {
-    use crate::domain::consent::ConsentParty;
+    use crate::domain::consent::{ConsentParty, DocumentType};
     use crate::domain::data_rights::{IdentityMethod, RequestKind, RequestStatus};
     use crate::domain::live_session::SessionStatus;
     use crate::domain::money::EntryKind;
@@ -600,6 +604,16 @@ mod tests {
             ConsentParty::ALL
                 .iter()
                 .map(|p| format!("desk.party.{}", p.as_str())),
+        );
+        keys.extend(
+            ConsentParty::ALL
+                .iter()
+                .map(|p| format!("desk.need.{}", p.as_str())),
+        );
+        keys.extend(
+            DocumentType::ALL
+                .iter()
+                .map(|d| format!("desk.need.{}", d.as_str())),
         );
         keys.extend(
             SampleStatus::ALL
