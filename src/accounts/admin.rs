@@ -33,6 +33,17 @@ pub async fn require_admin(db: &DatabaseConnection, actor: &Actor) -> AppResult<
     Err(crate::actor::refuse(db, actor, Target::user(actor.id), refusal).await)
 }
 
+/// An admin adds a studio account (403 `admins_only`, audited, for anyone else); the same
+/// checks, hashing and audit event as every other way in ([`super::create`]).
+pub async fn create_by_admin(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    account: super::NewAccount,
+) -> AppResult<UserRecord> {
+    require_admin(db, actor).await?;
+    super::create(db, &actor.audit(), account, actor.request_id()).await
+}
+
 /// Accounts oldest first, from after account `after`, at most `fetch` of them (admins).
 pub async fn list(
     db: &DatabaseConnection,

@@ -7,7 +7,7 @@ mod admin;
 pub mod cli;
 mod login;
 
-pub use admin::{AccountChange, change, list, require_admin};
+pub use admin::{AccountChange, change, create_by_admin, list, require_admin};
 pub use login::{
     LiveSession, LoginAttempt, OpenSession, client_address, csrf_matches, login, logout, resume,
 };

@@ -12,7 +12,7 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 use uuid::Uuid;
 
 use super::auth::Me;
-use super::extract::{ApiJson, ApiPath, ApiQuery, RequestId};
+use super::extract::{ApiJson, ApiPath, ApiQuery};
 use super::paging::{decode_cursor, encode_cursor};
 use super::session::Caller;
 use crate::accounts;
@@ -105,16 +105,14 @@ pub struct UserPage {
 async fn create_user(
     State(state): State<AppState>,
     caller: Caller,
-    request_id: RequestId,
     ApiJson(req): ApiJson<NewUser>,
 ) -> AppResult<(StatusCode, Json<UserView>)> {
-    accounts::require_admin(&state.db, &caller.acting()).await?;
     let account = accounts::NewAccount {
         email: req.email,
         password: req.password,
         roles: req.roles,
     };
-    let user = accounts::create(&state.db, &caller.actor(), account, request_id.as_deref()).await?;
+    let user = accounts::create_by_admin(&state.db, &caller.acting(), account).await?;
     Ok((StatusCode::CREATED, Json(UserView::from(&user))))
 }
 

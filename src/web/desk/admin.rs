@@ -211,21 +211,12 @@ pub async fn create(
         let errors = FormErrors::expired(studio.visitor.lang);
         return render(&state, &studio, posted, errors, StatusCode::FORBIDDEN).await;
     }
-    if let Err(err) = accounts::require_admin(&state.db, &studio.actor).await {
-        return page::failure(&state, &studio.visitor, err);
-    }
     let account = NewAccount {
         email: posted.email.clone(),
         password: posted.password.clone(),
         roles: posted.roles(),
     };
-    let created = accounts::create(
-        &state.db,
-        &studio.actor.audit(),
-        account,
-        studio.actor.request_id(),
-    )
-    .await;
+    let created = accounts::create_by_admin(&state.db, &studio.actor, account).await;
     match created {
         Ok(_) => page::see_other("/desk/admin#accounts-heading"),
         Err(err) => {
