@@ -22,6 +22,7 @@ pub mod idempotency;
 pub mod inquiries;
 pub mod iterations;
 pub mod jobs;
+pub mod labels;
 pub mod ledger;
 pub mod live_sessions;
 pub mod media;

@@ -19,6 +19,7 @@ mod data_requests;
 mod delivery;
 mod desk_casework;
 mod desk_pages;
+mod embedded_labels;
 mod erasure;
 mod external_s3;
 mod health_and_docs;
