@@ -18,9 +18,11 @@ mod jpeg;
 mod png;
 mod riff;
 mod splice;
+mod stored;
 
 pub use aigc::{AigcLabel, GENERATED, NAMESPACE, from_xmp};
-pub use splice::{CHUNK, Piece, Splice, SpliceError};
+pub use splice::{CHUNK, ChunkSink, Piece, Splice, SpliceError};
+pub use stored::{CopyError, write_labeled_copy};
 
 use crate::media::{BlockReader, MediaType, ProbeError, RangeRead};
 

@@ -4,7 +4,6 @@
 //! held in memory.
 
 use bytes::Bytes;
-use tokio::io::{AsyncWrite, AsyncWriteExt};
 
 use crate::media::{ProbeError, RangeRead};
 
@@ -63,14 +62,14 @@ impl Splice {
 
     /// Write the labeled file to `out`, reading the original from `source` at most [`CHUNK`]
     /// bytes at a time.
-    pub async fn write_to<W: AsyncWrite + Unpin>(
+    pub async fn write_to(
         &self,
         source: &impl RangeRead,
-        out: &mut W,
+        out: &mut impl ChunkSink,
     ) -> Result<(), SpliceError> {
         for piece in &self.pieces {
             match piece {
-                Piece::Insert(bytes) => out.write_all(bytes).await?,
+                Piece::Insert(bytes) => out.put(bytes).await?,
                 Piece::Copy { offset, len } => {
                     let end = offset.saturating_add(*len);
                     let mut at = *offset;
@@ -82,13 +81,12 @@ impl Splice {
                                 "the original ended early".into(),
                             )));
                         }
-                        out.write_all(&got).await?;
+                        out.put(&got).await?;
                         at += got.len() as u64;
                     }
                 }
             }
         }
-        out.flush().await?;
         Ok(())
     }
 
@@ -100,13 +98,35 @@ impl Splice {
     }
 }
 
+/// Where a labeled file goes, a chunk at a time: memory, or an object being written.
+// Native `async fn` in a trait, as `RangeRead`: only ever used with concrete types.
+#[allow(async_fn_in_trait)]
+pub trait ChunkSink {
+    async fn put(&mut self, chunk: &[u8]) -> Result<(), SpliceError>;
+}
+
+impl ChunkSink for Vec<u8> {
+    async fn put(&mut self, chunk: &[u8]) -> Result<(), SpliceError> {
+        self.extend_from_slice(chunk);
+        Ok(())
+    }
+}
+
+impl ChunkSink for crate::storage::streamed::StreamedObject<'_> {
+    async fn put(&mut self, chunk: &[u8]) -> Result<(), SpliceError> {
+        self.write(chunk)
+            .await
+            .map_err(|e| SpliceError::Write(e.to_string()))
+    }
+}
+
 /// Streaming failed: the original could not be read, or the output not written.
 #[derive(Debug, thiserror::Error)]
 pub enum SpliceError {
     #[error(transparent)]
     Read(#[from] ProbeError),
     #[error("could not write the labeled file: {0}")]
-    Write(#[from] std::io::Error),
+    Write(String),
 }
 
 #[cfg(test)]

@@ -9,6 +9,7 @@ pub mod embedded;
 mod embedded_fs;
 mod embedded_multipart;
 mod list_parts_xml;
+pub mod streamed;
 
 use std::time::Duration;
 
@@ -437,6 +438,38 @@ impl ObjectStore {
             .await
             .map_err(|e| StorageError::sdk("presign part", e))?;
         Ok(to_presigned(&presigned))
+    }
+
+    /// Upload one part of a multipart upload the server writes itself, its SHA-256 checked by
+    /// the store.
+    pub async fn upload_part(
+        &self,
+        key: &str,
+        upload_id: &str,
+        part_number: u32,
+        body: Bytes,
+    ) -> Result<UploadedPart, StorageError> {
+        let number = i32::try_from(part_number).map_err(|e| StorageError::new("upload part", e))?;
+        let sha256: [u8; 32] = Sha256::digest(&body).into();
+        let size = body.len() as u64;
+        let out = self
+            .client
+            .upload_part()
+            .bucket(&self.bucket)
+            .key(key)
+            .upload_id(upload_id)
+            .part_number(number)
+            .checksum_sha256(base64_of(&sha256))
+            .body(body.into())
+            .send()
+            .await
+            .map_err(|e| StorageError::sdk("upload part", e))?;
+        Ok(UploadedPart {
+            part_number,
+            size,
+            etag: out.e_tag().unwrap_or_default().to_owned(),
+            sha256: Some(hex::encode(sha256)),
+        })
     }
 
     /// Every part uploaded so far, in part-number order (follows the store's pagination).

@@ -71,3 +71,86 @@ async fn exiftool_reads_the_aigc_entry_from_every_labeled_format() {
         assert_eq!(read, label, "{name}");
     }
 }
+
+#[tokio::test]
+async fn a_labeled_copy_is_streamed_into_the_store_in_parts_and_the_original_kept() {
+    let app = crate::helpers::TestApp::spawn().await;
+    let store = &app.state.store;
+    let label = AigcLabel::generated("Keepsake Studio", "content-9", "Keepsake", "KS-2026-000009");
+    // 20 MiB of media data: more than one 16 MiB part.
+    let video = samples::mp4(640, 360, 2_000, false, 20 * 1024 * 1024);
+    let photo = samples::jpeg(640, 480);
+    for (key, media, original) in [
+        ("tests/originals/video.mp4", MediaType::Mp4, video),
+        ("tests/originals/photo.jpg", MediaType::Jpeg, photo),
+    ] {
+        store
+            .put_small(key, media.mime(), original.clone())
+            .await
+            .unwrap();
+        let dest = format!("{key}.labeled");
+        let mut metadata = std::collections::BTreeMap::new();
+        metadata.insert("aigc-content-id".to_owned(), "content-9".to_owned());
+        let written = labels::write_labeled_copy(
+            store,
+            key,
+            original.len() as u64,
+            media,
+            &label,
+            &dest,
+            &metadata,
+        )
+        .await
+        .unwrap();
+        let head = store.head(&dest).await.unwrap().expect("the copy");
+        assert_eq!(head.size, written.size);
+        assert_eq!(store.sha256(&dest).await.unwrap(), written.sha256, "{key}");
+        assert_eq!(
+            head.metadata.get("aigc-content-id").map(String::as_str),
+            Some("content-9")
+        );
+        let copy = keepsake::uploads::StoredObject::new(store, &dest, head.size);
+        assert_eq!(
+            labels::read(media, &copy).await.unwrap(),
+            Some(label.clone()),
+            "{key}"
+        );
+        let kept = store.head(key).await.unwrap().expect("the original");
+        assert_eq!(
+            kept.size,
+            original.len() as u64,
+            "the original is left as it was"
+        );
+    }
+
+    // A file that cannot carry the label leaves nothing behind.
+    store
+        .put_small(
+            "tests/originals/notes.pdf",
+            "application/pdf",
+            samples::pdf(),
+        )
+        .await
+        .unwrap();
+    let refused = labels::write_labeled_copy(
+        store,
+        "tests/originals/notes.pdf",
+        samples::pdf().len() as u64,
+        MediaType::Pdf,
+        &label,
+        "tests/originals/notes.pdf.labeled",
+        &std::collections::BTreeMap::new(),
+    )
+    .await;
+    assert!(matches!(
+        refused,
+        Err(labels::CopyError::Label(labels::LabelError::Unsupported(_)))
+    ));
+    assert!(
+        store
+            .head("tests/originals/notes.pdf.labeled")
+            .await
+            .unwrap()
+            .is_none()
+    );
+}
