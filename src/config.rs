@@ -335,6 +335,12 @@ pub struct DeliverySettings {
     /// The provider named in each deliverable's metadata label (an ASCII token: it travels in
     /// an object metadata header).
     pub label_provider: String,
+    /// GB 45438 `ContentProducer`, written inside every delivered file: the studio's name or
+    /// its registration code with the regulator.
+    pub content_producer: String,
+    /// GB 45438 `ContentPropagator`, written inside every delivered file: the service that
+    /// gives the file to the family.
+    pub content_propagator: String,
     /// Raw samples are purged this many days after delivery unless the customer keeps them
     /// for follow-up iterations.
     pub sample_retention_days: u32,
@@ -350,6 +356,8 @@ impl Default for DeliverySettings {
         Self {
             ai_label_text: "本内容由人工智能生成 / AI-generated content".into(),
             label_provider: "keepsake-studio".into(),
+            content_producer: "Keepsake Studio".into(),
+            content_propagator: "Keepsake".into(),
             sample_retention_days: 30,
             inquiry_retention_days: 180,
             retention_interval_secs: 3600,
@@ -684,6 +692,17 @@ impl Settings {
             return Err(ConfigError::Invalid(
                 "delivery.label_provider must be 1-64 ASCII letters, digits, '.', '_' or '-'"
                     .into(),
+            ));
+        }
+        let label_name = |name: &str| {
+            let name = name.trim();
+            !name.is_empty() && name.chars().count() <= 200 && !name.chars().any(char::is_control)
+        };
+        if !label_name(&self.delivery.content_producer)
+            || !label_name(&self.delivery.content_propagator)
+        {
+            return Err(ConfigError::Invalid(
+                "delivery.content_producer and content_propagator are 1-200 characters, no control characters".into(),
             ));
         }
         if self.delivery.sample_retention_days > 3650

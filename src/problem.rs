@@ -186,6 +186,7 @@ codes! {
     Unavailable = "unavailable" => "A service this request needs (such as the database) is unreachable; try again shortly.",
     UnknownAction = "unknown_action" => "There is no such action.",
     UnknownConsentText = "unknown_consent_text" => "No consent text has this id.",
+    UnlabelableFile = "unlabelable_file" => "This deliverable cannot carry the AI-generated-content label inside the file; deliver JPEG, PNG, MP4, MOV, M4A, WAV or MP3.",
     UnreadableBody = "unreadable_body" => "The request body could not be read.",
     UnreadableMedia = "unreadable_media" => "The media file's headers could not be read.",
     UnrecognizedType = "unrecognized_type" => "The file is not in a format accepted for its kind.",

@@ -40,6 +40,7 @@ mod m20261203_000032_default_consent_texts;
 mod m20261203_000033_idempotency_key_holder;
 mod m20261204_000034_create_inquiries;
 mod m20261204_000035_consents_by_text;
+mod m20261204_000036_labeled_deliverables;
 
 pub struct Migrator;
 
@@ -81,6 +82,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261203_000033_idempotency_key_holder::Migration),
             Box::new(m20261204_000034_create_inquiries::Migration),
             Box::new(m20261204_000035_consents_by_text::Migration),
+            Box::new(m20261204_000036_labeled_deliverables::Migration),
         ]
     }
 }

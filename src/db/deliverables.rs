@@ -42,6 +42,9 @@ pub async fn insert(
         label_checked_at: Set(None),
         created_by: Set(Some(created_by)),
         created_at: Set(now),
+        labeled_key: Set(None),
+        labeled_sha256: Set(None),
+        labeled_size: Set(None),
     }
     .insert(conn)
     .await
@@ -89,6 +92,25 @@ pub async fn mark_checked(
     Deliverables::update_many()
         .col_expr(deliverable::Column::LabelCheckedAt, Expr::value(now))
         .filter(deliverable::Column::Id.is_in(ids.iter().copied()))
+        .exec(conn)
+        .await?;
+    Ok(())
+}
+
+/// The labeled copy made for deliverable `id` (at its verification, in the same transaction).
+pub async fn set_labeled(
+    conn: &impl ConnectionTrait,
+    id: Uuid,
+    key: &str,
+    sha256_hex: &str,
+    size: u64,
+) -> Result<(), DbErr> {
+    let size = i64::try_from(size).map_err(|e| DbErr::Custom(e.to_string()))?;
+    Deliverables::update_many()
+        .col_expr(deliverable::Column::LabeledKey, Expr::value(key))
+        .col_expr(deliverable::Column::LabeledSha256, Expr::value(sha256_hex))
+        .col_expr(deliverable::Column::LabeledSize, Expr::value(size))
+        .filter(deliverable::Column::Id.eq(id))
         .exec(conn)
         .await?;
     Ok(())

@@ -167,6 +167,12 @@ pub fn order_prefix(order_id: uuid::Uuid) -> String {
     format!("orders/{order_id}/")
 }
 
+/// The key of a deliverable's labeled copy: beside the original, under the order's prefix (so
+/// erasure finds it with everything else).
+pub fn labeled_key(object_key: &str) -> String {
+    format!("{object_key}.labeled")
+}
+
 /// Keys are generated from ids, never from anything a client sent.
 pub fn object_key(purpose: UploadPurpose, order_id: uuid::Uuid, id: uuid::Uuid) -> String {
     let folder = match purpose {

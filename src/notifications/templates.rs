@@ -339,6 +339,10 @@ fn status_mail(
                     "Sign in to download it (the links are short-lived, so please use them from \
                      the order's page): {page}/deliverables"
                 ),
+                "Each file is marked as made with AI, and the mark is also written inside the \
+                 file (GB 45438), so it stays with the file when you share it. Any program that \
+                 shows a file's XMP details can display it."
+                    .to_owned(),
             ],
         ),
         (_, Declined) => customer(

@@ -14,6 +14,7 @@ use crate::domain::ids::OrderId;
 
 use super::Rejection;
 use super::assemble::{Assembly, ListedPart, assemble};
+use super::label_copy::{self, Labeled};
 use super::start::plan_of;
 use super::verify::{Inspection, Proven, inspect};
 use crate::audit::{self, Actor, Target};
@@ -97,13 +98,15 @@ async fn run(
         }
     };
     match outcome {
-        Verdict::Verified(proven) => match record_verified(&state, &row, &proven, &caller).await {
-            Ok(verified) => Ok(verified),
-            Err(err) => {
-                release(&state, &row, &caller, "error").await;
-                Err(err)
+        Verdict::Verified(proven, labeled) => {
+            match record_verified(&state, &row, &proven, labeled.as_ref(), &caller).await {
+                Ok(verified) => Ok(verified),
+                Err(err) => {
+                    release(&state, &row, &caller, "error").await;
+                    Err(err)
+                }
             }
-        },
+        }
         Verdict::Rejected(rejection) => {
             Err(record_rejected(&state, &row, rejection, &caller).await)
         }
@@ -115,7 +118,8 @@ async fn run(
 }
 
 enum Verdict {
-    Verified(Proven),
+    /// Proven; a deliverable with its labeled copy made.
+    Verified(Proven, Option<Labeled>),
     Rejected(Rejection),
     NotYet(AppError),
 }
@@ -136,7 +140,13 @@ async fn decide(
         }
     }
     Ok(match inspect(state, row).await? {
-        Inspection::Proven(proven) => Verdict::Verified(proven),
+        Inspection::Proven(proven) if row.purpose == UploadPurpose::Deliverable => {
+            match label_copy::make(state, row, &proven).await? {
+                Ok(labeled) => Verdict::Verified(proven, Some(labeled)),
+                Err(rejection) => Verdict::Rejected(rejection),
+            }
+        }
+        Inspection::Proven(proven) => Verdict::Verified(proven, None),
         Inspection::Rejected(rejection) => Verdict::Rejected(rejection),
         Inspection::Missing if plan.mode == UploadMode::Multipart => {
             Verdict::Rejected(Rejection::new(
@@ -250,6 +260,7 @@ async fn record_verified(
     state: &AppState,
     row: &SampleRow,
     proven: &Proven,
+    labeled: Option<&Labeled>,
     caller: &Caller,
 ) -> AppResult<SampleRow> {
     let (id, order_id, now, caller) = (row.id, row.order_id, db::now(), caller.clone());
@@ -257,7 +268,9 @@ async fn record_verified(
     let detail = serde_json::json!({
         "order_id": order_id, "content_type": media.mime(),
         "width": metadata.width, "height": metadata.height, "duration_ms": metadata.duration_ms,
+        "labeled_sha256": labeled.map(|l| l.sha256_hex.clone()),
     });
+    let labeled = labeled.map(|l| (l.key.clone(), l.sha256_hex.clone(), l.size));
     state
         .db
         .write_transaction::<_, SampleRow, AppError>(|txn| {
@@ -276,6 +289,9 @@ async fn record_verified(
                         Code::SampleNotUploading,
                         "the sample changed during verification",
                     ));
+                }
+                if let Some((key, sha256_hex, size)) = &labeled {
+                    db::deliverables::set_labeled(txn, id, key, sha256_hex, *size).await?;
                 }
                 audit::record(
                     txn,

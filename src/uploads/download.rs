@@ -12,7 +12,7 @@ use uuid::Uuid;
 use super::files;
 use crate::actor::Actor;
 use crate::audit::{self, Target};
-use crate::db::{self, samples::SampleRow};
+use crate::db::{self, deliverables::DeliverableRow, samples::SampleRow};
 use crate::domain::sample::{SampleStatus, shown_status};
 use crate::error::{AppError, AppResult, Code};
 use crate::state::AppState;
@@ -44,6 +44,7 @@ pub async fn sample(
         state,
         actor,
         &row,
+        &row.object_key,
         "sample.download_url_issued",
         target,
         detail,
@@ -67,17 +68,31 @@ pub async fn deliverable(
         what: "deliverable",
     };
     check_downloadable(&file, refusals)?;
-    let detail = serde_json::json!({ "order_id": order_id, "content_id": label.content_id });
+    let (key, labeled) = deliverable_key(&file, &label);
+    let detail = serde_json::json!({
+        "order_id": order_id, "content_id": label.content_id, "labeled_copy": labeled,
+    });
     let target = Target::sample(id);
     issue(
         state,
         actor,
         &file,
+        key,
         "deliverable.download_url_issued",
         target,
         detail,
     )
     .await
+}
+
+/// The object a deliverable is downloaded from: its labeled copy (the GB 45438 label inside
+/// the file), or — for a deliverable verified before copies were made — the original;
+/// and which it is.
+pub fn deliverable_key<'a>(file: &'a SampleRow, label: &'a DeliverableRow) -> (&'a str, bool) {
+    match label.labeled_key.as_deref() {
+        Some(key) => (key, true),
+        None => (&file.object_key, false),
+    }
 }
 
 /// A presigned GET for a stored object with its audit event (`action`, about `target`;
@@ -86,6 +101,7 @@ pub async fn issue(
     state: &AppState,
     actor: &Actor,
     row: &SampleRow,
+    key: &str,
     action: &str,
     target: Target,
     mut detail: serde_json::Value,
@@ -93,7 +109,7 @@ pub async fn issue(
     let ttl = std::time::Duration::from_secs(state.settings.uploads.url_ttl_secs);
     let request = state
         .store
-        .presign_get(&row.object_key, ttl, &download_name(row))
+        .presign_get(key, ttl, &download_name(row))
         .await?;
     let expires_at =
         db::now() + chrono::Duration::seconds(i64::try_from(ttl.as_secs()).unwrap_or(900));

@@ -12,6 +12,7 @@ mod begin;
 mod complete;
 pub mod download;
 pub mod files;
+mod label_copy;
 mod sign_parts;
 mod start;
 mod stored_object;

@@ -167,7 +167,19 @@ async fn an_order_is_delivered_only_with_signed_off_quality_and_a_labeled_verifi
         .await
         .unwrap();
     assert!(fetched.status().is_success());
-    assert_eq!(fetched.bytes().await.unwrap().as_ref(), video.as_slice());
+    // The labeled copy: the video untouched (MP4 gains its label after every other box),
+    // the GB 45438 label inside naming the studio, this content id and the order.
+    let got = fetched.bytes().await.unwrap();
+    assert!(got.len() > video.len() && got.starts_with(&video));
+    let inside = keepsake::labels::read(keepsake::media::MediaType::Mp4, &got)
+        .await
+        .unwrap()
+        .expect("the label inside the downloaded file");
+    assert_eq!(inside.label, "1");
+    assert_eq!(inside.produce_id, content_id);
+    assert_eq!(inside.content_producer, "Keepsake Studio");
+    let reference = app.get(&format!("/api/v1/orders/{order}")).await.body["reference"].clone();
+    assert_eq!(inside.propagate_id, reference.as_str().unwrap());
     let expires: chrono::DateTime<chrono::Utc> = download.body["expires_at"]
         .as_str()
         .unwrap()
@@ -185,6 +197,7 @@ async fn an_order_is_delivered_only_with_signed_off_quality_and_a_labeled_verifi
         .collect();
     assert_eq!(downloads.len(), 1, "{trail:?}");
     assert_eq!(downloads[0]["detail"]["content_id"], content_id);
+    assert_eq!(downloads[0]["detail"]["labeled_copy"], true);
     assert!(
         trail.iter().any(|e| e["action"] == "deliverable.verified"),
         "{trail:?}"
@@ -215,8 +228,55 @@ async fn a_deliverable_whose_stored_object_lost_its_metadata_label_blocks_delive
     assert_eq!(verified.status, StatusCode::OK, "{:?}", verified.body);
     let deliverable = verified.body["id"].as_str().unwrap();
 
-    // Someone rewrites the stored object without its label (same bytes, no metadata).
-    let key = format!("orders/{order}/deliverables/{deliverable}");
+    // Someone rewrites the labeled copy with the original bytes: its metadata label kept, the
+    // label inside the file gone. The gate reads the bytes and refuses.
+    let key = format!("orders/{order}/deliverables/{deliverable}.labeled");
+    let head = app
+        .state
+        .store
+        .head(&key)
+        .await
+        .unwrap()
+        .expect("the labeled copy");
+    let metadata: std::collections::BTreeMap<String, String> =
+        head.metadata.clone().into_iter().collect();
+    let bare = app
+        .state
+        .store
+        .presign_put(
+            &key,
+            None,
+            None,
+            false,
+            &metadata,
+            std::time::Duration::from_secs(60),
+        )
+        .await
+        .unwrap();
+    let bare = serde_json::to_value(&bare).unwrap();
+    assert!(
+        app.put_presigned(&bare, video.clone())
+            .await
+            .status()
+            .is_success()
+    );
+    let refused = app.act(&order, "deliver", &staff, None).await;
+    assert_eq!(
+        refused.code(),
+        "label_metadata_mismatch",
+        "{:?}",
+        refused.body
+    );
+    assert!(
+        refused.body["detail"]
+            .as_str()
+            .unwrap()
+            .contains("holds no GB 45438 label"),
+        "{:?}",
+        refused.body
+    );
+
+    // And without its metadata label too (same bytes, no metadata).
     let bare = app
         .state
         .store
@@ -318,4 +378,89 @@ async fn a_multipart_deliverable_carries_its_label_into_the_assembled_object() {
         "{:?}",
         delivered.body
     );
+}
+
+/// A one-second FLAC file: the marker and a STREAMINFO block (44.1 kHz, stereo, 16-bit).
+fn flac() -> Vec<u8> {
+    let mut out = b"fLaC".to_vec();
+    out.extend_from_slice(&[0x80, 0x00, 0x00, 0x22]); // last block, STREAMINFO, 34 bytes
+    out.extend_from_slice(&[0x10, 0x00, 0x10, 0x00]); // block sizes
+    out.extend_from_slice(&[0; 6]); // frame sizes unknown
+    let packed: u64 = (44_100u64 << 44) | (1 << 41) | (15 << 36) | 44_100;
+    out.extend_from_slice(&packed.to_be_bytes());
+    out.extend_from_slice(&[0; 16]); // MD5 unknown
+    out.extend_from_slice(&[0xFF, 0xF8, 0x69, 0x18, 0, 0]); // the start of a frame
+    out
+}
+
+#[tokio::test]
+async fn every_supported_format_is_labeled_inside_and_one_that_cannot_be_is_refused() {
+    let app = TestApp::spawn().await;
+    let texts = app.publish_consent_texts().await;
+    let reviewer = app.reviewer("reviewer@studio.example").await;
+    let staff = app
+        .studio_member("staff@studio.example", &[Role::Staff])
+        .await;
+    let order = app
+        .order_in_quality_check("machine_driven", &reviewer, &staff, &texts)
+        .await;
+
+    // FLAC has no place for the label: refused with its code, and nothing kept.
+    let refused = app
+        .upload_deliverable(&order, &staff, "voice", "audio/flac", &flac())
+        .await;
+    assert_eq!(
+        refused.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{:?}",
+        refused.body
+    );
+    assert_eq!(refused.code(), "unlabelable_file", "{:?}", refused.body);
+    let rejected = refused.body["sample_id"].as_str().unwrap();
+    let keys = app.stored_keys(&order).await;
+    assert!(
+        !keys.iter().any(|k| k.contains(rejected)),
+        "nothing of it is kept: {keys:?}"
+    );
+
+    // A photo, a voice recording in each format: each stored with its labeled copy.
+    for (kind, mime, bytes) in [
+        ("photo", "image/jpeg", samples::jpeg(640, 480)),
+        ("photo", "image/png", samples::png(320, 200)),
+        ("voice", "audio/wav", samples::wav(1_000, 16_000)),
+        ("voice", "audio/mpeg", samples::mp3_cbr(3_000, 128)),
+        ("voice", "audio/mp4", samples::m4a(1_500)),
+    ] {
+        let verified = app
+            .upload_deliverable(&order, &staff, kind, mime, &bytes)
+            .await;
+        assert_eq!(
+            verified.status,
+            StatusCode::OK,
+            "{mime}: {:?}",
+            verified.body
+        );
+        let id = verified.body["id"].as_str().unwrap();
+        let key = format!("orders/{order}/deliverables/{id}.labeled");
+        let head = app
+            .state
+            .store
+            .head(&key)
+            .await
+            .unwrap()
+            .expect("a labeled copy");
+        let copy = keepsake::uploads::StoredObject::new(&app.state.store, &key, head.size);
+        let media = keepsake::media::MediaType::from_mime(mime).unwrap();
+        let inside = keepsake::labels::read(media, &copy).await.unwrap();
+        assert_eq!(
+            inside.map(|l| l.produce_id),
+            verified.body["label"]["content_id"]
+                .as_str()
+                .map(str::to_owned),
+            "{mime}"
+        );
+    }
+    app.act(&order, "sign_off_quality", &reviewer, None).await;
+    let delivered = app.act(&order, "deliver", &staff, None).await;
+    assert_eq!(delivered.status, StatusCode::OK, "{:?}", delivered.body);
 }

@@ -660,8 +660,11 @@ async fn raw_samples_are_purged_after_delivery_unless_the_customer_keeps_them() 
     let left = app.stored_keys(&purged).await;
     assert_eq!(
         left,
-        vec![format!("orders/{purged}/deliverables/{purged_deliverable}")],
-        "only the deliverable stays"
+        vec![
+            format!("orders/{purged}/deliverables/{purged_deliverable}"),
+            format!("orders/{purged}/deliverables/{purged_deliverable}.labeled"),
+        ],
+        "only the deliverable stays: the original and the labeled copy the family downloads"
     );
     assert_eq!(
         app.stored_keys(&kept).await,

@@ -72,8 +72,17 @@ async fn the_customer_sees_the_delivery_and_downloads_the_labelled_file() {
         .expect("download link");
     let bytes = browser.download(&href).await;
     assert!(
-        bytes == TestApp::delivered_video(),
-        "the file downloaded is the file delivered"
+        bytes.starts_with(&TestApp::delivered_video()),
+        "the file downloaded is the file delivered, its label added after it"
+    );
+    let inside =
+        keepsake::labels::read(keepsake::media::MediaType::Mp4, &bytes::Bytes::from(bytes))
+            .await
+            .expect("readable");
+    assert_eq!(
+        inside.map(|l| l.label).as_deref(),
+        Some("1"),
+        "labeled inside"
     );
     browser.close().await;
 }

@@ -13,6 +13,11 @@ pub struct Model {
     /// When the metadata label was last read back from the stored object and matched.
     pub label_checked_at: Option<DateTimeUtc>,
     pub created_by: Option<Uuid>,
+    /// The labeled copy the family downloads (GB 45438 label inside the file), once made.
+    pub labeled_key: Option<String>,
+    /// Its SHA-256, hex.
+    pub labeled_sha256: Option<String>,
+    pub labeled_size: Option<i64>,
     pub created_at: DateTimeUtc,
 }
 

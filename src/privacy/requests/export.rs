@@ -70,15 +70,28 @@ pub async fn export_links(state: &AppState, actor: &Actor, id: Uuid) -> AppResul
         if purpose == UploadPurpose::Deliverable && !delivered {
             continue;
         }
+        let labels = if purpose == UploadPurpose::Deliverable {
+            db::deliverables::list_for_order(&state.db, order_id).await?
+        } else {
+            Vec::new()
+        };
         for file in db::samples::list_for_order(&state.db, purpose, order_id).await? {
             if file.status != SampleStatus::Verified || file.purged_at.is_some() {
                 continue;
             }
-            // Each file's link is audited like any download of it.
-            let detail = serde_json::json!({ "order_id": order_id, "data_request_id": id });
+            // Each file's link is audited like any download of it; a deliverable is given as
+            // the family downloads it, the label inside.
+            let (key, labeled) = match labels.iter().find(|l| l.id == file.id) {
+                Some(label) => download::deliverable_key(&file, label),
+                None => (file.object_key.as_str(), false),
+            };
+            let detail = serde_json::json!({
+                "order_id": order_id, "data_request_id": id, "labeled_copy": labeled,
+            });
             let action = purpose.event("download_url_issued");
             let target = Target::sample(file.id);
-            let download = download::issue(state, actor, &file, &action, target, detail).await?;
+            let download =
+                download::issue(state, actor, &file, key, &action, target, detail).await?;
             files.push(ExportFile {
                 id: file.id,
                 purpose: purpose.as_str().to_owned(),

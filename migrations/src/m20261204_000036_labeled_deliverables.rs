@@ -1,0 +1,56 @@
+//! The labeled copy of each deliverable: the file the family downloads, with the GB 45438
+//! label written inside it. The original upload stays for the studio; both have their
+//! SHA-256 (the original's is the sample row's declared and verified one).
+
+use sea_orm_migration::{prelude::*, schema::*};
+
+#[derive(DeriveMigrationName)]
+pub struct Migration;
+
+#[derive(DeriveIden)]
+enum Deliverables {
+    Table,
+    LabeledKey,
+    LabeledSha256,
+    LabeledSize,
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for Migration {
+    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        // One column per statement: SQLite alters a table one column at a time.
+        for column in [
+            string_null(Deliverables::LabeledKey),
+            string_null(Deliverables::LabeledSha256),
+            big_integer_null(Deliverables::LabeledSize),
+        ] {
+            manager
+                .alter_table(
+                    Table::alter()
+                        .table(Deliverables::Table)
+                        .add_column(column)
+                        .to_owned(),
+                )
+                .await?;
+        }
+        Ok(())
+    }
+
+    async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        for column in [
+            Deliverables::LabeledKey,
+            Deliverables::LabeledSha256,
+            Deliverables::LabeledSize,
+        ] {
+            manager
+                .alter_table(
+                    Table::alter()
+                        .table(Deliverables::Table)
+                        .drop_column(column)
+                        .to_owned(),
+                )
+                .await?;
+        }
+        Ok(())
+    }
+}
