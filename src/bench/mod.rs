@@ -2,6 +2,7 @@
 //! Each bench prints its numbers; the issue notes quote them.
 
 mod board;
+mod label;
 mod ledger;
 mod synthetic;
 mod upload;
@@ -17,6 +18,8 @@ pub enum BenchCommand {
     Upload(upload::UploadBench),
     /// The board query's p50/p95 as the order history grows, and the SLA sweeper's cost.
     Board(board::BoardBench),
+    /// A deliverable's labeled copy vs a plain copy: MB/s and peak RSS growth.
+    Label(label::LabelBench),
     /// Consent ledger appends (concurrent writers) and a full verify: rates and memory.
     Ledger(ledger::LedgerBench),
 }
@@ -29,5 +32,6 @@ pub async fn run(
         BenchCommand::Upload(args) => upload::run(args).await,
         BenchCommand::Ledger(args) => ledger::run(args).await,
         BenchCommand::Board(args) => board::run(args).await,
+        BenchCommand::Label(args) => label::run(args).await,
     }
 }

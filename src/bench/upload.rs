@@ -25,7 +25,7 @@ use crate::media::{self, BlockReader, MediaType};
 use crate::storage::{ObjectStore, StoreConfig, UploadedPart};
 use crate::uploads::StoredObject;
 
-type BenchResult<T> = Result<T, Box<dyn std::error::Error>>;
+pub(super) type BenchResult<T> = Result<T, Box<dyn std::error::Error>>;
 
 /// What a client computes before it uploads (one pass over its file): the whole file's
 /// SHA-256 it declares, and each part's, which it sends when signing the parts. The part size
@@ -280,14 +280,14 @@ async fn settle() {
     let _ = tokio::process::Command::new("sync").status().await;
 }
 
-fn tempfile_dir() -> BenchResult<std::path::PathBuf> {
+pub(super) fn tempfile_dir() -> BenchResult<std::path::PathBuf> {
     let dir = std::env::temp_dir().join(format!("keepsake-bench-{}", uuid::Uuid::new_v4()));
     std::fs::create_dir_all(&dir)?;
     Ok(dir)
 }
 
 /// A `keepsake serve` child process on free loopback ports.
-struct Server {
+pub(super) struct Server {
     child: tokio::process::Child,
     base: String,
     data_dir: std::path::PathBuf,
@@ -301,7 +301,7 @@ fn free_port() -> BenchResult<u16> {
 }
 
 impl Server {
-    async fn start(dir: &Path) -> BenchResult<Self> {
+    pub(super) async fn start(dir: &Path) -> BenchResult<Self> {
         let (api, s3) = (free_port()?, free_port()?);
         let config = dir.join("keepsake.toml");
         std::fs::write(
@@ -351,7 +351,7 @@ impl Server {
     }
 
     /// A client of the server's embedded store, with the credentials it generated.
-    fn store(&self) -> BenchResult<ObjectStore> {
+    pub(super) fn store(&self) -> BenchResult<ObjectStore> {
         let creds: Value =
             serde_json::from_slice(&std::fs::read(self.data_dir.join("s3-credentials.json"))?)?;
         Ok(ObjectStore::new(&StoreConfig {
@@ -380,7 +380,7 @@ impl Server {
             .ok_or_else(|| "no VmRSS in /proc status".into())
     }
 
-    async fn stop(mut self) {
+    pub(super) async fn stop(mut self) {
         let _ = self.child.kill().await;
     }
 }

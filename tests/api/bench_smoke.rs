@@ -1,5 +1,5 @@
-//! `keepsake bench upload` still runs end to end (small sizes; the numbers are not judged here —
-//! they belong in the issue notes, measured on a release build).
+//! `keepsake bench upload`, `ledger` and `label` still run end to end (small sizes; the numbers
+//! are not judged here — they belong in the issue notes, measured on a release build).
 
 #[test]
 fn the_upload_benchmark_runs_against_a_real_server() {
@@ -99,6 +99,37 @@ fn the_board_benchmark_seeds_measures_and_sweeps() {
         "desk page's reads at 1500 orders",
         "p95 ratio",
         "looked at 50 in",
+    ] {
+        assert!(stdout.contains(line), "missing {line:?} in:\n{stdout}");
+    }
+}
+
+#[test]
+fn the_label_benchmark_copies_and_labels_through_the_store() {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_keepsake"))
+        .args([
+            "bench",
+            "label",
+            "--video-mib",
+            "20",
+            "--photo-mib",
+            "2",
+            "--rounds",
+            "1",
+        ])
+        .env("RUST_LOG", "warn")
+        .output()
+        .expect("run the benchmark");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "stdout:\n{stdout}\nstderr:\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    for line in [
+        "MP4 20 MiB: plain copy",
+        "JPEG 2 MiB: plain copy",
+        "peak RSS growth",
     ] {
         assert!(stdout.contains(line), "missing {line:?} in:\n{stdout}");
     }
