@@ -1,6 +1,7 @@
 //! The labeled copy of each deliverable: the file the family downloads, with the GB 45438
 //! label written inside it. The original upload stays for the studio; both have their
-//! SHA-256 (the original's is the sample row's declared and verified one).
+//! SHA-256 (the original's is the sample row's declared and verified one), and the copy's is
+//! indexed for the public "did this studio make this file?" check.
 
 use sea_orm_migration::{prelude::*, schema::*};
 
@@ -33,10 +34,28 @@ impl MigrationTrait for Migration {
                 )
                 .await?;
         }
+        // "Did this studio produce the file with this SHA-256?" — the public check.
+        manager
+            .create_index(
+                Index::create()
+                    .name("ix_deliverables_labeled_sha256")
+                    .table(Deliverables::Table)
+                    .col(Deliverables::LabeledSha256)
+                    .to_owned(),
+            )
+            .await?;
         Ok(())
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        manager
+            .drop_index(
+                Index::drop()
+                    .name("ix_deliverables_labeled_sha256")
+                    .table(Deliverables::Table)
+                    .to_owned(),
+            )
+            .await?;
         for column in [
             Deliverables::LabeledKey,
             Deliverables::LabeledSha256,

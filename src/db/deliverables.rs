@@ -115,3 +115,14 @@ pub async fn set_labeled(
         .await?;
     Ok(())
 }
+
+/// The deliverable whose labeled copy has this SHA-256 (hex, lower case), if any.
+pub async fn by_labeled_sha256(
+    conn: &impl ConnectionTrait,
+    sha256_hex: &str,
+) -> Result<Option<DeliverableRow>, DbErr> {
+    Deliverables::find()
+        .filter(deliverable::Column::LabeledSha256.eq(sha256_hex))
+        .one(conn)
+        .await
+}

@@ -17,6 +17,7 @@ pub mod health;
 pub mod idempotent;
 pub mod inquiries;
 pub mod iterations;
+pub mod labels;
 pub mod ledger;
 pub mod live_sessions;
 pub mod openapi;
@@ -103,6 +104,7 @@ pub fn router(state: AppState, pages: axum::Router<AppState>) -> axum::Router {
         .merge(reports::router())
         .merge(samples::router())
         .merge(deliverables::router())
+        .merge(labels::router())
         .merge(privacy::router())
         .merge(iterations::router())
         .merge(data_requests::router())

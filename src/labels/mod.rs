@@ -16,6 +16,7 @@ mod id3;
 mod isobmff;
 mod jpeg;
 mod png;
+pub mod provenance;
 mod riff;
 mod splice;
 mod stored;

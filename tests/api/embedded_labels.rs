@@ -154,3 +154,73 @@ async fn a_labeled_copy_is_streamed_into_the_store_in_parts_and_the_original_kep
             .is_none()
     );
 }
+
+#[tokio::test]
+async fn anyone_can_ask_whether_the_studio_delivered_a_file_by_its_sha256() {
+    use sha2::{Digest, Sha256};
+    let app = crate::helpers::TestApp::spawn().await;
+    let texts = app.publish_consent_texts().await;
+    let reviewer = app.reviewer("reviewer@studio.example").await;
+    let staff = app
+        .studio_member(
+            "staff@studio.example",
+            &[keepsake::domain::account::Role::Staff],
+        )
+        .await;
+    let (order, deliverable) = app.delivered_order(&reviewer, &staff, &texts).await;
+    let link = app
+        .get(&format!(
+            "/api/v1/orders/{order}/deliverables/{deliverable}/download"
+        ))
+        .await;
+    let url = link.body["request"]["url"].as_str().unwrap().to_owned();
+    let delivered = app
+        .client
+        .get(url)
+        .send()
+        .await
+        .unwrap()
+        .bytes()
+        .await
+        .unwrap();
+    let ask = |sha: String| {
+        let app = &app;
+        async move {
+            app.send(
+                reqwest::Method::GET,
+                &format!("/api/v1/labels/{sha}"),
+                &[],
+                None,
+            )
+            .await
+        }
+    };
+
+    // The file the family downloaded: produced here, with the content id inside it.
+    let inside = labels::read(MediaType::Mp4, &delivered)
+        .await
+        .unwrap()
+        .unwrap();
+    let found = ask(hex::encode(Sha256::digest(&delivered)).to_uppercase()).await;
+    assert_eq!(found.status, reqwest::StatusCode::OK, "{:?}", found.body);
+    assert_eq!(found.body["produced_here"], true);
+    assert_eq!(found.body["content_id"], inside.produce_id.as_str());
+    assert_eq!(
+        found.body["sha256"],
+        hex::encode(Sha256::digest(&delivered)),
+        "normalised"
+    );
+    assert!(found.body.get("reference").is_none() && !found.body.to_string().contains("KS-"));
+
+    // The unlabeled original, and a file never seen: not produced here.
+    let original = crate::helpers::TestApp::delivered_video();
+    for sha in [hex::encode(Sha256::digest(&original)), "ab".repeat(32)] {
+        let unknown = ask(sha).await;
+        assert_eq!(unknown.status, reqwest::StatusCode::OK);
+        assert_eq!(unknown.body["produced_here"], false);
+        assert!(unknown.body["content_id"].is_null());
+    }
+    let malformed = ask("not-a-hash".into()).await;
+    assert_eq!(malformed.status, reqwest::StatusCode::BAD_REQUEST);
+    assert_eq!(malformed.code(), "invalid_sha256");
+}

@@ -615,6 +615,11 @@ async fn every_route_answers_every_caller_as_the_matrix_says() {
         ),
         (
             Method::GET,
+            "/api/v1/labels/{sha256}",
+            probe(format!("/api/v1/labels/{}", "0".repeat(64)), [200; 6]),
+        ),
+        (
+            Method::GET,
             "/api/v1/reports/sla",
             probe(
                 "/api/v1/reports/sla?from=2026-01-01T00:00:00Z&to=2027-01-01T00:00:00Z".into(),
