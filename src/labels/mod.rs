@@ -12,6 +12,7 @@
 //! refused with [`LabelError::Unsupported`].
 
 mod aigc;
+pub mod file_check;
 mod id3;
 mod isobmff;
 mod jpeg;

@@ -224,3 +224,62 @@ async fn anyone_can_ask_whether_the_studio_delivered_a_file_by_its_sha256() {
     assert_eq!(malformed.status, reqwest::StatusCode::BAD_REQUEST);
     assert_eq!(malformed.code(), "invalid_sha256");
 }
+
+#[tokio::test]
+async fn label_verify_reports_the_label_inside_a_file_and_fails_without_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let label = AigcLabel::generated(
+        "Keepsake Studio",
+        "content-cli",
+        "Keepsake",
+        "KS-2026-000003",
+    );
+    let voice = samples::m4a(1_500);
+    let source = Bytes::from(voice.clone());
+    let labeled = labels::plan(MediaType::M4a, &source, &label)
+        .await
+        .unwrap()
+        .to_vec(&source)
+        .await
+        .unwrap();
+    let files = [
+        ("labeled.m4a", labeled.clone()),
+        ("plain.m4a", voice),
+        ("notes.txt", b"just words".to_vec()),
+    ];
+    for (name, bytes) in &files {
+        std::fs::write(dir.path().join(name), bytes).unwrap();
+    }
+    let verify = |name: &str| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_keepsake"))
+            .args(["label", "verify"])
+            .arg(dir.path().join(name))
+            .current_dir(dir.path())
+            .env_remove("DATABASE_URL")
+            .env("RUST_LOG", "warn")
+            .output()
+            .unwrap()
+    };
+    let ok = verify("labeled.m4a");
+    assert!(
+        ok.status.success(),
+        "{}",
+        String::from_utf8_lossy(&ok.stderr)
+    );
+    let report: serde_json::Value = serde_json::from_slice(&ok.stdout).unwrap();
+    assert_eq!(report["content_type"], "audio/mp4");
+    assert_eq!(report["aigc"]["ProduceID"], "content-cli");
+    assert_eq!(report["labeled"], true);
+    use sha2::Digest;
+    assert_eq!(
+        report["sha256"],
+        hex::encode(sha2::Sha256::digest(&labeled))
+    );
+
+    let plain = verify("plain.m4a");
+    assert_eq!(plain.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&plain.stderr).contains("carries no AI-generated label"));
+    let text = verify("notes.txt");
+    assert_eq!(text.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&text.stderr).contains("not a photo, recording or video"));
+}
