@@ -26,6 +26,7 @@ const FILES: &[(&str, &str, &[u8])] = &[
     ),
     ("upload.js", JS, include_bytes!("../../assets/upload.js")),
     ("desk.js", JS, include_bytes!("../../assets/desk.js")),
+    ("check.js", JS, include_bytes!("../../assets/check.js")),
     (
         "hash-worker.js",
         JS,

@@ -223,6 +223,39 @@ async fn anyone_can_ask_whether_the_studio_delivered_a_file_by_its_sha256() {
     let malformed = ask("not-a-hash".into()).await;
     assert_eq!(malformed.status, reqwest::StatusCode::BAD_REQUEST);
     assert_eq!(malformed.code(), "invalid_sha256");
+
+    // The same check as a page, for people: yes with the content id, no, or the field's error.
+    let page = |query: String| {
+        let app = &app;
+        async move {
+            let reply = crate::pages::browserish()
+                .get(app.url(&format!("/check{query}")))
+                .header("cookie", "keepsake_lang=en")
+                .send()
+                .await
+                .unwrap();
+            (reply.status(), reply.text().await.unwrap())
+        }
+    };
+    let (status, html) = page(format!(
+        "?sha256={}",
+        hex::encode(Sha256::digest(&delivered))
+    ))
+    .await;
+    assert_eq!(status, reqwest::StatusCode::OK);
+    assert!(
+        html.contains("Yes — this studio made this file") && html.contains(&inside.produce_id),
+        "{html}"
+    );
+    assert!(!html.contains("KS-2026"), "nothing about the order");
+    let (_, html) = page(format!("?sha256={}", "ab".repeat(32))).await;
+    assert!(html.contains("No — this studio did not deliver this file"));
+    let (status, html) = page("?sha256=xyz".into()).await;
+    assert_eq!(status, reqwest::StatusCode::BAD_REQUEST);
+    assert!(html.contains("id=\"sha256-error\""));
+    let (status, html) = page(String::new()).await;
+    assert_eq!(status, reqwest::StatusCode::OK);
+    assert!(!html.contains("id=\"answer\""));
 }
 
 #[tokio::test]

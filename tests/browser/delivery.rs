@@ -75,16 +75,56 @@ async fn the_customer_sees_the_delivery_and_downloads_the_labelled_file() {
         bytes.starts_with(&TestApp::delivered_video()),
         "the file downloaded is the file delivered, its label added after it"
     );
-    let inside =
-        keepsake::labels::read(keepsake::media::MediaType::Mp4, &bytes::Bytes::from(bytes))
-            .await
-            .expect("readable");
-    assert_eq!(
-        inside.map(|l| l.label).as_deref(),
-        Some("1"),
-        "labeled inside"
-    );
+    let inside = keepsake::labels::read(
+        keepsake::media::MediaType::Mp4,
+        &bytes::Bytes::from(bytes.clone()),
+    )
+    .await
+    .expect("readable")
+    .expect("labeled inside");
+    assert_eq!(inside.label, "1");
     browser.close().await;
+
+    // Someone who was sent the file checks it on the studio's site, signed out, in both
+    // languages: the page hashes it in the browser and answers with its content number.
+    let dir = tempfile::tempdir().expect("a directory");
+    let file = dir.path().join("likeness.mp4");
+    std::fs::write(&file, &bytes).expect("write");
+    for (language, yes) in [("zh-CN", "是的"), ("en", "Yes")] {
+        let Some(visitor) = harness::open(
+            &app.base,
+            Options {
+                language,
+                javascript: true,
+            },
+        )
+        .await
+        else {
+            return;
+        };
+        visitor.goto("/").await;
+        visitor.click("a[href='/check']").await;
+        visitor.choose_files("#check-file", &[file.clone()]).await;
+        harness::until(&visitor, "the answer", async |b: &harness::Browser| {
+            b.exists("#answer").await
+        })
+        .await;
+        let answer = visitor.text("#answer").await;
+        assert!(
+            answer.contains(yes) && answer.contains(&inside.produce_id),
+            "{answer}"
+        );
+        let problems = visitor.accessibility_violations().await;
+        assert!(problems.is_empty(), "{language}: {problems:?}");
+        if let Some(dir) = std::env::var_os("KEEPSAKE_SCREENSHOTS").map(std::path::PathBuf::from) {
+            for (label, (width, _)) in [("desktop", harness::DESKTOP), ("phone", harness::PHONE)] {
+                visitor
+                    .screenshot(&dir, &format!("check-{language}-{label}"), width)
+                    .await;
+            }
+        }
+        visitor.close().await;
+    }
 }
 
 #[tokio::test]

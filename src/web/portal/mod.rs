@@ -2,6 +2,7 @@
 //! family's own orders, a new order in steps (a draft), and the order page.
 
 mod account;
+mod check;
 mod consent;
 mod draft;
 mod follow_up;
@@ -26,6 +27,7 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/", get(landing::show))
         .route("/inquiry", axum::routing::post(landing::inquire))
+        .route("/check", get(check::show))
         .route("/inquiry/sent", get(landing::sent))
         .route("/signin", get(account::sign_in_form).post(account::sign_in))
         .route(
