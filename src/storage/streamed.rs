@@ -70,6 +70,9 @@ impl<'a> StreamedObject<'a> {
 
     async fn send_part(&mut self) -> Result<(), StorageError> {
         let body: Bytes = self.buffer.split().freeze();
+        // The next part's buffer at its full size at once: growing it by doubling would copy
+        // and briefly hold it twice.
+        self.buffer.reserve(PART_LEN);
         let number =
             u32::try_from(self.parts.len() + 1).map_err(|e| StorageError::new("upload part", e))?;
         let part = self

@@ -129,7 +129,7 @@ fn the_label_benchmark_copies_and_labels_through_the_store() {
     for line in [
         "MP4 20 MiB: plain copy",
         "JPEG 2 MiB: plain copy",
-        "peak RSS growth",
+        "KiB labeling",
     ] {
         assert!(stdout.contains(line), "missing {line:?} in:\n{stdout}");
     }
