@@ -107,4 +107,160 @@ fn be_u32(bytes: &[u8]) -> u32 {
 }
 
 #[cfg(test)]
-mod tests;
+mod tests {
+    // Every supported format labeled in memory: the label reads back, the file is still the same
+    // media (sniffed as its type, same picture size or running time), labeling again replaces the
+    // label rather than adding a second, and the unsupported types are refused.
+
+    use bytes::Bytes;
+
+    use super::*;
+    use crate::media::{self, MediaType, samples};
+
+    fn label(id: &str) -> AigcLabel {
+        AigcLabel::generated("Keepsake Studio", id, "Keepsake", "KS-2026-000042")
+    }
+
+    fn files() -> Vec<(&'static str, MediaType, Vec<u8>)> {
+        let mut mp3_without_tag = samples::mp3_cbr(3_000, 128);
+        let tag_len = 10
+            + mp3_without_tag[6..10]
+                .iter()
+                .fold(0usize, |acc, b| (acc << 7) | usize::from(*b));
+        mp3_without_tag.drain(..tag_len);
+        vec![
+            ("jpeg", MediaType::Jpeg, samples::jpeg(640, 480)),
+            ("png", MediaType::Png, samples::png(320, 200)),
+            (
+                "mp4, moov first",
+                MediaType::Mp4,
+                samples::mp4(640, 360, 2_000, false, 4096),
+            ),
+            (
+                "mp4, moov last",
+                MediaType::Mp4,
+                samples::mp4(640, 360, 2_000, true, 4096),
+            ),
+            ("m4a", MediaType::M4a, samples::m4a(1_500)),
+            ("wav", MediaType::Wav, samples::wav(1_000, 16_000)),
+            (
+                "mp3 with a tag",
+                MediaType::Mp3,
+                samples::mp3_cbr(3_000, 128),
+            ),
+            ("mp3 without a tag", MediaType::Mp3, mp3_without_tag),
+        ]
+    }
+
+    async fn labeled(media: MediaType, original: &[u8], with: &AigcLabel) -> Vec<u8> {
+        let source = Bytes::copy_from_slice(original);
+        let splice = plan(media, &source, with).await.unwrap();
+        let out = splice.to_vec(&source).await.unwrap();
+        assert_eq!(out.len() as u64, splice.len());
+        out
+    }
+
+    #[tokio::test]
+    async fn each_format_carries_the_label_and_stays_the_same_media() {
+        for (name, media, original) in files() {
+            let source = Bytes::from(original.clone());
+            assert_eq!(
+                read(media, &source).await.unwrap(),
+                None,
+                "{name}: none yet"
+            );
+            let before = media::probe(&source, media).await.unwrap();
+
+            let out = Bytes::from(labeled(media, &original, &label("c-1")).await);
+            assert!(out.len() > original.len(), "{name}");
+            assert_eq!(
+                read(media, &out).await.unwrap(),
+                Some(label("c-1")),
+                "{name}"
+            );
+            assert_eq!(
+                media::sniff(&out),
+                Some(media),
+                "{name}: still sniffed as itself"
+            );
+            assert_eq!(
+                media::probe(&out, media).await.unwrap(),
+                before,
+                "{name}: same media"
+            );
+
+            // Labeled again: the new label is the one read, and (but for MP3) it replaced the old.
+            let again = labeled(media, &out, &label("c-2")).await;
+            assert_eq!(
+                read(media, &Bytes::from(again.clone())).await.unwrap(),
+                Some(label("c-2")),
+                "{name}"
+            );
+            if media != MediaType::Mp3 {
+                assert_eq!(again.len(), out.len(), "{name}: one label, not two");
+            }
+        }
+    }
+
+    #[tokio::test]
+    async fn the_audio_and_pictures_are_copied_byte_for_byte() {
+        // MP4 appends after everything: the original is a prefix of the labeled file (the
+        // sample offsets in moov stay right).
+        let mp4 = samples::mp4(640, 360, 2_000, false, 4096);
+        let out = labeled(MediaType::Mp4, &mp4, &label("c-1")).await;
+        assert_eq!(&out[..mp4.len()], &mp4[..]);
+        // WAV: the form's size grows by exactly the new chunk.
+        let wav = samples::wav(1_000, 16_000);
+        let out = labeled(MediaType::Wav, &wav, &label("c-1")).await;
+        let riff = |b: &[u8]| u32::from_le_bytes([b[4], b[5], b[6], b[7]]) as usize;
+        assert_eq!(riff(&out) - riff(&wav), out.len() - wav.len());
+        assert_eq!(&out[12..wav.len()], &wav[12..]);
+    }
+
+    #[tokio::test]
+    async fn a_last_box_running_to_the_end_is_given_its_size() {
+        let mut mp4 = samples::mp4(640, 360, 2_000, false, 4096);
+        // The sample puts mdat last; declare it "to the end of the file".
+        let mut at = 0usize;
+        let mut last = 0usize;
+        while at < mp4.len() {
+            last = at;
+            at += u32::from_be_bytes([mp4[at], mp4[at + 1], mp4[at + 2], mp4[at + 3]]) as usize;
+        }
+        let real = (mp4.len() - last) as u32;
+        mp4[last..last + 4].copy_from_slice(&0u32.to_be_bytes());
+        let out = labeled(MediaType::Mp4, &mp4, &label("c-1")).await;
+        assert_eq!(&out[last..last + 4], &real.to_be_bytes());
+        assert_eq!(
+            read(MediaType::Mp4, &Bytes::from(out)).await.unwrap(),
+            Some(label("c-1"))
+        );
+    }
+
+    #[tokio::test]
+    async fn other_types_and_broken_files_are_refused() {
+        for media in [MediaType::Webp, MediaType::Flac, MediaType::Pdf] {
+            let err = plan(media, &Bytes::from_static(b"whatever"), &label("c")).await;
+            assert!(matches!(err, Err(LabelError::Unsupported(_))), "{media:?}");
+        }
+        let not_jpeg = Bytes::from_static(b"\x89PNG\r\n\x1a\n");
+        assert!(matches!(
+            plan(MediaType::Jpeg, &not_jpeg, &label("c")).await,
+            Err(LabelError::Malformed(_))
+        ));
+        let mut cut = samples::wav(1_000, 16_000);
+        cut.truncate(100);
+        assert!(
+            plan(MediaType::Wav, &Bytes::from(cut), &label("c"))
+                .await
+                .is_err()
+        );
+        let mut lying = samples::mp4(640, 360, 2_000, false, 4096);
+        lying[0..4].copy_from_slice(&u32::MAX.to_be_bytes());
+        assert!(
+            plan(MediaType::Mp4, &Bytes::from(lying), &label("c"))
+                .await
+                .is_err()
+        );
+    }
+}
