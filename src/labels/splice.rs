@@ -8,7 +8,7 @@ use bytes::Bytes;
 use crate::media::{ProbeError, RangeRead};
 
 /// How much of the original one read fetches while streaming.
-pub const CHUNK: u64 = 8 * 1024 * 1024;
+pub const CHUNK: u64 = 4 * 1024 * 1024;
 
 /// One step of the recipe.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -13,7 +13,7 @@ use sha2::{Digest, Sha256};
 use super::{ObjectStore, StorageError, UploadedPart};
 
 /// The size of every part but the last (S3 wants at least 5 MiB).
-pub const PART_LEN: usize = 16 * 1024 * 1024;
+pub const PART_LEN: usize = 8 * 1024 * 1024;
 
 /// What was written.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -77,7 +77,7 @@ async fn a_labeled_copy_is_streamed_into_the_store_in_parts_and_the_original_kep
     let app = crate::helpers::TestApp::spawn().await;
     let store = &app.state.store;
     let label = AigcLabel::generated("Keepsake Studio", "content-9", "Keepsake", "KS-2026-000009");
-    // 20 MiB of media data: more than one 16 MiB part.
+    // 20 MiB of media data: more than one part (8 MiB each).
     let video = samples::mp4(640, 360, 2_000, false, 20 * 1024 * 1024);
     let photo = samples::jpeg(640, 480);
     for (key, media, original) in [
