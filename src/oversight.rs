@@ -6,23 +6,11 @@ use chrono::{DateTime, Utc};
 use sea_orm::DatabaseConnection;
 use uuid::Uuid;
 
-use crate::actor::{self, Actor};
+use crate::actor::Actor;
 use crate::audit::Target;
 use crate::db::WriteTransaction;
 use crate::db::{self, entities::audit_event, outbox::DeliveryStatus, outbox::OutboxRow};
-use crate::domain::account::Role;
 use crate::error::{AppError, AppResult, Code};
-
-async fn require_admin(db: &DatabaseConnection, actor: &Actor, why: &str) -> AppResult<()> {
-    if actor.has(Role::Admin) {
-        return Ok(());
-    }
-    let refusal = AppError::Forbidden {
-        code: Code::AdminsOnly,
-        detail: why.into(),
-    };
-    Err(actor::refuse(db, actor, Target::user(actor.id), refusal).await)
-}
 
 /// What an admin looks for in the trail (every filter optional).
 #[derive(Debug, Clone, Default)]
@@ -49,7 +37,7 @@ pub async fn audit_trail(
     fetch: u64,
 ) -> AppResult<Vec<audit_event::Model>> {
     use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
-    require_admin(db, actor, "only admins read the audit trail").await?;
+    crate::orders::require_admin(db, actor, "only admins read the audit trail").await?;
     let mut find = audit_event::Entity::find();
     if let Some(who) = query.actor {
         find = find.filter(audit_event::Column::Actor.eq(who));
@@ -85,7 +73,7 @@ pub async fn outbox_page(
     before: Option<Uuid>,
     fetch: u64,
 ) -> AppResult<(Vec<(String, i64)>, Vec<OutboxRow>)> {
-    require_admin(db, actor, "only admins read the outbox").await?;
+    crate::orders::require_admin(db, actor, "only admins read the outbox").await?;
     let rows = db::outbox::page(db, status, before, fetch).await?;
     let counts = db::outbox::counts(db).await?;
     Ok((counts, rows))
@@ -99,7 +87,7 @@ pub async fn retry_message(
     actor: &Actor,
     id: Uuid,
 ) -> AppResult<OutboxRow> {
-    require_admin(db, actor, "only admins retry mail").await?;
+    crate::orders::require_admin(db, actor, "only admins retry mail").await?;
     let actor = actor.clone();
     db.write_transaction::<_, OutboxRow, AppError>(|txn| {
         Box::pin(async move {

@@ -23,14 +23,7 @@ pub struct AccountChange {
 
 /// 403 `admins_only` (audited) unless the actor is an admin.
 pub async fn require_admin(db: &DatabaseConnection, actor: &Actor) -> AppResult<()> {
-    if actor.has(Role::Admin) {
-        return Ok(());
-    }
-    let refusal = AppError::Forbidden {
-        code: Code::AdminsOnly,
-        detail: "only admins manage accounts".into(),
-    };
-    Err(crate::actor::refuse(db, actor, Target::user(actor.id), refusal).await)
+    crate::orders::require_admin(db, actor, "only admins manage accounts").await
 }
 
 /// An admin adds a studio account (403 `admins_only`, audited, for anyone else); the same

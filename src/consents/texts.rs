@@ -8,7 +8,6 @@ use sea_orm::DatabaseConnection;
 use crate::actor::Actor;
 use crate::audit::{self, Target};
 use crate::db::{self, WriteTransaction, consent_texts::ConsentTextRow};
-use crate::domain::account::Role;
 use crate::domain::consent::{self, ConsentParty};
 use crate::domain::intake::validate_jurisdiction;
 use crate::error::{AppError, AppResult, Code};
@@ -31,7 +30,7 @@ pub async fn publish(
     actor: &Actor,
     text: NewText,
 ) -> AppResult<ConsentTextRow> {
-    require_admin(db, actor, "only admins publish consent texts").await?;
+    crate::orders::require_admin(db, actor, "only admins publish consent texts").await?;
     let invalid = |why: &str| AppError::unprocessable(Code::InvalidConsentText, why.to_owned());
     validate_jurisdiction(&text.jurisdiction).map_err(|e| invalid(&e.reason))?;
     if !consent::valid_language(&text.language) {
@@ -106,7 +105,8 @@ pub async fn text(db: &DatabaseConnection, id: uuid::Uuid) -> AppResult<ConsentT
 /// Every version of every text, newest first within each (jurisdiction, party, language)
 /// (admins).
 pub async fn versions(db: &DatabaseConnection, actor: &Actor) -> AppResult<Vec<ConsentTextRow>> {
-    require_admin(db, actor, "only admins look through consent text versions").await?;
+    crate::orders::require_admin(db, actor, "only admins look through consent text versions")
+        .await?;
     Ok(db::consent_texts::versions(db).await?)
 }
 
@@ -118,14 +118,8 @@ pub async fn signatures(
     id: uuid::Uuid,
     limit: u64,
 ) -> AppResult<(ConsentTextRow, u64, Vec<db::consents::SignedWith>)> {
-    require_admin(db, actor, "only admins see which orders signed a text").await?;
+    crate::orders::require_admin(db, actor, "only admins see which orders signed a text").await?;
     let text = text(db, id).await?;
     let (count, signed) = db::consents::signed_with(db, id, limit).await?;
     Ok((text, count, signed))
-}
-
-async fn require_admin(db: &DatabaseConnection, actor: &Actor, why: &str) -> AppResult<()> {
-    let admin = actor.has(Role::Admin);
-    let target = Target::user(actor.id);
-    crate::orders::require(db, actor, target, admin, Code::AdminsOnly, why).await
 }

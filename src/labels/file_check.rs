@@ -9,7 +9,7 @@ use serde::Serialize;
 use sha2::{Digest, Sha256};
 
 use super::{AigcLabel, GENERATED, LabelError, read};
-use crate::media::{self, MediaType, ProbeError, RangeRead};
+use crate::media::{self, ProbeError, RangeRead};
 
 /// What the check found.
 #[derive(Debug, Serialize)]
@@ -55,9 +55,9 @@ pub async fn check(path: &std::path::Path) -> Result<FileReport, LabelError> {
             "this is not a photo, recording or video in a format Keepsake delivers",
         ));
     };
-    let media = match (sniffed, media::probe(&local, sniffed).await) {
-        (MediaType::Mp4, Ok(m)) if m.width.is_none() => MediaType::M4a,
-        (found, _) => found,
+    let media = match media::probe(&local, sniffed).await {
+        Ok(metadata) => media::refine(sniffed, &metadata),
+        Err(_) => sniffed,
     };
     let aigc = read(media, &local).await?;
     let sha256 = hash(&local).await?;

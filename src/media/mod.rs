@@ -54,6 +54,16 @@ pub struct MediaMetadata {
     pub duration_ms: Option<u64>,
 }
 
+/// The type a sniffed file really is once its headers are read: an MP4 container with no
+/// video track is an audio recording (Android phones write voice memos with `mp42`/`isom`
+/// brands, which sniff as video).
+pub fn refine(sniffed: MediaType, metadata: &MediaMetadata) -> MediaType {
+    match sniffed {
+        MediaType::Mp4 if metadata.width.is_none() && metadata.height.is_none() => MediaType::M4a,
+        other => other,
+    }
+}
+
 /// Reads the metadata of an object already sniffed as `media`, through a
 /// fresh [`BlockReader`] with the default block size and fetch budget.
 pub async fn probe<R: RangeRead>(

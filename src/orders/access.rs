@@ -88,6 +88,21 @@ pub async fn require(
     Err(crate::actor::refuse(db, actor, target, refusal).await)
 }
 
+/// Go on only if the actor is an admin; otherwise 403 `admins_only` saying `why`, audited
+/// against the actor's own account.
+pub async fn require_admin(db: &DatabaseConnection, actor: &Actor, why: &str) -> AppResult<()> {
+    let admin = actor.has(Role::Admin);
+    require(
+        db,
+        actor,
+        Target::user(actor.id),
+        admin,
+        Code::AdminsOnly,
+        why,
+    )
+    .await
+}
+
 /// Go on only if the actor is the studio (staff, reviewers, admins); otherwise 403
 /// `studio_only` saying `why`, audited against `target`.
 pub async fn require_studio(

@@ -19,7 +19,8 @@ mod sufficiency;
 mod timeline;
 
 pub use access::{
-    load, load_for_review, load_own, load_staff, locked, require, require_studio, worked_on,
+    load, load_for_review, load_own, load_staff, locked, require, require_admin, require_studio,
+    worked_on,
 };
 pub use act::{ActionInput, act};
 pub use change::{SideWork, apply, apply_with, check_version, lost_race};

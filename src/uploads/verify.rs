@@ -128,7 +128,7 @@ async fn identify(
             )));
         }
     };
-    let media = refine(sniffed, &metadata);
+    let media = media::refine(sniffed, &metadata);
     if !kind.accepts(media) {
         return Ok(Err(Rejection::detected(
             Code::WrongKind,
@@ -158,13 +158,4 @@ async fn identify(
         )));
     }
     Ok(Ok((media, metadata)))
-}
-
-/// An MP4 container with no video track is an audio recording (Android phones write voice
-/// memos with `mp42`/`isom` brands, which sniff as video).
-fn refine(sniffed: MediaType, metadata: &MediaMetadata) -> MediaType {
-    match sniffed {
-        MediaType::Mp4 if metadata.width.is_none() && metadata.height.is_none() => MediaType::M4a,
-        other => other,
-    }
 }
