@@ -13,6 +13,7 @@ use tokio::net::TcpListener;
 use tokio::sync::watch;
 
 use crate::config::Settings;
+use crate::labels::credentials::StudioCredentials;
 use crate::notifications::mailer::Mailer;
 use crate::state::AppState;
 use crate::storage::embedded::EmbeddedStore;
@@ -37,6 +38,13 @@ pub enum StartupError {
     Storage(#[from] crate::storage::StorageError),
     #[error("{0}")]
     Mailer(#[from] crate::notifications::mailer::MailerError),
+    #[error("signing certificate: {0}")]
+    Credentials(#[from] crate::labels::credentials::CredentialError),
+    #[error("work directory {path}: {source}")]
+    WorkDir {
+        path: String,
+        source: std::io::Error,
+    },
 }
 
 pub struct Application {
@@ -47,6 +55,27 @@ pub struct Application {
     mailer: Option<Mailer>,
 }
 
+/// Make the work directory, and empty it of what a process that stopped mid-copy left there a
+/// day or more ago (younger files may belong to another process sharing the data directory).
+fn clear_work_dir(dir: &std::path::Path) -> Result<(), StartupError> {
+    const STALE: std::time::Duration = std::time::Duration::from_secs(24 * 3600);
+    let failed = |source| StartupError::WorkDir {
+        path: dir.display().to_string(),
+        source,
+    };
+    std::fs::create_dir_all(dir).map_err(failed)?;
+    for entry in std::fs::read_dir(dir).map_err(failed)?.flatten() {
+        let stale = entry
+            .metadata()
+            .and_then(|meta| meta.modified())
+            .is_ok_and(|at| at.elapsed().is_ok_and(|age| age > STALE));
+        if stale {
+            let _ = std::fs::remove_dir_all(entry.path());
+        }
+    }
+    Ok(())
+}
+
 impl Application {
     pub async fn build(settings: Settings) -> Result<Self, StartupError> {
         std::fs::create_dir_all(&settings.data_dir).map_err(|source| StartupError::DataDir {
@@ -54,6 +83,15 @@ impl Application {
             source,
         })?;
         let mailer = Mailer::from_settings(&settings.smtp)?;
+        let credentials =
+            StudioCredentials::load(&settings.content_credentials, &settings.data_dir)?;
+        if credentials.is_development() {
+            tracing::warn!(
+                "no signing certificate configured (content_credentials): deliverables are signed \
+                 with a development certificate, and every check of them says so"
+            );
+        }
+        clear_work_dir(&settings.work_dir())?;
         let (store_config, embedded) = object_store_config(&settings).await?;
         let store = ObjectStore::new(&store_config);
         store.ensure_bucket().await?;
@@ -72,6 +110,7 @@ impl Application {
             db,
             store,
             settings: Arc::new(settings),
+            credentials: Arc::new(credentials),
         };
         Ok(Self {
             listener,

@@ -53,6 +53,7 @@ pub struct Settings {
     pub smtp: SmtpSettings,
     pub notifications: NotificationSettings,
     pub idempotency: IdempotencySettings,
+    pub content_credentials: ContentCredentialSettings,
     /// Largest JSON request body accepted, in bytes.
     pub max_json_body_bytes: usize,
 }
@@ -74,6 +75,7 @@ impl Default for Settings {
             smtp: SmtpSettings::default(),
             notifications: NotificationSettings::default(),
             idempotency: IdempotencySettings::default(),
+            content_credentials: ContentCredentialSettings::default(),
             max_json_body_bytes: 64 * 1024,
         }
     }
@@ -365,6 +367,49 @@ impl Default for DeliverySettings {
     }
 }
 
+/// The studio's C2PA signing identity (issue 16): a PEM certificate chain (the signer first)
+/// and its PKCS#8 private key, as a file or, for containers, the PEM itself in
+/// `KEEPSAKE_C2PA_PRIVATE_KEY`. With neither a development certificate is made in the data
+/// directory, and everything it signs says so when checked.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ContentCredentialSettings {
+    pub certificate_chain_file: Option<PathBuf>,
+    pub private_key_file: Option<PathBuf>,
+    pub private_key: Option<Secret>,
+    /// `es256`, `es384`, `es512`, `ps256`, `ps384`, `ps512` or `ed25519`, matching the key.
+    pub signing_algorithm: String,
+}
+
+impl Default for ContentCredentialSettings {
+    fn default() -> Self {
+        Self {
+            certificate_chain_file: None,
+            private_key_file: None,
+            private_key: None,
+            signing_algorithm: "es256".into(),
+        }
+    }
+}
+
+impl ContentCredentialSettings {
+    /// Whether the studio configured its own identity (else the development one is used).
+    pub fn configured(&self) -> bool {
+        self.certificate_chain_file.is_some()
+    }
+
+    /// The private key's PEM: given inline, or read from its file.
+    pub fn private_key(&self) -> Result<Option<String>, std::io::Error> {
+        if let Some(key) = &self.private_key {
+            return Ok(Some(key.expose().to_owned()));
+        }
+        self.private_key_file
+            .as_deref()
+            .map(std::fs::read_to_string)
+            .transpose()
+    }
+}
+
 /// The SMTP server the outbox relay hands mail to. Without `host` SMTP is not configured: the
 /// relay does not run and messages stay queued (visible to admins at `GET /api/v1/outbox`).
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -552,6 +597,12 @@ impl EnvSource for ProcessEnv {
 }
 
 impl Settings {
+    /// Where files are written while the server works on them (a deliverable's labeled copy
+    /// being made, read back at the delivery gate): on disk beside the data, never in memory.
+    pub fn work_dir(&self) -> PathBuf {
+        self.data_dir.join("work")
+    }
+
     /// Defaults, overridden by the file (explicit path, or `./keepsake.toml` if present), then env.
     pub fn load(file: Option<&Path>, env: &impl EnvSource) -> Result<Self, ConfigError> {
         let mut settings = match file {
@@ -634,6 +685,19 @@ impl Settings {
         if let Some(v) = env.var("SMTP_FROM") {
             smtp.from = Some(v);
         }
+        let credentials = &mut self.content_credentials;
+        if let Some(v) = env.var("KEEPSAKE_C2PA_CERTIFICATE_CHAIN_FILE") {
+            credentials.certificate_chain_file = Some(PathBuf::from(v));
+        }
+        if let Some(v) = env.var("KEEPSAKE_C2PA_PRIVATE_KEY_FILE") {
+            credentials.private_key_file = Some(PathBuf::from(v));
+        }
+        if let Some(v) = env.var("KEEPSAKE_C2PA_PRIVATE_KEY") {
+            credentials.private_key = Some(Secret::new(v));
+        }
+        if let Some(v) = env.var("KEEPSAKE_C2PA_SIGNING_ALGORITHM") {
+            credentials.signing_algorithm = v;
+        }
         if let Some(v) = env.var("KEEPSAKE_STAFF_EMAIL") {
             self.notifications.staff_email = Some(v);
         }
@@ -686,6 +750,26 @@ impl Settings {
         {
             return Err(ConfigError::Invalid(
                 "S3_ENDPOINT needs S3_ACCESS_KEY_ID and S3_SECRET_ACCESS_KEY".into(),
+            ));
+        }
+        let credentials = &self.content_credentials;
+        let has_key = credentials.private_key.is_some() || credentials.private_key_file.is_some();
+        if credentials.certificate_chain_file.is_some() != has_key {
+            return Err(ConfigError::Invalid(
+                "content_credentials: the certificate chain and its private key go together".into(),
+            ));
+        }
+        if credentials.private_key.is_some() && credentials.private_key_file.is_some() {
+            return Err(ConfigError::Invalid(
+                "content_credentials: give the private key inline or as a file, not both".into(),
+            ));
+        }
+        const ALGORITHMS: [&str; 7] = [
+            "es256", "es384", "es512", "ps256", "ps384", "ps512", "ed25519",
+        ];
+        if !ALGORITHMS.contains(&credentials.signing_algorithm.as_str()) {
+            return Err(ConfigError::Invalid(
+                "content_credentials.signing_algorithm must be es256, es384, es512, ps256, ps384, ps512 or ed25519".into(),
             ));
         }
         if !crate::domain::delivery::is_label_token(&self.delivery.label_provider) {

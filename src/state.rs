@@ -1,5 +1,5 @@
-//! What every handler, service and job shares: the database, the object store and the
-//! settings. A leaf: it depends on nothing that serves requests or runs jobs, so anything may
+//! What every handler, service and job shares: the database, the object store, the settings
+//! and the studio's signing identity. A leaf: it depends on nothing that serves requests or runs jobs, so anything may
 //! take an `AppState` without importing the router (`app.rs`, the composition root, builds it).
 
 use std::sync::Arc;
@@ -7,6 +7,7 @@ use std::sync::Arc;
 use sea_orm::DatabaseConnection;
 
 use crate::config::Settings;
+use crate::labels::credentials::StudioCredentials;
 use crate::storage::ObjectStore;
 
 /// Cheap to clone: a pool handle, a client handle and a shared pointer.
@@ -15,4 +16,6 @@ pub struct AppState {
     pub db: DatabaseConnection,
     pub store: ObjectStore,
     pub settings: Arc<Settings>,
+    /// The studio's C2PA signing identity, loaded (or made, for development) at start-up.
+    pub credentials: Arc<StudioCredentials>,
 }

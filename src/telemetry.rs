@@ -11,6 +11,8 @@ pub fn init() {
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter(std::env::var("RUST_LOG").ok().as_deref()))
         .with_target(false)
+        // Standard output is for what a command prints (`label verify`'s JSON report).
+        .with_writer(std::io::stderr)
         .try_init();
 }
 

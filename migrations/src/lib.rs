@@ -41,6 +41,7 @@ mod m20261203_000033_idempotency_key_holder;
 mod m20261204_000034_create_inquiries;
 mod m20261204_000035_consents_by_text;
 mod m20261204_000036_labeled_deliverables;
+mod m20261204_000037_deliverable_originals_purged;
 
 pub struct Migrator;
 
@@ -83,6 +84,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261204_000034_create_inquiries::Migration),
             Box::new(m20261204_000035_consents_by_text::Migration),
             Box::new(m20261204_000036_labeled_deliverables::Migration),
+            Box::new(m20261204_000037_deliverable_originals_purged::Migration),
         ]
     }
 }

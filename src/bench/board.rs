@@ -342,6 +342,9 @@ async fn sweep(
         db: conn.clone(),
         store,
         settings: std::sync::Arc::new(crate::config::Settings::default()),
+        credentials: std::sync::Arc::new(
+            crate::labels::credentials::StudioCredentials::throwaway_development()?,
+        ),
     };
     let started = Instant::now();
     let swept = crate::jobs::sla_sweeper::sweep_once(&state, "bench", now).await?;

@@ -7,7 +7,10 @@
 
 use std::time::Instant;
 
-use crate::labels::{self, AigcLabel, Splice};
+use std::sync::Arc;
+
+use crate::labels::credentials::StudioCredentials;
+use crate::labels::{AigcLabel, LabeledCopy, Splice};
 use crate::media::{MediaType, samples};
 use crate::storage::ObjectStore;
 use crate::storage::streamed::StreamedObject;
@@ -35,35 +38,33 @@ const WRITE_CHUNK: u64 = 8 * MIB;
 pub async fn run(args: LabelBench) -> BenchResult<()> {
     let dir = tempfile_dir()?;
     let server = Server::start(&dir).await?;
-    let outcome = measure(&server, &args).await;
+    let outcome = measure(&server, &args, &dir).await;
     server.stop().await;
     let _ = std::fs::remove_dir_all(&dir);
     outcome
 }
 
-async fn measure(server: &Server, args: &LabelBench) -> BenchResult<()> {
-    // Before any object is read or written: what labeling adds is measured from here.
-    let start_kib = status_kib("VmRSS:")?;
+async fn measure(server: &Server, args: &LabelBench, dir: &std::path::Path) -> BenchResult<()> {
+    let credentials = Arc::new(StudioCredentials::throwaway_development()?);
+    let work_dir = dir.join("work");
     let store = server.store()?;
     let label = AigcLabel::generated("Keepsake Studio", "ks-bench", "Keepsake", "KS-2026-000001");
     let video = SyntheticVideo::new(args.video_mib * MIB);
     put_video(&store, "bench/video.mp4", &video).await?;
     let photo = big_jpeg(args.photo_mib * MIB);
+    let photo_len = photo.len() as u64;
     store
-        .put_small("bench/photo.jpg", "image/jpeg", photo.clone())
+        .put_small("bench/photo.jpg", "image/jpeg", photo)
         .await?;
+    // Once the inputs are stored and before any copy: what copying adds is measured from here.
+    let start_kib = status_kib("VmRSS:")?;
     println!(
         "labeled copy vs plain copy, same store, median of {} rounds",
         args.rounds
     );
     for (name, key, media, size) in [
         ("MP4", "bench/video.mp4", MediaType::Mp4, video.len()),
-        (
-            "JPEG",
-            "bench/photo.jpg",
-            MediaType::Jpeg,
-            photo.len() as u64,
-        ),
+        ("JPEG", "bench/photo.jpg", MediaType::Jpeg, photo_len),
     ] {
         let mut plain = Vec::new();
         let mut labeled = Vec::new();
@@ -74,15 +75,18 @@ async fn measure(server: &Server, args: &LabelBench) -> BenchResult<()> {
             plain_peak_kib = plain_peak_kib.max(peak_rss_kib()?);
             reset_peak_rss()?;
             let seconds = timed(async {
-                labels::write_labeled_copy(
-                    &store,
-                    key,
+                LabeledCopy {
+                    store: &store,
+                    credentials: &credentials,
+                    work_dir: &work_dir,
+                    source_key: key,
                     size,
                     media,
-                    &label,
-                    "bench/labeled",
-                    &Default::default(),
-                )
+                    label: &label,
+                    dest_key: "bench/labeled",
+                    metadata: &Default::default(),
+                }
+                .write()
                 .await
                 .map(|_| ())
                 .map_err(|e| e.to_string().into())

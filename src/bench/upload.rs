@@ -322,7 +322,7 @@ impl Server {
                 "RUST_LOG",
                 std::env::var("KEEPSAKE_BENCH_SERVER_LOG").unwrap_or_else(|_| "warn".into()),
             )
-            .stdout(if std::env::var_os("KEEPSAKE_BENCH_SERVER_LOG").is_some() {
+            .stderr(if std::env::var_os("KEEPSAKE_BENCH_SERVER_LOG").is_some() {
                 Stdio::inherit()
             } else {
                 Stdio::null()

@@ -7,13 +7,19 @@
 //! single writer lock (`BEGIN IMMEDIATE`, waiting up to the busy timeout) on SQLite. One
 //! process migrates; the others wait at the lock, then find nothing pending and go on. A
 //! process that dies half-way rolls everything back and its lock ends with its connection.
+//!
+//! Opening a fresh SQLite file from several processes at once has one more race: switching
+//! it to WAL needs the file to itself, and SQLite answers "database is locked" at once (no busy
+//! handler, to avoid a deadlock) when another process is doing the same. Opening is therefore
+//! retried for a while on that answer alone; any other error is returned as it is.
 
 use std::time::Duration;
 
 use migration::{Migrator, MigratorTrait};
 use sea_orm::{
     ConnectOptions, ConnectionTrait, Database, DatabaseBackend, DatabaseConnection,
-    DatabaseTransaction, DbErr, SqliteTransactionMode, TransactionOptions, TransactionTrait,
+    DatabaseTransaction, DbErr, RuntimeErr, SqliteTransactionMode, TransactionOptions,
+    TransactionTrait,
 };
 
 /// The key of the PostgreSQL advisory lock migrations hold (any fixed number both replicas
@@ -21,6 +27,37 @@ use sea_orm::{
 const MIGRATION_LOCK_KEY: i64 = 0x6b65_6570_7361_6b65;
 
 pub async fn connect(url: &str) -> Result<DatabaseConnection, DbErr> {
+    let mut pause = Duration::from_millis(20);
+    let give_up = tokio::time::Instant::now() + OPEN_RETRY_FOR;
+    loop {
+        match open(url).await {
+            Err(err) if is_locked(&err) && tokio::time::Instant::now() < give_up => {
+                tokio::time::sleep(pause).await;
+                pause = (pause * 2).min(Duration::from_millis(500));
+            }
+            opened => return opened,
+        }
+    }
+}
+
+/// How long opening a SQLite file keeps retrying while other processes set it up.
+const OPEN_RETRY_FOR: Duration = Duration::from_secs(30);
+
+/// SQLite's "database is locked" / "database table is locked" (SQLITE_BUSY, SQLITE_LOCKED).
+fn is_locked(err: &DbErr) -> bool {
+    let (DbErr::Conn(RuntimeErr::SqlxError(sqlx_err))
+    | DbErr::Exec(RuntimeErr::SqlxError(sqlx_err))
+    | DbErr::Query(RuntimeErr::SqlxError(sqlx_err))) = err
+    else {
+        return false;
+    };
+    sqlx_err
+        .as_database_error()
+        .and_then(|db_err| db_err.code())
+        .is_some_and(|code| code == "5" || code == "6")
+}
+
+async fn open(url: &str) -> Result<DatabaseConnection, DbErr> {
     let mut options = ConnectOptions::new(url.to_owned());
     options
         .sqlx_logging(false)

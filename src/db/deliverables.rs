@@ -45,6 +45,7 @@ pub async fn insert(
         labeled_key: Set(None),
         labeled_sha256: Set(None),
         labeled_size: Set(None),
+        original_purged_at: Set(None),
     }
     .insert(conn)
     .await

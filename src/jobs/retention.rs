@@ -24,6 +24,7 @@ impl Pass for Swept {
                 erased = self.erased,
                 retention_orders = self.retention_orders,
                 samples_purged = self.samples_purged,
+                deliverable_originals_purged = self.originals_purged,
                 stragglers_deleted = self.stragglers_deleted,
                 inquiries_forgotten = self.inquiries_forgotten,
                 failures = self.failures,

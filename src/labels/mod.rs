@@ -12,6 +12,7 @@
 //! refused with [`LabelError::Unsupported`].
 
 mod aigc;
+pub mod credentials;
 pub mod file_check;
 mod id3;
 mod isobmff;
@@ -24,7 +25,7 @@ mod stored;
 
 pub use aigc::{AigcLabel, GENERATED, NAMESPACE, from_xmp};
 pub use splice::{CHUNK, ChunkSink, Piece, Splice, SpliceError};
-pub use stored::{CopyError, write_labeled_copy};
+pub use stored::{CopyError, LabeledCopy};
 
 use crate::media::{BlockReader, MediaType, ProbeError, RangeRead};
 
@@ -262,5 +263,98 @@ mod tests {
                 .await
                 .is_err()
         );
+    }
+
+    /// A byte of the original's own content, found again in `signed`: the middle of the
+    /// 32-byte run nearest the original's middle that is not one repeated byte (padding) and
+    /// occurs exactly once in the signed file.
+    fn payload_offset(original: &[u8], signed: &[u8]) -> usize {
+        let middle = original.len() / 2;
+        let nearest_first = (0..=middle).flat_map(|d| [middle - d, middle + d]);
+        nearest_first
+            .filter(|&at| at + 32 <= original.len())
+            .map(|at| &original[at..at + 32])
+            .filter(|run| run.iter().any(|b| *b != run[0]))
+            .find_map(|run| {
+                let mut found = signed.windows(32).enumerate().filter(|(_, w)| *w == run);
+                match (found.next(), found.next()) {
+                    (Some((at, _)), None) => Some(at + 16),
+                    _ => None,
+                }
+            })
+            .expect("some of the original's content is in the signed file once")
+    }
+
+    #[tokio::test]
+    async fn each_format_signed_validates_and_one_changed_byte_does_not() {
+        use credentials::{StudioCredentials, check_file, sign_file};
+        let studio = StudioCredentials::throwaway_development().unwrap();
+        let stranger = StudioCredentials::throwaway_development().unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        for (name, media, original) in files() {
+            let with = label("c-7");
+            let unsigned = dir.path().join("unsigned");
+            let signed = dir.path().join("signed");
+            std::fs::write(&unsigned, labeled(media, &original, &with).await).unwrap();
+            assert!(
+                check_file(&unsigned, media.mime(), Some(&studio))
+                    .unwrap()
+                    .is_none(),
+                "{name}: no manifest before signing"
+            );
+            sign_file(&studio, &with, media.mime(), &unsigned, &signed).unwrap();
+
+            let report = check_file(&signed, media.mime(), Some(&studio))
+                .unwrap()
+                .unwrap();
+            assert_eq!(
+                (report.state, &report.failures[..]),
+                ("trusted", &[][..]),
+                "{name}"
+            );
+            assert!(report.development_certificate, "{name}");
+            assert_eq!(
+                report.digital_source_type.as_deref(),
+                Some("http://cv.iptc.org/newscodes/digitalsourcetype/trainedAlgorithmicMedia"),
+                "{name}"
+            );
+            let says = report.aigc.unwrap();
+            assert_eq!(says.produce_id, "c-7", "{name}");
+            assert_eq!(says.content_producer, "Keepsake Studio", "{name}");
+            assert_eq!(
+                says.order_reference_hmac_sha256,
+                studio.reference_digest("KS-2026-000042"),
+                "{name}"
+            );
+            assert_ne!(
+                says.order_reference_hmac_sha256,
+                stranger.reference_digest("KS-2026-000042"),
+                "{name}: keyed by the studio"
+            );
+            let bytes = std::fs::read(&signed).unwrap();
+            assert_eq!(
+                read(media, &Bytes::from(bytes.clone())).await.unwrap(),
+                Some(with.clone()),
+                "{name}: the GB label survives signing"
+            );
+            assert_eq!(media::sniff(&bytes), Some(media), "{name}");
+
+            // Checked by someone who does not hold the studio's root: valid, not trusted.
+            let elsewhere = check_file(&signed, media.mime(), Some(&stranger))
+                .unwrap()
+                .unwrap();
+            assert_eq!(elsewhere.state, "valid", "{name}");
+
+            // One byte of the picture or sound changed after signing.
+            let mut changed = bytes;
+            let at = payload_offset(&original, &changed);
+            changed[at] ^= 0x01;
+            std::fs::write(&signed, &changed).unwrap();
+            let report = check_file(&signed, media.mime(), Some(&studio))
+                .unwrap()
+                .unwrap();
+            assert_eq!(report.state, "invalid", "{name}");
+            assert!(!report.failures.is_empty(), "{name}");
+        }
     }
 }

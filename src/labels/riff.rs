@@ -87,13 +87,13 @@ pub(super) async fn plan(reader: &impl RangeRead, label: &AigcLabel) -> LabelRes
 
 pub(super) async fn packet(reader: &impl RangeRead) -> LabelResult<Option<Vec<u8>>> {
     let (_, chunks) = chunks(reader).await?;
-    for c in chunks.iter().filter(|c| c.xmp) {
-        let len = c.len.saturating_sub(8);
-        if len > MAX_PACKET {
-            return Err(LabelError::malformed("the XMP chunk is too large"));
-        }
-        let data = read_exact(reader, c.offset + 8, len, "XMP chunk").await?;
-        return Ok(Some(data.to_vec()));
+    let Some(c) = chunks.iter().find(|c| c.xmp) else {
+        return Ok(None);
+    };
+    let len = c.len.saturating_sub(8);
+    if len > MAX_PACKET {
+        return Err(LabelError::malformed("the XMP chunk is too large"));
     }
-    Ok(None)
+    let data = read_exact(reader, c.offset + 8, len, "XMP chunk").await?;
+    Ok(Some(data.to_vec()))
 }

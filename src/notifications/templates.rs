@@ -340,9 +340,13 @@ fn status_mail(
                      the order's page): {page}/deliverables"
                 ),
                 "Each file is marked as made with AI, and the mark is also written inside the \
-                 file (GB 45438), so it stays with the file when you share it. Any program that \
-                 shows a file's XMP details can display it."
+                 file — the GB 45438 label and the studio's signed Content Credentials (C2PA) — \
+                 so it stays with the file when you share it."
                     .to_owned(),
+                format!(
+                    "Anyone can check a file the studio made, without sending it anywhere: {}",
+                    facts.base_url.trim_end_matches('/').to_owned() + "/check"
+                ),
             ],
         ),
         (_, Declined) => customer(

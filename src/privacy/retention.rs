@@ -3,7 +3,8 @@
 //! inquiries.
 //!
 //! Raw samples are purged `delivery.sample_retention_days` after delivery unless the customer
-//! chose to keep them for follow-up iterations. An order is claimed first (its
+//! chose to keep them for follow-up iterations; with them go the original uploads of the
+//! deliverables, whose labeled copies — the files the family has — stay. An order is claimed first (its
 //! `samples_purged_at` set with a conditional update, audited in the same transaction); its
 //! sample objects are then deleted and each row marked purged. A run that dies half-way leaves
 //! rows unmarked under a claimed order, and the next run finishes them, so nothing is left
@@ -25,6 +26,8 @@ pub struct Swept {
     pub erased: usize,
     pub retention_orders: usize,
     pub samples_purged: usize,
+    /// Deliverables' original uploads removed (their labeled copies stay).
+    pub originals_purged: usize,
     /// Objects that appeared under an erased order's prefix after its erasure (an upload URL
     /// issued before it, used late) and were deleted.
     pub stragglers_deleted: usize,
@@ -67,6 +70,13 @@ pub async fn sweep_once(state: &AppState, now: DateTime<Utc>) -> AppResult<Swept
         state.store.delete(&row.object_key).await?;
         if db::samples::mark_purged(&state.db, row.id, now).await? {
             swept.samples_purged += 1;
+        }
+    }
+    // Deliverables' unlabeled originals go with the samples; the labeled copies stay.
+    for row in db::retention::unpurged_deliverable_originals(&state.db, BATCH).await? {
+        state.store.delete(&row.object_key).await?;
+        if db::retention::mark_original_purged(&state.db, row.id, now).await? {
+            swept.originals_purged += 1;
         }
     }
     let days = i64::from(state.settings.delivery.inquiry_retention_days);
@@ -130,10 +140,15 @@ async fn claim(
                     return Ok(false);
                 }
                 let samples = db::retention::samples_of(txn, order_id).await?;
+                let originals = db::retention::deliverable_originals_of(txn, order_id).await?;
                 let detail = serde_json::json!({
                     "retention_days": days,
                     "samples": samples.len(),
                     "keys": samples.iter().map(|s| s.object_key.clone()).collect::<Vec<_>>(),
+                    "deliverable_originals": originals
+                        .iter()
+                        .map(|s| s.object_key.clone())
+                        .collect::<Vec<_>>(),
                 });
                 audit::record(
                     txn,

@@ -675,6 +675,49 @@ impl ObjectStore {
         Ok(hasher.finalize().into())
     }
 
+    /// The whole object written to a new file at `path`, streamed (memory stays at one chunk
+    /// whatever the size); what was written.
+    pub async fn download_to(
+        &self,
+        key: &str,
+        path: &std::path::Path,
+    ) -> Result<streamed::Written, StorageError> {
+        use tokio::io::AsyncWriteExt;
+        let out = self
+            .client
+            .get_object()
+            .bucket(&self.bucket)
+            .key(key)
+            .send()
+            .await
+            .map_err(|e| StorageError::sdk("read object", e))?;
+        let file = tokio::fs::File::create(path)
+            .await
+            .map_err(|e| StorageError::new("write a local copy", e))?;
+        let mut file = tokio::io::BufWriter::with_capacity(4 * 1024 * 1024, file);
+        let mut body = out.body;
+        let mut hasher = Sha256::new();
+        let mut size = 0u64;
+        while let Some(chunk) = body
+            .try_next()
+            .await
+            .map_err(|e| StorageError::unavailable("read object", e))?
+        {
+            hasher.update(&chunk);
+            size += chunk.len() as u64;
+            file.write_all(&chunk)
+                .await
+                .map_err(|e| StorageError::new("write a local copy", e))?;
+        }
+        file.flush()
+            .await
+            .map_err(|e| StorageError::new("write a local copy", e))?;
+        Ok(streamed::Written {
+            size,
+            sha256: hasher.finalize().into(),
+        })
+    }
+
     /// Store a small document the server made itself (an export), with its SHA-256 checked by
     /// the store.
     pub async fn put_small(

@@ -1,8 +1,8 @@
 //! A verified deliverable's labeled copy — the file the family will download — made before the
 //! verdict is recorded: the GB 45438 label (the studio as producer, the deliverable's content
-//! id, this service as propagator, the order reference) written inside the file by
-//! [`crate::labels`], into a new object beside the original that carries the same metadata
-//! label. A file whose format cannot carry it is rejected (`unlabelable_file`): it could never
+//! id, this service as propagator, the order reference) written inside the file and the
+//! studio's signed C2PA manifest over it, by [`crate::labels`], into a new object beside the
+//! original that carries the same metadata label. A file whose format cannot carry it is rejected (`unlabelable_file`): it could never
 //! be delivered. A store failure is not a verdict: the claim is handed back and a retry makes
 //! the copy again.
 
@@ -35,15 +35,19 @@ pub(super) async fn make(
     let label = crate::delivery::embedded_label(&state.settings.delivery, &ai, &order.reference);
     let size = u64::try_from(row.declared_size).map_err(AppError::internal)?;
     let key = crate::domain::sample::labeled_key(&row.object_key);
-    let written = labels::write_labeled_copy(
-        &state.store,
-        &row.object_key,
+    let work_dir = state.settings.work_dir();
+    let written = labels::LabeledCopy {
+        store: &state.store,
+        credentials: &state.credentials,
+        work_dir: &work_dir,
+        source_key: &row.object_key,
         size,
-        proven.media,
-        &label,
-        &key,
-        &ai.object_metadata(),
-    )
+        media: proven.media,
+        label: &label,
+        dest_key: &key,
+        metadata: &ai.object_metadata(),
+    }
+    .write()
     .await;
     match written {
         Ok(written) => Ok(Ok(Labeled {

@@ -167,10 +167,10 @@ async fn an_order_is_delivered_only_with_signed_off_quality_and_a_labeled_verifi
         .await
         .unwrap();
     assert!(fetched.status().is_success());
-    // The labeled copy: the video untouched (MP4 gains its label after every other box),
-    // the GB 45438 label inside naming the studio, this content id and the order.
+    // The labeled copy: the same video, the GB 45438 label inside naming the studio, this
+    // content id and the order, and the studio's C2PA manifest over all of it.
     let got = fetched.bytes().await.unwrap();
-    assert!(got.len() > video.len() && got.starts_with(&video));
+    crate::workflow::assert_labeled_copy_of(&got, &video, keepsake::media::MediaType::Mp4).await;
     let inside = keepsake::labels::read(keepsake::media::MediaType::Mp4, &got)
         .await
         .unwrap()
@@ -228,8 +228,9 @@ async fn a_deliverable_whose_stored_object_lost_its_metadata_label_blocks_delive
     assert_eq!(verified.status, StatusCode::OK, "{:?}", verified.body);
     let deliverable = verified.body["id"].as_str().unwrap();
 
-    // Someone rewrites the labeled copy with the original bytes: its metadata label kept, the
-    // label inside the file gone. The gate reads the bytes and refuses.
+    // Someone rewrites the labeled copy: its metadata label kept, its bytes changed. The gate
+    // reads the bytes back and refuses — first because they are not the bytes recorded when
+    // the copy was made; then, with the record made to agree, because of what is inside.
     let key = format!("orders/{order}/deliverables/{deliverable}.labeled");
     let head = app
         .state
@@ -240,41 +241,90 @@ async fn a_deliverable_whose_stored_object_lost_its_metadata_label_blocks_delive
         .expect("the labeled copy");
     let metadata: std::collections::BTreeMap<String, String> =
         head.metadata.clone().into_iter().collect();
-    let bare = app
+    let labeled = app
         .state
         .store
-        .presign_put(
-            &key,
-            None,
-            None,
-            false,
-            &metadata,
-            std::time::Duration::from_secs(60),
-        )
+        .read_range(&key, 0, head.size)
         .await
-        .unwrap();
-    let bare = serde_json::to_value(&bare).unwrap();
-    assert!(
-        app.put_presigned(&bare, video.clone())
-            .await
-            .status()
-            .is_success()
-    );
-    let refused = app.act(&order, "deliver", &staff, None).await;
-    assert_eq!(
-        refused.code(),
-        "label_metadata_mismatch",
-        "{:?}",
-        refused.body
-    );
-    assert!(
-        refused.body["detail"]
-            .as_str()
-            .unwrap()
-            .contains("holds no GB 45438 label"),
-        "{:?}",
-        refused.body
-    );
+        .unwrap()
+        .to_vec();
+    let replace = |bytes: Vec<u8>| {
+        let app = &app;
+        let (key, metadata) = (&key, &metadata);
+        async move {
+            let put = app
+                .state
+                .store
+                .presign_put(
+                    key,
+                    None,
+                    None,
+                    false,
+                    metadata,
+                    std::time::Duration::from_secs(60),
+                )
+                .await
+                .unwrap();
+            let put = serde_json::to_value(&put).unwrap();
+            assert!(
+                app.put_presigned(&put, bytes.clone())
+                    .await
+                    .status()
+                    .is_success()
+            );
+            let sha = crate::helpers::sha256_hex(&bytes);
+            let id: uuid::Uuid = deliverable.parse().unwrap();
+            (sha, id)
+        }
+    };
+    let refused_for = |wanted: &'static str| {
+        let app = &app;
+        let (order, staff) = (&order, &staff);
+        async move {
+            let refused = app.act(order, "deliver", staff, None).await;
+            assert_eq!(
+                refused.code(),
+                "label_metadata_mismatch",
+                "{:?}",
+                refused.body
+            );
+            let detail = refused.body["detail"].as_str().unwrap().to_owned();
+            assert!(detail.contains(wanted), "{wanted:?} in {detail:?}");
+        }
+    };
+    // The record made to agree with the new bytes, so the gate reads what is inside them.
+    let agree = |sha: String, id: uuid::Uuid| {
+        let app = &app;
+        async move {
+            use keepsake::db::entities::deliverable;
+            use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, sea_query::Expr};
+            deliverable::Entity::update_many()
+                .col_expr(deliverable::Column::LabeledSha256, Expr::value(sha))
+                .filter(deliverable::Column::Id.eq(id))
+                .exec(&app.state.db)
+                .await
+                .unwrap();
+        }
+    };
+
+    // The original bytes: no label inside at all.
+    let (sha, id) = replace(video.clone()).await;
+    refused_for("the stored copy is not the file that was labeled").await;
+    agree(sha, id).await;
+    refused_for("holds no GB 45438 label").await;
+
+    // The labeled copy with one byte of the video's header changed after signing: the GB
+    // label still right, the C2PA manifest no longer bound to the bytes.
+    let mut changed = labeled.clone();
+    let mvhd = changed.windows(4).position(|w| w == b"mvhd").unwrap();
+    changed[mvhd + 8] ^= 0x01;
+    let (sha, id) = replace(changed).await;
+    agree(sha, id).await;
+    refused_for("C2PA manifest does not validate").await;
+
+    // Put back as it was made, it passes the gate again (checked below without its metadata).
+    let (sha, id) = replace(labeled.clone()).await;
+    agree(sha, id).await;
 
     // And without its metadata label too (same bytes, no metadata).
     let bare = app
@@ -292,7 +342,7 @@ async fn a_deliverable_whose_stored_object_lost_its_metadata_label_blocks_delive
         .unwrap();
     let bare = serde_json::to_value(&bare).unwrap();
     assert!(
-        app.put_presigned(&bare, video.clone())
+        app.put_presigned(&bare, labeled.clone())
             .await
             .status()
             .is_success()

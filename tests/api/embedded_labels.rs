@@ -23,52 +23,157 @@ fn exiftool() -> Option<&'static str> {
     Some("exiftool")
 }
 
-#[tokio::test]
-async fn exiftool_reads_the_aigc_entry_from_every_labeled_format() {
-    let Some(tool) = exiftool() else { return };
-    let dir = tempfile::tempdir().unwrap();
-    let label = AigcLabel::generated(
-        "Keepsake Studio",
-        "content-7f3a",
-        "Keepsake",
-        "KS-2026-000042",
+/// What exiftool finds as the `AIGC` entry of the file at `path`.
+fn exiftool_aigc(tool: &str, path: &std::path::Path) -> AigcLabel {
+    let out = std::process::Command::new(tool)
+        .args(["-j", "-XMP:all"])
+        .arg(path)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}: {}",
+        path.display(),
+        String::from_utf8_lossy(&out.stderr)
     );
-    for (name, media, original) in [
-        ("photo.jpg", MediaType::Jpeg, samples::jpeg(640, 480)),
-        ("photo.png", MediaType::Png, samples::png(320, 200)),
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    // exiftool names a property of a namespace it has no table for by its spelling,
+    // capitalised its own way ("Aigc").
+    let aigc = json[0]
+        .as_object()
+        .and_then(|tags| tags.iter().find(|(k, _)| k.eq_ignore_ascii_case("AIGC")))
+        .and_then(|(_, v)| v.as_str())
+        .unwrap_or_else(|| panic!("{}: exiftool found no AIGC entry: {json}", path.display()));
+    serde_json::from_str(aigc).unwrap()
+}
+
+/// Every format through the real flow — uploaded as a deliverable, verified, labeled, signed,
+/// delivered, downloaded by the family — carries the GB 45438 entry (read by exiftool and by
+/// Keepsake) and a C2PA manifest that validates against the downloaded bytes, signed by the
+/// studio's (development) certificate.
+#[tokio::test]
+async fn every_delivered_format_carries_both_labels_in_the_downloaded_bytes() {
+    let tool = exiftool();
+    let app = crate::helpers::TestApp::spawn().await;
+    let texts = app.publish_consent_texts().await;
+    let reviewer = app.reviewer("reviewer@studio.example").await;
+    let staff = app
+        .studio_member(
+            "staff@studio.example",
+            &[keepsake::domain::account::Role::Staff],
+        )
+        .await;
+    let order = app
+        .order_in_quality_check("machine_driven", &reviewer, &staff, &texts)
+        .await;
+    let signed = app.act(&order, "sign_off_quality", &reviewer, None).await;
+    assert_eq!(signed.status, reqwest::StatusCode::OK, "{:?}", signed.body);
+    let files = [
+        (
+            "photo.jpg",
+            "photo",
+            MediaType::Jpeg,
+            samples::jpeg(640, 480),
+        ),
+        ("photo.png", "photo", MediaType::Png, samples::png(320, 200)),
         (
             "video.mp4",
+            "video",
             MediaType::Mp4,
             samples::mp4(640, 360, 2_000, true, 4096),
         ),
-        ("voice.m4a", MediaType::M4a, samples::m4a(1_500)),
-        ("voice.wav", MediaType::Wav, samples::wav(1_000, 16_000)),
-        ("voice.mp3", MediaType::Mp3, samples::mp3_cbr(3_000, 128)),
-    ] {
-        let source = Bytes::from(original);
-        let splice = labels::plan(media, &source, &label).await.unwrap();
-        let path = dir.path().join(name);
-        std::fs::write(&path, splice.to_vec(&source).await.unwrap()).unwrap();
-        let out = std::process::Command::new(tool)
-            .args(["-j", "-XMP:all"])
-            .arg(&path)
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "{name}: {}",
-            String::from_utf8_lossy(&out.stderr)
+        ("voice.m4a", "voice", MediaType::M4a, samples::m4a(1_500)),
+        (
+            "voice.wav",
+            "voice",
+            MediaType::Wav,
+            samples::wav(1_000, 16_000),
+        ),
+        (
+            "voice.mp3",
+            "voice",
+            MediaType::Mp3,
+            samples::mp3_cbr(3_000, 128),
+        ),
+    ];
+    let mut ids = Vec::new();
+    for (name, kind, media, bytes) in &files {
+        let verified = app
+            .upload_deliverable(&order, &staff, kind, media.mime(), bytes)
+            .await;
+        assert_eq!(
+            verified.status,
+            reqwest::StatusCode::OK,
+            "{name}: {:?}",
+            verified.body
         );
-        let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-        // exiftool names a property of a namespace it has no table for by its spelling,
-        // capitalised its own way ("Aigc").
-        let aigc = json[0]
-            .as_object()
-            .and_then(|tags| tags.iter().find(|(k, _)| k.eq_ignore_ascii_case("AIGC")))
-            .and_then(|(_, v)| v.as_str())
-            .unwrap_or_else(|| panic!("{name}: exiftool found no AIGC entry: {json}"));
-        let read: AigcLabel = serde_json::from_str(aigc).unwrap();
-        assert_eq!(read, label, "{name}");
+        ids.push(verified.body["id"].as_str().unwrap().to_owned());
+    }
+    let delivered = app.act(&order, "deliver", &staff, None).await;
+    assert_eq!(
+        delivered.status,
+        reqwest::StatusCode::OK,
+        "{:?}",
+        delivered.body
+    );
+
+    let dir = tempfile::tempdir().unwrap();
+    for ((name, _, media, original), id) in files.iter().zip(&ids) {
+        let link = app
+            .get(&format!(
+                "/api/v1/orders/{order}/deliverables/{id}/download"
+            ))
+            .await;
+        let url = link.body["request"]["url"].as_str().unwrap().to_owned();
+        let bytes = app
+            .client
+            .get(url)
+            .send()
+            .await
+            .unwrap()
+            .bytes()
+            .await
+            .unwrap();
+        assert_ne!(
+            &bytes[..],
+            &original[..],
+            "{name}: the labeled copy is what is issued"
+        );
+        let path = dir.path().join(name);
+        std::fs::write(&path, &bytes).unwrap();
+
+        let report = keepsake::labels::file_check::check(
+            &path,
+            Some(std::sync::Arc::clone(&app.state.credentials)),
+        )
+        .await
+        .unwrap();
+        assert_eq!(report.content_type, media.mime(), "{name}");
+        assert!(report.passes(), "{name}: {report:?}");
+        let aigc = report.aigc.clone().unwrap();
+        assert_eq!(aigc.label, labels::GENERATED, "{name}");
+        assert_eq!(aigc.content_producer, "Keepsake Studio", "{name}");
+        let manifest = report.content_credentials.clone().unwrap();
+        assert_eq!(manifest.state, "trusted", "{name}: {manifest:?}");
+        assert!(manifest.development_certificate, "{name}");
+        assert_eq!(
+            manifest.digital_source_type.as_deref(),
+            Some("http://cv.iptc.org/newscodes/digitalsourcetype/trainedAlgorithmicMedia")
+        );
+        let says = manifest.aigc.unwrap();
+        assert_eq!(
+            says.produce_id, aigc.produce_id,
+            "{name}: one content id in both"
+        );
+        assert!(
+            !serde_json::to_string(&says)
+                .unwrap()
+                .contains(&aigc.propagate_id),
+            "{name}: the order reference is hashed in the manifest"
+        );
+        if let Some(tool) = tool {
+            assert_eq!(exiftool_aigc(tool, &path), aigc, "{name}: exiftool agrees");
+        }
     }
 }
 
@@ -76,6 +181,7 @@ async fn exiftool_reads_the_aigc_entry_from_every_labeled_format() {
 async fn a_labeled_copy_is_streamed_into_the_store_in_parts_and_the_original_kept() {
     let app = crate::helpers::TestApp::spawn().await;
     let store = &app.state.store;
+    let work_dir = app.state.settings.work_dir();
     let label = AigcLabel::generated("Keepsake Studio", "content-9", "Keepsake", "KS-2026-000009");
     // 20 MiB of media data: more than one part (8 MiB each).
     let video = samples::mp4(640, 360, 2_000, false, 20 * 1024 * 1024);
@@ -91,15 +197,18 @@ async fn a_labeled_copy_is_streamed_into_the_store_in_parts_and_the_original_kep
         let dest = format!("{key}.labeled");
         let mut metadata = std::collections::BTreeMap::new();
         metadata.insert("aigc-content-id".to_owned(), "content-9".to_owned());
-        let written = labels::write_labeled_copy(
+        let written = labels::LabeledCopy {
             store,
-            key,
-            original.len() as u64,
+            credentials: &app.state.credentials,
+            work_dir: &work_dir,
+            source_key: key,
+            size: original.len() as u64,
             media,
-            &label,
-            &dest,
-            &metadata,
-        )
+            label: &label,
+            dest_key: &dest,
+            metadata: &metadata,
+        }
+        .write()
         .await
         .unwrap();
         let head = store.head(&dest).await.unwrap().expect("the copy");
@@ -115,6 +224,16 @@ async fn a_labeled_copy_is_streamed_into_the_store_in_parts_and_the_original_kep
             Some(label.clone()),
             "{key}"
         );
+        let local = tempfile::NamedTempFile::new().unwrap();
+        store.download_to(&dest, local.path()).await.unwrap();
+        let manifest = labels::credentials::check_file(
+            local.path(),
+            media.mime(),
+            Some(&app.state.credentials),
+        )
+        .unwrap()
+        .expect("a manifest");
+        assert_eq!(manifest.state, "trusted", "{key}: {manifest:?}");
         let kept = store.head(key).await.unwrap().expect("the original");
         assert_eq!(
             kept.size,
@@ -132,15 +251,18 @@ async fn a_labeled_copy_is_streamed_into_the_store_in_parts_and_the_original_kep
         )
         .await
         .unwrap();
-    let refused = labels::write_labeled_copy(
+    let refused = labels::LabeledCopy {
         store,
-        "tests/originals/notes.pdf",
-        samples::pdf().len() as u64,
-        MediaType::Pdf,
-        &label,
-        "tests/originals/notes.pdf.labeled",
-        &std::collections::BTreeMap::new(),
-    )
+        credentials: &app.state.credentials,
+        work_dir: &work_dir,
+        source_key: "tests/originals/notes.pdf",
+        size: samples::pdf().len() as u64,
+        media: MediaType::Pdf,
+        label: &label,
+        dest_key: "tests/originals/notes.pdf.labeled",
+        metadata: &std::collections::BTreeMap::new(),
+    }
+    .write()
     .await;
     assert!(matches!(
         refused,
@@ -153,6 +275,8 @@ async fn a_labeled_copy_is_streamed_into_the_store_in_parts_and_the_original_kep
             .unwrap()
             .is_none()
     );
+    let left: Vec<_> = std::fs::read_dir(&work_dir).unwrap().collect();
+    assert!(left.is_empty(), "no work files are left behind: {left:?}");
 }
 
 #[tokio::test]
@@ -259,7 +383,7 @@ async fn anyone_can_ask_whether_the_studio_delivered_a_file_by_its_sha256() {
 }
 
 #[tokio::test]
-async fn label_verify_reports_the_label_inside_a_file_and_fails_without_one() {
+async fn label_verify_reports_both_labels_and_fails_when_either_is_missing_or_broken() {
     let dir = tempfile::tempdir().unwrap();
     let label = AigcLabel::generated(
         "Keepsake Studio",
@@ -275,8 +399,29 @@ async fn label_verify_reports_the_label_inside_a_file_and_fails_without_one() {
         .to_vec(&source)
         .await
         .unwrap();
+    std::fs::write(dir.path().join("unsigned.m4a"), &labeled).unwrap();
+    // Signed by a studio whose certificate this machine does not hold.
+    let studio = labels::credentials::StudioCredentials::throwaway_development().unwrap();
+    labels::credentials::sign_file(
+        &studio,
+        &label,
+        "audio/mp4",
+        &dir.path().join("unsigned.m4a"),
+        &dir.path().join("signed.m4a"),
+    )
+    .unwrap();
+    let signed = std::fs::read(dir.path().join("signed.m4a")).unwrap();
+    // After signing, the GB label's content id is changed by one letter.
+    let mut changed = signed.clone();
+    let gb = changed.windows(9).position(|w| w == b"ProduceID").unwrap();
+    let id = gb
+        + changed[gb..]
+            .windows(11)
+            .position(|w| w == b"content-cli")
+            .unwrap();
+    changed[id + 10] = b'j';
     let files = [
-        ("labeled.m4a", labeled.clone()),
+        ("changed.m4a", changed),
         ("plain.m4a", voice),
         ("notes.txt", b"just words".to_vec()),
     ];
@@ -289,30 +434,66 @@ async fn label_verify_reports_the_label_inside_a_file_and_fails_without_one() {
             .arg(dir.path().join(name))
             .current_dir(dir.path())
             .env_remove("DATABASE_URL")
+            .env_remove("KEEPSAKE_DATA_DIR")
             .env("RUST_LOG", "warn")
             .output()
             .unwrap()
     };
-    let ok = verify("labeled.m4a");
+    let ok = verify("signed.m4a");
     assert!(
         ok.status.success(),
         "{}",
         String::from_utf8_lossy(&ok.stderr)
     );
-    let report: serde_json::Value = serde_json::from_slice(&ok.stdout).unwrap();
+    let json = |out: &std::process::Output| -> serde_json::Value {
+        serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+            panic!(
+                "{e}: the report is not JSON:\n{}",
+                String::from_utf8_lossy(&out.stdout)
+            )
+        })
+    };
+    let report = json(&ok);
     assert_eq!(report["content_type"], "audio/mp4");
     assert_eq!(report["aigc"]["ProduceID"], "content-cli");
     assert_eq!(report["labeled"], true);
-    use sha2::Digest;
+    let manifest = &report["content_credentials"];
+    assert_eq!(manifest["state"], "valid", "{report}");
+    assert_eq!(manifest["development_certificate"], true);
+    assert_eq!(manifest["signed_by"], "Keepsake development certificate");
+    assert_eq!(manifest["aigc"]["produce_id"], "content-cli");
     assert_eq!(
-        report["sha256"],
-        hex::encode(sha2::Sha256::digest(&labeled))
+        manifest["digital_source_type"],
+        "http://cv.iptc.org/newscodes/digitalsourcetype/trainedAlgorithmicMedia"
     );
+    use sha2::Digest;
+    assert_eq!(report["sha256"], hex::encode(sha2::Sha256::digest(&signed)));
 
+    let stderr = |out: &std::process::Output| String::from_utf8_lossy(&out.stderr).into_owned();
+    let unsigned = verify("unsigned.m4a");
+    assert_eq!(unsigned.status.code(), Some(1));
+    assert!(
+        stderr(&unsigned).contains("no C2PA manifest"),
+        "{}",
+        stderr(&unsigned)
+    );
+    let changed = verify("changed.m4a");
+    assert_eq!(changed.status.code(), Some(1));
+    assert!(
+        stderr(&changed).contains("does not validate"),
+        "{}",
+        stderr(&changed)
+    );
+    let report = json(&changed);
+    assert_eq!(report["content_credentials"]["state"], "invalid");
     let plain = verify("plain.m4a");
     assert_eq!(plain.status.code(), Some(1));
-    assert!(String::from_utf8_lossy(&plain.stderr).contains("carries no AI-generated label"));
+    assert!(
+        stderr(&plain).contains("no GB 45438 label"),
+        "{}",
+        stderr(&plain)
+    );
     let text = verify("notes.txt");
     assert_eq!(text.status.code(), Some(1));
-    assert!(String::from_utf8_lossy(&text.stderr).contains("not a photo, recording or video"));
+    assert!(stderr(&text).contains("not a photo, recording or video"));
 }

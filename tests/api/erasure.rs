@@ -660,12 +660,19 @@ async fn raw_samples_are_purged_after_delivery_unless_the_customer_keeps_them() 
     let left = app.stored_keys(&purged).await;
     assert_eq!(
         left,
-        vec![
-            format!("orders/{purged}/deliverables/{purged_deliverable}"),
-            format!("orders/{purged}/deliverables/{purged_deliverable}.labeled"),
-        ],
-        "only the deliverable stays: the original and the labeled copy the family downloads"
+        vec![format!(
+            "orders/{purged}/deliverables/{purged_deliverable}.labeled"
+        )],
+        "only the labeled copy the family downloads stays; the original went with the samples"
     );
+    assert_eq!(swept.originals_purged, 1, "{swept:?}");
+    // The family still downloads its file: the labeled copy.
+    let link = app
+        .get(&format!(
+            "/api/v1/orders/{purged}/deliverables/{purged_deliverable}/download"
+        ))
+        .await;
+    assert_eq!(link.status, StatusCode::OK, "{:?}", link.body);
     assert_eq!(
         app.stored_keys(&kept).await,
         kept_before,

@@ -457,3 +457,35 @@ pub async fn sign_actor(
     assert_eq!(consent.status, StatusCode::CREATED, "{:?}", consent.body);
     (consent.body["id"].as_str().unwrap().to_owned(), path)
 }
+
+/// `got` is the labeled copy of `original` (a `media` file): the same picture, sound or
+/// running time, the GB 45438 label inside it, and a C2PA manifest that validates against
+/// its bytes — checked by someone who does not hold the studio's certificate.
+pub async fn assert_labeled_copy_of(
+    got: &[u8],
+    original: &[u8],
+    media: keepsake::media::MediaType,
+) {
+    let bytes = bytes::Bytes::copy_from_slice(got);
+    assert!(
+        got.len() > original.len(),
+        "the copy carries more than the original"
+    );
+    assert_eq!(
+        keepsake::media::probe(&bytes, media).await.unwrap(),
+        keepsake::media::probe(&bytes::Bytes::copy_from_slice(original), media)
+            .await
+            .unwrap(),
+        "the same media"
+    );
+    let file = tempfile::NamedTempFile::new().unwrap();
+    std::fs::write(file.path(), got).unwrap();
+    let report = keepsake::labels::file_check::check(file.path(), None)
+        .await
+        .unwrap();
+    assert!(
+        report.passes(),
+        "both labels inside and holding: {report:?}"
+    );
+    assert_eq!(report.content_type, media.mime());
+}

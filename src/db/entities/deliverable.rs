@@ -18,6 +18,8 @@ pub struct Model {
     /// Its SHA-256, hex.
     pub labeled_sha256: Option<String>,
     pub labeled_size: Option<i64>,
+    /// When retention removed the original upload (the labeled copy stays).
+    pub original_purged_at: Option<DateTimeUtc>,
     pub created_at: DateTimeUtc,
 }
 
