@@ -14,7 +14,7 @@ use crate::domain::delivery::AiLabel;
 use std::sync::Arc;
 
 use crate::labels::credentials::ManifestReport;
-use crate::labels::{AigcLabel, file_check};
+use crate::labels::{self, AigcLabel, file_check};
 use crate::media::MediaType;
 
 use crate::db::{self, orders::OrderRecord};
@@ -117,12 +117,8 @@ async fn read_back(
     expected: &AigcLabel,
     recorded_sha256: Option<&str>,
 ) -> AppResult<Option<String>> {
-    let work = state.settings.work_dir();
-    std::fs::create_dir_all(&work).map_err(AppError::internal)?;
-    let dir = tempfile::Builder::new()
-        .prefix("gate-")
-        .tempdir_in(&work)
-        .map_err(AppError::internal)?;
+    let dir =
+        labels::private_work_dir(&state.settings.work_dir(), "gate").map_err(AppError::internal)?;
     let path = dir.path().join("copy");
     let fetched = state.store.download_to(key, &path).await?;
     if recorded_sha256.is_some_and(|sha| sha != hex::encode(fetched.sha256)) {

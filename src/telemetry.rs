@@ -5,7 +5,7 @@
 //! bad signature would read as a server fault; the store logs refusals itself at the right
 //! level (`storage::embedded`), and `s3s::ops` is off unless `RUST_LOG` names it.
 
-const DEFAULT: &str = "info,aws_config=warn,aws_smithy_runtime=warn,s3s=warn";
+const DEFAULT: &str = "info,aws_config=warn,aws_smithy_runtime=warn,s3s=warn,c2pa=warn";
 
 pub fn init() {
     let _ = tracing_subscriber::fmt()

@@ -53,6 +53,18 @@ impl LabelError {
 
 type LabelResult<T> = Result<T, LabelError>;
 
+/// A private directory under `work_dir` (made if missing) for the files one labeling or check
+/// needs; it and everything in it is removed when dropped, however the work ended.
+pub fn private_work_dir(
+    work_dir: &std::path::Path,
+    purpose: &str,
+) -> std::io::Result<tempfile::TempDir> {
+    std::fs::create_dir_all(work_dir)?;
+    tempfile::Builder::new()
+        .prefix(&format!("{purpose}-"))
+        .tempdir_in(work_dir)
+}
+
 /// The recipe for `source` (of type `media`) carrying `label`.
 pub async fn plan(
     media: MediaType,
@@ -355,6 +367,28 @@ mod tests {
                 .unwrap();
             assert_eq!(report.state, "invalid", "{name}");
             assert!(!report.failures.is_empty(), "{name}");
+
+            // A video's media data is hashed by chunks: one byte inside it counts too.
+            if matches!(media, MediaType::Mp4 | MediaType::M4a) {
+                changed[at] ^= 0x01;
+                let (mut box_at, mut mdat) = (0usize, None);
+                while box_at + 8 <= changed.len() {
+                    let head = &changed[box_at..box_at + 8];
+                    let len = u32::from_be_bytes([head[0], head[1], head[2], head[3]]) as usize;
+                    if &head[4..8] == b"mdat" {
+                        mdat = Some((box_at, len));
+                        break;
+                    }
+                    box_at += len.max(8);
+                }
+                let (mdat, len) = mdat.expect("a top-level mdat box");
+                changed[mdat + 8 + (len - 8) / 2] ^= 0x01;
+                std::fs::write(&signed, &changed).unwrap();
+                let report = check_file(&signed, media.mime(), Some(&studio))
+                    .unwrap()
+                    .unwrap();
+                assert_eq!(report.state, "invalid", "{name}: {:?}", report.failures);
+            }
         }
     }
 }

@@ -77,15 +77,10 @@ impl LabeledCopy<'_> {
     }
 
     fn work(&self) -> Result<tempfile::TempDir, CopyError> {
-        let failed = |source| CopyError::WorkDir {
+        super::private_work_dir(self.work_dir, "label").map_err(|source| CopyError::WorkDir {
             dir: self.work_dir.display().to_string(),
             source,
-        };
-        std::fs::create_dir_all(self.work_dir).map_err(failed)?;
-        tempfile::Builder::new()
-            .prefix("label-")
-            .tempdir_in(self.work_dir)
-            .map_err(failed)
+        })
     }
 
     /// Step 1: the original with the GB label, on disk at `path`.

@@ -344,6 +344,55 @@ async fn anyone_can_ask_whether_the_studio_delivered_a_file_by_its_sha256() {
         assert_eq!(unknown.body["produced_here"], false);
         assert!(unknown.body["content_id"].is_null());
     }
+    // A platform sends the file itself: the same answer, and the labels inside read for it.
+    let send = |bytes: Vec<u8>| {
+        let app = &app;
+        async move {
+            let reply = app
+                .client
+                .post(app.url("/api/v1/labels/check"))
+                .header("content-type", "application/octet-stream")
+                .body(bytes)
+                .send()
+                .await
+                .unwrap();
+            let status = reply.status();
+            (status, reply.json::<serde_json::Value>().await.unwrap())
+        }
+    };
+    let (status, checked) = send(delivered.to_vec()).await;
+    assert_eq!(status, reqwest::StatusCode::OK, "{checked}");
+    assert_eq!(checked["produced_here"], true);
+    assert_eq!(checked["content_id"], inside.produce_id.as_str());
+    assert_eq!(checked["content_type"], "video/mp4");
+    assert_eq!(checked["gb45438"]["ai_generated"], true);
+    assert_eq!(checked["gb45438"]["produce_id"], inside.produce_id.as_str());
+    assert_eq!(checked["content_credentials"]["state"], "trusted");
+    assert_eq!(
+        checked["content_credentials"]["development_certificate"],
+        true
+    );
+    assert!(
+        !checked.to_string().contains("KS-"),
+        "nothing about the order: {checked}"
+    );
+    let (status, checked) = send(crate::helpers::TestApp::delivered_video()).await;
+    assert_eq!(status, reqwest::StatusCode::OK, "{checked}");
+    assert_eq!(checked["produced_here"], false);
+    assert!(checked["gb45438"].is_null() && checked["content_credentials"].is_null());
+    let (status, refused) = send(b"just words".to_vec()).await;
+    assert_eq!(status, reqwest::StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(refused["code"], "unrecognized_type");
+    let (status, refused) = send(vec![0u8; 64 * 1024 * 1024 + 1]).await;
+    assert_eq!(status, reqwest::StatusCode::PAYLOAD_TOO_LARGE, "{refused}");
+    let left: Vec<_> = std::fs::read_dir(app.state.settings.work_dir())
+        .unwrap()
+        .collect();
+    assert!(
+        left.is_empty(),
+        "nothing of the checked files is kept: {left:?}"
+    );
+
     let malformed = ask("not-a-hash".into()).await;
     assert_eq!(malformed.status, reqwest::StatusCode::BAD_REQUEST);
     assert_eq!(malformed.code(), "invalid_sha256");

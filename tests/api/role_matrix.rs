@@ -619,6 +619,12 @@ async fn every_route_answers_every_caller_as_the_matrix_says() {
             probe(format!("/api/v1/labels/{}", "0".repeat(64)), [200; 6]),
         ),
         (
+            // Public: anyone may send a file; the probe's body is no photo, recording or video.
+            Method::POST,
+            "/api/v1/labels/check",
+            probe("/api/v1/labels/check".into(), [422; 6]),
+        ),
+        (
             Method::GET,
             "/api/v1/reports/sla",
             probe(

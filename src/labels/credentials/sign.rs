@@ -50,10 +50,23 @@ pub fn sign_file(
     Ok(())
 }
 
-/// Nothing fetched from the network, no thumbnail made (the file is the likeness itself).
+/// Nothing fetched from the network, no thumbnail made (the file is the likeness itself), and
+/// the crate's intermediate copy of a file larger than [`IN_MEMORY_MIB`] kept in a temporary
+/// file (`TMPDIR`), not in memory — by default it would hold up to 512 MiB.
 fn context() -> Result<Context, CredentialError> {
     Ok(Context::new().with_settings(json!({
+        "core": {
+            "backing_store_memory_threshold_in_mb": IN_MEMORY_MIB,
+            "merkle_tree_chunk_size_in_kb": MDAT_CHUNK_KIB,
+        },
         "verify": { "remote_manifest_fetch": false, "ocsp_fetch": false },
         "builder": { "thumbnail": { "enabled": false } },
     }))?)
 }
+
+/// Files up to this size are signed in memory; larger ones through a temporary file.
+const IN_MEMORY_MIB: usize = 4;
+
+/// A video's media data (`mdat`) is hashed as a Merkle tree of chunks this size (C2PA's BMFF
+/// hash v3): the crate otherwise hashes it in 256 MiB reads, two at a time.
+const MDAT_CHUNK_KIB: usize = 1024;
