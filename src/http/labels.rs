@@ -14,6 +14,7 @@ use axum::body::Body;
 use axum::extract::State;
 use futures::TryStreamExt;
 use serde::Serialize;
+use sha2::{Digest, Sha256};
 use tokio::io::AsyncWriteExt;
 use tokio::sync::Semaphore;
 use utoipa::ToSchema;
@@ -43,8 +44,9 @@ static CHECKS_AT_ONCE: Semaphore = Semaphore::const_new(2);
 pub struct FileCheck {
     #[serde(flatten)]
     pub provenance: Provenance,
-    /// The file's type, found by its bytes.
-    pub content_type: String,
+    /// The file's type, found by its bytes; `null` when it is no photo, recording or video
+    /// Keepsake reads (it then carries no label this check can read).
+    pub content_type: Option<String>,
     /// The GB 45438 implicit label inside the file (without `PropagateID`, which names an
     /// order), when it carries one.
     pub gb45438: Option<GbFields>,
@@ -100,7 +102,6 @@ async fn check(
         (status = 200, description = "What the labels inside the file say", body = FileCheck),
         (status = 400, description = "invalid_body: the file did not arrive whole", body = Problem),
         (status = 413, description = "body_too_large: ask by SHA-256 instead", body = Problem),
-        (status = 422, description = "unrecognized_type: not a photo, recording or video", body = Problem),
         (status = 429, description = "too_many_requests: other files are being checked", body = Problem),
     )
 )]
@@ -113,27 +114,29 @@ async fn check_file(State(state): State<AppState>, body: Body) -> AppResult<Json
     let dir = labels::private_work_dir(&state.settings.work_dir(), "check")
         .map_err(AppError::internal)?;
     let path = dir.path().join("file");
-    receive(body, &path).await?;
-    let report = match file_check::check(&path, Some(Arc::clone(&state.credentials))).await {
-        Ok(report) => report,
-        Err(LabelError::Read(err)) => return Err(AppError::internal(err)),
-        Err(err) => {
-            return Err(AppError::unprocessable(
-                Code::UnrecognizedType,
-                err.to_string(),
-            ));
-        }
-    };
-    let provenance = provenance::by_sha256(&state.db, &report.sha256).await?;
-    Ok(Json(FileCheck::from_report(provenance, report)))
+    let sha256 = receive(body, &path).await?;
+    let provenance = provenance::by_sha256(&state.db, &sha256).await?;
+    match file_check::check(&path, Some(Arc::clone(&state.credentials))).await {
+        Ok(report) => Ok(Json(FileCheck::from_report(provenance, report))),
+        Err(LabelError::Read(err)) => Err(AppError::internal(err)),
+        // Not a photo, recording or video Keepsake reads, or its headers are broken: it
+        // carries no label this check can read, which is the answer.
+        Err(LabelError::Unsupported(_) | LabelError::Malformed(_)) => Ok(Json(FileCheck {
+            provenance,
+            content_type: None,
+            gb45438: None,
+            content_credentials: None,
+        })),
+    }
 }
 
-/// Write the request body to `path`, refusing it past [`CHECK_MAX_BYTES`].
-async fn receive(body: Body, path: &std::path::Path) -> AppResult<()> {
+/// Write the request body to `path`, refusing it past [`CHECK_MAX_BYTES`]; its SHA-256, hex.
+async fn receive(body: Body, path: &std::path::Path) -> AppResult<String> {
     let mut file = tokio::fs::File::create(path)
         .await
         .map_err(AppError::internal)?;
     let mut stream = body.into_data_stream();
+    let mut hasher = Sha256::new();
     let mut received = 0u64;
     while let Some(chunk) = stream
         .try_next()
@@ -144,16 +147,18 @@ async fn receive(body: Body, path: &std::path::Path) -> AppResult<()> {
         if received > CHECK_MAX_BYTES {
             return Err(AppError::PayloadTooLarge);
         }
+        hasher.update(&chunk);
         file.write_all(&chunk).await.map_err(AppError::internal)?;
     }
-    file.flush().await.map_err(AppError::internal)
+    file.flush().await.map_err(AppError::internal)?;
+    Ok(hex::encode(hasher.finalize()))
 }
 
 impl FileCheck {
     fn from_report(provenance: Provenance, report: FileReport) -> Self {
         Self {
             provenance,
-            content_type: report.content_type.to_owned(),
+            content_type: Some(report.content_type.to_owned()),
             gb45438: report.aigc.map(|aigc| GbFields {
                 ai_generated: aigc.label == GENERATED,
                 content_producer: aigc.content_producer,

@@ -380,9 +380,16 @@ async fn anyone_can_ask_whether_the_studio_delivered_a_file_by_its_sha256() {
     assert_eq!(status, reqwest::StatusCode::OK, "{checked}");
     assert_eq!(checked["produced_here"], false);
     assert!(checked["gb45438"].is_null() && checked["content_credentials"].is_null());
-    let (status, refused) = send(b"just words".to_vec()).await;
-    assert_eq!(status, reqwest::StatusCode::UNPROCESSABLE_ENTITY);
-    assert_eq!(refused["code"], "unrecognized_type");
+    // Any other file: an answer all the same — not produced here, no label to read.
+    let (status, words) = send(b"just words".to_vec()).await;
+    assert_eq!(status, reqwest::StatusCode::OK, "{words}");
+    assert_eq!(words["produced_here"], false);
+    assert!(words["content_type"].is_null() && words["gb45438"].is_null());
+    assert_eq!(
+        words["sha256"],
+        hex::encode(Sha256::digest(b"just words")),
+        "hashed as it arrived"
+    );
     let (status, refused) = send(vec![0u8; 64 * 1024 * 1024 + 1]).await;
     assert_eq!(status, reqwest::StatusCode::PAYLOAD_TOO_LARGE, "{refused}");
     let left: Vec<_> = std::fs::read_dir(app.state.settings.work_dir())
