@@ -100,12 +100,23 @@ async fn check(
         description = "The file itself (a photo, recording or video), at most 64 MiB"),
     responses(
         (status = 200, description = "What the labels inside the file say", body = FileCheck),
-        (status = 400, description = "invalid_body: the file did not arrive whole", body = Problem),
+        (status = 400, description = "invalid_body: no file sent, or it did not arrive whole", body = Problem),
         (status = 413, description = "body_too_large: ask by SHA-256 instead", body = Problem),
         (status = 429, description = "too_many_requests: other files are being checked", body = Problem),
     )
 )]
-async fn check_file(State(state): State<AppState>, body: Body) -> AppResult<Json<FileCheck>> {
+async fn check_file(
+    State(state): State<AppState>,
+    headers: axum::http::HeaderMap,
+    body: Body,
+) -> AppResult<Json<FileCheck>> {
+    // A request with no body at all (no Content-Type) sent no file; an empty file is a file.
+    if !headers.contains_key(axum::http::header::CONTENT_TYPE) {
+        return Err(AppError::bad_request(
+            Code::InvalidBody,
+            "send the file as the request body, with a Content-Type",
+        ));
+    }
     let _turn = CHECKS_AT_ONCE
         .try_acquire()
         .map_err(|_| AppError::TooManyRequests {

@@ -390,6 +390,17 @@ async fn anyone_can_ask_whether_the_studio_delivered_a_file_by_its_sha256() {
         hex::encode(Sha256::digest(b"just words")),
         "hashed as it arrived"
     );
+    let nothing = app
+        .client
+        .post(app.url("/api/v1/labels/check"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        nothing.status(),
+        reqwest::StatusCode::BAD_REQUEST,
+        "no file sent"
+    );
     let (status, refused) = send(vec![0u8; 64 * 1024 * 1024 + 1]).await;
     assert_eq!(status, reqwest::StatusCode::PAYLOAD_TOO_LARGE, "{refused}");
     let left: Vec<_> = std::fs::read_dir(app.state.settings.work_dir())

@@ -619,10 +619,10 @@ async fn every_route_answers_every_caller_as_the_matrix_says() {
             probe(format!("/api/v1/labels/{}", "0".repeat(64)), [200; 6]),
         ),
         (
-            // Public: anyone may send a file (the probe's is no photo, recording or video).
+            // Public: anyone may send a file; the probe sends none, which is the same 400 for all.
             Method::POST,
             "/api/v1/labels/check",
-            probe("/api/v1/labels/check".into(), [200; 6]),
+            probe("/api/v1/labels/check".into(), [400; 6]),
         ),
         (
             Method::GET,
