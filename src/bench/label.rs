@@ -3,6 +3,9 @@
 //! S3 of a `keepsake serve` child), and how far this process's resident memory rises while it
 //! labels above what it held before any object was read (peak RSS, reset before each labeling
 //! through `/proc/self/clear_refs`, so an earlier upload's peak does not count).
+//! Each format is measured in a process of its own (this command runs itself once per format
+//! with `--only`), so memory the allocator kept after one format's copies is not counted as
+//! the next one's growth.
 //! Targets (issue 16): labeling at least half the copy's speed, RSS growth at most 64 MiB.
 
 use std::time::Instant;
@@ -30,42 +33,76 @@ pub struct LabelBench {
     /// Rounds per measurement (the median is reported).
     #[arg(long, default_value_t = 3)]
     rounds: usize,
+    /// Measure one format in this process (without it, each runs in a child of its own).
+    #[arg(long, value_enum)]
+    only: Option<Format>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum Format {
+    Mp4,
+    Jpeg,
 }
 
 const MIB: u64 = 1024 * 1024;
 const WRITE_CHUNK: u64 = 8 * MIB;
 
 pub async fn run(args: LabelBench) -> BenchResult<()> {
+    let Some(format) = args.only else {
+        println!(
+            "labeled copy vs plain copy, same store, median of {} rounds",
+            args.rounds
+        );
+        for format in ["mp4", "jpeg"] {
+            let status = tokio::process::Command::new(std::env::current_exe()?)
+                .args(["bench", "label", "--only", format])
+                .args(["--video-mib", &args.video_mib.to_string()])
+                .args(["--photo-mib", &args.photo_mib.to_string()])
+                .args(["--rounds", &args.rounds.to_string()])
+                .status()
+                .await?;
+            if !status.success() {
+                return Err(format!("the {format} measurement failed: {status}").into());
+            }
+        }
+        return Ok(());
+    };
     let dir = tempfile_dir()?;
     let server = Server::start(&dir).await?;
-    let outcome = measure(&server, &args, &dir).await;
+    let outcome = measure(&server, &args, format, &dir).await;
     server.stop().await;
     let _ = std::fs::remove_dir_all(&dir);
     outcome
 }
 
-async fn measure(server: &Server, args: &LabelBench, dir: &std::path::Path) -> BenchResult<()> {
+async fn measure(
+    server: &Server,
+    args: &LabelBench,
+    format: Format,
+    dir: &std::path::Path,
+) -> BenchResult<()> {
     let credentials = Arc::new(StudioCredentials::throwaway_development()?);
     let work_dir = dir.join("work");
     let store = server.store()?;
     let label = AigcLabel::generated("Keepsake Studio", "ks-bench", "Keepsake", "KS-2026-000001");
-    let video = SyntheticVideo::new(args.video_mib * MIB);
-    put_video(&store, "bench/video.mp4", &video).await?;
-    let photo = big_jpeg(args.photo_mib * MIB);
-    let photo_len = photo.len() as u64;
-    store
-        .put_small("bench/photo.jpg", "image/jpeg", photo)
-        .await?;
-    // Once the inputs are stored and before any copy: what copying adds is measured from here.
+    let (name, key, media, size) = match format {
+        Format::Mp4 => {
+            let video = SyntheticVideo::new(args.video_mib * MIB);
+            put_video(&store, "bench/video.mp4", &video).await?;
+            ("MP4", "bench/video.mp4", MediaType::Mp4, video.len())
+        }
+        Format::Jpeg => {
+            let photo = big_jpeg(args.photo_mib * MIB);
+            let photo_len = photo.len() as u64;
+            store
+                .put_small("bench/photo.jpg", "image/jpeg", photo)
+                .await?;
+            ("JPEG", "bench/photo.jpg", MediaType::Jpeg, photo_len)
+        }
+    };
+    // Once the input is stored and before any copy: what copying adds is measured from here.
     let start_kib = status_kib("VmRSS:")?;
-    println!(
-        "labeled copy vs plain copy, same store, median of {} rounds",
-        args.rounds
-    );
-    for (name, key, media, size) in [
-        ("MP4", "bench/video.mp4", MediaType::Mp4, video.len()),
-        ("JPEG", "bench/photo.jpg", MediaType::Jpeg, photo_len),
-    ] {
+    {
         let mut plain = Vec::new();
         let mut labeled = Vec::new();
         let (mut plain_peak_kib, mut peak_kib) = (0u64, 0u64);

@@ -1,6 +1,8 @@
 //! JPEG: the XMP packet in an `APP1` segment (`http://ns.adobe.com/xap/1.0/\0` + packet),
 //! placed right after the start of image and a JFIF `APP0` (which must stay first). An XMP
-//! segment already among the leading markers is dropped in favour of the new one.
+//! segment already among the leading markers is dropped in favour of the new one, and so is a
+//! C2PA manifest (`APP11` JUMBF segments of type `c2pa`) someone else signed into the file: the
+//! studio's own manifest replaces it when the copy is signed.
 
 use super::{AigcLabel, LabelError, LabelResult, Splice, read_exact};
 use crate::media::RangeRead;
@@ -15,6 +17,7 @@ struct Segment {
     len: u64,
     marker: u8,
     xmp: bool,
+    c2pa: bool,
 }
 
 /// The segments from the start of image up to (not including) the first that is not
@@ -38,17 +41,31 @@ async fn leading(reader: &impl RangeRead) -> LabelResult<Vec<Segment>> {
             let sig = reader.read_range(at + 4, SIGNATURE.len() as u64).await?;
             sig[..] == *SIGNATURE
         };
+        let c2pa = marker == 0xEB && is_c2pa_manifest(reader, at, len).await?;
         out.push(Segment {
             offset: at,
             len,
             marker,
             xmp,
+            c2pa,
         });
         at += len;
     }
     Err(LabelError::malformed(
         "the JPEG has too many metadata segments",
     ))
+}
+
+/// Whether the `APP11` segment at `at` is part of a C2PA manifest store: a JPEG XT box
+/// (`JP`, instance, sequence) holding a `jumb` superbox whose description's type begins
+/// `c2pa`.
+async fn is_c2pa_manifest(reader: &impl RangeRead, at: u64, len: u64) -> LabelResult<bool> {
+    const HEAD: u64 = 28;
+    if len < 4 + HEAD {
+        return Ok(false);
+    }
+    let head = read_exact(reader, at + 4, HEAD, "JPEG APP11 segment").await?;
+    Ok(head[..2] == *b"JP" && head[12..16] == *b"jumb" && head[24..28] == *b"c2pa")
 }
 
 pub(super) async fn plan(reader: &impl RangeRead, label: &AigcLabel) -> LabelResult<Splice> {
@@ -74,7 +91,7 @@ pub(super) async fn plan(reader: &impl RangeRead, label: &AigcLabel) -> LabelRes
     splice.copy(0, insert_at).insert(app1);
     let mut at = insert_at;
     for segment in segments.iter().filter(|s| s.offset >= insert_at) {
-        if !segment.xmp {
+        if !segment.xmp && !segment.c2pa {
             splice.copy(segment.offset, segment.len);
         }
         at = segment.offset + segment.len;

@@ -357,6 +357,34 @@ mod tests {
                 .unwrap();
             assert_eq!(elsewhere.state, "valid", "{name}");
 
+            // A file someone else signed first, labeled and signed by the studio: their
+            // manifest is replaced, not left beside the studio's.
+            let relabeled = dir.path().join("relabeled");
+            let resigned = dir.path().join("resigned");
+            let theirs = dir.path().join("theirs");
+            sign_file(&stranger, &with, media.mime(), &unsigned, &theirs).unwrap();
+            let again = label("c-8");
+            let theirs_bytes = std::fs::read(&theirs).unwrap();
+            std::fs::write(&relabeled, labeled(media, &theirs_bytes, &again).await).unwrap();
+            sign_file(&studio, &again, media.mime(), &relabeled, &resigned).unwrap();
+            let report = check_file(&resigned, media.mime(), Some(&studio))
+                .unwrap()
+                .unwrap();
+            assert_eq!(
+                (report.state, &report.failures[..]),
+                ("trusted", &[][..]),
+                "{name}: re-signed"
+            );
+            assert_eq!(report.aigc.unwrap().produce_id, "c-8", "{name}");
+            // A manifest store is one JUMBF superbox whose description box's type is `c2pa`.
+            let stores = |bytes: &[u8]| bytes.windows(8).filter(|w| w == b"jumdc2pa").count();
+            assert_eq!(stores(&theirs_bytes), 1, "{name}: signed by them");
+            assert_eq!(
+                stores(&std::fs::read(&resigned).unwrap()),
+                1,
+                "{name}: one manifest store, the studio's"
+            );
+
             // One byte of the picture or sound changed after signing.
             let mut changed = bytes;
             let at = payload_offset(&original, &changed);
