@@ -5,7 +5,7 @@
 //! Events hold who, what, which object and a small JSON detail — never secrets, and (from the
 //! identity issue on) no personal data beyond ids.
 
-use sea_orm::{ActiveModelTrait, ActiveValue::Set, ConnectionTrait, DbErr};
+use sea_orm::{ActiveValue::Set, ConnectionTrait, DbErr, EntityTrait};
 use uuid::Uuid;
 
 use crate::db::entities::audit_event;
@@ -134,7 +134,9 @@ pub async fn record_outcome(
             "audit action {action:?} is not in domain::events::EventKind"
         )));
     }
-    audit_event::ActiveModel {
+    // Nothing is read back: an insert without RETURNING is one statement the database need
+    // not answer with the row.
+    let event = audit_event::ActiveModel {
         id: Set(Uuid::now_v7()),
         occurred_at: Set(crate::db::now()),
         actor: Set(actor.name.clone()),
@@ -145,9 +147,10 @@ pub async fn record_outcome(
         target_id: Set(target.id),
         request_id: Set(request_id.map(str::to_owned)),
         detail: Set(detail),
-    }
-    .insert(conn)
-    .await?;
+    };
+    audit_event::Entity::insert(event)
+        .exec_without_returning(conn)
+        .await?;
     Ok(())
 }
 

@@ -52,9 +52,11 @@ impl Heartbeat {
             ticks.tick().await;
             loop {
                 ticks.tick().await;
-                let renewed =
+                let renewed = {
+                    let _turn = db::writer_turn(&db).await;
                     db::idempotency::renew(&db, &owner, &key, lease, db::now(), settings.lease())
-                        .await;
+                        .await
+                };
                 match renewed {
                     Ok(true) => {}
                     // Answered, given back, or taken over: nothing left to keep alive.
@@ -73,7 +75,11 @@ impl Heartbeat {
 /// while the first still runs is `409 idempotency_request_in_progress`.
 pub async fn claim(state: &AppState, owner: &str, key: &str, hash: &str) -> AppResult<Claimed> {
     let lease_for = state.settings.idempotency.lease();
-    match db::idempotency::claim(&state.db, owner, key, hash, db::now(), lease_for).await? {
+    let claimed = {
+        let _turn = db::writer_turn(&state.db).await;
+        db::idempotency::claim(&state.db, owner, key, hash, db::now(), lease_for).await?
+    };
+    match claimed {
         Claim::Fresh(lease) => Ok(Claimed::Fresh(
             lease,
             Heartbeat::start(state, owner, key, lease),
@@ -153,7 +159,10 @@ where
         })
         .await;
     if created.is_err()
-        && let Err(err) = db::idempotency::release(&state.db, owner, key, lease).await
+        && let Err(err) = {
+            let _turn = db::writer_turn(&state.db).await;
+            db::idempotency::release(&state.db, owner, key, lease).await
+        }
     {
         tracing::error!(error = %err, "could not release an idempotency key");
     }

@@ -367,24 +367,22 @@ pub async fn resume(
     let now = db::now();
     let idle =
         chrono::Duration::seconds(i64::try_from(auth.session_idle_secs).unwrap_or(i64::MAX / 1000));
-    let Some(session) =
+    let Some(live) =
         db::sessions::find_live(db, &token::digest(session_token), now, now - idle).await?
     else {
         return Ok(None);
     };
-    let Some(user) = db::users::find(db, session.user_id).await? else {
-        return Ok(None);
-    };
-    if user.disabled {
+    if live.user.disabled {
         return Ok(None);
     }
-    if now - session.last_seen_at > chrono::Duration::seconds(60) {
-        db::sessions::touch(db, session.id, now).await?;
+    if now - live.last_seen_at > chrono::Duration::seconds(60) {
+        let _turn = db::writer_turn(db).await;
+        db::sessions::touch(db, live.session_id, now).await?;
     }
     Ok(Some(LiveSession {
-        user,
-        session_id: session.id,
-        csrf_hash: session.csrf_hash,
+        user: live.user,
+        session_id: live.session_id,
+        csrf_hash: live.csrf_hash,
     }))
 }
 

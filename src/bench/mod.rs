@@ -1,6 +1,7 @@
 //! `keepsake bench …`: measurements run on demand, never as timed tests (machines are noisy).
 //! Each bench prints its numbers; the issue notes quote them.
 
+mod api;
 mod board;
 mod label;
 mod ledger;
@@ -13,6 +14,9 @@ use crate::config::Settings;
 
 #[derive(Debug, Subcommand)]
 pub enum BenchCommand {
+    /// Orders created per second through the JSON API vs the same writes issued directly on
+    /// the same database, and the list's rate.
+    Api(api::ApiBench),
     /// Upload throughput through the whole flow vs a raw PUT, the server's peak RSS under
     /// concurrent uploads, and the bytes read from the store to probe a large video.
     Upload(upload::UploadBench),
@@ -29,6 +33,7 @@ pub async fn run(
     _settings: Settings,
 ) -> Result<(), Box<dyn std::error::Error>> {
     match which {
+        BenchCommand::Api(args) => api::run(args).await,
         BenchCommand::Upload(args) => upload::run(args).await,
         BenchCommand::Ledger(args) => ledger::run(args).await,
         BenchCommand::Board(args) => board::run(args).await,

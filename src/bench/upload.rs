@@ -289,7 +289,9 @@ pub(super) fn tempfile_dir() -> BenchResult<std::path::PathBuf> {
 /// A `keepsake serve` child process on free loopback ports.
 pub(super) struct Server {
     child: tokio::process::Child,
-    base: String,
+    pub(super) base: String,
+    /// The database it runs on when not its embedded SQLite.
+    pub(super) database_url: Option<String>,
     data_dir: std::path::PathBuf,
     s3_endpoint: String,
 }
@@ -302,13 +304,22 @@ fn free_port() -> BenchResult<u16> {
 
 impl Server {
     pub(super) async fn start(dir: &Path) -> BenchResult<Self> {
+        Self::start_with(dir, None).await
+    }
+
+    /// [`Self::start`] on the database `database_url` names (its embedded SQLite without).
+    pub(super) async fn start_with(dir: &Path, database_url: Option<&str>) -> BenchResult<Self> {
         let (api, s3) = (free_port()?, free_port()?);
         let config = dir.join("keepsake.toml");
         std::fs::write(
             &config,
             format!("[s3]\nembedded_listen = \"127.0.0.1:{s3}\"\n"),
         )?;
-        let child = tokio::process::Command::new(std::env::current_exe()?)
+        let mut command = tokio::process::Command::new(std::env::current_exe()?);
+        if let Some(url) = database_url {
+            command.env("DATABASE_URL", url);
+        }
+        let child = command
             .args([
                 "--config",
                 &config.display().to_string(),
@@ -341,6 +352,7 @@ impl Server {
                 return Ok(Self {
                     child,
                     base,
+                    database_url: database_url.map(str::to_owned),
                     data_dir: dir.to_path_buf(),
                     s3_endpoint: format!("http://127.0.0.1:{s3}"),
                 });
@@ -386,7 +398,7 @@ impl Server {
 }
 
 /// Register a customer for the benchmark and log in; returns the session token.
-async fn bench_customer(client: &reqwest::Client, base: &str) -> BenchResult<String> {
+pub(super) async fn bench_customer(client: &reqwest::Client, base: &str) -> BenchResult<String> {
     let credentials =
         json!({ "email": "bench@keepsake.invalid", "password": "benchmark passphrase 2026" });
     json_ok(

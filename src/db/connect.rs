@@ -62,7 +62,8 @@ async fn open(url: &str) -> Result<DatabaseConnection, DbErr> {
     options
         .sqlx_logging(false)
         .connect_timeout(Duration::from_secs(10))
-        .acquire_timeout(Duration::from_secs(30));
+        .acquire_timeout(Duration::from_secs(30))
+        .test_before_acquire_if_idle_for(PING_IF_IDLE_FOR);
     if url.starts_with("sqlite:") {
         options
             .max_connections(8)
@@ -79,6 +80,13 @@ async fn open(url: &str) -> Result<DatabaseConnection, DbErr> {
     }
     Database::connect(options).await
 }
+
+/// A pooled connection idle at least this long is pinged before it is handed out. The pool's
+/// default pings on every checkout — a round trip per statement outside a transaction, on top
+/// of the one it makes when the connection is returned. A busy connection that died (the
+/// database restarted) fails its next statement instead, which answers 503 like any outage
+/// and is discarded by the pool when it comes back.
+const PING_IF_IDLE_FOR: Duration = Duration::from_secs(10);
 
 /// Apply every pending migration, once, however many processes call this at the same time.
 pub async fn migrate(db: &DatabaseConnection) -> Result<(), DbErr> {

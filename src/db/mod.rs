@@ -33,7 +33,7 @@ pub mod users;
 pub mod write_transaction;
 
 pub use connect::{connect, migrate};
-pub use write_transaction::WriteTransaction;
+pub use write_transaction::{WriteTransaction, writer_turn};
 
 /// Timestamps are stored with microsecond precision (PostgreSQL's), so a value read back equals
 /// the value written on both backends.

@@ -4,11 +4,12 @@ use chrono::{DateTime, Utc};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait,
-    QueryFilter,
+    QueryFilter, Statement,
 };
 use uuid::Uuid;
 
 use super::entities::session;
+use super::users::UserRecord;
 
 pub use session::Model as SessionRow;
 
@@ -35,21 +36,58 @@ pub async fn create(conn: &impl ConnectionTrait, new: NewSession<'_>) -> Result<
     .await
 }
 
-/// The live session with this token hash: not revoked, not past its absolute expiry, and
-/// used since `idle_cutoff`.
+/// A live session and the account behind it.
+pub struct LiveRow {
+    pub session_id: Uuid,
+    pub csrf_hash: String,
+    pub last_seen_at: DateTime<Utc>,
+    pub user: UserRecord,
+}
+
+/// The live session with this token hash — not revoked, not past its absolute expiry, and used
+/// since `idle_cutoff` — with its account and the account's roles, in one query: every
+/// authenticated request starts here, so it is one round trip, not three.
 pub async fn find_live(
     conn: &impl ConnectionTrait,
     token_hash: &str,
     now: DateTime<Utc>,
     idle_cutoff: DateTime<Utc>,
-) -> Result<Option<SessionRow>, DbErr> {
-    session::Entity::find()
-        .filter(session::Column::TokenHash.eq(token_hash))
-        .filter(session::Column::RevokedAt.is_null())
-        .filter(session::Column::ExpiresAt.gt(now))
-        .filter(session::Column::LastSeenAt.gt(idle_cutoff))
-        .one(conn)
-        .await
+) -> Result<Option<LiveRow>, DbErr> {
+    let rows = conn
+        .query_all_raw(Statement::from_sql_and_values(
+            conn.get_database_backend(),
+            "SELECT s.id AS session_id, s.csrf_hash, s.last_seen_at, \
+                    u.id AS user_id, u.email, u.password_hash, u.disabled_at, u.created_at, \
+                    r.role \
+             FROM sessions s \
+             JOIN users u ON u.id = s.user_id \
+             LEFT JOIN user_roles r ON r.user_id = u.id \
+             WHERE s.token_hash = $1 AND s.revoked_at IS NULL \
+               AND s.expires_at > $2 AND s.last_seen_at > $3",
+            [token_hash.into(), now.into(), idle_cutoff.into()],
+        ))
+        .await?;
+    let Some(first) = rows.first() else {
+        return Ok(None);
+    };
+    let roles = rows
+        .iter()
+        .filter_map(|row| row.try_get::<Option<String>>("", "role").transpose())
+        .collect::<Result<Vec<_>, _>>()?;
+    let user = super::users::record(
+        first.try_get("", "user_id")?,
+        first.try_get("", "email")?,
+        first.try_get("", "password_hash")?,
+        first.try_get::<Option<DateTime<Utc>>>("", "disabled_at")?,
+        first.try_get("", "created_at")?,
+        &roles,
+    )?;
+    Ok(Some(LiveRow {
+        session_id: first.try_get("", "session_id")?,
+        csrf_hash: first.try_get("", "csrf_hash")?,
+        last_seen_at: first.try_get("", "last_seen_at")?,
+        user,
+    }))
 }
 
 pub async fn touch(conn: &impl ConnectionTrait, id: Uuid, now: DateTime<Utc>) -> Result<(), DbErr> {

@@ -81,24 +81,44 @@ pub async fn find_by_email(
 }
 
 async fn with_roles(conn: &impl ConnectionTrait, row: user::Model) -> Result<UserRecord, DbErr> {
-    let roles = user_role::Entity::find()
+    let roles: Vec<String> = user_role::Entity::find()
         .filter(user_role::Column::UserId.eq(row.id))
         .all(conn)
         .await?
         .into_iter()
-        .map(|r| {
-            Role::parse(&r.role).ok_or_else(|| DbErr::Custom(format!("unknown role {:?}", r.role)))
-        })
+        .map(|r| r.role)
+        .collect();
+    record(
+        row.id,
+        row.email,
+        row.password_hash,
+        row.disabled_at,
+        row.created_at,
+        &roles,
+    )
+}
+
+/// An account from its row's fields and its roles' names (in [`Role::ALL`]'s order).
+pub(super) fn record(
+    id: Uuid,
+    email: String,
+    password_hash: String,
+    disabled_at: Option<DateTime<Utc>>,
+    created_at: DateTime<Utc>,
+    role_names: &[String],
+) -> Result<UserRecord, DbErr> {
+    let mut roles = role_names
+        .iter()
+        .map(|r| Role::parse(r).ok_or_else(|| DbErr::Custom(format!("unknown role {r:?}"))))
         .collect::<Result<Vec<_>, _>>()?;
-    let mut roles = roles;
     roles.sort_by_key(|r| Role::ALL.iter().position(|x| x == r));
     Ok(UserRecord {
-        id: row.id,
-        email: row.email,
-        password_hash: row.password_hash,
+        id,
+        email,
+        password_hash,
         roles,
-        disabled: row.disabled_at.is_some(),
-        created_at: row.created_at,
+        disabled: disabled_at.is_some(),
+        created_at,
     })
 }
 

@@ -1,4 +1,4 @@
-//! `keepsake bench upload`, `ledger` and `label` still run end to end (small sizes; the numbers
+//! `keepsake bench upload`, `ledger`, `label` and `api` still run end to end (small sizes; the numbers
 //! are not judged here — they belong in the issue notes, measured on a release build).
 
 #[test]
@@ -130,6 +130,34 @@ fn the_label_benchmark_copies_and_labels_through_the_store() {
         "MP4 20 MiB: plain copy",
         "JPEG 2 MiB: plain copy",
         "KiB labeling",
+    ] {
+        assert!(stdout.contains(line), "missing {line:?} in:\n{stdout}");
+    }
+}
+
+#[test]
+fn the_api_benchmark_creates_lists_and_measures_the_direct_floor() {
+    let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_keepsake"));
+    command.args(["bench", "api", "--clients", "2", "--seconds", "1"]);
+    // On the PostgreSQL run, on PostgreSQL (in a scratch database of its own).
+    if let Ok(url) = std::env::var("TEST_DATABASE_URL") {
+        command.args(["--database-url", &url]);
+    }
+    let out = command
+        .env("RUST_LOG", "warn")
+        .output()
+        .expect("run the benchmark");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "stdout:\n{stdout}\nstderr:\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    for line in [
+        "API creates",
+        "direct writes",
+        "ratio API / direct",
+        "API list of 100",
     ] {
         assert!(stdout.contains(line), "missing {line:?} in:\n{stdout}");
     }
