@@ -1,5 +1,12 @@
-//! Logging: structured `tracing` output, filtered by `RUST_LOG` (default `info`). Request spans
-//! carry the request id; handlers never log secrets or personal data (ids only).
+//! Logging: structured `tracing` output on standard error, filtered by `RUST_LOG` (default
+//! `info`). `KEEPSAKE_LOG_FORMAT=json` writes one JSON object per line (what a log collector in
+//! a container wants); the default plain lines are coloured only on a terminal (and never with
+//! `NO_COLOR`), so a log file holds no escape codes.
+//!
+//! Every request is one `request` span — method, route template (`/api/v1/orders/{id}`, never
+//! the path itself, which can hold an invitation's or a download's token) and request id — and
+//! one line when it is answered, with its status and latency. Handlers never log secrets or
+//! personal data (ids only).
 //!
 //! s3s logs every request its embedded store refuses at ERROR (target `s3s::ops`), so a client's
 //! bad signature would read as a server fault; the store logs refusals itself at the right
@@ -8,12 +15,50 @@
 const DEFAULT: &str = "info,aws_config=warn,aws_smithy_runtime=warn,s3s=warn,c2pa=warn";
 
 pub fn init() {
-    let _ = tracing_subscriber::fmt()
+    let format = LogFormat::from_env(std::env::var("KEEPSAKE_LOG_FORMAT").ok().as_deref());
+    let builder = tracing_subscriber::fmt()
         .with_env_filter(filter(std::env::var("RUST_LOG").ok().as_deref()))
         .with_target(false)
         // Standard output is for what a command prints (`label verify`'s JSON report).
-        .with_writer(std::io::stderr)
-        .try_init();
+        .with_writer(std::io::stderr);
+    let _ = match format {
+        Ok(LogFormat::Json) => builder
+            .json()
+            .flatten_event(true)
+            .with_current_span(true)
+            .with_span_list(false)
+            .try_init(),
+        Ok(LogFormat::Plain) | Err(_) => builder.with_ansi(colour()).try_init(),
+    };
+    if let Err(unknown) = format {
+        tracing::warn!(value = %unknown, "KEEPSAKE_LOG_FORMAT is json or plain; using plain");
+    }
+}
+
+/// How log lines are written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LogFormat {
+    /// Human-readable lines (the default).
+    Plain,
+    /// One JSON object per line.
+    Json,
+}
+
+impl LogFormat {
+    /// `KEEPSAKE_LOG_FORMAT`'s value (unset or empty: plain); the value itself when unknown.
+    pub fn from_env(value: Option<&str>) -> Result<Self, String> {
+        match value.map(str::trim).unwrap_or_default() {
+            "" | "plain" | "text" => Ok(Self::Plain),
+            "json" => Ok(Self::Json),
+            other => Err(other.to_owned()),
+        }
+    }
+}
+
+/// Colour only for a person at a terminal who did not ask for none (<https://no-color.org>).
+fn colour() -> bool {
+    use std::io::IsTerminal;
+    std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
 }
 
 /// The filter for `RUST_LOG`'s value (`None`: the default), with `s3s::ops` off unless named.
@@ -32,6 +77,17 @@ pub fn filter(rust_log: Option<&str>) -> tracing_subscriber::EnvFilter {
 
 #[cfg(test)]
 mod tests {
+    use super::LogFormat;
+
+    #[test]
+    fn the_log_format_is_plain_unless_json_is_asked_for() {
+        assert_eq!(LogFormat::from_env(None), Ok(LogFormat::Plain));
+        assert_eq!(LogFormat::from_env(Some("")), Ok(LogFormat::Plain));
+        assert_eq!(LogFormat::from_env(Some("json")), Ok(LogFormat::Json));
+        assert_eq!(LogFormat::from_env(Some(" plain ")), Ok(LogFormat::Plain));
+        assert_eq!(LogFormat::from_env(Some("xml")), Err("xml".to_owned()));
+    }
+
     #[test]
     fn the_stores_per_request_error_line_is_off_unless_named() {
         for rust_log in [None, Some("info"), Some("debug,s3s=debug")] {

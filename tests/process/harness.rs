@@ -287,8 +287,12 @@ async fn collect(
     }
 }
 
-/// `… keepsake is listening addr=127.0.0.1:41234` → the address.
+/// `… keepsake is listening addr=127.0.0.1:41234` (or the same as a JSON line's `addr`) →
+/// the address.
 fn listening_address(line: &str) -> Option<SocketAddr> {
+    if let Ok(json) = serde_json::from_str::<Value>(line) {
+        return json["addr"].as_str().and_then(|a| a.parse().ok());
+    }
     line.split_whitespace()
         .find_map(|word| word.strip_prefix("addr="))
         .and_then(|a| a.parse().ok())

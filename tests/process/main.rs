@@ -24,6 +24,7 @@ mod smtp_listener;
 mod kill_during_relay;
 mod kill_during_transitions;
 mod kill_during_upload;
+mod logs;
 mod postgres_restart;
 mod store_outage;
 mod two_replicas;
