@@ -9,7 +9,7 @@ use super::order::DeliveryMode;
 use super::sample::SampleKind;
 
 /// What one delivery mode needs at the least (the studio's `[sufficiency]` settings).
-#[derive(Debug, Clone, Copy, serde::Deserialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, serde::Deserialize, serde::Serialize, PartialEq, Eq)]
 #[serde(deny_unknown_fields)]
 pub struct ModeThresholds {
     pub min_photos: u32,

@@ -3,7 +3,9 @@
 //!
 //! With nothing configured the service runs on the embedded default: SQLite under the data
 //! directory and an S3-compatible store started in-process. `DATABASE_URL` and `S3_ENDPOINT`
-//! switch to external services; the code path is the same either way. Secrets are wrapped in
+//! switch to external services; the code path is the same either way. Every setting in the
+//! file can also be given as `KEEPSAKE_<SECTION>__<KEY>` ([`env_overlay`]), besides the short
+//! names below (`DATABASE_URL`, `S3_*`, `SMTP_*`, …), which win. Secrets are wrapped in
 //! [`Secret`] so `Debug` output (and therefore logs) never shows them.
 
 use crate::domain::sufficiency::ModeThresholds;
@@ -11,7 +13,9 @@ use std::fmt;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
+
+mod env_overlay;
 
 /// A value that must never reach a log line.
 #[derive(Clone, Deserialize, PartialEq, Eq)]
@@ -27,13 +31,20 @@ impl Secret {
     }
 }
 
+/// Serialized only to list the settings' names and types ([`env_overlay`]): never its value.
+impl Serialize for Secret {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str("[redacted]")
+    }
+}
+
 impl fmt::Debug for Secret {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("[redacted]")
     }
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct Settings {
     /// Address the HTTP API listens on.
@@ -82,7 +93,7 @@ impl Default for Settings {
 }
 
 /// Object storage. With no `endpoint` an embedded store is started on `embedded_listen`.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct S3Settings {
     pub endpoint: Option<String>,
@@ -110,7 +121,7 @@ impl Default for S3Settings {
     }
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct UploadSettings {
     /// Files up to this size get one presigned PUT; larger ones a multipart upload.
@@ -168,7 +179,7 @@ impl Default for UploadSettings {
 }
 
 /// Login sessions.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct AuthSettings {
     /// A session unused this long ends (seconds).
@@ -212,7 +223,7 @@ impl Default for AuthSettings {
 }
 
 /// Consent invitations and what a withdrawal schedules.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct ConsentSettings {
     /// An invitation link can be used for this long (hours).
@@ -232,7 +243,7 @@ impl Default for ConsentSettings {
 }
 
 /// Delivery targets per mode (PRODUCT.md, "Order lifecycle": queuing sets the due time).
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct SlaSettings {
     pub machine_driven: ModeSla,
@@ -243,7 +254,7 @@ pub struct SlaSettings {
     pub lease_secs: u64,
 }
 
-#[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Deserialize, Serialize, PartialEq, Eq)]
 #[serde(deny_unknown_fields)]
 pub struct ModeSla {
     /// The studio's target (days after approval).
@@ -277,7 +288,7 @@ impl SlaSettings {
 }
 
 /// Who the studio is, as named on consent receipts (the data controller).
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct StudioSettings {
     pub name: String,
@@ -328,7 +339,7 @@ impl Default for StudioSettings {
 }
 
 /// Delivery and retention (PRODUCT.md, "Delivery, retention, erasure").
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct DeliverySettings {
     /// The visible AI-generated-content label recorded for a deliverable unless staff give
@@ -371,7 +382,7 @@ impl Default for DeliverySettings {
 /// and its PKCS#8 private key, as a file or, for containers, the PEM itself in
 /// `KEEPSAKE_C2PA_PRIVATE_KEY`. With neither a development certificate is made in the data
 /// directory, and everything it signs says so when checked.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct ContentCredentialSettings {
     pub certificate_chain_file: Option<PathBuf>,
@@ -412,7 +423,7 @@ impl ContentCredentialSettings {
 
 /// The SMTP server the outbox relay hands mail to. Without `host` SMTP is not configured: the
 /// relay does not run and messages stay queued (visible to admins at `GET /api/v1/outbox`).
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct SmtpSettings {
     pub host: Option<String>,
@@ -429,7 +440,7 @@ pub struct SmtpSettings {
 }
 
 /// How the SMTP connection is protected.
-#[derive(Debug, Clone, Copy, Default, Deserialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Default, Deserialize, Serialize, PartialEq, Eq)]
 #[serde(rename_all = "lowercase")]
 pub enum SmtpTls {
     /// Plain text (a relay on the same host or private network only).
@@ -469,7 +480,7 @@ impl SmtpSettings {
 }
 
 /// Who gets which mail, and how the outbox relay retries.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct NotificationSettings {
     /// Where staff alerts (SLA at risk / overdue) go; required when SMTP is configured.
@@ -506,7 +517,7 @@ impl Default for NotificationSettings {
 
 /// How long a request's claim on an `Idempotency-Key` holds without renewal, and how often the
 /// request renews it while it works. A retry after a crash waits at most one lease.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct IdempotencySettings {
     /// A claim not renewed for this long may be taken over by a retry (seconds).
@@ -538,7 +549,7 @@ impl IdempotencySettings {
 }
 
 /// Sample sufficiency thresholds per delivery mode (PRODUCT.md, "Samples").
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct SufficiencySettings {
     pub machine_driven: ModeThresholds,
@@ -578,6 +589,8 @@ pub enum ConfigError {
     },
     #[error("invalid value for {name}: {reason}")]
     Env { name: &'static str, reason: String },
+    #[error("invalid settings from {names}: {reason}")]
+    EnvOverlay { names: String, reason: String },
     #[error("invalid setting: {0}")]
     Invalid(String),
 }
@@ -605,16 +618,38 @@ impl Settings {
 
     /// Defaults, overridden by the file (explicit path, or `./keepsake.toml` if present), then env.
     pub fn load(file: Option<&Path>, env: &impl EnvSource) -> Result<Self, ConfigError> {
-        let mut settings = match file {
-            Some(path) => Self::from_file(path)?,
-            None if Path::new("keepsake.toml").exists() => {
-                Self::from_file(Path::new("keepsake.toml"))?
+        let file = match file {
+            Some(path) => Some(path),
+            None if Path::new("keepsake.toml").exists() => Some(Path::new("keepsake.toml")),
+            None => None,
+        };
+        let overlay = env_overlay::Overlay::from_env(env)?;
+        let mut settings = match (file, overlay.is_empty()) {
+            (Some(path), true) => Self::from_file(path)?,
+            (None, true) => Self::default(),
+            (file, false) => {
+                let base = match file {
+                    Some(path) => Self::file_value(path)?,
+                    None => toml::Table::new(),
+                };
+                overlay.apply(base)?
             }
-            None => Self::default(),
         };
         settings.apply_env(env)?;
         settings.validate()?;
         Ok(settings)
+    }
+
+    /// The file as a table of values, before it is read as settings.
+    fn file_value(path: &Path) -> Result<toml::Table, ConfigError> {
+        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+            path: path.to_owned(),
+            source,
+        })?;
+        text.parse().map_err(|source| ConfigError::Parse {
+            path: path.to_owned(),
+            source: Box::new(source),
+        })
     }
 
     fn from_file(path: &Path) -> Result<Self, ConfigError> {
@@ -942,7 +977,7 @@ mod tests {
 
     #[test]
     fn the_documented_file_parses_and_validates() {
-        let doc = include_str!("../docs/configuration.md");
+        let doc = include_str!("../../docs/configuration.md");
         let block = doc
             .split("```toml\n")
             .nth(1)
@@ -1056,5 +1091,99 @@ mod tests {
             Settings::load(Some(&path), &MapEnv(HashMap::new())),
             Err(ConfigError::Parse { .. })
         ));
+    }
+
+    struct OwnedEnv(HashMap<String, String>);
+    impl EnvSource for OwnedEnv {
+        fn var(&self, name: &str) -> Option<String> {
+            self.0.get(name).cloned()
+        }
+    }
+
+    #[test]
+    fn any_setting_can_come_from_its_keepsake_variable_over_the_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("keepsake.toml");
+        std::fs::write(
+            &file,
+            "[notifications]\nlease_secs = 90\n[studio]\nname = \"From the file\"\n",
+        )
+        .unwrap();
+        let env = MapEnv(HashMap::from([
+            ("KEEPSAKE_NOTIFICATIONS__POLL_INTERVAL_SECS", "7"),
+            ("KEEPSAKE_SLA__MACHINE_DRIVEN__TARGET_DAYS", "4"),
+            ("KEEPSAKE_STUDIO__NAME", "Lin Studio"),
+            ("KEEPSAKE_SMTP__PORT", "2525"),
+            ("KEEPSAKE_AUTH__SECURE_COOKIES", "false"),
+            ("KEEPSAKE_MAX_JSON_BODY_BYTES", "131072"),
+        ]));
+        let s = Settings::load(Some(&file), &env).unwrap();
+        assert_eq!(s.notifications.poll_interval_secs, 7);
+        assert_eq!(s.notifications.lease_secs, 90, "the file's own value stays");
+        assert_eq!(s.sla.machine_driven.target_days, 4);
+        assert_eq!(
+            s.studio.name, "Lin Studio",
+            "the variable wins over the file"
+        );
+        assert_eq!(s.smtp.port, Some(2525));
+        assert!(!s.auth.secure_cookies);
+        assert_eq!(s.max_json_body_bytes, 131_072);
+
+        // The short names still work, and win.
+        let env = MapEnv(HashMap::from([
+            ("KEEPSAKE_SMTP__PORT", "2525"),
+            ("SMTP_PORT", "587"),
+        ]));
+        assert_eq!(
+            Settings::load(Some(&file), &env).unwrap().smtp.port,
+            Some(587)
+        );
+    }
+
+    #[test]
+    fn a_variable_of_the_wrong_type_is_refused_by_name() {
+        for (name, value) in [
+            ("KEEPSAKE_NOTIFICATIONS__POLL_INTERVAL_SECS", "soon"),
+            ("KEEPSAKE_AUTH__SECURE_COOKIES", "maybe"),
+            ("KEEPSAKE_SLA__HUMAN_DRIVEN__TARGET_DAYS", "-3"),
+        ] {
+            let env = MapEnv(HashMap::from([(name, value)]));
+            let err = Settings::load(Some(Path::new("/dev/null")), &env).unwrap_err();
+            assert!(err.to_string().contains(name), "{name}: {err}");
+        }
+    }
+
+    #[test]
+    fn every_setting_has_a_variable_that_takes_its_own_default() {
+        let defaults = serde_json::to_value(Settings::default()).unwrap();
+        let mut vars = HashMap::new();
+        fn walk(value: &serde_json::Value, path: Vec<String>, vars: &mut HashMap<String, String>) {
+            match value {
+                serde_json::Value::Object(map) => {
+                    for (key, inner) in map {
+                        let mut deeper = path.clone();
+                        deeper.push(key.clone());
+                        walk(inner, deeper, vars);
+                    }
+                }
+                serde_json::Value::Null => {}
+                serde_json::Value::String(text) if text == "[redacted]" => {}
+                serde_json::Value::String(text) => {
+                    vars.insert(env_overlay::variable(&path), text.clone());
+                }
+                other => {
+                    vars.insert(env_overlay::variable(&path), other.to_string());
+                }
+            }
+        }
+        walk(&defaults, Vec::new(), &mut vars);
+        assert!(vars.len() > 60, "{} settings", vars.len());
+        assert!(vars.contains_key("KEEPSAKE_NOTIFICATIONS__LEASE_SECS"));
+        let loaded = Settings::load(Some(Path::new("/dev/null")), &OwnedEnv(vars)).unwrap();
+        assert_eq!(
+            serde_json::to_value(loaded).unwrap(),
+            defaults,
+            "every default read back from its variable"
+        );
     }
 }
