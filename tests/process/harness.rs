@@ -376,6 +376,29 @@ impl Server {
         self.log
     }
 
+    /// SIGTERM, as Kubernetes (or systemd) stops a process: it should drain and exit.
+    pub fn terminate(&self) {
+        let pid = self.child.id().expect("the process is running");
+        let sent = std::process::Command::new("kill")
+            .args(["-TERM", &pid.to_string()])
+            .status()
+            .expect("run kill");
+        assert!(sent.success(), "SIGTERM sent");
+    }
+
+    /// Wait up to `limit` for the process to exit by itself: its exit status (`None` if it
+    /// did not, and was then SIGKILLed) and its log.
+    pub async fn wait_exit(mut self, limit: Duration) -> (Option<std::process::ExitStatus>, Log) {
+        let status = tokio::time::timeout(limit, self.child.wait())
+            .await
+            .ok()
+            .and_then(Result::ok);
+        if status.is_none() {
+            let _ = self.child.start_kill();
+        }
+        (status, self.log)
+    }
+
     /// Still running (no exit, no panic that ended it)?
     pub fn alive(&mut self) -> bool {
         matches!(self.child.try_wait(), Ok(None))

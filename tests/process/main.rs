@@ -21,6 +21,7 @@ mod proxy;
 #[path = "../api/smtp_listener.rs"]
 mod smtp_listener;
 
+mod drain;
 mod kill_during_relay;
 mod kill_during_transitions;
 mod kill_during_upload;
