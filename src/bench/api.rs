@@ -24,7 +24,7 @@ use sea_orm::{
 use serde_json::{Value, json};
 use uuid::Uuid;
 
-use super::upload::{BenchResult, Server, bench_customer, tempfile_dir};
+use super::upload::{BenchResult, Server, bench_customer, rss_kib_of, tempfile_dir};
 
 #[derive(Debug, clap::Args)]
 pub struct ApiBench {
@@ -67,6 +67,9 @@ async fn measure(server: &Server, args: &ApiBench, dir: &std::path::Path) -> Ben
     let token = bench_customer(&client, &server.base).await?;
     let duration = Duration::from_secs(args.seconds);
     let clients = args.clients.max(1);
+    let idle_kib = server.rss_kib()?;
+    let peak_kib = Arc::new(std::sync::atomic::AtomicU64::new(idle_kib));
+    let sampler = tokio::spawn(sample_rss(server.pid()?, Arc::clone(&peak_kib)));
 
     let api = {
         let (client, base, token) = (client.clone(), server.base.clone(), token.clone());
@@ -99,6 +102,9 @@ async fn measure(server: &Server, args: &ApiBench, dir: &std::path::Path) -> Ben
         .await?
     };
 
+    sampler.abort();
+    let peak_kib = peak_kib.load(std::sync::atomic::Ordering::Relaxed);
+
     let backend = if args.database_url.is_some() {
         "PostgreSQL"
     } else {
@@ -112,7 +118,22 @@ async fn measure(server: &Server, args: &ApiBench, dir: &std::path::Path) -> Ben
         api.rate() / floor.rate()
     );
     println!("API list of 100 {clients:>2} clients: {list}");
+    println!(
+        "server RSS: idle {:.1} MiB, peak {:.1} MiB during the workloads",
+        idle_kib as f64 / 1024.0,
+        peak_kib as f64 / 1024.0
+    );
     Ok(())
+}
+
+/// Keep the highest resident set of process `pid` seen, every 20 ms, until aborted.
+async fn sample_rss(pid: u32, peak_kib: Arc<std::sync::atomic::AtomicU64>) {
+    loop {
+        if let Some(kib) = rss_kib_of(pid) {
+            peak_kib.fetch_max(kib, std::sync::atomic::Ordering::Relaxed);
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
 }
 
 /// What one workload did.

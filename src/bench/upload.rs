@@ -380,21 +380,29 @@ impl Server {
         }))
     }
 
+    /// The server process's id.
+    pub(super) fn pid(&self) -> BenchResult<u32> {
+        Ok(self.child.id().ok_or("the server exited")?)
+    }
+
     /// Current resident set of the server process, in KiB (Linux /proc).
-    fn rss_kib(&self) -> BenchResult<u64> {
-        let pid = self.child.id().ok_or("the server exited")?;
-        let status = std::fs::read_to_string(format!("/proc/{pid}/status"))?;
-        status
-            .lines()
-            .find_map(|l| l.strip_prefix("VmRSS:"))
-            .and_then(|v| v.split_whitespace().next())
-            .and_then(|v| v.parse().ok())
-            .ok_or_else(|| "no VmRSS in /proc status".into())
+    pub(super) fn rss_kib(&self) -> BenchResult<u64> {
+        rss_kib_of(self.pid()?).ok_or_else(|| "no VmRSS in /proc status".into())
     }
 
     pub(super) async fn stop(mut self) {
         let _ = self.child.kill().await;
     }
+}
+
+/// The resident set of process `pid`, in KiB (Linux /proc); `None` once it is gone.
+pub(super) fn rss_kib_of(pid: u32) -> Option<u64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .and_then(|v| v.split_whitespace().next())
+        .and_then(|v| v.parse().ok())
 }
 
 /// Register a customer for the benchmark and log in; returns the session token.

@@ -158,6 +158,7 @@ fn the_api_benchmark_creates_lists_and_measures_the_direct_floor() {
         "direct writes",
         "ratio API / direct",
         "API list of 100",
+        "server RSS: idle",
     ] {
         assert!(stdout.contains(line), "missing {line:?} in:\n{stdout}");
     }
