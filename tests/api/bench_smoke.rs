@@ -1,32 +1,38 @@
 //! `keepsake bench upload`, `ledger`, `label` and `api` still run end to end (small sizes; the numbers
 //! are not judged here — they belong in the issue notes, measured on a release build).
 
-#[test]
-fn the_upload_benchmark_runs_against_a_real_server() {
+/// `keepsake bench ARGS…`: it succeeds; what it printed.
+fn bench(args: &[&str]) -> String {
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_keepsake"))
-        .args([
-            "bench",
-            "upload",
-            "--size-mib",
-            "40",
-            "--concurrent",
-            "2",
-            "--probe-mib",
-            "8",
-            "--parallel-parts",
-            "2",
-            "--rounds",
-            "1",
-        ])
+        .arg("bench")
+        .args(args)
         .env("RUST_LOG", "warn")
         .output()
         .expect("run the benchmark");
-    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
     assert!(
         out.status.success(),
         "stdout:\n{stdout}\nstderr:\n{}",
         String::from_utf8_lossy(&out.stderr)
     );
+    stdout
+}
+
+#[test]
+fn the_upload_benchmark_runs_against_a_real_server() {
+    let stdout = bench(&[
+        "upload",
+        "--size-mib",
+        "40",
+        "--concurrent",
+        "2",
+        "--probe-mib",
+        "8",
+        "--parallel-parts",
+        "2",
+        "--rounds",
+        "1",
+    ]);
     for line in [
         "through the whole flow",
         "raw presigned PUT",
@@ -40,26 +46,15 @@ fn the_upload_benchmark_runs_against_a_real_server() {
 
 #[test]
 fn the_ledger_benchmark_appends_and_verifies() {
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_keepsake"))
-        .args([
-            "bench",
-            "ledger",
-            "--events",
-            "200",
-            "--orders",
-            "20",
-            "--writers",
-            "2",
-        ])
-        .env("RUST_LOG", "warn")
-        .output()
-        .expect("run the benchmark");
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        out.status.success(),
-        "stdout:\n{stdout}\nstderr:\n{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let stdout = bench(&[
+        "ledger",
+        "--events",
+        "200",
+        "--orders",
+        "20",
+        "--writers",
+        "2",
+    ]);
     assert!(stdout.contains("append: 200 events"), "{stdout}");
     assert!(
         stdout.contains("verify: 200 events") && stdout.contains("ok = true"),
@@ -69,30 +64,19 @@ fn the_ledger_benchmark_appends_and_verifies() {
 
 #[test]
 fn the_board_benchmark_seeds_measures_and_sweeps() {
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_keepsake"))
-        .args([
-            "bench",
-            "board",
-            "--sizes",
-            "500,1500",
-            "--open",
-            "200",
-            "--samples",
-            "12",
-            "--sweep-open",
-            "300",
-            "--due",
-            "50",
-        ])
-        .env("RUST_LOG", "warn")
-        .output()
-        .expect("run the benchmark");
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        out.status.success(),
-        "stdout:\n{stdout}\nstderr:\n{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let stdout = bench(&[
+        "board",
+        "--sizes",
+        "500,1500",
+        "--open",
+        "200",
+        "--samples",
+        "12",
+        "--sweep-open",
+        "300",
+        "--due",
+        "50",
+    ]);
     for line in [
         "board at 500 orders",
         "board at 1500 orders",
@@ -106,26 +90,15 @@ fn the_board_benchmark_seeds_measures_and_sweeps() {
 
 #[test]
 fn the_label_benchmark_copies_and_labels_through_the_store() {
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_keepsake"))
-        .args([
-            "bench",
-            "label",
-            "--video-mib",
-            "20",
-            "--photo-mib",
-            "2",
-            "--rounds",
-            "1",
-        ])
-        .env("RUST_LOG", "warn")
-        .output()
-        .expect("run the benchmark");
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        out.status.success(),
-        "stdout:\n{stdout}\nstderr:\n{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let stdout = bench(&[
+        "label",
+        "--video-mib",
+        "20",
+        "--photo-mib",
+        "2",
+        "--rounds",
+        "1",
+    ]);
     for line in [
         "MP4 20 MiB: plain copy",
         "JPEG 2 MiB: plain copy",
@@ -137,22 +110,13 @@ fn the_label_benchmark_copies_and_labels_through_the_store() {
 
 #[test]
 fn the_api_benchmark_creates_lists_and_measures_the_direct_floor() {
-    let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_keepsake"));
-    command.args(["bench", "api", "--clients", "2", "--seconds", "1"]);
+    let mut args = vec!["api", "--clients", "2", "--seconds", "1"];
     // On the PostgreSQL run, on PostgreSQL (in a scratch database of its own).
-    if let Ok(url) = std::env::var("TEST_DATABASE_URL") {
-        command.args(["--database-url", &url]);
+    let url = std::env::var("TEST_DATABASE_URL").ok();
+    if let Some(url) = &url {
+        args.extend(["--database-url", url]);
     }
-    let out = command
-        .env("RUST_LOG", "warn")
-        .output()
-        .expect("run the benchmark");
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        out.status.success(),
-        "stdout:\n{stdout}\nstderr:\n{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let stdout = bench(&args);
     for line in [
         "API creates",
         "direct writes",
