@@ -49,6 +49,8 @@ pub enum StartupError {
 
 pub struct Application {
     listener: TcpListener,
+    /// `/metrics` on its own address, when `metrics.listen` is set.
+    metrics_listener: Option<TcpListener>,
     state: AppState,
     embedded: Option<EmbeddedStore>,
     /// Set when SMTP is configured: the outbox relay runs with it.
@@ -106,6 +108,14 @@ impl Application {
                     addr: settings.listen,
                     source,
                 })?;
+        let metrics_listener = match settings.metrics.listen {
+            Some(addr) => Some(TcpListener::bind(addr).await.map_err(|source| {
+                StartupError::Listen { addr, source }
+            })?),
+            None => None,
+        };
+        // Installed before the first request, so nothing the process does goes uncounted.
+        crate::monitoring::recorder::handle();
         let state = AppState {
             db,
             store,
@@ -114,6 +124,7 @@ impl Application {
         };
         Ok(Self {
             listener,
+            metrics_listener,
             state,
             embedded,
             mailer,
@@ -122,6 +133,13 @@ impl Application {
 
     pub fn local_addr(&self) -> std::io::Result<SocketAddr> {
         self.listener.local_addr()
+    }
+
+    /// Where `/metrics` listens on its own, when it does.
+    pub fn metrics_addr(&self) -> Option<SocketAddr> {
+        self.metrics_listener
+            .as_ref()
+            .and_then(|l| l.local_addr().ok())
     }
 
     pub fn state(&self) -> &AppState {
@@ -140,6 +158,19 @@ impl Application {
         ));
         let sla_sweeper = tokio::spawn(jobs::sla_sweeper::run(self.state.clone(), stopped.clone()));
         let retention = tokio::spawn(jobs::retention::run(self.state.clone(), stopped.clone()));
+        let metrics = self.metrics_listener.map(|listener| {
+            let mut stopped = stopped.clone();
+            let router = crate::monitoring::scrape::own_listener(self.state.clone());
+            tokio::spawn(async move {
+                let done = async move {
+                    let _ = stopped.changed().await;
+                };
+                if let Err(err) = axum::serve(listener, router).with_graceful_shutdown(done).await
+                {
+                    tracing::error!(error = %err, "the metrics listener stopped");
+                }
+            })
+        });
         // Without SMTP configured, messages stay queued (and visible to admins).
         let relay = match self.mailer {
             Some(mailer) => Some(tokio::spawn(jobs::outbox_relay::run(
@@ -162,6 +193,9 @@ impl Application {
         let _ = sweeper.await;
         let _ = sla_sweeper.await;
         let _ = retention.await;
+        if let Some(metrics) = metrics {
+            let _ = metrics.await;
+        }
         if let Some(relay) = relay {
             let _ = relay.await;
         }
@@ -171,6 +205,17 @@ impl Application {
         self.state.db.clone().close().await.ok();
         result
     }
+}
+
+/// The object store the settings name — the embedded one started on a port of its own when
+/// none is configured — for a command that runs beside the service (`backup verify`).
+pub async fn open_object_store(
+    settings: &Settings,
+) -> Result<(ObjectStore, Option<EmbeddedStore>), StartupError> {
+    let mut settings = settings.clone();
+    settings.s3.embedded_listen = SocketAddr::from(([127, 0, 0, 1], 0));
+    let (config, embedded) = object_store_config(&settings).await?;
+    Ok((ObjectStore::new(&config), embedded))
 }
 
 async fn object_store_config(

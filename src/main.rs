@@ -45,6 +45,21 @@ enum Command {
         #[command(subcommand)]
         action: LedgerCommand,
     },
+    /// Back up the embedded data directory (`--to DIR`), or check stored objects (`verify`).
+    #[command(args_conflicts_with_subcommands = true)]
+    Backup {
+        /// A new or empty directory outside the data directory to write the backup into.
+        #[arg(long)]
+        to: Option<PathBuf>,
+        #[command(subcommand)]
+        action: Option<BackupCommand>,
+    },
+    /// Restore a backup into an empty data directory (`--data-dir`, or the configured one).
+    Restore {
+        /// The backup's directory (made by `backup --to`).
+        #[arg(long)]
+        from: PathBuf,
+    },
     /// Check the AI-generated-content label inside a file.
     Label {
         #[command(subcommand)]
@@ -78,6 +93,18 @@ enum LedgerCommand {
 }
 
 #[derive(Subcommand)]
+enum BackupCommand {
+    /// Check that every object the database names is stored with the SHA-256 it recorded — in
+    /// the service's own database and store (PostgreSQL and S3 too), or with `--from` in a
+    /// backup (whose every file is also checked against its manifest). Prints JSON; exit 1
+    /// when anything is missing or different.
+    Verify {
+        #[arg(long)]
+        from: Option<PathBuf>,
+    },
+}
+
+#[derive(Subcommand)]
 enum LabelCommand {
     /// Print the labels inside FILE as JSON — the GB 45438 fields, the C2PA manifest and its
     /// validation, and the file's SHA-256 (for the public check); exit 1 when the file carries
@@ -106,7 +133,10 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    match runtime.block_on(run(cli)) {
+    let outcome = runtime.block_on(run(cli));
+    // The last spans, when traces are exported (outside the runtime: it blocks).
+    keepsake::telemetry::traces::shutdown();
+    match outcome {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {
             eprintln!("keepsake: {err}");
@@ -135,8 +165,14 @@ async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
             if let Some(listen) = listen {
                 settings.listen = listen;
             }
+            if keepsake::telemetry::traces::export(&settings.traces)? {
+                tracing::info!("traces are exported over OTLP");
+            }
             let app = Application::build(settings).await?;
             tracing::info!(addr = %app.local_addr()?, "keepsake is listening");
+            if let Some(addr) = app.metrics_addr() {
+                tracing::info!(addr = %addr, "metrics are served on their own listener");
+            }
             app.serve(shutdown_signal()).await?;
             Ok(())
         }
@@ -166,6 +202,12 @@ async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
             }
         }
         Command::Bench { which } => keepsake::bench::run(which, settings).await,
+        Command::Backup { to, action } => backup(&settings, to, action).await,
+        Command::Restore { from } => {
+            let restored = keepsake::backup::restore::restore(&settings, &from).await?;
+            println!("{}", serde_json::to_string_pretty(&restored)?);
+            checked("restored, but the backup", &restored.check)
+        }
         Command::Label {
             action: LabelCommand::Verify { file },
         } => {
@@ -196,6 +238,44 @@ async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
             Ok(())
         }
     }
+}
+
+async fn backup(
+    settings: &Settings,
+    to: Option<PathBuf>,
+    action: Option<BackupCommand>,
+) -> Result<(), Box<dyn std::error::Error>> {
+    use keepsake::backup::{check, take};
+    match (to, action) {
+        (Some(to), None) => {
+            let taken = take::take(settings, &to).await?;
+            println!("{}", serde_json::to_string_pretty(&taken)?);
+            checked("the backup was written, but it", &taken.check)
+        }
+        (None, Some(BackupCommand::Verify { from })) => {
+            let check = match from {
+                Some(dir) => check::backup_dir(&dir).await?,
+                None => check::live(settings).await?,
+            };
+            println!("{}", serde_json::to_string_pretty(&check)?);
+            checked("the check found that it", &check)
+        }
+        _ => Err("say where to write the backup (`backup --to DIR`) or check one (`backup verify`)".into()),
+    }
+}
+
+/// Exit 1 (with `what` and the counts) when a check found anything wrong.
+fn checked(what: &str, check: &keepsake::backup::check::Check) -> Result<(), Box<dyn std::error::Error>> {
+    if check.ok {
+        return Ok(());
+    }
+    Err(format!(
+        "{what} lacks {} and holds {} different object(s) the database names, and {} damaged file(s) (listed above)",
+        check.missing.len(),
+        check.mismatched.len(),
+        check.damaged.len()
+    )
+    .into())
 }
 
 async fn shutdown_signal() {

@@ -82,6 +82,7 @@ pub async fn login(
             audit::Outcome::Refused,
         )
         .await?;
+        crate::monitoring::record::login_throttled();
         return Err(AppError::TooManyRequests {
             retry_after_secs: wait,
         });
@@ -103,6 +104,7 @@ pub async fn login(
                 request_id: attempt.request_id,
             };
             record_failure(db, auth, failure).await?;
+            crate::monitoring::record::login_failed();
             return Err(invalid_credentials());
         }
     };

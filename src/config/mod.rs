@@ -65,6 +65,8 @@ pub struct Settings {
     pub notifications: NotificationSettings,
     pub idempotency: IdempotencySettings,
     pub content_credentials: ContentCredentialSettings,
+    pub metrics: MetricsSettings,
+    pub traces: TracesSettings,
     /// Largest JSON request body accepted, in bytes.
     pub max_json_body_bytes: usize,
 }
@@ -87,6 +89,8 @@ impl Default for Settings {
             notifications: NotificationSettings::default(),
             idempotency: IdempotencySettings::default(),
             content_credentials: ContentCredentialSettings::default(),
+            metrics: MetricsSettings::default(),
+            traces: TracesSettings::default(),
             max_json_body_bytes: 64 * 1024,
         }
     }
@@ -390,6 +394,35 @@ pub struct ContentCredentialSettings {
     pub private_key: Option<Secret>,
     /// `es256`, `es384`, `es512`, `ps256`, `ps384`, `ps512` or `ed25519`, matching the key.
     pub signing_algorithm: String,
+}
+
+/// Prometheus metrics (`/metrics`): never public by default. On their own listener (`listen`,
+/// reached only from inside the cluster), or on the main one to a scraper that sends
+/// `Authorization: Bearer <token>`; with neither, `/metrics` does not exist.
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct MetricsSettings {
+    pub listen: Option<SocketAddr>,
+    pub token: Option<Secret>,
+}
+
+/// OpenTelemetry trace export (OTLP over HTTP/protobuf), off unless `otlp_endpoint` is set —
+/// the collector's traces URL, e.g. `http://otel-collector:4318/v1/traces`.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct TracesSettings {
+    pub otlp_endpoint: Option<String>,
+    /// `service.name` on every span.
+    pub service_name: String,
+}
+
+impl Default for TracesSettings {
+    fn default() -> Self {
+        Self {
+            otlp_endpoint: None,
+            service_name: "keepsake".into(),
+        }
+    }
 }
 
 impl Default for ContentCredentialSettings {
@@ -849,6 +882,18 @@ impl Settings {
             ));
         }
         self.validate_notifications()?;
+        if let Some(endpoint) = &self.traces.otlp_endpoint
+            && !(endpoint.starts_with("http://") || endpoint.starts_with("https://"))
+        {
+            return Err(ConfigError::Invalid(
+                "traces.otlp_endpoint must be an http:// or https:// URL".into(),
+            ));
+        }
+        if self.metrics.token.as_ref().is_some_and(|t| t.expose().len() < 16) {
+            return Err(ConfigError::Invalid(
+                "metrics.token must be at least 16 characters".into(),
+            ));
+        }
         let idem = &self.idempotency;
         if idem.renew_secs == 0 || idem.lease_secs < 2 * idem.renew_secs || idem.lease_secs > 3600 {
             return Err(ConfigError::Invalid(
@@ -1050,6 +1095,26 @@ mod tests {
         // Without a host nothing else is required: SMTP is simply not configured.
         let none = Settings::load(Some(Path::new("/dev/null")), &MapEnv(HashMap::new())).unwrap();
         assert!(!none.smtp.configured());
+    }
+
+    #[test]
+    fn metrics_are_configured_by_environment_and_a_short_token_is_refused() {
+        let load = |pairs: &[(&'static str, &'static str)]| {
+            let env = MapEnv(pairs.iter().copied().collect());
+            Settings::load(Some(Path::new("/dev/null")), &env)
+        };
+        let none = load(&[]).unwrap();
+        assert!(none.metrics.listen.is_none() && none.metrics.token.is_none());
+        let set = load(&[
+            ("KEEPSAKE_METRICS__LISTEN", "0.0.0.0:9090"),
+            ("KEEPSAKE_METRICS__TOKEN", "0123456789abcdef"),
+        ])
+        .unwrap();
+        assert_eq!(set.metrics.listen, Some("0.0.0.0:9090".parse().unwrap()));
+        assert_eq!(set.metrics.token.as_ref().map(Secret::expose), Some("0123456789abcdef"));
+        assert!(!format!("{set:?}").contains("0123456789abcdef"), "never in logs");
+        assert!(load(&[("KEEPSAKE_METRICS__TOKEN", "short")]).is_err());
+        assert!(load(&[("KEEPSAKE_METRICS__LISTEN", "port nine")]).is_err());
     }
 
     #[test]

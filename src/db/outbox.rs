@@ -158,6 +158,20 @@ pub async fn page(
         .await
 }
 
+/// Hand back every message `owner` still holds unsettled (a relay stopping), so another
+/// replica's relay can send it at once rather than when the lease lapses. How many.
+pub async fn release_all(conn: &impl ConnectionTrait, owner: &str) -> Result<u64, DbErr> {
+    use outbox_message::Column as C;
+    let result = Outbox::update_many()
+        .col_expr(C::LeaseOwner, Expr::value(Option::<String>::None))
+        .col_expr(C::LeaseUntil, Expr::value(Option::<DateTime<Utc>>::None))
+        .filter(C::LeaseOwner.eq(owner))
+        .filter(C::Status.eq(DeliveryStatus::Queued.as_str()))
+        .exec(conn)
+        .await?;
+    Ok(result.rows_affected)
+}
+
 pub async fn find(conn: &impl ConnectionTrait, id: Uuid) -> Result<Option<OutboxRow>, DbErr> {
     Outbox::find_by_id(id).one(conn).await
 }

@@ -58,6 +58,22 @@ pub async fn claim(
     rows.iter().map(|r| r.try_get::<Uuid>("", "id")).collect()
 }
 
+/// Hand back every claim `owner` still holds (a sweeper stopping mid-batch), so another
+/// replica's next sweep takes those orders at once rather than when the lease lapses. How
+/// many were handed back.
+pub async fn release_all(conn: &impl ConnectionTrait, owner: &str) -> Result<u64, DbErr> {
+    let result = Orders::update_many()
+        .col_expr(order::Column::SlaLeaseOwner, Expr::value(Option::<String>::None))
+        .col_expr(
+            order::Column::SlaLeaseUntil,
+            Expr::value(Option::<DateTime<Utc>>::None),
+        )
+        .filter(order::Column::SlaLeaseOwner.eq(owner))
+        .exec(conn)
+        .await?;
+    Ok(result.rows_affected)
+}
+
 /// What a look at an order concluded.
 #[derive(Debug, Clone, Copy)]
 pub struct Verdict {

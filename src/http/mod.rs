@@ -124,8 +124,11 @@ pub fn router(state: AppState, pages: axum::Router<AppState>) -> axum::Router {
 
     api.layer(Extension(Arc::new(doc)))
         .merge(pages)
+        // Operational, not part of the API document: absent unless a token is configured.
+        .merge(crate::monitoring::scrape::on_main_listener())
         .method_not_allowed_fallback(|| async { AppError::MethodNotAllowed })
         .layer(DefaultBodyLimit::max(body_limit))
+        .layer(axum::middleware::from_fn(crate::monitoring::requests::measure))
         // Answers carry personal data (names, dates, family answers): never cache them.
         .layer(SetResponseHeaderLayer::if_not_present(
             header::CACHE_CONTROL,

@@ -14,7 +14,9 @@ pub trait Pass {
     fn report(&self);
 }
 
-/// Run `pass` every `interval` until `stop` changes (the first pass at once).
+/// Run `pass` every `interval` until `stop` changes (the first pass at once). `job` names it
+/// in logs and metrics (`outbox_relay`, `sla_sweeper`, …): each pass is counted and timed, and
+/// the time of the last pass that succeeded kept, so a stuck job shows as growing lag.
 pub async fn run_every<F, Fut, P, E>(
     job: &'static str,
     interval: Duration,
@@ -26,6 +28,7 @@ pub async fn run_every<F, Fut, P, E>(
     P: Pass,
     E: Display,
 {
+    crate::monitoring::record::job_started(job);
     let mut ticker = tokio::time::interval(interval);
     ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
@@ -33,9 +36,12 @@ pub async fn run_every<F, Fut, P, E>(
             _ = ticker.tick() => {}
             _ = stop.changed() => return,
         }
-        match pass().await {
+        let started = std::time::Instant::now();
+        let outcome = pass().await;
+        crate::monitoring::record::job_pass(job, started.elapsed(), outcome.is_ok());
+        match outcome {
             Ok(done) => done.report(),
-            Err(err) => tracing::error!(error = %err, "{job} failed"),
+            Err(err) => tracing::error!(error = %err, job, "background job failed"),
         }
     }
 }
@@ -58,7 +64,7 @@ mod tests {
         let (ran, mut runs) = tokio::sync::mpsc::unbounded_channel();
         let mut n = 0;
         let job = tokio::spawn(run_every(
-            "test job",
+            "test_job",
             Duration::from_millis(1),
             stopped,
             move || {

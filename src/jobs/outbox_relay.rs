@@ -70,6 +70,18 @@ pub async fn relay_once(
     worker: &str,
     now: DateTime<Utc>,
 ) -> AppResult<Relayed> {
+    relay_until(state, mailer, worker, now, || false).await
+}
+
+/// [`relay_once`], claiming no further message once `stopping` says so (the one in hand is
+/// finished and recorded first).
+pub async fn relay_until(
+    state: &AppState,
+    mailer: &Mailer,
+    worker: &str,
+    now: DateTime<Utc>,
+    stopping: impl Fn() -> bool,
+) -> AppResult<Relayed> {
     let now = db::truncate_to_micros(now);
     let n = &state.settings.notifications;
     let lease = chrono::Duration::seconds(i64::try_from(n.lease_secs).unwrap_or(300));
@@ -79,6 +91,9 @@ pub async fn relay_once(
     // the one conversation it was taken for.
     let started = std::time::Instant::now();
     loop {
+        if stopping() {
+            return Ok(relayed);
+        }
         let elapsed = chrono::Duration::from_std(started.elapsed()).unwrap_or_default();
         let now = db::truncate_to_micros(now + elapsed);
         let claimed = db::outbox::claim(&state.db, worker, now, now + lease, 1).await?;
@@ -272,8 +287,13 @@ async fn settle(
 pub async fn run(state: AppState, mailer: Mailer, stop: watch::Receiver<bool>) {
     let worker = worker_name();
     let every = Duration::from_secs(state.settings.notifications.poll_interval_secs.max(1));
-    run_every("outbox relay", every, stop, || {
-        relay_once(&state, &mailer, &worker, db::now())
+    let stopping = stop.clone();
+    run_every("outbox_relay", every, stop, || {
+        relay_until(&state, &mailer, &worker, db::now(), || *stopping.borrow())
     })
     .await;
+    // A pass that failed between claiming and recording leaves a lease: hand it back.
+    if let Err(err) = db::outbox::release_all(&state.db, &worker).await {
+        tracing::warn!(error = %err, "the relay's leases could not be handed back; they lapse");
+    }
 }

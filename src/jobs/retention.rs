@@ -11,7 +11,7 @@ use crate::state::AppState;
 pub async fn run(state: AppState, stop: watch::Receiver<bool>) {
     let every =
         std::time::Duration::from_secs(state.settings.delivery.retention_interval_secs.max(1));
-    run_every("retention sweep", every, stop, || {
+    run_every("retention", every, stop, || {
         sweep_once(&state, db::now())
     })
     .await;

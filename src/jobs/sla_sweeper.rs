@@ -51,6 +51,17 @@ pub fn worker_name() -> String {
 
 /// Claim and settle every order due for a look at `now`.
 pub async fn sweep_once(state: &AppState, worker: &str, now: DateTime<Utc>) -> AppResult<Swept> {
+    sweep_until(state, worker, now, || false).await
+}
+
+/// [`sweep_once`], stopping between orders once `stopping` says so: the orders claimed and
+/// not yet looked at are handed back for another replica to take at once.
+pub async fn sweep_until(
+    state: &AppState,
+    worker: &str,
+    now: DateTime<Utc>,
+    stopping: impl Fn() -> bool,
+) -> AppResult<Swept> {
     let lease =
         chrono::Duration::seconds(i64::try_from(state.settings.sla.lease_secs).unwrap_or(300));
     let mut swept = Swept::default();
@@ -60,6 +71,10 @@ pub async fn sweep_once(state: &AppState, worker: &str, now: DateTime<Utc>) -> A
             return Ok(swept);
         }
         for id in claimed {
+            if stopping() {
+                db::sla::release_all(&state.db, worker).await?;
+                return Ok(swept);
+            }
             swept.looked_at += 1;
             let (risk, overdue) = settle_one(state, worker, id, now).await?;
             swept.turned_at_risk += usize::from(risk);
@@ -168,8 +183,13 @@ async fn settle_one(
 pub async fn run(state: AppState, stop: watch::Receiver<bool>) {
     let worker = worker_name();
     let every = Duration::from_secs(state.settings.sla.sweep_interval_secs.max(1));
-    run_every("SLA sweep", every, stop, || {
-        sweep_once(&state, &worker, db::now())
+    let stopping = stop.clone();
+    run_every("sla_sweeper", every, stop, || {
+        sweep_until(&state, &worker, db::now(), || *stopping.borrow())
     })
     .await;
+    // A pass that failed mid-batch may have left claims: hand them back before the process goes.
+    if let Err(err) = db::sla::release_all(&state.db, &worker).await {
+        tracing::warn!(error = %err, "the SLA sweeper's claims could not be handed back; they lapse");
+    }
 }

@@ -154,7 +154,7 @@ async fn purge_one(state: &AppState, row: &SampleRow, now: DateTime<Utc>) -> App
 /// Run [`sweep_once`] every `sweep_interval_secs` until `stop` turns true.
 pub async fn run(state: AppState, stop: watch::Receiver<bool>) {
     let every = Duration::from_secs(state.settings.uploads.sweep_interval_secs.max(1));
-    run_every("upload sweep", every, stop, || {
+    run_every("upload_sweeper", every, stop, || {
         sweep_once(&state, db::now())
     })
     .await;

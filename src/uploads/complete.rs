@@ -100,7 +100,11 @@ async fn run(
     match outcome {
         Verdict::Verified(proven, labeled) => {
             match record_verified(&state, &row, &proven, labeled.as_ref(), &caller).await {
-                Ok(verified) => Ok(verified),
+                Ok(verified) => {
+                    let bytes = u64::try_from(row.declared_size).unwrap_or_default();
+                    crate::monitoring::record::upload_verified(bytes);
+                    Ok(verified)
+                }
                 Err(err) => {
                     release(&state, &row, &caller, "error").await;
                     Err(err)
@@ -108,6 +112,7 @@ async fn run(
             }
         }
         Verdict::Rejected(rejection) => {
+            crate::monitoring::record::upload_rejected(rejection.code.as_str());
             Err(record_rejected(&state, &row, rejection, &caller).await)
         }
         Verdict::NotYet(err) => {

@@ -187,3 +187,47 @@ async fn has_migrations_table(conn: &sea_orm::DatabaseConnection) -> bool {
         .unwrap();
     row.try_get::<i64>("", "n").unwrap() > 0
 }
+
+#[test]
+fn backup_verify_and_restore_from_the_command_line() {
+    let root = tempfile::tempdir().unwrap();
+    let (data, backup, restored) = (
+        root.path().join("data"),
+        root.path().join("backup"),
+        root.path().join("restored"),
+    );
+    let [data_arg, backup_arg, restored_arg] =
+        [&data, &backup, &restored].map(|p| p.display().to_string());
+    assert!(keepsake(root.path(), &["migrate", "--data-dir", &data_arg]).status.success());
+    let create = keepsake(root.path(), &[&CREATE[..], &["--data-dir", &data_arg]].concat());
+    assert!(create.status.success(), "{}", text(&create));
+
+    let taken = keepsake(root.path(), &["backup", "--to", &backup_arg, "--data-dir", &data_arg]);
+    assert!(taken.status.success(), "{}", text(&taken));
+    let report: serde_json::Value = serde_json::from_slice(&taken.stdout).unwrap();
+    assert_eq!(report["check"]["ok"], true, "{report}");
+    assert!(backup.join("manifest.json").is_file() && backup.join("keepsake.db").is_file());
+
+    let again = keepsake(root.path(), &["backup", "--to", &backup_arg, "--data-dir", &data_arg]);
+    assert!(!again.status.success(), "{}", text(&again));
+    assert!(String::from_utf8_lossy(&again.stderr).contains("is not empty"), "{}", text(&again));
+    let aimless = keepsake(root.path(), &["backup", "--data-dir", &data_arg]);
+    assert!(!aimless.status.success(), "{}", text(&aimless));
+
+    let checked = keepsake(root.path(), &["backup", "verify", "--from", &backup_arg]);
+    assert!(checked.status.success(), "{}", text(&checked));
+
+    let over = keepsake(root.path(), &["restore", "--from", &backup_arg, "--data-dir", &data_arg]);
+    assert!(!over.status.success(), "never over live data: {}", text(&over));
+    assert!(String::from_utf8_lossy(&over.stderr).contains("is not empty"), "{}", text(&over));
+
+    let restore = keepsake(root.path(), &["restore", "--from", &backup_arg, "--data-dir", &restored_arg]);
+    assert!(restore.status.success(), "{}", text(&restore));
+    for command in [&["backup", "verify"][..], &["ledger", "verify"]] {
+        let out = keepsake(root.path(), &[command, &["--data-dir", &restored_arg]].concat());
+        assert!(out.status.success(), "{command:?}: {}", text(&out));
+    }
+    // The account came back with the rest.
+    let create = keepsake(root.path(), &[&CREATE[..], &["--data-dir", &restored_arg]].concat());
+    assert!(!create.status.success(), "admin@studio.example exists: {}", text(&create));
+}

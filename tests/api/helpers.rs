@@ -17,6 +17,8 @@ pub const TEST_PASSWORD: &str = "a quiet garden in april";
 
 pub struct TestApp {
     pub base: String,
+    /// The metrics listener's base URL, when `metrics.listen` is set.
+    pub metrics_base: Option<String>,
     pub client: reqwest::Client,
     pub state: AppState,
     /// `Bearer …` of the customer every request acts as unless it names another caller.
@@ -94,8 +96,17 @@ impl TestApp {
             settings.database_url = Some(keepsake::config::Secret::new(url));
         }
         adjust(&mut settings);
+        let mut app = Self::start(settings, dir).await;
+        app.auth = app.customer("customer@example.com").await;
+        app
+    }
+
+    /// Serve `settings` (a data directory that may already hold data, owned by `dir`) with
+    /// no caller logged in yet.
+    pub async fn start(settings: Settings, dir: tempfile::TempDir) -> Self {
         let app = Application::build(settings).await.expect("build app");
         let addr = app.local_addr().expect("local addr");
+        let metrics_base = app.metrics_addr().map(|a| format!("http://{a}"));
         let state = app.state().clone();
         let (tx, rx) = oneshot::channel::<()>();
         tokio::spawn(app.serve(async move {
@@ -105,16 +116,15 @@ impl TestApp {
             .timeout(Duration::from_secs(60))
             .build()
             .expect("client");
-        let mut app = Self {
+        Self {
             base: format!("http://{addr}"),
+            metrics_base,
             client,
             state,
             auth: String::new(),
             _shutdown: tx,
             _dir: dir,
-        };
-        app.auth = app.customer("customer@example.com").await;
-        app
+        }
     }
 
     /// Register a customer and log them in; returns the `Bearer …` header value.

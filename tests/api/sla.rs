@@ -198,3 +198,29 @@ async fn concurrent_sweepers_never_double_process_and_a_dead_lease_is_taken_over
     assert!(!late, "the crashed sweeper's late settle changes nothing");
     assert_eq!(count(&app, "sla.overdue").await, 7);
 }
+
+#[tokio::test]
+async fn a_sweeper_told_to_stop_hands_back_what_it_claimed_for_another_to_take_at_once() {
+    let app = spawn().await;
+    let texts = app.publish_consent_texts().await;
+    let reviewer = app.reviewer("reviewer@studio.example").await;
+    for _ in 0..3 {
+        app.queued_order("machine_driven", &reviewer, &texts).await;
+    }
+    let far = Utc::now() + Duration::days(30);
+    // Stopping after the first order: it is settled, the other two are handed back.
+    let looked = std::sync::atomic::AtomicUsize::new(0);
+    let stopping = || looked.fetch_add(1, std::sync::atomic::Ordering::Relaxed) >= 1;
+    let stopped = keepsake::jobs::sla_sweeper::sweep_until(&app.state, "leaving", far, stopping)
+        .await
+        .unwrap();
+    assert_eq!((stopped.looked_at, stopped.turned_overdue), (1, 1));
+    let held = keepsake::db::sla::release_all(&app.state.db, "leaving").await.unwrap();
+    assert_eq!(held, 0, "nothing left claimed by the sweeper that stopped");
+    // Well inside the stopped sweeper's lease, another takes the rest.
+    let next = sweep_once(&app.state, "staying", far + Duration::seconds(1))
+        .await
+        .unwrap();
+    assert_eq!((next.looked_at, next.turned_overdue), (2, 2));
+    assert_eq!(count(&app, "sla.overdue").await, 3);
+}

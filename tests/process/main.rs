@@ -28,4 +28,5 @@ mod kill_during_upload;
 mod logs;
 mod postgres_restart;
 mod store_outage;
+mod traces;
 mod two_replicas;

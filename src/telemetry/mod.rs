@@ -8,28 +8,47 @@
 //! one line when it is answered, with its status and latency. Handlers never log secrets or
 //! personal data (ids only).
 //!
+//! With `traces.otlp_endpoint` set, the same spans are also exported as OpenTelemetry traces
+//! ([`traces`]); off by default.
+//!
 //! s3s logs every request its embedded store refuses at ERROR (target `s3s::ops`), so a client's
 //! bad signature would read as a server fault; the store logs refusals itself at the right
 //! level (`storage::embedded`), and `s3s::ops` is off unless `RUST_LOG` names it.
 
+pub mod traces;
+
+use tracing_subscriber::layer::SubscriberExt;
+use tracing_subscriber::util::SubscriberInitExt;
+
 const DEFAULT: &str = "info,aws_config=warn,aws_smithy_runtime=warn,s3s=warn,c2pa=warn";
 
+/// Start logging (once per process; later calls change nothing). Trace export is switched on
+/// afterwards, once the settings are read ([`traces::export`]).
 pub fn init() {
     let format = LogFormat::from_env(std::env::var("KEEPSAKE_LOG_FORMAT").ok().as_deref());
-    let builder = tracing_subscriber::fmt()
-        .with_env_filter(filter(std::env::var("RUST_LOG").ok().as_deref()))
+    let (export, exporting) = traces::switch();
+    let registry = tracing_subscriber::registry()
+        .with(export)
+        .with(filter(std::env::var("RUST_LOG").ok().as_deref()));
+    let lines = tracing_subscriber::fmt::layer()
         .with_target(false)
         // Standard output is for what a command prints (`label verify`'s JSON report).
         .with_writer(std::io::stderr);
-    let _ = match format {
-        Ok(LogFormat::Json) => builder
-            .json()
-            .flatten_event(true)
-            .with_current_span(true)
-            .with_span_list(false)
+    let started = match format {
+        Ok(LogFormat::Json) => registry
+            .with(
+                lines
+                    .json()
+                    .flatten_event(true)
+                    .with_current_span(true)
+                    .with_span_list(false),
+            )
             .try_init(),
-        Ok(LogFormat::Plain) | Err(_) => builder.with_ansi(colour()).try_init(),
+        Ok(LogFormat::Plain) | Err(_) => registry.with(lines.with_ansi(colour())).try_init(),
     };
+    if started.is_ok() {
+        traces::installed(exporting);
+    }
     if let Err(unknown) = format {
         tracing::warn!(value = %unknown, "KEEPSAKE_LOG_FORMAT is json or plain; using plain");
     }
