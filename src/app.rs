@@ -98,7 +98,9 @@ impl Application {
         let store = ObjectStore::new(&store_config);
         store.ensure_bucket().await?;
 
-        let db = db::connect(&settings.effective_database_url()).await?;
+        let db =
+            db::connect::connect_pool(&settings.effective_database_url(), settings.database_pool())
+                .await?;
         db::migrate(&db).await?;
 
         let listener =

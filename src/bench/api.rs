@@ -71,14 +71,12 @@ async fn measure(server: &Server, args: &ApiBench, dir: &std::path::Path) -> Ben
     let peak_kib = Arc::new(std::sync::atomic::AtomicU64::new(idle_kib));
     let sampler = tokio::spawn(sample_rss(server.pid()?, Arc::clone(&peak_kib)));
 
-    let api = {
-        let (client, base, token) = (client.clone(), server.base.clone(), token.clone());
-        load(clients, duration, move || {
-            let (client, base, token) = (client.clone(), base.clone(), token.clone());
-            async move { create_order(&client, &base, &token).await }
-        })
-        .await?
+    let caller = Caller {
+        client: client.clone(),
+        base: server.base.clone(),
+        token: token.clone(),
     };
+    let api = caller.repeat(Call::Create, clients, duration).await?;
 
     let url = match &args.database_url {
         Some(_) => server.database_url.clone().ok_or("no database url")?,
@@ -93,14 +91,7 @@ async fn measure(server: &Server, args: &ApiBench, dir: &std::path::Path) -> Ben
     })
     .await?;
 
-    let list = {
-        let (client, base, token) = (client.clone(), server.base.clone(), token.clone());
-        load(clients, duration, move || {
-            let (client, base, token) = (client.clone(), base.clone(), token.clone());
-            async move { list_orders(&client, &base, &token).await }
-        })
-        .await?
-    };
+    let list = caller.repeat(Call::List, clients, duration).await?;
 
     sampler.abort();
     let peak_kib = peak_kib.load(std::sync::atomic::Ordering::Relaxed);
@@ -227,39 +218,58 @@ fn order_body() -> Value {
 static ORDER_BODY: std::sync::LazyLock<bytes::Bytes> =
     std::sync::LazyLock::new(|| bytes::Bytes::from(order_body().to_string()));
 
-async fn create_order(client: &reqwest::Client, base: &str, token: &str) -> BenchResult<()> {
-    let resp = client
-        .post(format!("{base}/api/v1/orders"))
-        .bearer_auth(token)
-        .header("Idempotency-Key", Uuid::new_v4().to_string())
-        .header(reqwest::header::CONTENT_TYPE, "application/json")
-        .body(ORDER_BODY.clone())
-        .send()
-        .await?;
-    let status = resp.status();
-    let body = resp.bytes().await?;
-    if status != reqwest::StatusCode::CREATED {
-        return Err(format!(
-            "create answered {status}: {}",
-            String::from_utf8_lossy(&body)
-        )
-        .into());
-    }
-    Ok(())
+/// The requests the API workloads repeat.
+#[derive(Debug, Clone, Copy)]
+enum Call {
+    /// `POST /api/v1/orders` with a new Idempotency-Key: must answer 201.
+    Create,
+    /// `GET /api/v1/orders?limit=100`: must answer 200.
+    List,
 }
 
-async fn list_orders(client: &reqwest::Client, base: &str, token: &str) -> BenchResult<()> {
-    let resp = client
-        .get(format!("{base}/api/v1/orders?limit=100"))
-        .bearer_auth(token)
-        .send()
-        .await?;
-    let status = resp.status();
-    let body = resp.bytes().await?;
-    if !status.is_success() {
-        return Err(format!("list answered {status}: {}", String::from_utf8_lossy(&body)).into());
+/// The bench customer's HTTP client.
+#[derive(Clone)]
+struct Caller {
+    client: reqwest::Client,
+    base: String,
+    token: String,
+}
+
+impl Caller {
+    /// Repeat `call` from `clients` tasks for `duration`.
+    async fn repeat(&self, call: Call, clients: usize, duration: Duration) -> BenchResult<Load> {
+        let caller = self.clone();
+        load(clients, duration, move || {
+            let caller = caller.clone();
+            async move { caller.send(call).await }
+        })
+        .await
     }
-    Ok(())
+
+    async fn send(&self, call: Call) -> BenchResult<()> {
+        let (request, expected) = match call {
+            Call::Create => (
+                self.client
+                    .post(format!("{}/api/v1/orders", self.base))
+                    .header("Idempotency-Key", Uuid::new_v4().to_string())
+                    .header(reqwest::header::CONTENT_TYPE, "application/json")
+                    .body(ORDER_BODY.clone()),
+                reqwest::StatusCode::CREATED,
+            ),
+            Call::List => (
+                self.client
+                    .get(format!("{}/api/v1/orders?limit=100", self.base)),
+                reqwest::StatusCode::OK,
+            ),
+        };
+        let resp = request.bearer_auth(&self.token).send().await?;
+        let status = resp.status();
+        let body = resp.bytes().await?;
+        if status != expected {
+            return Err(format!("{call:?} answered {status}: {}", String::from_utf8_lossy(&body)).into());
+        }
+        Ok(())
+    }
 }
 
 /// One create's database work as plain statements: what the API's create cannot go below.
@@ -272,23 +282,9 @@ struct DirectWrites {
 
 impl DirectWrites {
     async fn open(url: &str, token: &str, clients: usize) -> BenchResult<Self> {
-        let sqlite = url.starts_with("sqlite:");
-        let clients = if sqlite { 1 } else { clients };
-        let mut options = sea_orm::ConnectOptions::new(url.to_owned());
-        options
-            .sqlx_logging(false)
-            .max_connections(clients as u32)
-            .min_connections(clients as u32);
-        if sqlite {
-            options.map_sqlx_sqlite_opts(|o| {
-                use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
-                o.journal_mode(SqliteJournalMode::Wal)
-                    .synchronous(SqliteSynchronous::Normal)
-                    .foreign_keys(true)
-                    .busy_timeout(Duration::from_secs(30))
-            });
-        }
-        let db = Database::connect(options).await?;
+        // One connection on SQLite (one writer is all it has); one per client otherwise.
+        let clients = if url.starts_with("sqlite:") { 1 } else { clients };
+        let db = crate::db::connect::connect_pool(url, crate::db::connect::Pool::Exactly(clients as u32)).await?;
         let token_hash = crate::auth::token::digest(token);
         let row = db
             .query_one_raw(statement(
@@ -446,7 +442,10 @@ struct ScratchDatabase {
 
 impl ScratchDatabase {
     async fn create(admin_url: &str) -> BenchResult<Self> {
-        let admin = Database::connect(admin_url).await?;
+        let mut options = sea_orm::ConnectOptions::new(admin_url.to_owned());
+        // Dropping a database with its connections takes a second: not a slow query to warn of.
+        options.sqlx_logging(false);
+        let admin = Database::connect(options).await?;
         if admin.get_database_backend() != DatabaseBackend::Postgres {
             return Err("--database-url must name a PostgreSQL server".into());
         }
@@ -459,7 +458,12 @@ impl ScratchDatabase {
             .rsplit_once('/')
             .filter(|(head, _)| head.contains("://") && !head.ends_with('/'))
             .map_or(without_query, |(head, _)| head);
-        let url = format!("{server}/{name}");
+        // The server's parameters (`sslmode`, `options`) apply to the scratch database too.
+        let query = admin_url
+            .split_once('?')
+            .map(|(_, query)| format!("?{query}"))
+            .unwrap_or_default();
+        let url = format!("{server}/{name}{query}");
         Ok(Self { admin, name, url })
     }
 

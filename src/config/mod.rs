@@ -53,6 +53,10 @@ pub struct Settings {
     pub data_dir: PathBuf,
     /// `postgres://…` or `sqlite://…`; unset means SQLite at `{data_dir}/keepsake.db`.
     pub database_url: Option<Secret>,
+    /// Most connections this replica opens to the database (unset: twice the machine's cores,
+    /// 4 to 20, on PostgreSQL; 8 on SQLite). Replicas × this must stay under PostgreSQL's `max_connections`; on a small
+    /// machine a few connections per core answer more evenly than many.
+    pub database_max_connections: Option<u32>,
     pub s3: S3Settings,
     pub uploads: UploadSettings,
     pub sufficiency: SufficiencySettings,
@@ -77,6 +81,7 @@ impl Default for Settings {
             listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
             data_dir: PathBuf::from("data"),
             database_url: None,
+            database_max_connections: None,
             s3: S3Settings::default(),
             uploads: UploadSettings::default(),
             sufficiency: SufficiencySettings::default(),
@@ -882,6 +887,14 @@ impl Settings {
             ));
         }
         self.validate_notifications()?;
+        if self
+            .database_max_connections
+            .is_some_and(|n| !(2..=1000).contains(&n))
+        {
+            return Err(ConfigError::Invalid(
+                "database_max_connections must be 2..=1000".into(),
+            ));
+        }
         if let Some(endpoint) = &self.traces.otlp_endpoint
             && !(endpoint.starts_with("http://") || endpoint.starts_with("https://"))
         {
@@ -967,6 +980,14 @@ impl Settings {
             }
         }
         Ok(())
+    }
+
+    /// The size of the database pool.
+    pub fn database_pool(&self) -> crate::db::connect::Pool {
+        match self.database_max_connections {
+            Some(n) => crate::db::connect::Pool::AtMost(n),
+            None => crate::db::connect::Pool::Default,
+        }
     }
 
     /// The database to use: the configured URL, or the embedded SQLite file.

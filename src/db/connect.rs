@@ -27,10 +27,26 @@ use sea_orm::{
 const MIGRATION_LOCK_KEY: i64 = 0x6b65_6570_7361_6b65;
 
 pub async fn connect(url: &str) -> Result<DatabaseConnection, DbErr> {
+    connect_pool(url, Pool::Default).await
+}
+
+/// How many connections a pool opens.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Pool {
+    /// Up to 8 on SQLite; on PostgreSQL [`default_postgres_pool`].
+    Default,
+    /// Up to this many (`database_max_connections`; at least 2 on SQLite).
+    AtMost(u32),
+    /// Exactly this many, opened at once (`bench api`'s floor, sized to its load).
+    Exactly(u32),
+}
+
+/// [`connect`] with a pool of the given size.
+pub async fn connect_pool(url: &str, pool: Pool) -> Result<DatabaseConnection, DbErr> {
     let mut pause = Duration::from_millis(20);
     let give_up = tokio::time::Instant::now() + OPEN_RETRY_FOR;
     loop {
-        match open(url).await {
+        match open(url, pool).await {
             Err(err) if is_locked(&err) && tokio::time::Instant::now() < give_up => {
                 tokio::time::sleep(pause).await;
                 pause = (pause * 2).min(Duration::from_millis(500));
@@ -57,7 +73,7 @@ fn is_locked(err: &DbErr) -> bool {
         .is_some_and(|code| code == "5" || code == "6")
 }
 
-async fn open(url: &str) -> Result<DatabaseConnection, DbErr> {
+async fn open(url: &str, pool: Pool) -> Result<DatabaseConnection, DbErr> {
     let mut options = ConnectOptions::new(url.to_owned());
     options
         .sqlx_logging(false)
@@ -76,9 +92,30 @@ async fn open(url: &str) -> Result<DatabaseConnection, DbErr> {
                     .busy_timeout(Duration::from_secs(30))
             });
     } else {
-        options.max_connections(20).min_connections(1);
+        options
+            .max_connections(default_postgres_pool())
+            .min_connections(1);
+    }
+    match pool {
+        Pool::Default => {}
+        Pool::AtMost(n) => {
+            let floor = if url.starts_with("sqlite:") { 2 } else { 1 };
+            options.max_connections(n.max(floor)).min_connections(floor);
+        }
+        Pool::Exactly(n) => {
+            options.max_connections(n.max(1)).min_connections(n.max(1));
+        }
     }
     Database::connect(options).await
+}
+
+/// Twice this machine's cores, 4 to 20. More connections than the cores can run do not write
+/// faster; they only make some requests wait far longer than others. Measured with `bench
+/// api` on 2 cores, 16 clients creating orders: a pool of 20 answered 346–496/s with a p99 of
+/// 185–312 ms, a pool of 4 508/s with a p99 of 48 ms.
+pub fn default_postgres_pool() -> u32 {
+    let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
+    u32::try_from(cores * 2).unwrap_or(20).clamp(4, 20)
 }
 
 /// A pooled connection idle at least this long is pinged before it is handed out. The pool's

@@ -727,3 +727,35 @@ async fn serve_relays_by_itself_when_smtp_is_configured() {
     assert!(mails[0].subject().starts_with("We have received order KS-"));
     assert!(mails[0].body.contains(&format!("/orders/{order}")));
 }
+
+#[tokio::test]
+async fn a_relay_told_to_stop_finishes_the_message_in_hand_and_leaves_the_rest_unclaimed() {
+    let app = app().await;
+    let listener = SmtpListener::start().await;
+    let ids = enqueue_received(&app, 3).await;
+    let asked = std::sync::atomic::AtomicUsize::new(0);
+    // Told to stop after the first claim: one message sent, nothing else taken.
+    let stopping = || asked.fetch_add(1, std::sync::atomic::Ordering::Relaxed) >= 1;
+    let relayed = keepsake::jobs::outbox_relay::relay_until(
+        &app.state,
+        &mailer(&listener),
+        "leaving",
+        Utc::now() + Duration::seconds(5),
+        stopping,
+    )
+    .await
+    .unwrap();
+    assert_eq!(relayed, Relayed { sent: 1, ..Relayed::default() });
+    let mut leased = 0;
+    for id in &ids {
+        let message = row(&app, *id).await;
+        leased += usize::from(message.lease_owner.is_some());
+        assert!(message.status.as_str() == "sent" || message.status.as_str() == "queued");
+    }
+    assert_eq!(leased, 0, "no message left claimed by the relay that stopped");
+    // Another relay sends the other two at once.
+    let rest = relay_once(&app.state, &mailer(&listener), "staying", Utc::now() + Duration::seconds(6))
+        .await
+        .unwrap();
+    assert_eq!(rest.sent, 2, "{rest:?}");
+}
